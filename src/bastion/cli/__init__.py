@@ -1,0 +1,52 @@
+"""The `bastion` command line: a thin typer app.
+
+Each command lives in a module of this package with a `register(app)`
+function; heavy libraries (numpy, OR-Tools, HiGHS, pydantic models) are
+imported inside the commands, so `bastion --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from bastion import __version__
+from bastion.cli import demo_cmd, scenario_cmds
+
+app = typer.Typer(
+    name="bastion",
+    help=(
+        "Plan a sovereign munitions production programme: build-up, ramp, stockpiles, "
+        "supply risk and cost. Industrial and logistics level only."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bastion {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Bastion command line."""
+
+
+for _module in (scenario_cmds, demo_cmd):
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,53 @@
+"""Helpers shared by the commands: loading with clean errors, JSON output, exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bastion.scenario.model import Scenario
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_INVALID = 2
+EXIT_SHORT = 3
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
+    """Print `message` on stderr and exit with `code`."""
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    raise typer.Exit(code)
+
+
+def load_or_exit(file: Path, *, to_stdout: bool = False) -> Scenario:
+    """Load a scenario or print its problems (`FILE:LINE: path: message`) and exit 2."""
+    from bastion.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(file)
+    except ScenarioError as error:
+        stream = sys.stdout if to_stdout else sys.stderr
+        for problem in error.problems:
+            stream.write(f"{problem}\n")
+        n = len(error.problems)
+        sys.stderr.write(f"{file}: {n} problem{'s' if n != 1 else ''}, nothing done\n")
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+def print_json(obj: Any) -> None:
+    """Print one JSON object on stdout and nothing else."""
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console (imported lazily)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)

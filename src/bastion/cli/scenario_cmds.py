@@ -1,0 +1,73 @@
+"""Commands about scenario files: init, validate, show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bastion.cli.common import EXIT_INVALID, console, fail, load_or_exit, print_json
+
+REFERENCE = "baltic-atm-plant"
+
+
+def reference_text(name: str = REFERENCE) -> str:
+    """The text of a packaged example scenario."""
+    from importlib import resources
+
+    return (resources.files("bastion.scenario.examples") / f"{name}.yaml").read_text("utf-8")
+
+
+def init(
+    directory: Path = typer.Argument(Path("."), help="Folder to copy the reference scenario into."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Copy the packaged reference scenario (baltic-atm-plant.yaml) into DIRECTORY."""
+    from bastion.files import write_atomic
+
+    target = directory / f"{REFERENCE}.yaml"
+    if target.exists() and not force:
+        fail(f"{target}: already exists; use --force to overwrite", EXIT_INVALID)
+    if directory.exists() and not directory.is_dir():
+        fail(f"{directory}: not a folder", EXIT_INVALID)
+    try:
+        write_atomic(target, reference_text())
+    except OSError as error:
+        fail(f"{target}: cannot write: {error.strerror}", EXIT_INVALID)
+    typer.echo(f"wrote {target}")
+    typer.echo(f"next: bastion validate {target} && bastion show {target}")
+
+
+def validate(
+    file: Path = typer.Argument(..., help="Scenario file (.yaml, .yml or .json)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when valid."),
+) -> None:
+    """Check a scenario file; print every problem as FILE:LINE: path: message (exit 2)."""
+    scenario = load_or_exit(file, to_stdout=True)
+    if not quiet:
+        lines = scenario.all_lines()
+        typer.echo(
+            f"{file}: valid ({len(scenario.items)} items, {len(scenario.suppliers)} suppliers, "
+            f"{len(lines)} lines, {len(scenario.customers)} customers)"
+        )
+
+
+def show(
+    file: Path = typer.Argument(..., help="Scenario file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the validated scenario as JSON."),
+) -> None:
+    """Print a readable summary of a scenario: items, suppliers, lines, customers, targets, programme."""
+    scenario = load_or_exit(file)
+    if as_json:
+        print_json(scenario.model_dump(mode="json"))
+        return
+    from bastion.cli.show_view import render_scenario
+
+    render_scenario(scenario, console())
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command()(init)
+    app.command()(validate)
+    app.command()(show)

@@ -1,0 +1,235 @@
+"""Load a scenario file (YAML or JSON) into a validated, frozen Scenario.
+
+Every problem found is reported at once as `FILE:LINE: path: message`
+(`ScenarioError`). Reading never executes anything from the file (safe tags
+only), refuses files over `MAX_BYTES`, and bounds nesting and alias expansion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from bastion.scenario.checks import cross_check
+from bastion.scenario.errors import Path, Problem, ScenarioError, format_path
+from bastion.scenario.model import Scenario
+from bastion.scenario.yamltree import Tree, TreeError, read_tree
+
+MAX_BYTES = 10 * 1024 * 1024
+"""Largest scenario file accepted (10 MiB); real scenarios are a few kB."""
+
+
+def load_scenario(file: str | FsPath) -> Scenario:
+    """Read, parse and validate a scenario file; raise ScenarioError listing every problem."""
+    name = str(file)
+    fs_path = FsPath(file)
+    try:
+        size = fs_path.stat().st_size
+        if not fs_path.is_file():
+            raise ScenarioError([Problem(name, 1, "(file)", "not a file")])
+    except OSError as error:
+        raise ScenarioError([Problem(name, 1, "(file)", f"cannot read: {error.strerror}")]) from None
+    if size > MAX_BYTES:
+        raise ScenarioError(
+            [
+                Problem(
+                    name,
+                    1,
+                    "(file)",
+                    f"the file is {size / 2**20:.1f} MiB; scenario files are limited to "
+                    f"{MAX_BYTES // 2**20} MiB",
+                )
+            ]
+        )
+    try:
+        data = fs_path.read_bytes()
+    except OSError as error:
+        raise ScenarioError([Problem(name, 1, "(file)", f"cannot read: {error.strerror}")]) from None
+    return load_bytes(data, name, is_json=fs_path.suffix.lower() == ".json")
+
+
+def load_bytes(data: bytes, name: str = "<scenario>", is_json: bool = False) -> Scenario:
+    """Decode UTF-8 bytes and load them (see `load_text`)."""
+    if len(data) > MAX_BYTES:
+        raise ScenarioError([Problem(name, 1, "(file)", f"larger than {MAX_BYTES // 2**20} MiB")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ScenarioError(
+            [Problem(name, line, "(file)", f"not UTF-8 text (byte 0x{data[error.start]:02x})")]
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return load_text(text, name, is_json=is_json)
+
+
+def load_text(text: str, name: str = "<scenario>", is_json: bool = False) -> Scenario:
+    """Parse YAML (or JSON) text and validate it; raise ScenarioError listing every problem."""
+    try:
+        tree = read_tree(text, is_json=is_json)
+    except TreeError as error:
+        raise ScenarioError([Problem(name, error.line, "(file)", error.message)]) from None
+    problems = [Problem(name, line, format_path(path), msg) for path, line, msg in tree.problems]
+    if not isinstance(tree.value, dict):
+        problems.append(
+            Problem(name, tree.line_of(()), "(file)", f"expected a mapping of keys, found {_found(tree.value)}")
+        )
+        raise ScenarioError(problems)
+    try:
+        scenario = Scenario.model_validate(tree.value)
+    except ValidationError as error:
+        problems.extend(_translate(error.errors(include_url=False), tree, name))
+        raise ScenarioError(problems) from None
+    except (RecursionError, MemoryError):  # pragma: no cover - bounded by read_tree
+        problems.append(Problem(name, 1, "(file)", "too large or too deeply nested"))
+        raise ScenarioError(problems) from None
+    for path, message in cross_check(scenario):
+        problems.append(Problem(name, tree.line_of(path), format_path(path), message))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The scenario as YAML text that loads back to an equal Scenario."""
+    data = scenario.model_dump(mode="json", exclude_defaults=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+# --- turning pydantic's errors into a planner's messages --------------------------------
+
+
+def _real_path(loc: tuple[int | str, ...], tree: Tree, missing: bool) -> Path:
+    """Map pydantic's loc onto the file's keys, dropping union tags and `[key]` markers."""
+    out: list[str | int] = []
+    node: Any = tree.value
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if part == "[key]":
+            continue
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+        elif last and missing:
+            out.append(part)
+        # anything else is a union branch tag or a function name: not part of the file
+    return tuple(out)
+
+
+def _found(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, str):
+        return f'"{value[:40]}"' + ("..." if len(value) > 40 else "")
+    return repr(value)[:40]
+
+
+def _model_at(path: Path) -> type[BaseModel] | None:
+    """The model class whose fields are expected at `path` (for 'did you mean')."""
+    current: Any = Scenario
+    for part in path:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        elif typing.get_origin(current) in (dict, list):
+            current = typing.get_args(current)[-1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [a for a in map(_unwrap, args) if isinstance(a, type) and issubclass(a, BaseModel)]
+            annotation = models[0] if models else args[0]
+        else:
+            return annotation
+
+
+_RANGES = ("duration_months", "recovery_months")
+
+
+def _message(error: ErrorDetails, path: Path, tree: Tree) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    raw = tree.raw.get(path)
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        model = _model_at(path[:-1])
+        known = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(path[-1]), known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        allowed = f"; allowed: {', '.join(known)}" if known else ""
+        return f"unknown key {path[-1]}{hint}{allowed}"
+    if kind == "string_type" and isinstance(value, bool | int | float) and raw is not None:
+        what = "a boolean" if isinstance(value, bool) else "a number"
+        return f"{raw} was read as {what}; quote it: \"{raw}\""
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping (key: value), found {_found(value)}"
+    if kind in ("list_type", "tuple_type"):
+        return f"expected a list, found {_found(value)}"
+    if kind == "string_pattern_mismatch":
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        if "A-Z" in pattern:
+            return f"{_found(value)} is not a 2-letter upper-case ISO country code (e.g. LV)"
+        return f"{_found(value)} is not an id: use lower-case letters, digits, - _ ."
+    if kind in ("too_short", "too_long") and path and path[-1] in _RANGES:
+        return "expected a range [min, mode, max] of 3 numbers"
+    if kind == "literal_error" and path == ("bastion",):
+        return f"format version must be 1, found {_found(value)}"
+    if kind in ("greater_than_equal", "greater_than", "less_than", "less_than_equal"):
+        ctx = error.get("ctx") or {}
+        sign = {"greater_than_equal": ">=", "greater_than": ">", "less_than": "<", "less_than_equal": "<="}
+        bound = next(iter(ctx.values()), "")
+        text = f"{bound:g}" if isinstance(bound, int | float) else str(bound)
+        return f"must be {sign[kind]} {text}, found {_found(value)}"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    message = message[0].lower() + message[1:] if message else message
+    if value is not None and not isinstance(value, dict | list) and kind != "value_error":
+        message += f", found {_found(value)}"
+    return message
+
+
+def _translate(errors: list[ErrorDetails], tree: Tree, name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for error in errors:
+        path = _real_path(tuple(error["loc"]), tree, missing=error["type"] == "missing")
+        if len(path) >= 2 and isinstance(path[-1], int) and path[-2] in _RANGES:
+            path = path[:-1]  # a range with too few numbers: point at the range itself
+            message = "expected a range [min, mode, max] of 3 numbers"
+        else:
+            message = _message(error, path, tree)
+        problems.append(Problem(name, tree.line_of(path), format_path(path), message))
+    return problems
+
+
+__all__ = ["MAX_BYTES", "dump_scenario", "load_bytes", "load_scenario", "load_text"]

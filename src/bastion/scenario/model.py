@@ -1,0 +1,318 @@
+"""The scenario file format, version 1, as frozen pydantic models.
+
+Every field's docstring is its documentation: `docs/scenario.md` is generated
+from these models (`python -m bastion.scenario.docs`) and a test checks that
+it is current. Cross-references (unknown ids, cycles) are checked in
+`checks.py`; this module checks each value on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from bastion.scenario.types import Country, Id, Month, NonNeg, NonNegInt, Triangular
+
+
+class Base(BaseModel):
+    """Common configuration: frozen, unknown keys rejected, docstrings as descriptions."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        use_attribute_docstrings=True,
+        strict=False,
+        validate_default=False,
+    )
+
+
+class Horizon(Base):
+    """The planning horizon: months 0 .. months-1 counted from `start`."""
+
+    start: Month
+    """First month of the horizon (month 0), "YYYY-MM"."""
+    months: Annotated[int, Field(ge=1, le=1200)]
+    """Number of months in the horizon (1 to 1200)."""
+
+
+class Item(Base):
+    """Something made on a line or bought from a supplier; an opaque item."""
+
+    name: str = ""
+    """Readable name (free text)."""
+    unit: str = "each"
+    """Unit of quantity."""
+    made: bool = False
+    """True: made on a line from its `bom`; false: bought from suppliers."""
+    bom: dict[Id, NonNeg] = {}
+    """Bill of materials: component item -> quantity per GOOD unit made."""
+    scrap_rate: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    """Share of started units lost (0 <= scrap < 1): components used = bom qty x good units / (1 - scrap_rate)."""
+    holding_cost_per_month: NonNeg = 0.0
+    """Cost per unit per month held in a site's store or a customer's stockpile."""
+
+    @model_validator(mode="after")
+    def _bom_only_when_made(self) -> Item:
+        if self.bom and not self.made:
+            raise ValueError("has a bom but is bought (made: false); set made: true or drop the bom")
+        return self
+
+
+class Supply(Base):
+    """One item as offered by one supplier."""
+
+    price: NonNeg = 0.0
+    """Price per unit, paid in the month the order is placed."""
+    lead_time_months: NonNegInt = 0
+    """Whole months from order to arrival in the ordering site's store."""
+    capacity_per_month: NonNeg | None = None
+    """Most units ordered per month from this supplier (left out: unlimited)."""
+
+
+class Disruption(Base):
+    """A Poisson process of events during which a supplier delivers nothing or a line makes nothing."""
+
+    rate_per_year: NonNeg = 0.0
+    """Expected events per year (Poisson rate), from t = 0."""
+    recovery_months: Triangular = (0.0, 0.0, 0.0)
+    """Duration of each event in months, triangular [min, mode, max]."""
+
+
+class Supplier(Base):
+    """An outside source of bought items."""
+
+    name: str = ""
+    """Readable name (free text)."""
+    country: Country
+    """ISO 3166 alpha-2 country code (quote "NO" for Norway)."""
+    supplies: dict[Id, Supply] = {}
+    """Item id -> price, lead time and capacity."""
+    disruption: Disruption | None = None
+    """Random events that stop all this supplier's deliveries."""
+
+
+class MilestoneRef(Base):
+    """A line online at the finish of a programme task."""
+
+    milestone: Id
+    """Id of the programme task whose finish brings the line online."""
+
+
+def _online_kind(value: object) -> str | None:
+    if isinstance(value, str):
+        return "month"
+    if isinstance(value, dict | MilestoneRef):
+        return "milestone"
+    return None
+
+
+Online = Annotated[
+    Annotated[Month, Tag("month")] | Annotated[MilestoneRef, Tag("milestone")],
+    Discriminator(
+        _online_kind,
+        custom_error_type="online",
+        custom_error_message='expected a month "YYYY-MM" or {milestone: TASK}',
+    ),
+]
+
+
+class Line(Base):
+    """A production line at a site."""
+
+    makes: Annotated[list[Id], Field(min_length=1)]
+    """Items this line can make (made items only); capacity is shared among them."""
+    capacity_per_month: NonNeg
+    """Good units per month at full rate."""
+    online: Online | None = None
+    """First month it can produce, "YYYY-MM", or {milestone: task}; left out: from month 0. For an optional line: the earliest."""
+    ramp_months: NonNeg = 0.0
+    """Ramp: output of month m is at most capacity x min(1, (m - m0 + 1) / (ramp_months + 1))."""
+    acceptance_months: NonNegInt = 0
+    """Lot acceptance: output of month m is usable from month m + this."""
+    variable_cost_per_unit: NonNeg = 0.0
+    """Variable cost of a good unit (of the FIRST unit when learning applies)."""
+    fixed_cost_per_month: NonNeg = 0.0
+    """Fixed cost per month from the online month on."""
+    learning_rate: Annotated[float, Field(gt=0, le=1)] = 1.0
+    """Unit-cost learning slope: the n-th unit costs variable_cost_per_unit x n ** log2(rate)."""
+    capex: NonNeg = 0.0
+    """Investment, paid in month online - build_months."""
+    build_months: NonNegInt = 0
+    """Months between paying the capex and coming online."""
+    optional: bool = False
+    """True: the optimiser decides whether and when to build it (online = the earliest month)."""
+    outage: Disruption | None = None
+    """Random outages during which the line makes nothing."""
+
+
+class Site(Base):
+    """A plant: a store and its lines."""
+
+    name: str = ""
+    """Readable name (free text)."""
+    country: Country
+    """ISO 3166 alpha-2 country code."""
+    initial_store: dict[Id, NonNeg] = {}
+    """Stock of each item in the site's store at the start of month 0."""
+    lines: dict[Id, Line] = {}
+    """The site's lines; line ids are unique across all sites."""
+
+
+class Task(Base):
+    """One task of the build-up programme."""
+
+    name: str = ""
+    """Readable name (free text)."""
+    duration_months: Triangular = (0.0, 0.0, 0.0)
+    """Duration in months, triangular [min, mode, max] (a single number: constant)."""
+    after: list[Id] = []
+    """Tasks that must finish before this one starts."""
+    uses: dict[Id, NonNegInt] = {}
+    """Units of each programme resource this task holds while it runs."""
+
+
+class Programme(Base):
+    """The build-up project that brings lines online."""
+
+    start: Month | None = None
+    """Month the programme starts (default: horizon.start)."""
+    resources: dict[Id, NonNegInt] = {}
+    """Capacity of each renewable resource."""
+    tasks: dict[Id, Task] = {}
+    """The tasks; a milestone is a task's finish."""
+
+
+def _consumption_kind(value: object) -> str | None:
+    if isinstance(value, dict):
+        return "by_month"
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        return "rate"
+    return None
+
+
+Consumption = Annotated[
+    Annotated[NonNeg, Tag("rate")] | Annotated[dict[Month, NonNeg], Tag("by_month")],
+    Discriminator(
+        _consumption_kind,
+        custom_error_type="consumption",
+        custom_error_message="expected units per month, or a mapping of month -> units per month",
+    ),
+]
+
+
+class Target(Base):
+    """A stockpile target: hold `units` at the end of month `by`."""
+
+    item: Id
+    """Item id."""
+    by: Month
+    """Month at whose end the stockpile must hold `units`."""
+    units: NonNeg
+    """Stockpile to hold."""
+
+
+class Surge(Base):
+    """Random surges that multiply a customer's consumption."""
+
+    rate_per_year: NonNeg = 0.0
+    """Expected surges per year (Poisson rate), from t = 0."""
+    duration_months: Triangular = (0.0, 0.0, 0.0)
+    """Duration of each surge in months, triangular [min, mode, max]."""
+    factor: NonNeg = 1.0
+    """Consumption is multiplied by this during a surge."""
+
+
+class Customer(Base):
+    """A customer holding a stockpile (e.g. a national armed force)."""
+
+    name: str = ""
+    """Readable name (free text)."""
+    country: Country
+    """ISO 3166 alpha-2 country code."""
+    priority: Annotated[int, Field(ge=1)] = 1
+    """1 is served first when supply is short, then 2, ..."""
+    delivery_months: NonNegInt = 0
+    """Transport time from any site to this customer, whole months."""
+    initial_stock: dict[Id, NonNeg] = {}
+    """Stockpile of each item at the start of month 0."""
+    consumption: dict[Id, Consumption] = {}
+    """Units per month drawn from the stockpile; or month -> units per month from that month on."""
+    targets: list[Target] = []
+    """Stockpile targets."""
+    surge: Surge | None = None
+    """Random consumption surges."""
+
+
+class Budget(Base):
+    """Yearly ceilings on the capex of optional lines."""
+
+    capex_per_year: dict[Annotated[int, Field(ge=1900, le=2999)], NonNeg] = {}
+    """Calendar year -> most capex of optional lines paid in it; a year not listed is unlimited."""
+
+
+class AppliesTo(Base):
+    """The nodes a correlated risk stops together."""
+
+    suppliers: list[Id] = []
+    """Supplier ids."""
+    lines: list[Id] = []
+    """Line ids."""
+    sites: list[Id] = []
+    """Site ids (all their lines)."""
+
+
+class Risk(Base):
+    """A correlated event that stops several nodes at once."""
+
+    id: Id
+    """Unique id of the risk."""
+    name: str = ""
+    """Readable name (free text)."""
+    applies_to: AppliesTo
+    """The suppliers, lines and sites it stops."""
+    rate_per_year: NonNeg = 0.0
+    """Expected events per year (Poisson rate), from t = 0."""
+    duration_months: Triangular = (0.0, 0.0, 0.0)
+    """Duration of each event in months, triangular [min, mode, max]."""
+
+
+class Scenario(Base):
+    """A whole scenario file, format version 1."""
+
+    bastion: Literal[1]
+    """Format version: 1."""
+    name: Annotated[str, Field(min_length=1)]
+    """Scenario name."""
+    description: str = ""
+    """Free text."""
+    classification: str = "UNCLASSIFIED"
+    """A free-text marking shown on every output."""
+    currency: str = "EUR"
+    """Currency of every money amount."""
+    horizon: Horizon
+    """The planning horizon."""
+    items: Annotated[dict[Id, Item], Field(min_length=1)]
+    """Items, made and bought."""
+    suppliers: dict[Id, Supplier] = {}
+    """Suppliers of bought items."""
+    sites: Annotated[dict[Id, Site], Field(min_length=1)]
+    """Sites and their lines (at least one line in all)."""
+    programme: Programme | None = None
+    """The build-up programme (tasks, milestones)."""
+    customers: Annotated[dict[Id, Customer], Field(min_length=1)]
+    """Customers and their stockpiles."""
+    budget: Budget | None = None
+    """Capex ceilings by calendar year."""
+    risks: list[Risk] = []
+    """Correlated risks."""
+
+    def all_lines(self) -> dict[str, tuple[str, Line]]:
+        """Every line id -> (site id, line), in file order."""
+        return {lid: (sid, line) for sid, site in self.sites.items() for lid, line in site.lines.items()}
+
+    def programme_start(self) -> str:
+        """The month the programme starts: `programme.start` or `horizon.start`."""
+        if self.programme is not None and self.programme.start is not None:
+            return self.programme.start
+        return self.horizon.start
