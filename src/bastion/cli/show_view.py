@@ -143,7 +143,8 @@ def render_scenario(s: Scenario, out: Console) -> None:
     """Print the summary of `s` on `out`, between classification markings."""
     out.print(marking(s))
     end = month_name(s.horizon.months - 1, s.horizon.start)
-    head = f"[bold]{s.name}[/bold]\nhorizon {s.horizon.start} .. {end} ({s.horizon.months} months), money in {s.currency}"
+    head = f"[bold]{s.name}[/bold]\nhorizon {s.horizon.start} .. {end} ({s.horizon.months} months)"
+    head += f", money in {s.currency}"
     if s.description:
         head += f"\n{s.description.strip()}"
     out.print(Panel(head, expand=False))

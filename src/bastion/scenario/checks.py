@@ -87,10 +87,18 @@ def _sites(s: Scenario) -> Found:
                 if iid not in s.items:
                     out.append(((*base, "makes", index), f"unknown item {iid}"))
                 elif not s.items[iid].made:
-                    out.append(((*base, "makes", index), f"{iid} is bought (made: false); a line makes made items only"))
+                    out.append(
+                        (
+                            (*base, "makes", index),
+                            f"{iid} is bought (made: false); a line makes made items only",
+                        )
+                    )
             if isinstance(line.online, MilestoneRef) and line.online.milestone not in tasks:
                 out.append(
-                    ((*base, "online", "milestone"), f"milestone {line.online.milestone} is not a programme task")
+                    (
+                        (*base, "online", "milestone"),
+                        f"milestone {line.online.milestone} is not a programme task",
+                    )
                 )
     if not seen:
         out.append((("sites",), "no site has a line: at least one line is needed"))
@@ -115,7 +123,10 @@ def _programme(s: Scenario) -> Found:
     cycle = find_cycle({tid: [p for p in t.after if p in prog.tasks] for tid, t in prog.tasks.items()})
     if cycle is not None:
         out.append(
-            (("programme", "tasks", cycle[0], "after"), "task cycle: " + " <- ".join(cycle) + " (x <- y: x is after y)")
+            (
+                ("programme", "tasks", cycle[0], "after"),
+                "task cycle: " + " <- ".join(cycle) + " (x <- y: x is after y)",
+            )
         )
     return out
 
@@ -154,7 +165,7 @@ def _last_month(s: Scenario) -> str:
 def _risks(s: Scenario) -> Found:
     out: Found = []
     lines = s.all_lines()
-    known = {"suppliers": s.suppliers, "lines": lines, "sites": s.sites}
+    known: dict[str, set[str]] = {"suppliers": set(s.suppliers), "lines": set(lines), "sites": set(s.sites)}
     seen: set[str] = set()
     for index, risk in enumerate(s.risks):
         if risk.id in seen:

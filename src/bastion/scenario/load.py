@@ -80,7 +80,9 @@ def load_text(text: str, name: str = "<scenario>", is_json: bool = False) -> Sce
     problems = [Problem(name, line, format_path(path), msg) for path, line, msg in tree.problems]
     if not isinstance(tree.value, dict):
         problems.append(
-            Problem(name, tree.line_of(()), "(file)", f"expected a mapping of keys, found {_found(tree.value)}")
+            Problem(
+                name, tree.line_of(()), "(file)", f"expected a mapping of keys, found {_found(tree.value)}"
+            )
         )
         raise ScenarioError(problems)
     try:
@@ -115,10 +117,9 @@ def _real_path(loc: tuple[int | str, ...], tree: Tree, missing: bool) -> Path:
         last = index == len(loc) - 1
         if part == "[key]":
             continue
-        if isinstance(node, dict) and part in node:
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             out.append(part)
             node = node[part]
         elif last and missing:
@@ -190,7 +191,7 @@ def _message(error: ErrorDetails, path: Path, tree: Tree) -> str:
         return f"unknown key {path[-1]}{hint}{allowed}"
     if kind == "string_type" and isinstance(value, bool | int | float) and raw is not None:
         what = "a boolean" if isinstance(value, bool) else "a number"
-        return f"{raw} was read as {what}; quote it: \"{raw}\""
+        return f'{raw} was read as {what}; quote it: "{raw}"'
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"expected a mapping (key: value), found {_found(value)}"
     if kind in ("list_type", "tuple_type"):

@@ -105,7 +105,7 @@ class _Builder:
                     (
                         (*path, text),
                         line,
-                        f"key {text} was read as {_kind(key)}; quote it: \"{text}\"",
+                        f'key {text} was read as {_kind(key)}; quote it: "{text}"',
                     )
                 )
                 key = text
