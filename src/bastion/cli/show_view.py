@@ -32,7 +32,8 @@ def marking(scenario: Scenario) -> str:
 
 def _items(s: Scenario) -> Table:
     table = Table(title="Items", title_justify="left")
-    for col in ("id", "name", "source", "bill of materials (per good unit)", "scrap"):
+    table.add_column("id", no_wrap=True)
+    for col in ("name", "source", "bill of materials (per good unit)", "scrap"):
         table.add_column(col)
     for iid, item in s.items.items():
         bom = ", ".join(f"{_num(q)} {c}" for c, q in item.bom.items())
@@ -44,17 +45,19 @@ def _items(s: Scenario) -> Table:
 
 def _suppliers(s: Scenario) -> Table:
     table = Table(title="Suppliers", title_justify="left")
-    for col in ("id", "country", "item", "price", "lead time (months)", "capacity / month", "disruption"):
+    table.add_column("id", no_wrap=True)
+    table.add_column("item", no_wrap=True)
+    for col in ("country", "price", "lead (mo)", "capacity / month", "disruption (rate, months)"):
         table.add_column(col)
     for sid, sup in s.suppliers.items():
         dis = sup.disruption
-        dtext = f"{dis.rate_per_year:g}/yr, {_range(dis.recovery_months)} mo" if dis else ""
+        dtext = f"{dis.rate_per_year:g}/yr, {_range(dis.recovery_months)}" if dis else ""
         for n, (iid, supply) in enumerate(sup.supplies.items()):
             cap = "unlimited" if supply.capacity_per_month is None else _num(supply.capacity_per_month)
             table.add_row(
                 sid if n == 0 else "",
-                sup.country if n == 0 else "",
                 iid,
+                sup.country if n == 0 else "",
                 _num(supply.price),
                 str(supply.lead_time_months),
                 cap,
@@ -65,7 +68,8 @@ def _suppliers(s: Scenario) -> Table:
 
 def _lines(s: Scenario) -> Table:
     table = Table(title="Lines", title_justify="left")
-    for col in ("line", "site", "makes", "capacity / month", "online", "ramp", "capex", "decision"):
+    table.add_column("line", no_wrap=True)
+    for col in ("site", "makes", "capacity / month", "online", "ramp", "capex", "decision"):
         table.add_column(col)
     for lid, (sid, line) in s.all_lines().items():
         if line.online is None:
@@ -89,7 +93,8 @@ def _lines(s: Scenario) -> Table:
 
 def _customers(s: Scenario) -> Table:
     table = Table(title="Customers and targets", title_justify="left")
-    for col in ("customer", "country", "priority", "consumption / month", "target"):
+    table.add_column("customer", no_wrap=True)
+    for col in ("country", "priority", "consumption / month", "target"):
         table.add_column(col)
     for cid, cust in s.customers.items():
         cons = "; ".join(f"{i}: {_consumption(r)}" for i, r in cust.consumption.items())
@@ -113,7 +118,8 @@ def _programme(s: Scenario) -> Table | None:
         title=f"Programme (from {s.programme_start()}; durations min / mode / max months)",
         title_justify="left",
     )
-    for col in ("task", "duration", "after", "uses"):
+    table.add_column("task", no_wrap=True)
+    for col in ("duration", "after", "uses"):
         table.add_column(col)
     for tid, task in s.programme.tasks.items():
         uses = ", ".join(f"{u} {r}" for r, u in task.uses.items())
