@@ -7,7 +7,9 @@ only), refuses files over `MAX_BYTES`, and bounds nesting and alias expansion.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import re
 import types
 import typing
 from pathlib import Path as FsPath
@@ -89,6 +91,7 @@ def load_text(text: str, name: str = "<scenario>", is_json: bool = False) -> Sce
         scenario = Scenario.model_validate(tree.value)
     except ValidationError as error:
         problems.extend(_translate(error.errors(include_url=False), tree, name))
+        problems.extend(_checks_despite(error, tree, name))
         raise ScenarioError(problems) from None
     except (RecursionError, MemoryError):  # pragma: no cover - bounded by read_tree
         problems.append(Problem(name, 1, "(file)", "too large or too deeply nested"))
@@ -100,6 +103,67 @@ def load_text(text: str, name: str = "<scenario>", is_json: bool = False) -> Sce
     return scenario
 
 
+_ID_MAPS = ("items", "suppliers", "supplies", "sites", "lines", "customers", "tasks", "resources")
+
+
+def _checks_despite(error: ValidationError, tree: Tree, name: str) -> list[Problem]:
+    """Cross-check problems of a file whose values are not all valid.
+
+    The invalid values are removed from a copy (with the objects that then
+    lack a required field) until the rest validates; the cross-checks then
+    run on that rest. Problems that could stem from a removal (a reference to
+    a removed id, a path through a list that lost an element) are left out.
+    Gives up (returns nothing) when a removal would take a required section.
+    """
+    value = copy.deepcopy(tree.value)
+    removed: list[Path] = []
+    for _ in range(4):
+        doomed: set[Path] = set()
+        for err in error.errors(include_url=False):
+            missing = err["type"] == "missing"
+            path = _real_path(tuple(err["loc"]), value, missing)
+            if missing or (len(path) >= 2 and isinstance(path[-1], int) and path[-2] in _RANGES):
+                path = path[:-1]
+            if len(path) < 2:
+                return []
+            doomed.add(path)
+        for path in sorted(
+            doomed, key=lambda p: (len(p), p[-1] if isinstance(p[-1], int) else -1), reverse=True
+        ):
+            try:
+                parent = value
+                for part in path[:-1]:
+                    parent = parent[_key_in(parent, part)]
+                del parent[_key_in(parent, path[-1])]
+            except (KeyError, IndexError, TypeError, StopIteration):
+                return []
+            removed.append(path)
+        try:
+            scenario = Scenario.model_validate(value)
+            break
+        except ValidationError as again:
+            error = again
+    else:
+        return []
+    ids = {str(p[-1]).lower() for p in removed if len(p) >= 2 and p[-2] in _ID_MAPS}
+    lists = [p[:-1] for p in removed if isinstance(p[-1], int)]
+    out: list[Problem] = []
+    for path, message in cross_check(scenario):
+        if any(path[: len(prefix)] == prefix for prefix in (*removed, *lists)):
+            continue
+        if ids & set(re.split(r"[\s,:]+", message.lower())):
+            continue
+        out.append(Problem(name, tree.line_of(path), format_path(path), message))
+    return out
+
+
+def _key_in(container: Any, part: str | int) -> Any:
+    """The key of `container` that `part` names (paths hold mapping keys as text)."""
+    if isinstance(container, dict) and part not in container:
+        return next(k for k in container if str(k) == part)
+    return part
+
+
 def dump_scenario(scenario: Scenario) -> str:
     """The scenario as YAML text that loads back to an equal Scenario."""
     data = scenario.model_dump(mode="json", exclude_defaults=True)
@@ -109,10 +173,10 @@ def dump_scenario(scenario: Scenario) -> str:
 # --- turning pydantic's errors into a planner's messages --------------------------------
 
 
-def _real_path(loc: tuple[int | str, ...], tree: Tree, missing: bool) -> Path:
+def _real_path(loc: tuple[int | str, ...], root: Any, missing: bool) -> Path:
     """Map pydantic's loc onto the file's keys, dropping union tags and `[key]` markers."""
     out: list[str | int] = []
-    node: Any = tree.value
+    node: Any = root
     for index, part in enumerate(loc):
         last = index == len(loc) - 1
         if part == "[key]":
@@ -120,8 +184,8 @@ def _real_path(loc: tuple[int | str, ...], tree: Tree, missing: bool) -> Path:
         in_dict = isinstance(node, dict) and part in node
         in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         if in_dict or in_list:
-            out.append(part)
             node = node[part]
+            out.append(part if isinstance(part, int) and in_list else str(part))
         elif last and missing:
             out.append(part)
         # anything else is a union branch tag or a function name: not part of the file
@@ -160,6 +224,12 @@ def _model_at(path: Path) -> type[BaseModel] | None:
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
+def _is_month_field(path: Path) -> bool:
+    model = _model_at(path[:-1]) if path else None
+    field = model.model_fields.get(str(path[-1])) if model is not None else None
+    return field is not None and "_check_month" in repr(field.metadata) + repr(field.annotation)
+
+
 def _unwrap(annotation: Any) -> Any:
     while True:
         origin = typing.get_origin(annotation)
@@ -189,6 +259,13 @@ def _message(error: ErrorDetails, path: Path, tree: Tree) -> str:
         hint = f" (did you mean {close[0]}?)" if close else ""
         allowed = f"; allowed: {', '.join(known)}" if known else ""
         return f"unknown key {path[-1]}{hint}{allowed}"
+    if (
+        kind == "string_type"
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+        and _is_month_field(path)
+    ):
+        return f'{value} is not a month: write "YYYY-MM" in quotes, e.g. "{value}-01"'
     if kind == "string_type" and isinstance(value, bool | int | float) and raw is not None:
         what = "a boolean" if isinstance(value, bool) else "a number"
         return f'{raw} was read as {what}; quote it: "{raw}"'
@@ -223,10 +300,13 @@ def _message(error: ErrorDetails, path: Path, tree: Tree) -> str:
 def _translate(errors: list[ErrorDetails], tree: Tree, name: str) -> list[Problem]:
     problems: list[Problem] = []
     for error in errors:
-        path = _real_path(tuple(error["loc"]), tree, missing=error["type"] == "missing")
+        path = _real_path(tuple(error["loc"]), tree.value, missing=error["type"] == "missing")
         if len(path) >= 2 and isinstance(path[-1], int) and path[-2] in _RANGES:
-            path = path[:-1]  # a range with too few numbers: point at the range itself
-            message = "expected a range [min, mode, max] of 3 numbers"
+            path = path[:-1]  # a number inside a range: point at the range itself
+            if error["type"] == "missing":
+                message = "expected a range [min, mode, max] of 3 numbers"
+            else:
+                message = _message(error, path, tree)
         else:
             message = _message(error, path, tree)
         problems.append(Problem(name, tree.line_of(path), format_path(path), message))

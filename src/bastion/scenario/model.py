@@ -101,14 +101,14 @@ class MilestoneRef(Base):
 
 def _online_kind(value: object) -> str | None:
     if isinstance(value, str):
-        return "month"
+        return "online-month"
     if isinstance(value, dict | MilestoneRef):
-        return "milestone"
+        return "online-milestone"
     return None
 
 
 Online = Annotated[
-    Annotated[Month, Tag("month")] | Annotated[MilestoneRef, Tag("milestone")],
+    Annotated[Month, Tag("online-month")] | Annotated[MilestoneRef, Tag("online-milestone")],
     Discriminator(
         _online_kind,
         custom_error_type="online",
@@ -185,14 +185,14 @@ class Programme(Base):
 
 def _consumption_kind(value: object) -> str | None:
     if isinstance(value, dict):
-        return "by_month"
+        return "consumption-by-month"
     if isinstance(value, int | float | str) and not isinstance(value, bool):
-        return "rate"
+        return "consumption-rate"
     return None
 
 
 Consumption = Annotated[
-    Annotated[NonNeg, Tag("rate")] | Annotated[dict[Month, NonNeg], Tag("by_month")],
+    Annotated[NonNeg, Tag("consumption-rate")] | Annotated[dict[Month, NonNeg], Tag("consumption-by-month")],
     Discriminator(
         _consumption_kind,
         custom_error_type="consumption",

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 ID_PATTERN = r"^[a-z0-9_.\-]+$"
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 Id = Annotated[
     str,
@@ -29,7 +29,7 @@ NonNegInt = Annotated[int, Field(ge=0)]
 
 
 def _check_month(value: str) -> str:
-    match = MONTH_RE.match(value)
+    match = MONTH_RE.fullmatch(value)
     if match is None or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(f'"{value}" is not a month written "YYYY-MM"')
     return value

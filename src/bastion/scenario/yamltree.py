@@ -111,7 +111,7 @@ class _Builder:
                 key = text
             if isinstance(key, float | bytes) or key_node.tag == _TIMESTAMP_TAG:
                 key = key_node.value
-            child_path = (*path, key)
+            child_path = (*path, key if isinstance(key, str) else str(key_node.value))
             if key in out:
                 first = self.tree.lines.get(child_path, line)
                 self.tree.problems.append(
@@ -141,15 +141,20 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _mark_line(error: yaml.YAMLError) -> int:
+def _mark_line(error: yaml.YAMLError, text: str) -> int:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    return int(mark.line) + 1 if mark is not None else 1
+    if mark is not None:
+        return int(mark.line) + 1
+    position = getattr(error, "position", None)  # ReaderError: a character YAML refuses
+    return text.count("\n", 0, position) + 1 if isinstance(position, int) else 1
 
 
 def _yaml_message(error: yaml.YAMLError) -> str:
     if isinstance(error, yaml.MarkedYAMLError):
         parts = [p for p in (error.context, error.problem) if p]
         return "YAML syntax: " + "; ".join(parts)
+    if isinstance(error, yaml.reader.ReaderError):
+        return f"character {error.character!r} is not allowed in a scenario file"
     return f"YAML syntax: {error}"
 
 
@@ -158,17 +163,11 @@ def read_tree(text: str, is_json: bool = False) -> Tree:
     if not text.strip():
         raise TreeError(1, "the file is empty")
     if is_json:
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as error:
-            raise TreeError(error.lineno, f"JSON syntax: {error.msg} (column {error.colno})") from None
-        except RecursionError:
-            raise TreeError(1, "nested too deeply: not a scenario file") from None
-        text = text.replace("\t", " ")
+        return _read_json(text)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        raise TreeError(_mark_line(error), _yaml_message(error)) from None
+        raise TreeError(_mark_line(error, text), _yaml_message(error)) from None
     except RecursionError:
         raise TreeError(1, "nested too deeply: not a scenario file") from None
     if node is None:
@@ -177,6 +176,36 @@ def read_tree(text: str, is_json: bool = False) -> Tree:
     tree.lines[()] = node.start_mark.line + 1
     tree.value = _Builder(tree).build(node, (), 0)
     return tree
+
+
+def _read_json(text: str) -> Tree:
+    """JSON: values from the json module (exact numbers and strings), lines from YAML's composer."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TreeError(error.lineno, f"JSON syntax: {error.msg} (column {error.colno})") from None
+    except RecursionError:
+        raise TreeError(1, "nested too deeply: not a scenario file") from None
+    tree = Tree(value=None)
+    tree.lines[()] = 1
+    try:
+        node = yaml.compose(text.replace("\t", " "), Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        node = None  # valid JSON that YAML 1.1 cannot read: every problem on line 1
+    if node is not None:
+        _Builder(tree).build(node, (), 0)  # for the lines, duplicate keys and the size limits
+    tree.raw = {}
+    tree.value = value
+    _check_depth(value, 0)
+    return tree
+
+
+def _check_depth(value: Any, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise TreeError(1, f"nested deeper than {MAX_DEPTH} levels: not a scenario file")
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for child in children:
+        _check_depth(child, depth + 1)
 
 
 __all__ = ["MAX_DEPTH", "MAX_NODES", "Tree", "TreeError", "format_path", "read_tree"]
