@@ -46,10 +46,14 @@ def validate(
     scenario = load_or_exit(file, to_stdout=True)
     if not quiet:
         lines = scenario.all_lines()
-        typer.echo(
-            f"{file}: valid ({len(scenario.items)} items, {len(scenario.suppliers)} suppliers, "
-            f"{len(lines)} lines, {len(scenario.customers)} customers)"
-        )
+        counts = {
+            "item": len(scenario.items),
+            "supplier": len(scenario.suppliers),
+            "line": len(lines),
+            "customer": len(scenario.customers),
+        }
+        summary = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for word, n in counts.items())
+        typer.echo(f"{file}: valid ({summary})")
 
 
 def show(
