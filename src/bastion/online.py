@@ -25,19 +25,11 @@ def milestone_finishes(scenario: Scenario) -> dict[str, float]:
     Uses the programme engine's deterministic schedule (resource-constrained
     where the programme has resources).
     """
-    prog = scenario.programme
-    if prog is None or not prog.tasks:
+    if scenario.programme is None or not scenario.programme.tasks:
         return {}
-    offset = float(month_index(scenario.programme_start(), scenario.horizon.start))
-    finish: dict[str, float] = {}
-    pending = dict(prog.tasks)
-    while pending:  # plain forward pass; the loader has rejected cycles
-        for tid, task in list(pending.items()):
-            if all(p in finish for p in task.after):
-                start = max((finish[p] for p in task.after), default=offset)
-                finish[tid] = start + task.duration_months[1]
-                del pending[tid]
-    return finish
+    from bastion.programme.scenario import deterministic_schedule
+
+    return deterministic_schedule(scenario).finish_from_horizon()
 
 
 def line_online_months(scenario: Scenario) -> dict[str, int]:

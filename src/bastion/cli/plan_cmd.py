@@ -1,0 +1,118 @@
+"""`bastion plan FILE [--json] [--out DIR] [--time-limit S] [--gap G]`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from bastion.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_SHORT, console, fail, load_or_exit, print_json
+
+if TYPE_CHECKING:
+    from bastion.plan import PlanResult
+
+
+def _money(v: float | None, currency: str) -> str:
+    return "-" if v is None else f"{v:,.0f} {currency}"
+
+
+def _summary(result: PlanResult, name: str) -> None:
+    from rich.table import Table
+
+    out = console()
+    mark = result.classification
+    out.print(f"[bold]{mark}[/bold]")
+    out.print(
+        f"[bold]Plan[/bold] {name}: {result.status.value}"
+        + (
+            f" (gap {result.gap:.2%})"
+            if result.status.value == "time_limit" and result.gap is not None
+            else ""
+        )
+    )
+    if not result.status.has_solution:
+        out.print(f"No plan: {result.message}")
+        out.print(f"[bold]{mark}[/bold]")
+        return
+    out.print(f"First output: {result.first_output or 'none in the horizon'}")
+    lines = Table("line", "site", "built", "online", title="Lines")
+    for ln in result.lines:
+        lines.add_row(ln.line, ln.site, "yes" if ln.built else "no", ln.online or "-")
+    out.print(lines)
+    targets = Table("customer", "item", "by", "units", "planned", "met", "met month", title="Targets")
+    for t in result.targets:
+        targets.add_row(
+            t.customer,
+            t.item,
+            t.by,
+            f"{t.units:,.0f}",
+            f"{t.planned_units or 0:,.0f}",
+            "yes" if t.met else "[red]no[/red]",
+            t.met_month or "-",
+        )
+    out.print(targets)
+    if result.unmet_consumption > 1e-6:
+        out.print(f"[red]Consumption not met: {result.unmet_consumption:,.0f} units[/red]")
+    if result.cost is not None:
+        c, cur = result.cost, result.currency
+        costs = Table("capex", "purchases", "production", "fixed", "holding", "total", title=f"Cost ({cur})")
+        costs.add_row(
+            *(f"{v:,.0f}" for v in (c.capex, c.purchases, c.production, c.fixed, c.holding, c.total))
+        )
+        out.print(costs)
+    for e in result.explanations:
+        out.print(f"- {e.text}")
+    if result.sensitivity:
+        out.print("[bold]What buys most[/bold]")
+        for s in result.sensitivity[:8]:
+            out.print(f"- {s.text}")
+    out.print(f"[bold]{mark}[/bold]")
+
+
+def _write_out(result: PlanResult, out_dir: Path) -> None:
+    from bastion.files import staged_dir
+
+    with staged_dir(out_dir) as stage:
+        if result.tables is not None:
+            for table in result.tables.all():
+                (stage / f"{table.name}.csv").write_text(table.to_csv(), encoding="utf-8")
+        (stage / "plan.json").write_text(
+            json.dumps(result.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+
+
+def plan(
+    file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    out: Path | None = typer.Option(None, "--out", help="Write tidy CSV tables and plan.json here."),
+    time_limit: float | None = typer.Option(
+        None, "--time-limit", min=0.1, help="Seconds for the main solve (all stages)."
+    ),
+    gap: float = typer.Option(1e-4, "--gap", min=0.0, max=1.0, help="Relative MIP gap of each stage."),
+) -> None:
+    """Optimise the production and stockpile plan (exit 3 when a target or consumption is short)."""
+    scenario = load_or_exit(file)
+    from bastion.plan import solve_plan
+    from bastion.plan.solve import SolverError
+
+    try:
+        result = solve_plan(scenario, time_limit=time_limit, gap=gap)
+    except SolverError as error:
+        fail(f"{file}: the plan could not be solved: {error}", EXIT_SHORT)
+    except MemoryError:
+        fail(f"{file}: the plan model is too large for this machine's memory", EXIT_INTERNAL)
+    if out is not None:
+        _write_out(result, out)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        _summary(result, scenario.name)
+    raise typer.Exit(EXIT_SHORT if result.short else EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `plan` command to the app."""
+    app.command("plan")(plan)

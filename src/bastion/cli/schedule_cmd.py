@@ -1,0 +1,76 @@
+"""`bastion schedule`: the build-up programme, its critical path and its risk; or a PSPLIB instance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bastion.cli.common import EXIT_INVALID, console, fail, load_or_exit, print_json
+
+
+def schedule(
+    file: Path | None = typer.Argument(None, help="Scenario file (omit with --psplib)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    paths: int = typer.Option(10_000, "--paths", min=0, help="Sampled schedules for the risk (0: none)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    psplib: Path | None = typer.Option(None, "--psplib", help="Solve a PSPLIB .sm RCPSP instance instead."),
+    time_limit: float = typer.Option(60.0, "--time-limit", min=0.1, help="Solver time limit, seconds."),
+) -> None:
+    """Schedule the build-up programme: dates, critical path, P(first output within 24 months)."""
+    if psplib is not None:
+        if file is not None:
+            fail("give either FILE or --psplib, not both", EXIT_INVALID)
+        _psplib(psplib, as_json, time_limit)
+        return
+    if file is None:
+        fail("missing FILE (a scenario), or use --psplib FILE.sm", EXIT_INVALID)
+    scenario = load_or_exit(file)
+    if scenario.programme is None or not scenario.programme.tasks:
+        fail(f"{file}: the scenario has no programme tasks to schedule", EXIT_INVALID)
+    from bastion.programme.analysis import analyse_schedule
+    from bastion.programme.network import NetworkError
+
+    try:
+        analysis = analyse_schedule(scenario, paths=paths, seed=seed)
+    except NetworkError as error:
+        fail(f"{file}: programme: {error}", EXIT_INVALID)
+    if as_json:
+        print_json(analysis.to_json())
+        return
+    from bastion.cli.schedule_view import render_schedule
+
+    render_schedule(analysis, console())
+
+
+def _psplib(path: Path, as_json: bool, time_limit: float) -> None:
+    from bastion.programme.network import NetworkError
+    from bastion.programme.psplib import PsplibError, read_psplib, solve_psplib
+
+    try:
+        instance = read_psplib(path)
+    except (PsplibError, NetworkError) as error:
+        fail(str(error) if str(path) in str(error) else f"{path}: {error}", EXIT_INVALID)
+    solution = solve_psplib(instance, time_limit_s=time_limit)
+    result = {
+        "instance": instance.name,
+        "jobs": instance.jobs,
+        "makespan": solution.makespan,
+        "optimal": solution.optimal,
+        "lower_bound": solution.lower_bound,
+        "seconds": round(solution.seconds, 3),
+        "starts": {str(j + 1): int(s) for j, s in enumerate(solution.starts)},
+    }
+    if as_json:
+        print_json(result)
+        return
+    proof = "proven optimal" if solution.optimal else f"best found (lower bound {solution.lower_bound})"
+    console().print(
+        f"{instance.name}: {instance.jobs} jobs, makespan {solution.makespan} periods, {proof}, "
+        f"{solution.seconds:.2f} s"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command()(schedule)
