@@ -27,6 +27,11 @@ def demo(
     out.print(f"[bold]2. validate[/bold]: {scenario_file} is valid")
     out.print("[bold]3. show[/bold]:")
     render_scenario(scenario, out)
+    out.print("[bold]4. schedule[/bold]: the build-up programme and P(first output within 24 months)")
+    from bastion.cli.schedule_view import render_schedule
+    from bastion.programme.analysis import analyse_schedule
+
+    render_schedule(analyse_schedule(scenario, paths=10_000, seed=0), out)
     out.print(f"\nThe scenario is in {scenario_file}; edit it and run `bastion validate` on it.")
 
 
