@@ -1,0 +1,295 @@
+"""Why a plan is short (re-solves with one family of limits relaxed) and what buys most (duals).
+
+Explanations: for each unmet target (and each customer item whose consumption
+is short) the limits that bind in the plan (line capacity full, supplier
+capacity full, line not built), then the same model re-solved with one family
+relaxed at a time (line capacity x10, every line online from month 0, supplier
+capacity unlimited, lead times 0, budget unlimited), shortfall stages only.
+
+Sensitivity: build decisions fixed at the plan's, the model is an LP; its row
+duals give the marginal value of each limit. Shortfall values come from the
+stage that minimises that priority level's shortfall (later levels' hold rows
+released, earlier ones kept); cost values from the final (cost) stage.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bastion.plan.index import PlanIndex, Relax
+from bastion.plan.lexico import hold_tolerance
+from bastion.plan.optimise import Solved, solve_model, target_tolerance
+from bastion.plan.result import Explanation, Sensitivity, TargetPlan
+from bastion.plan.solution import Solution, line_capacity
+from bastion.scenario.model import Scenario
+from bastion.scenario.types import month_name
+
+RELAXATIONS: tuple[tuple[str, Relax, str], ...] = (
+    ("line_capacity", Relax(capacity_factor=10.0), "ten times the line capacity"),
+    ("online", Relax(online_at_zero=True), "every line online from the first month"),
+    ("supplier_capacity", Relax(supplier_unlimited=True), "unlimited supplier capacity"),
+    ("lead_time", Relax(lead_zero=True), "zero lead times"),
+    ("budget", Relax(budget_unlimited=True), "no capex ceiling"),
+)
+
+
+def money(v: float) -> str:
+    """4.1M, 250k, 900."""
+    a = abs(v)
+    if a >= 1e9:
+        return f"{v / 1e9:.1f}G"
+    if a >= 1e6:
+        return f"{v / 1e6:.1f}M"
+    if a >= 1e4:
+        return f"{v / 1e3:.0f}k"
+    return f"{v:,.0f}"
+
+
+def qty(v: float) -> str:
+    """3,400 or 0.25."""
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+@dataclass
+class Diagnosis:
+    """Explanations and the budget's value from the relaxed re-solve."""
+
+    explanations: tuple[Explanation, ...] = ()
+    budget: list[Sensitivity] = field(default_factory=list)
+
+
+def _applies(ix: PlanIndex, family: str) -> bool:
+    if family == "online":
+        return any(ln.online > 0 or (ln.optional and ln.first_candidate() > 0) for ln in ix.lines)
+    if family == "supplier_capacity":
+        return any(s.capacity is not None for s in ix.supplies)
+    if family == "lead_time":
+        return any(s.lead > 0 for s in ix.supplies) or any(ln.acceptance for ln in ix.lines)
+    if family == "budget":
+        return bool(ix.budget) and any(ln.optional and ln.capex > 0 for ln in ix.lines)
+    return True
+
+
+def _closure(ix: PlanIndex, item: int) -> set[int]:
+    seen, todo = {item}, [item]
+    while todo:
+        for comp, _ in ix.bom.get(todo.pop(), ()):
+            if comp not in seen:
+                seen.add(comp)
+                todo.append(comp)
+    return seen
+
+
+def binding_clauses(ix: PlanIndex, sol: Solution, item: int, by: int,
+                    helps: set[str] | None = None) -> list[str]:
+    """Limits that bind in the plan up to month `by` for `item` and its components.
+
+    A capacity at its limit is named only when relaxing its family reduces the
+    shortfall (`helps`; None: name every full capacity), so that a limit
+    merely touched by a degenerate plan is not blamed.
+    """
+    helps = {"line_capacity", "supplier_capacity"} if helps is None else helps
+    items = _closure(ix, item)
+    out: list[str] = []
+    cap = line_capacity(ix, sol)
+    for li, line in enumerate(ix.lines):
+        if not items.intersection(line.makes):
+            continue
+        if line.optional and li not in sol.built:
+            out.append(f"{line.id} is not built")
+            continue
+        c = cap[li, : by + 1]
+        full = np.flatnonzero((c > 0) & (sol.line_output[li, : by + 1] >= c * (1 - 1e-4) - 1e-6))
+        if len(full) and "line_capacity" in helps:
+            out.append(f"{line.id} capacity binds from {month_name(int(full[0]), ix.start)}")
+        elif not np.any(c > 0):
+            out.append(f"{line.id} produces nothing before {month_name(by, ix.start)}")
+    if "supplier_capacity" in helps:
+        out += _supplier_clauses(ix, sol, items, by)
+    if not any(i in ln.makes for ln in ix.lines for i in items) and not any(
+            s.item in items for s in ix.supplies):
+        out.append("nothing makes or supplies it")
+    return out
+
+
+def _supplier_clauses(ix: PlanIndex, sol: Solution, items: set[int], by: int) -> list[str]:
+    out = []
+    for j, s in enumerate(ix.supplies):
+        if s.item not in items or s.capacity is None:
+            continue
+        placed = sol.supply_orders[j]
+        full = np.flatnonzero(placed[: by + 1] >= s.capacity * (1 - 1e-4) - 1e-6)
+        if len(full) and s.capacity > 0:
+            out.append(f"{s.supplier} capacity for {ix.items[s.item]} binds from "
+                       f"{month_name(int(full[0]), ix.start)}")
+    return out
+
+
+def _budget_clause(base: Solved, relaxed: Solved) -> tuple[str, float]:
+    """'building line-2 (online 2028-01)', with the 2027 capex budget 4.1M short; total excess."""
+    ix, bsol, rsol = base.ix, base.sol, relaxed.sol
+    assert bsol is not None and rsol is not None
+    builds = [f"{ix.lines[li].id} (online {month_name(k, ix.start)})"
+              for li, k in sorted(rsol.built.items()) if bsol.built.get(li, 10**9) > k]
+    paid: dict[int, float] = {}
+    for li, k in rsol.built.items():
+        line = ix.lines[li]
+        yr = int(ix.year[max(0, k - line.build_months)])
+        paid[yr] = paid.get(yr, 0.0) + line.capex
+    over = [(yr, paid[yr] - cap) for yr, cap in sorted(ix.budget.items())
+            if paid.get(yr, 0.0) > cap + 1e-6]
+    text = ("building " + " and ".join(builds)) if builds else "a larger capex budget"
+    if over:
+        text += " would fix it but " + " and ".join(
+            f"the {yr} capex budget is {money(v)} short" for yr, v in over)
+    return text, sum(v for _, v in over)
+
+
+def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
+                       targets: tuple[TargetPlan, ...], *, gap: float,
+                       time_limit: float | None) -> Diagnosis:
+    """Explanations of every unmet target and every short consumption."""
+    ix, sol = base.ix, base.sol
+    assert sol is not None
+    relaxed: dict[str, Solved] = {}
+    for family, relax, _label in RELAXATIONS:
+        if _applies(ix, family):
+            r = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap,
+                            with_cost=False)
+            if r.sol is not None:
+                relaxed[family] = r
+    labels = {f: lab for f, _, lab in RELAXATIONS}
+    out: list[Explanation] = []
+    diag = Diagnosis()
+    for k, t in enumerate(targets):
+        if t.met:
+            continue
+        tg = ix.targets[k]
+        left: dict[str, float] = {}
+        fixes: list[str] = []
+        for family, r in relaxed.items():
+            assert r.sol is not None
+            s = float(r.sol.shortfall[k])
+            left[family] = s
+            if s <= t.shortfall - target_tolerance(t.units):
+                if family == "budget":
+                    text, excess = _budget_clause(base, r)
+                    if s > target_tolerance(t.units):
+                        text = text.replace("would fix it", f"would cut it to {qty(s)}")
+                    fixes.append(text)
+                    if excess > 0:
+                        gain = t.shortfall - s
+                        diag.budget.append(Sensitivity(
+                            "budget", "capex_per_year", f"level-{t.priority}", gain / excess,
+                            f"{scenario.currency}",
+                            f"raising the capex budget by {money(excess)} removes {qty(gain)} of "
+                            f"{t.customer} {t.item} shortfall ({gain / excess:.3g} per "
+                            f"{scenario.currency})"))
+                elif s <= target_tolerance(t.units):
+                    fixes.append(f"{labels[family]} would fix it")
+                else:
+                    fixes.append(f"{labels[family]} would cut it to {qty(s)}")
+        if not fixes:
+            fixes.append("no single relaxation meets it")
+        helps = {f for f, v in left.items() if v < t.shortfall - target_tolerance(t.units)}
+        clauses = binding_clauses(ix, sol, tg.item, max(0, min(tg.by, ix.n - 1)), helps)
+        text = (f"{t.customer} {t.item} target {t.by} short by {qty(t.shortfall)} "
+                f"({qty(t.planned_units or 0.0)} of {qty(t.units)}): "
+                + "; ".join(clauses + fixes))
+        out.append(Explanation(t.customer, t.item, t.by, t.shortfall, text, left))
+    for q, (c, i) in enumerate(ix.pile_pairs):
+        total = float(sol.pile_unmet[q].sum())
+        if total <= 1e-6:
+            continue
+        first = int(np.flatnonzero(sol.pile_unmet[q] > 1e-9)[0])
+        left = {f: float(r.sol.pile_unmet[q].sum()) for f, r in relaxed.items() if r.sol is not None}
+        helps = {f for f, v in left.items() if v < total - 1e-6}
+        clauses = binding_clauses(ix, sol, int(i), ix.n - 1, helps)
+        fixes = [f"{labels[f]} would fix it" if v <= 1e-6 else f"{labels[f]} would cut it to {qty(v)}"
+                 for f, v in left.items() if v < total - 1e-6]
+        text = (f"{ix.customers[c]} {ix.items[i]} consumption short by {qty(total)} in all, "
+                f"from {month_name(first, ix.start)}: "
+                + "; ".join(clauses + (fixes or ["no single relaxation meets it"])))
+        out.append(Explanation(ix.customers[c], ix.items[i], None, total, text, left))
+    diag.explanations = tuple(out)
+    return diag
+
+
+def _marginals(base: Solved, dual: np.ndarray, stage: str, currency: str) -> list[Sensitivity]:
+    ix, model, sol = base.ix, base.model, base.sol
+    assert sol is not None
+    out: list[Sensitivity] = []
+    unit = "weighted shortfall" if stage.startswith("level") else currency
+    verb = "removes" if stage.startswith("level") else "saves"
+    where = f" at priority {stage.split('-')[1]}" if stage.startswith("level") else ""
+    rb = model.rows["Line-capacity"]
+    d = -dual[rb.start:rb.start + rb.size]
+    rl, rm = rb.keys["line"], rb.keys["month"]
+    for li, line in enumerate(ix.lines):
+        sel = rl == li
+        if not sel.any():
+            continue
+        m0 = sol.built.get(li) if line.optional else line.online
+        if m0 is None:
+            continue
+        months = rm[sel]
+        cap_val = float(d[sel] @ line.share(months, m0))
+        if cap_val > 1e-9:
+            out.append(Sensitivity("line_capacity", line.id, stage, cap_val, "unit/month",
+                                   f"one more unit/month of {line.id} capacity {verb} "
+                                   f"{qty(cap_val)} {unit}{where}"))
+        earliest = line.first_candidate() if line.optional else 1
+        if m0 - 1 >= max(0, earliest if line.optional else 0) and m0 >= 1:
+            delta = line.share(months, m0 - 1) - line.share(months, m0)
+            on_val = float(d[sel] @ (line.capacity * delta))
+            if stage == "cost":  # one more month of fixed cost
+                on_val -= line.fixed_cost
+            if on_val > 1e-9:
+                out.append(Sensitivity("line_online", line.id, stage, on_val, "month",
+                                       f"{line.id} online one month earlier {verb} "
+                                       f"{qty(on_val)} {unit}{where}"))
+    sb = model.rows["Supplier-capacity"]
+    d = -dual[sb.start:sb.start + sb.size]
+    for j, s in enumerate(ix.supplies):
+        v = float(d[sb.keys["supply"] == j].sum())
+        if v > 1e-9:
+            out.append(Sensitivity("supplier_capacity", f"{s.supplier}/{ix.items[s.item]}", stage, v,
+                                   "unit/month", f"one more unit/month of {ix.items[s.item]} from "
+                                   f"{s.supplier} {verb} {qty(v)} {unit}{where}"))
+    return out
+
+
+def sensitivities(base: Solved, diag: Diagnosis, currency: str,
+                  limit: int = 15) -> tuple[Sensitivity, ...]:
+    """Ranked marginal values of binding limits (shortfall stages first, then cost)."""
+    run, model = base.run, base.model
+    if run.x is None or base.sol is None:
+        return ()
+    solver = run.solver
+    y = model.vars["Line-build"]
+    solver.fix_cols(y.index, np.round(run.x[y.index]))
+    entries: list[Sensitivity] = list(diag.budget)
+    for p, opt in run.levels.items():
+        if opt <= 1e-6 or p not in run.hold_rows:
+            continue
+        later = {q: r for q, r in run.hold_rows.items() if q >= p}
+        for r in later.values():
+            solver.set_row_bounds(r, -math.inf, math.inf)
+        solver.set_objective(model.cost_vector(f"level-{p}"))
+        out = solver.solve(start=run.x)
+        if out.row_dual is not None:
+            entries += _marginals(base, out.row_dual, f"level-{p}", currency)
+        for q, r in later.items():
+            solver.set_row_bounds(r, -math.inf, run.levels[q] + hold_tolerance(run.levels[q]))
+    solver.set_objective(model.cost_vector("cost"), model.offsets.get("cost", 0.0))
+    out = solver.solve(start=run.x)
+    if out.row_dual is not None:
+        entries += _marginals(base, out.row_dual, "cost", currency)
+
+    def key(s: Sensitivity) -> tuple[int, float]:
+        lvl = int(s.stage.split("-")[1]) if s.stage.startswith("level") else 10**6
+        return (lvl, -s.value)
+    return tuple(sorted(entries, key=key)[:limit])

@@ -1,0 +1,182 @@
+"""Solver adapter: a LinearModel in, our own status and arrays out (HiGHS inside).
+
+No highspy object leaves this module. One `HighsSolver` holds one loaded
+model that is changed in place (objective, bounds, extra rows, integrality),
+so successive solves warm-start.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+from bastion.plan.model import LinearModel
+
+
+class SolveStatus(str, Enum):  # noqa: UP042 (str mix-in: JSON-friendly on 3.11)
+    """Outcome of one solve (or of a sequence: the worst of them)."""
+
+    OPTIMAL = "optimal"
+    TIME_LIMIT = "time_limit"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    ERROR = "error"
+
+    @property
+    def has_solution(self) -> bool:
+        """True when a plan (optimal or the best found in time) exists."""
+        return self in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT)
+
+
+@dataclass(frozen=True)
+class SolveOutcome:
+    """The result of one solve."""
+
+    status: SolveStatus
+    objective: float | None
+    gap: float | None
+    x: np.ndarray | None
+    row_dual: np.ndarray | None
+    message: str
+    seconds: float
+
+
+class SolverError(RuntimeError):
+    """The solver could not load or run the model."""
+
+
+def _new_highs() -> Any:
+    """A HiGHS instance that prints nothing (the Python wrapper prints a banner on stdout)."""
+    import highspy
+
+    core = getattr(highspy, "_core", None)
+    cls = getattr(core, "_Highs", None) or highspy.Highs
+    h = cls()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+class HighsSolver:
+    """One HiGHS model, loaded once and modified between solves."""
+
+    def __init__(self, model: LinearModel, *, threads: int | None = None) -> None:
+        import highspy
+
+        self._hs = highspy
+        self._h = _new_highs()
+        h = self._h
+        if threads:
+            h.setOptionValue("threads", int(threads))
+        lo, hi, integer, rlo, rhi = model.bounds()
+        start, index, value = model.matrix()
+        self.n_col, self.n_row = model.n_col, model.n_row
+        self._integer = integer.copy()
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_ = self.n_col
+        lp.num_row_ = self.n_row
+        lp.col_cost_ = np.zeros(self.n_col)
+        lp.col_lower_ = lo
+        lp.col_upper_ = np.where(np.isinf(hi), inf, hi)
+        lp.row_lower_ = np.where(np.isinf(rlo), -inf, rlo)
+        lp.row_upper_ = np.where(np.isinf(rhi), inf, rhi)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = start
+        lp.a_matrix_.index_ = index
+        lp.a_matrix_.value_ = value
+        if integer.any():
+            kint, kcont = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+            lp.integrality_ = [kint if b else kcont for b in integer]
+        if self.n_col and h.passModel(lp) != highspy.HighsStatus.kOk:
+            raise SolverError("the solver rejected the model (inconsistent bounds or coefficients)")
+        self._cost = np.zeros(self.n_col)
+        self._offset = 0.0
+
+    @property
+    def is_mip(self) -> bool:
+        """True while some column is integer."""
+        return bool(self._integer.any())
+
+    def set_objective(self, cost: np.ndarray, offset: float = 0.0) -> None:
+        """Replace the objective (minimised)."""
+        self._cost = np.asarray(cost, dtype=float)
+        self._offset = float(offset)
+        if self.n_col:
+            idx = np.arange(self.n_col, dtype=np.int32)
+            self._h.changeColsCost(self.n_col, idx, self._cost)
+
+    def add_row(self, cols: np.ndarray, vals: np.ndarray, lower: float, upper: float) -> int:
+        """Add one row lower <= vals . x[cols] <= upper; returns its position."""
+        inf = self._hs.kHighsInf
+        lo = -inf if np.isinf(lower) else lower
+        hi = inf if np.isinf(upper) else upper
+        cols = np.asarray(cols, dtype=np.int32)
+        self._h.addRow(lo, hi, len(cols), cols, np.asarray(vals, dtype=float))
+        self.n_row += 1
+        return self.n_row - 1
+
+    def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
+        """Change one row's bounds."""
+        inf = self._hs.kHighsInf
+        self._h.changeRowsBounds(1, np.array([row], dtype=np.int32),
+                                 np.array([-inf if np.isinf(lower) else lower]),
+                                 np.array([inf if np.isinf(upper) else upper]))
+
+    def fix_cols(self, cols: np.ndarray, values: np.ndarray) -> None:
+        """Fix columns at values and make them continuous (e.g. build decisions for duals)."""
+        cols = np.asarray(cols, dtype=np.int32)
+        if not len(cols):
+            return
+        vals = np.asarray(values, dtype=float)
+        self._h.changeColsBounds(len(cols), cols, vals, vals)
+        self._h.changeColsIntegrality(len(cols), cols, np.zeros(len(cols), dtype=np.uint8))
+        self._integer[cols] = False
+
+    def solve(self, *, time_limit: float | None = None, gap: float = 1e-4,
+              start: np.ndarray | None = None) -> SolveOutcome:
+        """Run the solver on the current model; `start` is a feasible point to warm-start a MIP."""
+        t0 = time.perf_counter()
+        if not self.n_col:
+            return SolveOutcome(SolveStatus.OPTIMAL, self._offset, 0.0, np.zeros(0), np.zeros(0),
+                                "empty model", 0.0)
+        h, hs = self._h, self._hs
+        h.setOptionValue("time_limit", float(time_limit) if time_limit else hs.kHighsInf)
+        h.setOptionValue("mip_rel_gap", float(gap))
+        if start is not None and self.is_mip:
+            h.setSolution(self.n_col, np.arange(self.n_col, dtype=np.int32),
+                          np.asarray(start, dtype=float))
+        try:
+            h.run()
+        except Exception as exc:  # the solver's own failure, reported as ours
+            return SolveOutcome(SolveStatus.ERROR, None, None, None, None, f"solver failed: {exc}",
+                                time.perf_counter() - t0)
+        ms = h.getModelStatus()
+        info = h.getInfo()
+        has_x = int(info.primal_solution_status) == 2
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value, dtype=float) if has_x else None
+        duals = np.asarray(sol.row_dual, dtype=float) if (has_x and sol.dual_valid) else None
+        obj = float(self._cost @ x + self._offset) if x is not None else None
+        mip_gap = float(info.mip_gap) if self.is_mip else 0.0
+        M = hs.HighsModelStatus
+        secs = time.perf_counter() - t0
+        if ms == M.kOptimal:
+            return SolveOutcome(SolveStatus.OPTIMAL, obj, mip_gap, x, duals, "optimal", secs)
+        if ms in (M.kTimeLimit, M.kIterationLimit, M.kSolutionLimit, M.kInterrupt):
+            if x is None:
+                return SolveOutcome(SolveStatus.ERROR, None, None, None, None,
+                                    "no feasible plan found within the time limit", secs)
+            g = mip_gap if self.is_mip else float("inf")
+            return SolveOutcome(SolveStatus.TIME_LIMIT, obj, g, x, None, "time limit reached", secs)
+        if ms == M.kInfeasible:
+            return SolveOutcome(SolveStatus.INFEASIBLE, None, None, None, None,
+                                "the model is infeasible", secs)
+        if ms in (M.kUnbounded, M.kUnboundedOrInfeasible):
+            return SolveOutcome(SolveStatus.UNBOUNDED, None, None, None, None,
+                                "the model is unbounded or infeasible", secs)
+        return SolveOutcome(SolveStatus.ERROR, None, None, None, None,
+                            f"the solver stopped: {h.modelStatusToString(ms)}", secs)
