@@ -1,0 +1,69 @@
+"""The SQLAlchemy engine factory: one engine per `RunStore`, never a module-level one.
+
+SQLite is set up so that several processes can write one file: WAL journal (readers
+never block the writer), a busy timeout (a second writer waits instead of failing),
+foreign keys on, and transactions that SQLAlchemy begins itself, so that DDL is
+transactional too and a writing transaction takes the write lock at its start
+(`BEGIN IMMEDIATE`, asked for with the `WRITE_OPTION` execution option) rather than
+failing half way when another process holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+#: Seconds a SQLite writer waits for another process's write to finish before giving up.
+BUSY_TIMEOUT_S = 60.0
+
+#: Execution option that marks a connection as about to write (SQLite: `BEGIN IMMEDIATE`).
+WRITE_OPTION = "bastion_write"
+
+
+def json_dumps(value: Any) -> str:
+    """Strict JSON: NaN and Infinity are refused (PostgreSQL's json type refuses them too)."""
+    return json.dumps(value, allow_nan=False, ensure_ascii=False)
+
+
+def normalise_url(url: URL) -> URL:
+    """Pick the psycopg (3) driver for a bare `postgresql://` (or `postgres://`) URL."""
+    if url.drivername in ("postgres", "postgresql"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def create_store_engine(url: URL) -> Engine:
+    """A new engine for `url`, with the SQLite settings above where the URL is SQLite."""
+    url = normalise_url(url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, json_serializer=json_dumps, pool_pre_ping=True)
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, json_serializer=json_dumps, connect_args={"timeout": BUSY_TIMEOUT_S})
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (see _sqlite_on_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    immediate = bool(connection.get_execution_options().get(WRITE_OPTION, False))
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the run store (run by `bastion.store.migrate.upgrade`)."""
