@@ -77,7 +77,7 @@ def test_yaml_bomb_fails_fast(tmp_path: Path, prefix: str) -> None:
     file = write(tmp_path, "bomb.yaml", prefix + _billion_laughs())
     start = time.perf_counter()
     error = fail(file)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 10.0  # a guard against exponential blow-up, not a benchmark
     [problem] = error.problems
     assert "aliases" in problem.message and "not a scenario file" in problem.message
 
@@ -93,7 +93,7 @@ def test_file_over_10_mib_is_refused_fast(tmp_path: Path) -> None:
         handle.truncate(100 * 2**20)  # sparse: 100 MiB without writing them
     start = time.perf_counter()
     [problem] = fail(file).problems
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 5.0  # refused before reading: a guard, not a benchmark
     assert problem.path == "(file)" and problem.line == 1
     assert "100.0 MiB" in problem.message and "10 MiB" in problem.message
 
@@ -119,7 +119,7 @@ def test_load_bytes_over_10_mib_is_refused() -> None:
 def test_deeply_nested_junk(tmp_path: Path, text: str) -> None:
     start = time.perf_counter()
     [problem] = fail(write(tmp_path, "deep.yaml", text)).problems
-    assert time.perf_counter() - start < 3.0
+    assert time.perf_counter() - start < 10.0  # a guard, not a benchmark
     assert "nested" in problem.message
 
 

@@ -172,10 +172,43 @@ def read_tree(text: str, is_json: bool = False) -> Tree:
         raise TreeError(1, "nested too deeply: not a scenario file") from None
     if node is None:
         raise TreeError(1, "the file holds no YAML document")
+    _check_size(node)
     tree = Tree(value=None)
     tree.lines[()] = node.start_mark.line + 1
     tree.value = _Builder(tree).build(node, (), 0)
     return tree
+
+
+def _check_size(root: Node) -> None:
+    """Refuse a document whose aliases expand past MAX_NODES, before expanding anything.
+
+    Sizes are memoised per composed node, so a "billion laughs" file is measured
+    in time linear in its text, not in its expansion.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Node, depth: int) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:
+            raise TreeError(
+                node.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} levels: not a scenario file"
+            )
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(size(child, depth + 1) for child in node.value)
+        elif isinstance(node, MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        if total > MAX_NODES:
+            raise TreeError(
+                node.start_mark.line + 1,
+                f"more than {MAX_NODES:,} values (aliases expanded): not a scenario file",
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root, 0)
 
 
 def _read_json(text: str) -> Tree:
