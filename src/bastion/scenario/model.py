@@ -277,6 +277,17 @@ class Risk(Base):
     """Duration of each event in months, triangular [min, mode, max]."""
 
 
+class EconomicsSettings(Base):
+    """How money is discounted and which joint confidence level is reported (optional section)."""
+
+    discount_rate: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    """Yearly discount rate r (0.035 = 3.5 %): year y's cash x (1 + r) ** -(y - price_base_year)."""
+    price_base_year: Annotated[int, Field(ge=1900, le=2999)] | None = None
+    """Calendar year whose money is worth face value (default: the horizon's first year)."""
+    confidence_level: Annotated[float, Field(gt=0, lt=1)] = 0.7
+    """Joint confidence level of cost and schedule reported as the JCL point (NASA baselines at 0.70)."""
+
+
 class Scenario(Base):
     """A whole scenario file, format version 1."""
 
@@ -306,6 +317,8 @@ class Scenario(Base):
     """Capex ceilings by calendar year."""
     risks: list[Risk] = []
     """Correlated risks."""
+    economics: EconomicsSettings | None = None
+    """Discounting and the joint confidence level reported (optional; an addition to format v1)."""
 
     def all_lines(self) -> dict[str, tuple[str, Line]]:
         """Every line id -> (site id, line), in file order."""

@@ -40,6 +40,8 @@ Choices where the contract is silent (see also `docs/method.md`):
   `build_months` are whole months; `ramp_months` may be fractional.
 - A bought item (`made: false`) cannot have a bom, and a supplier cannot supply
   a made item.
+- `economics` is an optional section added to format v1 (discounting and the
+  joint confidence level); files without it are unchanged.
 """
 
 ORDER: tuple[type[BaseModel], ...] = (
@@ -60,6 +62,7 @@ ORDER: tuple[type[BaseModel], ...] = (
     model.Budget,
     model.Risk,
     model.AppliesTo,
+    model.EconomicsSettings,
 )
 
 

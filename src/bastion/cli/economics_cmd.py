@@ -1,0 +1,157 @@
+"""`bastion economics FILE [--json] [--paths N] [--seed S] [--discount-rate R]`."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from bastion.cli.common import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, console, fail, load_or_exit, print_json
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from bastion.economics import EconomicsResult, EconomicsSettings
+    from bastion.plan import PlanResult
+    from bastion.scenario.model import Scenario
+
+    SimArrays = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+
+def simulated_paths(scenario: Scenario, plan: PlanResult, paths: int, seed: int) -> SimArrays | str:
+    """Per-path total cost and target months from `bastion.simulate`, or why there are none.
+
+    Expected: `simulate(scenario, plan, paths=N, seed=S)` returning an object
+    with `path_cost` (N,) and `path_target_months` (N, targets; month index,
+    -1 never) in the order of the scenario's targets.
+    """
+    import numpy as np
+
+    if plan.tables is None:
+        return "no plan, so no policy to simulate: JCL not computed"
+    try:
+        module = importlib.import_module("bastion.simulate")
+    except ImportError:
+        return "the simulator (bastion.simulate) is not available yet: JCL not computed"
+    simulate: Any = getattr(module, "simulate", None)
+    if simulate is None:
+        return "bastion.simulate has no `simulate` function yet: JCL not computed"
+    try:
+        sim = simulate(scenario, plan, paths=paths, seed=seed)
+        costs = np.asarray(sim.path_cost, dtype=float)
+        months = np.asarray(sim.path_target_months, dtype=float)
+    except (AttributeError, TypeError) as error:
+        return f"the simulator's interface differs from the expected one ({error}): JCL not computed"
+    return costs, months
+
+
+def _settings(scenario: Scenario, discount_rate: float | None) -> EconomicsSettings:
+    from pydantic import ValidationError
+
+    from bastion.economics import EconomicsSettings
+
+    found = getattr(scenario, "economics", None)
+    base = found if isinstance(found, EconomicsSettings) else EconomicsSettings()
+    if discount_rate is None:
+        return base
+    try:
+        return EconomicsSettings(**{**base.model_dump(), "discount_rate": discount_rate})
+    except ValidationError as error:
+        fail(f"--discount-rate {discount_rate}: {error.errors()[0]['msg']}", EXIT_INVALID)
+
+
+def _money(v: float | None) -> str:
+    return "-" if v is None else f"{v:,.0f}"
+
+
+def _k(v: float) -> str:
+    return f"{v / 1000:,.0f}"
+
+
+def _summary(result: EconomicsResult, name: str) -> None:
+    from rich.table import Table
+
+    out = console()
+    mark, cur = result.classification, result.currency
+    out.print(f"[bold]{mark}[/bold]")
+    out.print(f"[bold]Economics[/bold] {name} (plan {result.plan_status}, money in {cur})")
+    units = Table("line", "year", "units", "average unit cost", "cumulative average", "last unit",
+                  title="Variable unit cost down the learning curve")
+    for u in result.unit_cost:
+        units.add_row(u.line, str(u.year), f"{u.units:,.0f}", f"{u.average_unit_cost:,.2f}",
+                      f"{u.cumulative_average:,.2f}", f"{u.last_unit_cost:,.2f}")
+    out.print(units)
+    discounted = result.settings.discount_rate > 0
+    cash = Table("year", "capex", "fixed", "variable", "purchases", "holding", "total",
+                 *(("discounted",) if discounted else ()), "opt. capex", "budget",
+                 title=f"Cash by year (thousand {cur}; budget: ceiling on optional lines' capex)")
+    for y in result.cash_by_year:
+        budget = _k(y.capex_budget) if y.capex_budget is not None else "none"
+        if y.over_budget:
+            budget = f"[red]{budget} OVER[/red]"
+        cash.add_row(str(y.year), *(_k(v) for v in (y.capex, y.fixed, y.variable, y.purchases,
+                                                    y.holding, y.total)),
+                     *((_k(y.discounted),) if discounted else ()), _k(y.capex_optional), budget)
+    out.print(cash)
+    if result.total_cost is not None:
+        out.print(f"Total cost (learning-adjusted): {_money(result.total_cost)} {cur}; discounted at "
+                  f"{result.settings.discount_rate:.2%} to {result.base_year}: "
+                  f"{_money(result.total_cost_discounted)} {cur}; at first-unit cost (the plan): "
+                  f"{_money(result.first_unit_cost_total)} {cur}")
+    if result.cost_per_delivered_unit:
+        per = Table("customer", "item", "units", "variable", "purchases", "fixed", "capex", "per unit",
+                    title=f"Cost per delivered unit (full absorption; pools in thousand {cur})")
+        for d in result.cost_per_delivered_unit:
+            per.add_row(d.customer, d.item, f"{d.units:,.0f}", _k(d.variable), _k(d.purchases),
+                        _k(d.fixed), _k(d.capex), f"{d.per_unit:,.2f}")
+        out.print(per)
+    j = result.jcl_p70
+    if j is not None:
+        out.print(f"[bold]70% JCL[/bold] ({j.paths} paths, {j.reached_share:.1%} reach the goal): "
+                  + (f"by {result.month(j.month)} at {_money(j.cost)} {cur} "
+                     f"(joint probability {j.probability:.1%}; marginal P70: "
+                     f"{result.month(j.marginal_month) or 'never'}, {_money(j.marginal_cost)} {cur})"
+                     if j.month is not None else "not reached"))
+    for note in result.notes:
+        out.print(f"- {note}")
+    out.print(f"[bold]{mark}[/bold]")
+
+
+def economics_command(
+    file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    paths: int = typer.Option(1000, "--paths", min=1, help="Simulated paths for the JCL."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the simulation."),
+    discount_rate: float | None = typer.Option(
+        None, "--discount-rate", help="Yearly discount rate, e.g. 0.035 (default: the scenario's, or 0)."
+    ),
+) -> None:
+    """Learning-curve unit cost, cash by year against budget, and the 70% joint confidence level."""
+    scenario = load_or_exit(file)
+    settings = _settings(scenario, discount_rate)
+    from bastion.economics import economics
+    from bastion.plan import solve_plan
+    from bastion.plan.solve import SolverError
+
+    try:
+        plan = solve_plan(scenario)
+    except SolverError as error:
+        fail(f"{file}: the plan could not be solved: {error}", EXIT_INTERNAL)
+    sim = simulated_paths(scenario, plan, paths, seed)
+    if isinstance(sim, str):
+        result = economics(scenario, plan, settings=settings, jcl_note=sim)
+    else:
+        result = economics(scenario, plan, sim_costs=sim[0], sim_months=sim[1], settings=settings)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        _summary(result, scenario.name)
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `economics` command to the app."""
+    app.command("economics")(economics_command)
