@@ -1,0 +1,91 @@
+"""`bastion simulate FILE [--paths N] [--seed S] [--backend numpy|jax] [--json]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from bastion.cli.common import EXIT_INVALID, EXIT_OK, EXIT_SHORT, console, fail, load_or_exit, print_json
+
+if TYPE_CHECKING:
+    from bastion.simulate import SimulationResult
+
+
+def _summary(result: SimulationResult, name: str) -> None:
+    from rich.table import Table
+
+    out = console()
+    mark = result.classification
+    out.print(f"[bold]{mark}[/bold]")
+    out.print(f"[bold]Simulation[/bold] {name}: {result.paths:,} paths, seed {result.seed}, "
+              f"{result.backend} backend")
+    fo = result.first_output
+    out.print(f"First output: P10 {fo.p10 or 'never'}, P50 {fo.p50 or 'never'}, "
+              f"P90 {fo.p90 or 'never'}; P(within 24 months) = {fo.p_within_24_months:.1%} "
+              f"± {fo.stderr:.1%}")
+    table = Table("customer", "item", "by", "units", "P(met)", "P10", "P50", "P90", title="Targets")
+    for t in result.targets:
+        table.add_row(t.customer, t.item, t.by, f"{t.units:,.0f}",
+                      f"{t.probability:.1%} ± {t.stderr:.1%}", f"{t.p10_units:,.0f}",
+                      f"{t.p50_units:,.0f}", f"{t.p90_units:,.0f}")
+    out.print(table)
+    out.print(f"Expected unmet consumption: {result.expected_unmet:,.0f} units "
+              f"(P(any) = {result.p_any_unmet:.1%})")
+    out.print(f"Expected cost: {result.expected_cost['total']:,.0f} {result.currency}")
+    out.print(f"[bold]{mark}[/bold]")
+
+
+def simulate(
+    file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+    paths: int = typer.Option(10_000, "--paths", min=1, help="Number of sampled futures."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
+    backend: str = typer.Option("numpy", "--backend", help="numpy or jax."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Play the plan's policy over sampled futures: P(target met), first output, unmet consumption."""
+    if backend not in ("numpy", "jax"):
+        fail(f"--backend must be numpy or jax, not {backend!r}", EXIT_INVALID)
+    scenario = load_or_exit(file)
+    from bastion.plan import solve_plan
+    from bastion.plan.solve import SolverError
+    from bastion.simulate import BackendError, NoPlanError
+    from bastion.simulate import simulate as run_simulation
+
+    try:
+        plan = solve_plan(scenario, explain=False, sensitivity=False)
+    except SolverError as error:
+        fail(f"{file}: the plan could not be solved: {error}", EXIT_SHORT)
+    progress = None
+    bar = None
+    if not as_json and paths * scenario.horizon.months >= 5_000_000:
+        from rich.progress import Progress
+
+        bar = Progress(console=console(stderr=True), transient=True)
+        task = bar.add_task("simulating", total=paths)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        bar.start()
+    try:
+        result = run_simulation(scenario, plan, paths=paths, seed=seed, backend=backend,
+                                progress=progress)
+    except NoPlanError as error:
+        fail(f"{file}: {error}", EXIT_SHORT)
+    except BackendError as error:
+        fail(f"{file}: {error}", EXIT_INVALID)
+    finally:
+        if bar is not None:
+            bar.stop()
+    if as_json:
+        print_json(result.to_json())
+    else:
+        _summary(result, scenario.name)
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `simulate` command to the app."""
+    app.command("simulate")(simulate)

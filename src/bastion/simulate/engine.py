@@ -1,0 +1,202 @@
+"""`simulate`: scenario (+ plan) -> chunks of paths on a backend -> streaming statistics -> result.
+
+Pure: no printing, no files. Progress goes to an optional callback
+``progress(done_paths, total_paths)``; the CLI draws the bar.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Protocol
+
+import numpy as np
+
+from bastion.plan.result import PlanResult
+from bastion.scenario.model import Scenario
+from bastion.scenario.types import month_name
+from bastion.simulate.accumulate import Accumulator, hist_quantiles
+from bastion.simulate.adapter import PlanArrays, plan_arrays
+from bastion.simulate.events import BLOCK, Uncertainty, uncertainty_of
+from bastion.simulate.numpy_backend import ChunkOutput, fan_upper, run_chunk
+from bastion.simulate.params import KernelParams, kernel_params
+from bastion.simulate.result import Fan, FirstOutput, PerPath, SimulationResult, TargetRisk
+
+Progress = Callable[[int, int], None]
+BACKENDS = ("numpy", "jax")
+
+
+class BackendError(RuntimeError):
+    """A backend that cannot run here (e.g. JAX not installed)."""
+
+
+class ChunkRunner(Protocol):
+    """Runs paths [first, first + paths) and returns their chunk output."""
+
+    def __call__(self, first: int, paths: int) -> ChunkOutput: ...
+
+
+def default_chunk(p: KernelParams, u: Uncertainty, backend: str) -> int:
+    """Paths per chunk: whole blocks, the coverage array (N x P x risky float32) kept near 64 MB."""
+    if backend == "jax":
+        return 64 * BLOCK
+    per_path = p.n * (max(u.risky, 1) * 4 + p.q * 8 + 64)
+    return int(min(48, max(4, (64 << 20) // (per_path * BLOCK))) * BLOCK)
+
+
+def _runner(p: KernelParams, u: Uncertainty, seed: int, backend: str, precision: str = "float32"
+            ) -> ChunkRunner:
+    upper = fan_upper(p)
+    if backend == "numpy":
+        def run(first: int, paths: int) -> ChunkOutput:
+            return run_chunk(p, u, seed, first, paths, upper)
+        return run
+    if backend == "jax":
+        try:
+            from bastion.simulate.jax_backend import JaxRunner
+        except ImportError as error:
+            raise BackendError("the jax backend needs `pip install bastion[jax]`") from error
+        return JaxRunner(p, u, seed, upper, dtype=precision)
+    raise BackendError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def _chunks(paths: int, chunk: int) -> Iterator[tuple[int, int]]:
+    for first in range(0, paths, chunk):
+        yield first, min(chunk, paths - first)
+
+
+def run_paths(runner: ChunkRunner, acc: Accumulator, paths: int, chunk: int, workers: int,
+              progress: Progress | None) -> None:
+    """Run every chunk (on `workers` threads) and add them to `acc` in path order."""
+    done = 0
+    if workers <= 1:
+        for first, k in _chunks(paths, chunk):
+            acc.add(runner(first, k))
+            done += k
+            if progress is not None:
+                progress(done, paths)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        window: deque[Future[ChunkOutput]] = deque()
+        for first, k in _chunks(paths, chunk):
+            window.append(pool.submit(runner, first, k))
+            if len(window) >= 2 * workers:
+                out = window.popleft().result()
+                acc.add(out)
+                done += out.paths
+                if progress is not None:
+                    progress(done, paths)
+        while window:
+            out = window.popleft().result()
+            acc.add(out)
+            done += out.paths
+            if progress is not None:
+                progress(done, paths)
+
+
+def _first_output(acc: Accumulator, pa: PlanArrays, offset: int) -> FirstOutput:
+    n, h, total = pa.n, acc.first_hist, max(acc.paths, 1)
+    cum = np.cumsum(h)
+
+    def quant(q: float) -> str | None:
+        k = int(np.searchsorted(cum, q * total - 1e-9, side="left"))
+        return month_name(k, pa.start) if k < n else None
+
+    within = float(h[: max(0, min(n, offset + 24))].sum()) / total
+    return FirstOutput(
+        p10=quant(0.1), p50=quant(0.5), p90=quant(0.9), p_within_24_months=within,
+        stderr=math.sqrt(within * (1 - within) / total),
+        histogram=tuple((month_name(k, pa.start), int(h[k])) for k in range(n) if h[k]),
+        never=int(h[n]),
+    )
+
+
+def _result(acc: Accumulator, pa: PlanArrays, u: Uncertainty, scenario: Scenario, seed: int,
+            backend: str, chunk: int, workers: int, seconds: dict[str, float]) -> SimulationResult:
+    p, total = acc.p, max(acc.paths, 1)
+    targets = []
+    for k, (c, i, by, units) in enumerate(pa.targets):
+        prob = float(acc.met[k]) / total
+        up = float(acc.upper[p.target_pile[k]])
+        q10, q50, q90 = hist_quantiles(acc.by_hist[k], up, (0.1, 0.5, 0.9),
+                                       float(acc.by_min[k]), float(acc.by_max[k]))
+        targets.append(TargetRisk(c, i, by, units, prob, math.sqrt(prob * (1 - prob) / total),
+                                  q10, q50, q90, float(acc.by_sum[k]) / total))
+    months = tuple(month_name(m, pa.start) for m in range(pa.n))
+    fans = []
+    for q, (c, i) in enumerate(pa.piles):
+        qs = [hist_quantiles(acc.fan_hist[q, m], float(acc.upper[q]), (0.1, 0.5, 0.9),
+                             float(acc.fan_min[q, m]), float(acc.fan_max[q, m])) for m in range(pa.n)]
+        fans.append(Fan(c, i, months, tuple(v[0] for v in qs), tuple(v[1] for v in qs),
+                        tuple(v[2] for v in qs)))
+    kinds = ("capex", "purchases", "production", "fixed", "holding")
+    cost = {k: float(v) / total for k, v in zip(kinds, acc.cost_sum, strict=True)}
+    cost["total"] = sum(cost.values())
+
+    def cat(parts: list[np.ndarray], shape: tuple[int, ...], dtype: type) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(shape, dtype=dtype)
+
+    return SimulationResult(
+        paths=acc.paths, seed=seed, backend=backend, classification=scenario.classification,
+        currency=scenario.currency, start=pa.start, months=pa.n, targets=tuple(targets),
+        first_output=_first_output(acc, pa, u.offset if u.network is not None else _offset(scenario)),
+        expected_unmet=float(acc.unmet_sum.sum()) / total,
+        expected_unmet_by_pile=tuple((c, i, float(acc.unmet_sum[q]) / total)
+                                     for q, (c, i) in enumerate(pa.piles)),
+        p_any_unmet=acc.unmet_any / total, expected_cost=cost, fans=tuple(fans),
+        per_path=PerPath(cat(acc.kept_cost, (0,), np.float64),
+                         cat(acc.kept_met, (0, p.t), np.int16),
+                         cat(acc.kept_first, (0,), np.int16)),
+        chunk=chunk, workers=workers, seconds=seconds,
+    )
+
+
+def _offset(scenario: Scenario) -> int:
+    from bastion.programme.scenario import offset_months
+
+    return offset_months(scenario)
+
+
+def prepare(scenario: Scenario, plan: PlanResult | None = None
+            ) -> tuple[PlanArrays, Uncertainty, KernelParams]:
+    """Plan arrays, uncertainty and kernel parameters of a scenario (solving the plan if not given)."""
+    if plan is None:
+        from bastion.plan import solve_plan
+
+        plan = solve_plan(scenario, explain=False, sensitivity=False)
+    pa = plan_arrays(scenario, plan)
+    u = uncertainty_of(scenario, pa)
+    return pa, u, kernel_params(pa, u.surge_factor)
+
+
+def simulate(scenario: Scenario, plan: PlanResult | None = None, *, paths: int = 10_000,
+             seed: int = 0, backend: str = "numpy", chunk: int | None = None,
+             workers: int | None = None, progress: Progress | None = None,
+             keep_paths: int = 100_000, precision: str = "float32") -> SimulationResult:
+    """Play the plan's policy over `paths` sampled futures (docs/method-simulate.md).
+
+    chunk: paths per chunk (rounded up to whole blocks of 1,024; results do not
+    depend on it); workers: threads running chunks (default: 2 cores when the
+    run is large enough to gain); keep_paths: per-path rows kept for economics.
+    """
+    if paths < 1:
+        raise ValueError("paths must be at least 1")
+    t0 = time.perf_counter()
+    pa, u, p = prepare(scenario, plan)
+    t1 = time.perf_counter()
+    runner = _runner(p, u, seed, backend, precision)
+    chunk = default_chunk(p, u, backend) if chunk is None else max(1, int(chunk))
+    chunk = -(-chunk // BLOCK) * BLOCK
+    if workers is None:
+        workers = 1  # threads contend for the GIL on this kernel (see docs/method-simulate.md)
+    workers = max(1, min(int(workers), os.cpu_count() or 1))
+    acc = Accumulator(p, pa.fixed_cost, pa.built, pa.capex, fan_upper(p), keep_paths)
+    run_paths(runner, acc, paths, chunk, workers, progress)
+    t2 = time.perf_counter()
+    seconds = {"prepare": round(t1 - t0, 4), "simulate": round(t2 - t1, 4),
+               "kernel": round(acc.kernel_seconds, 4)}
+    return _result(acc, pa, u, scenario, seed, backend, chunk, workers, seconds)

@@ -1,0 +1,198 @@
+"""The month step: one pure array function shared by the numpy and JAX backends.
+
+``step(xp, state, params, plan_m, shocks_m) -> (state, out)`` plays one month
+of the plan's policy on every path at once (docs/method-simulate.md):
+purchases and supplier shipments, production in bom order, deliveries by
+priority, customers' consumption, targets and costs. ``xp`` is ``numpy`` or
+``jax.numpy``; the function only uses operations both provide and never
+updates an array in place, so ``jax.lax.scan`` can run it. The random part
+(availability of suppliers and lines, surges, online months) arrives as
+inputs: the step itself is deterministic.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from bastion.simulate.params import KernelParams, Seg
+
+Array = Any
+"""An array of the backend (numpy.ndarray or jax.Array)."""
+
+TINY = 1e-30
+
+
+class State(NamedTuple):
+    """Per-path state at the end of a month: features first, paths last (P = paths)."""
+
+    store: Array  # (SP, P) site stores
+    backlog: Array  # (SS, P) ordered, not yet shipped
+    inflow: tuple[Array, ...]  # slots (SP, P): slot d arrives d months after the current month
+    cum_prod: Array  # (LI, P) cumulative good units made
+    cum_del: Array  # (DL, P) cumulative units sent
+    pile: Array  # (Q, P) customers' stockpiles
+    transit: tuple[Array, ...]  # slots (Q, P): deliveries on the way
+    online: Array  # (L, P) online month of each line (float; huge when not built)
+    unmet: Array  # (Q, P) cumulative unmet consumption
+    cost: Array  # (3, P) purchases, production, holding
+    at_by: Array  # (T, P) stockpile at the end of `by`
+    met: Array  # (T, P) first month the stockpile reached units, -1 if not yet
+
+
+class PlanMonth(NamedTuple):
+    """The plan's inputs of one month (the same for every path)."""
+
+    m: Array  # scalar month index
+    orders: Array  # (SS, 1)
+    cum_prod: Array  # (LI, 1)
+    cum_del: Array  # (DL, 1)
+    consumption: Array  # (Q, 1)
+
+
+class Shocks(NamedTuple):
+    """The sampled uncertainty of one month, per path."""
+
+    avail_sup: Array  # (U, P) share of the month each supplier can ship
+    avail_line: Array  # (L, P) share of the month each line can produce
+    surge: Array  # (C, P) share of the month each customer is in a surge
+
+
+class Out(NamedTuple):
+    """What a month reports: stockpiles (always), production and stores (trace runs)."""
+
+    pile: Array
+    production: Array
+    store: Array
+
+
+def gather_sum(xp: Any, x: Array, seg: Seg) -> Array:
+    """out[o] = sum_k x[idx[o, k]] * w[o, k] (see :class:`Seg`); rows are features."""
+    if seg.simple:
+        return x[seg.idx[:, 0]]
+    xe = xp.concatenate([x, xp.zeros((1, x.shape[1]), dtype=x.dtype)], axis=0)
+    out = xe[seg.idx[:, 0]] * seg.w[:, 0:1]
+    for k in range(1, seg.idx.shape[1]):
+        out = out + xe[seg.idx[:, k]] * seg.w[:, k:k + 1]
+    return out
+
+
+def _ratio(xp: Any, have: Array, need: Array) -> Array:
+    """min(1, have / need), 1 where nothing is needed."""
+    return xp.where(need > have, have / xp.maximum(need, TINY), 1.0)
+
+
+def _add_later(xp: Any, slots: tuple[Array, ...], flow: Array,
+               later: tuple[tuple[int, Seg], ...]) -> tuple[Array, ...]:
+    out = list(slots)
+    for d, seg in later:
+        out[d] = out[d] + gather_sum(xp, flow, seg)
+    return tuple(out)
+
+
+def col(a: Any) -> Any:
+    """A per-feature constant as a column, to broadcast over paths."""
+    return np.asarray(a)[:, None]
+
+
+def init_state(xp: Any, p: KernelParams, paths: int, online: Array, dtype: Any) -> State:
+    """The state at the start of month 0: initial stores and stockpiles, nothing in transit."""
+
+    def zeros(k: int) -> Array:
+        return xp.zeros((k, paths), dtype=dtype)
+
+    store = zeros(p.sp) + xp.asarray(col(p.init_store), dtype=dtype)
+    pile = zeros(p.q) + xp.asarray(col(p.init_pile), dtype=dtype)
+    at_by = xp.where(xp.asarray(col(p.target_by < 0)), pile[p.target_pile], 0.0).astype(dtype)
+    return State(
+        store=store, backlog=zeros(p.ss), inflow=tuple(zeros(p.sp) for _ in range(p.store_depth)),
+        cum_prod=zeros(p.li), cum_del=zeros(p.dl), pile=pile,
+        transit=tuple(zeros(p.q) for _ in range(p.pile_depth)),
+        online=xp.asarray(online, dtype=dtype), unmet=zeros(p.q), cost=zeros(3), at_by=at_by,
+        met=xp.zeros((p.t, paths), dtype=np.int32) - 1,
+    )
+
+
+def _purchases(xp: Any, s: State, p: KernelParams, pm: PlanMonth, sh: Shocks
+               ) -> tuple[Array, Array, Array]:
+    """Place the month's orders; suppliers ship what capacity and availability allow."""
+    backlog = s.backlog + pm.orders
+    total = gather_sum(xp, backlog, p.group)  # (J, P)
+    avail = sh.avail_sup[p.group_sup]
+    can = xp.where(col(p.group_capped), col(p.group_cap) * avail, total * avail)
+    shipped = xp.minimum(total, can)
+    frac = xp.where(total > 0, shipped / xp.maximum(total, TINY), 0.0)
+    ship = backlog * frac[p.ss_group]
+    return xp.maximum(backlog - ship, 0.0), ship, (ship * col(p.price)).sum(axis=0)
+
+
+def _production(xp: Any, store: Array, inflow: tuple[Array, ...], s: State, p: KernelParams,
+                pm: PlanMonth, sh: Shocks) -> tuple[Array, tuple[Array, ...], Array]:
+    """Each line catches up its planned output, within capacity and components, in bom order."""
+    since = pm.m - s.online + 1.0
+    share = xp.where(since > 0, xp.minimum(1.0, since / col(p.ramp1)), 0.0)
+    cap = col(p.line_cap) * share * sh.avail_line  # (L, P)
+    want = xp.maximum(pm.cum_prod - s.cum_prod, 0.0)  # (LI, P)
+    per_line = gather_sum(xp, want, p.line_entries)
+    want = want * _ratio(xp, cap, per_line)[p.entry_line]
+    goods = []
+    for lev in p.levels:
+        w = want[lev.lo:lev.hi]
+        need = gather_sum(xp, w, lev.demand)
+        ratio = xp.concatenate([_ratio(xp, store, need), xp.ones_like(store[:1])], axis=0)
+        f = ratio[lev.comp_idx[:, 0]]
+        for k in range(1, lev.comp_idx.shape[1]):
+            f = xp.minimum(f, ratio[lev.comp_idx[:, k]])
+        g = w * f
+        store = xp.maximum(store - gather_sum(xp, g, lev.demand), 0.0)
+        store = store + gather_sum(xp, g, lev.out_now)
+        inflow = _add_later(xp, inflow, g, lev.out_later)
+        goods.append(g)
+    good = xp.concatenate(goods, axis=0) if goods else s.cum_prod[:0]
+    return store, inflow, good
+
+
+def _deliveries(xp: Any, store: Array, s: State, p: KernelParams, pm: PlanMonth
+                ) -> tuple[Array, Array]:
+    """Each (site, customer, item) catches up its planned deliveries; short stores serve priority 1 first."""
+    want = xp.maximum(pm.cum_del - s.cum_del, 0.0)
+    sent = []
+    for pr in p.priorities:
+        w = want[pr.lo:pr.hi]
+        ratio = _ratio(xp, store, gather_sum(xp, w, pr.take))
+        g = w * ratio[pr.sp]
+        store = xp.maximum(store - gather_sum(xp, g, pr.take), 0.0)
+        sent.append(g)
+    return store, (xp.concatenate(sent, axis=0) if sent else s.cum_del[:0])
+
+
+def step(xp: Any, s: State, p: KernelParams, pm: PlanMonth, sh: Shocks) -> tuple[State, Out]:
+    """One month of the policy on every path (see the module docstring)."""
+    backlog, ship, c_buy = _purchases(xp, s, p, pm, sh)
+    store = s.store + s.inflow[0] + gather_sum(xp, ship, p.arrive_now)
+    inflow = _add_later(xp, s.inflow, ship, p.arrive_later)
+    store, inflow, good = _production(xp, store, inflow, s, p, pm, sh)
+    store, sent = _deliveries(xp, store, s, p, pm)
+
+    transit = _add_later(xp, s.transit, sent, p.to_pile_later)
+    received = transit[0] + gather_sum(xp, sent, p.to_pile_now)
+    factor = 1.0 + col(p.surge_factor - 1.0) * sh.surge  # (C, P)
+    pile = s.pile + received - pm.consumption * factor[p.pile_customer]
+    short = xp.maximum(-pile, 0.0)
+    pile = xp.maximum(pile, 0.0)
+
+    level = pile[p.target_pile]
+    at_by = xp.where(col(p.target_by) == pm.m, level, s.at_by)
+    met = xp.where((s.met == -1) & (level >= col(p.target_thr)), pm.m, s.met).astype(s.met.dtype)
+    c_make = (good * col(p.vcost)).sum(axis=0)
+    c_hold = (store * col(p.hold_store)).sum(axis=0) + (pile * col(p.hold_pile)).sum(axis=0)
+    cost = s.cost + xp.stack([c_buy, c_make, c_hold], axis=0)
+
+    zeros_sp, zeros_q = xp.zeros_like(store), xp.zeros_like(pile)
+    state = State(
+        store=store, backlog=backlog, inflow=(*inflow[1:], zeros_sp), cum_prod=s.cum_prod + good,
+        cum_del=s.cum_del + sent, pile=pile, transit=(*transit[1:], zeros_q), online=s.online,
+        unmet=s.unmet + short, cost=cost, at_by=at_by, met=met,
+    )
+    return state, Out(pile=pile, production=good, store=store)
