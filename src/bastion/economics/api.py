@@ -16,7 +16,7 @@ from bastion.economics.cost import (
     line_own_costs,
     month_years,
 )
-from bastion.economics.jcl import goal_months, jcl
+from bastion.economics.jcl import JclResult, goal_months, jcl
 from bastion.economics.learning import LineLearning
 from bastion.economics.result import EconomicsResult, LineMonth, UnitCostYear
 from bastion.economics.settings import EconomicsSettings
@@ -103,6 +103,12 @@ def economics(scenario: Scenario, plan: PlanResult | None = None, *,
             first_total = plan.cost.total
 
     result_jcl = result_p70 = None
+    if sim_costs is not None and cash and first_total is not None:
+        # the simulator costs variable production at first-unit cost, as the plan does:
+        # take off the plan's learning saving so the JCL's cost axis matches `total_cost`
+        saving = first_total - math.fsum(y.total for y in cash)
+        sim_costs = np.asarray(sim_costs, dtype=np.float64) - saving
+        notes.append(f"simulated path costs less the plan's learning saving ({saving:,.0f})")
     if sim_costs is not None and sim_months is not None:
         goal = goal_months(sim_months, target)
         result_jcl = jcl(sim_costs, goal, level=settings.confidence_level)
@@ -111,6 +117,7 @@ def economics(scenario: Scenario, plan: PlanResult | None = None, *,
         if result_jcl.month is None:
             notes.append(f"fewer than {settings.confidence_level:.0%} of the paths reach the goal "
                          "in the horizon: no JCL point")
+        by_target = _jcl_by_target(scenario, sim_costs, sim_months)
     elif sim_costs is not None or sim_months is not None:
         raise ValueError("sim_costs and sim_months go together")
     else:
@@ -121,4 +128,17 @@ def economics(scenario: Scenario, plan: PlanResult | None = None, *,
         settings=settings, plan_status=plan.status.value, notes=tuple(notes), unit_cost=unit_cost,
         by_month=by_month, cash_by_year=cash, first_unit_cost_total=first_total,
         cost_per_delivered_unit=delivered, jcl=result_jcl, jcl_p70=result_p70,
+        jcl_by_target=by_target if sim_costs is not None else (),
     )
+
+
+def _jcl_by_target(scenario: Scenario, costs: npt.ArrayLike, months: npt.ArrayLike,
+                   ) -> tuple[tuple[str, str, str, JclResult], ...]:
+    """The 70% JCL point of each target on its own (when the simulator gives one column per target)."""
+    m = np.asarray(months)
+    if m.ndim != 2:
+        return ()
+    labels = [(cid, t.item, t.by) for cid, c in scenario.customers.items() for t in c.targets]
+    if len(labels) != m.shape[1]:
+        return ()
+    return tuple((*labels[k], jcl(costs, goal_months(m, k), level=NASA_LEVEL)) for k in range(len(labels)))

@@ -65,6 +65,7 @@ class EconomicsResult:
     cost_per_delivered_unit: tuple[DeliveredCost, ...]
     jcl: JclResult | None
     jcl_p70: JclResult | None  # at 0.70 for the `p70_*` keys (same object when level is 0.70)
+    jcl_by_target: tuple[tuple[str, str, str, JclResult], ...] = ()  # (customer, item, by, JCL at 0.70)
 
     @property
     def total_cost(self) -> float | None:
@@ -90,6 +91,20 @@ class EconomicsResult:
     def month(self, index: float | None) -> str | None:
         """The "YYYY-MM" of a (possibly fractional) month index."""
         return None if index is None else month_name(math.floor(index + 1e-9), self.start)
+
+    def _jcl_targets_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "customer": customer,
+                "item": item,
+                "by": by,
+                "p70_month": self.month(j.month),
+                "p70_cost": _m(j.cost),
+                "probability": j.probability,
+                "reached_share": j.reached_share,
+            }
+            for customer, item, by, j in self.jcl_by_target
+        ]
 
     def _jcl_json(self) -> dict[str, Any] | None:
         j, j70 = self.jcl, self.jcl_p70
@@ -159,4 +174,5 @@ class EconomicsResult:
                 for d in self.cost_per_delivered_unit
             ],
             "jcl": self._jcl_json(),
+            "jcl_by_target": self._jcl_targets_json(),
         }
