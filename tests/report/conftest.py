@@ -1,0 +1,49 @@
+"""Fixtures of the report tests: the reference run (as `Run.to_json()` gives it) and the plan tables.
+
+Regenerate the data with `.venv/bin/python tests/report/make_fixture.py`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+
+CHART_IDS = (
+    "chart-fan-0-lv-naf-atm-1", "chart-fan-1-ee-df-atm-1", "chart-fan-2-lt-af-atm-1",
+    "chart-production-ramp", "chart-first-output", "chart-gantt", "chart-exposure-tts-ttr",
+    "chart-exposure-index", "chart-cash-by-year", "chart-unit-cost",
+)
+
+
+def _load(name: str) -> Any:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+_RUN: dict[str, Any] = _load("run-reference.json")
+_TABLES: dict[str, list[dict[str, Any]]] = _load("tables-reference.json")
+
+
+@pytest.fixture
+def run() -> dict[str, Any]:
+    """A fresh copy of the reference run dict (tests may change it)."""
+    return copy.deepcopy(_RUN)
+
+
+@pytest.fixture
+def tables() -> dict[str, list[dict[str, Any]]]:
+    """A fresh copy of the reference plan's tidy tables."""
+    return copy.deepcopy(_TABLES)
+
+
+@pytest.fixture(scope="module")
+def page() -> str:
+    """The reference report page, rendered once per module."""
+    from bastion.report import render_html
+
+    return render_html(copy.deepcopy(_RUN), copy.deepcopy(_TABLES))
