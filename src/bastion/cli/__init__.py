@@ -10,7 +10,16 @@ from __future__ import annotations
 import typer
 
 from bastion import __version__
-from bastion.cli import demo_cmd, economics_cmd, plan_cmd, scenario_cmds, schedule_cmd, simulate_cmd
+from bastion.cli import (
+    demo_cmd,
+    economics_cmd,
+    plan_cmd,
+    resilience_cmd,
+    run_cmds,
+    scenario_cmds,
+    schedule_cmd,
+    simulate_cmd,
+)
 
 app = typer.Typer(
     name="bastion",
@@ -40,7 +49,16 @@ def _root(
     """Bastion command line."""
 
 
-for _module in (scenario_cmds, schedule_cmd, plan_cmd, simulate_cmd, economics_cmd, demo_cmd):
+for _module in (
+    scenario_cmds,
+    schedule_cmd,
+    plan_cmd,
+    simulate_cmd,
+    resilience_cmd,
+    economics_cmd,
+    run_cmds,
+    demo_cmd,
+):
     _module.register(app)
 
 

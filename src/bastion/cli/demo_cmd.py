@@ -2,37 +2,37 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
 
-from bastion.cli.common import console, load_or_exit
+from bastion.cli.common import console
 
 DEMO_DIR = Path("bastion-demo")
 
 
 def demo(
     directory: Path = typer.Option(DEMO_DIR, "--dir", help="Folder to write the demo into."),
+    paths: int = typer.Option(10_000, "--paths", min=1, help="Monte-Carlo paths."),
+    store: bool = typer.Option(True, "--store/--no-store", help="Keep the run in the run store."),
 ) -> None:
-    """Run Bastion on the packaged reference scenario (writes into ./bastion-demo/)."""
+    """Run every engine on the packaged reference scenario: report in ./bastion-demo/."""
+    from bastion.cli.run_cmds import execute_and_save
+    from bastion.cli.run_view import render_headline
     from bastion.cli.scenario_cmds import REFERENCE, reference_text
-    from bastion.cli.show_view import render_scenario
     from bastion.files import write_atomic
+    from bastion.run import headline
 
     out = console()
+    t0 = time.perf_counter()
     scenario_file = directory / f"{REFERENCE}.yaml"
     write_atomic(scenario_file, reference_text())
-    out.print(f"[bold]1. init[/bold]: wrote {scenario_file}")
-    scenario = load_or_exit(scenario_file)
-    out.print(f"[bold]2. validate[/bold]: {scenario_file} is valid")
-    out.print("[bold]3. show[/bold]:")
-    render_scenario(scenario, out)
-    out.print("[bold]4. schedule[/bold]: the build-up programme and P(first output within 24 months)")
-    from bastion.cli.schedule_view import render_schedule
-    from bastion.programme.analysis import analyse_schedule
-
-    render_schedule(analyse_schedule(scenario, paths=10_000, seed=0), out)
-    out.print(f"\nThe scenario is in {scenario_file}; edit it and run `bastion validate` on it.")
+    out.print(f"Reference scenario written to {scenario_file} (illustrative; edit it and run it again)")
+    run, run_id, report = execute_and_save(scenario_file, directory, paths, 0, None, store, quiet=False)
+    render_headline(run, headline(run), run_id, report, out)
+    out.print(f"Demo finished in {time.perf_counter() - t0:.1f} s. Open {report} in a browser.")
+    out.print(f"Next: `bastion runs list`, `bastion runs show {run_id[:15]}`, `bastion --help`.")
 
 
 def register(app: typer.Typer) -> None:

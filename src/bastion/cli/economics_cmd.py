@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 
 from bastion.cli.common import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, console, fail, load_or_exit, print_json
 
@@ -78,43 +79,94 @@ def _summary(result: EconomicsResult, name: str) -> None:
     mark, cur = result.classification, result.currency
     out.print(f"[bold]{mark}[/bold]")
     out.print(f"[bold]Economics[/bold] {name} (plan {result.plan_status}, money in {cur})")
-    units = Table("line", "year", "units", "average unit cost", "cumulative average", "last unit",
-                  title="Variable unit cost down the learning curve")
+    units = Table(
+        "line",
+        "year",
+        "units",
+        "average unit cost",
+        "cumulative average",
+        "last unit",
+        title="Variable unit cost down the learning curve",
+    )
     for u in result.unit_cost:
-        units.add_row(u.line, str(u.year), f"{u.units:,.0f}", f"{u.average_unit_cost:,.2f}",
-                      f"{u.cumulative_average:,.2f}", f"{u.last_unit_cost:,.2f}")
+        units.add_row(
+            u.line,
+            str(u.year),
+            f"{u.units:,.0f}",
+            f"{u.average_unit_cost:,.2f}",
+            f"{u.cumulative_average:,.2f}",
+            f"{u.last_unit_cost:,.2f}",
+        )
     out.print(units)
     discounted = result.settings.discount_rate > 0
-    cash = Table("year", "capex", "fixed", "variable", "purchases", "holding", "total",
-                 *(("discounted",) if discounted else ()), "opt. capex", "budget",
-                 title=f"Cash by year (thousand {cur}; budget: ceiling on optional lines' capex)")
+    cash = Table(
+        "year",
+        "capex",
+        "fixed",
+        "variable",
+        "purchases",
+        "holding",
+        "total",
+        *(("discounted",) if discounted else ()),
+        "opt. capex",
+        "budget",
+        title=f"Cash by year (thousand {cur}; budget: ceiling on optional lines' capex)",
+    )
     for y in result.cash_by_year:
         budget = _k(y.capex_budget) if y.capex_budget is not None else "none"
         if y.over_budget:
             budget = f"[red]{budget} OVER[/red]"
-        cash.add_row(str(y.year), *(_k(v) for v in (y.capex, y.fixed, y.variable, y.purchases,
-                                                    y.holding, y.total)),
-                     *((_k(y.discounted),) if discounted else ()), _k(y.capex_optional), budget)
+        cash.add_row(
+            str(y.year),
+            *(_k(v) for v in (y.capex, y.fixed, y.variable, y.purchases, y.holding, y.total)),
+            *((_k(y.discounted),) if discounted else ()),
+            _k(y.capex_optional),
+            budget,
+        )
     out.print(cash)
     if result.total_cost is not None:
-        out.print(f"Total cost (learning-adjusted): {_money(result.total_cost)} {cur}; discounted at "
-                  f"{result.settings.discount_rate:.2%} to {result.base_year}: "
-                  f"{_money(result.total_cost_discounted)} {cur}; at first-unit cost (the plan): "
-                  f"{_money(result.first_unit_cost_total)} {cur}")
+        out.print(
+            f"Total cost (learning-adjusted): {_money(result.total_cost)} {cur}; discounted at "
+            f"{result.settings.discount_rate:.2%} to {result.base_year}: "
+            f"{_money(result.total_cost_discounted)} {cur}; at first-unit cost (the plan): "
+            f"{_money(result.first_unit_cost_total)} {cur}"
+        )
     if result.cost_per_delivered_unit:
-        per = Table("customer", "item", "units", "variable", "purchases", "fixed", "capex", "per unit",
-                    title=f"Cost per delivered unit (full absorption; pools in thousand {cur})")
+        per = Table(
+            "customer",
+            "item",
+            "units",
+            "variable",
+            "purchases",
+            "fixed",
+            "capex",
+            "per unit",
+            title=f"Cost per delivered unit (full absorption; pools in thousand {cur})",
+        )
         for d in result.cost_per_delivered_unit:
-            per.add_row(d.customer, d.item, f"{d.units:,.0f}", _k(d.variable), _k(d.purchases),
-                        _k(d.fixed), _k(d.capex), f"{d.per_unit:,.2f}")
+            per.add_row(
+                d.customer,
+                d.item,
+                f"{d.units:,.0f}",
+                _k(d.variable),
+                _k(d.purchases),
+                _k(d.fixed),
+                _k(d.capex),
+                f"{d.per_unit:,.2f}",
+            )
         out.print(per)
     j = result.jcl_p70
     if j is not None:
-        out.print(f"[bold]70% JCL[/bold] ({j.paths} paths, {j.reached_share:.1%} reach the goal): "
-                  + (f"by {result.month(j.month)} at {_money(j.cost)} {cur} "
-                     f"(joint probability {j.probability:.1%}; marginal P70: "
-                     f"{result.month(j.marginal_month) or 'never'}, {_money(j.marginal_cost)} {cur})"
-                     if j.month is not None else "not reached"))
+        out.print(
+            f"[bold]70% JCL[/bold] ({j.paths} paths, {j.reached_share:.1%} reach the goal): "
+            + (
+                f"by {result.month(j.month)} at {_money(j.cost)} {cur} "
+                f"(joint probability {j.probability:.1%}; marginal P70: "
+                f"{result.month(j.marginal_month) or 'never'}, {_money(j.marginal_cost)} {cur})"
+                if j.month is not None
+                else "not reached"
+            )
+        )
     for note in result.notes:
         out.print(f"- {note}")
     out.print(f"[bold]{mark}[/bold]")
@@ -148,7 +200,7 @@ def economics_command(
     if as_json:
         print_json(result.to_json())
     else:
-        _summary(result, scenario.name)
+        _summary(result, escape(scenario.name))
     raise typer.Exit(EXIT_OK)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from bastion.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_SHORT, console, fail, load_or_exit, print_json
 
@@ -109,7 +110,7 @@ def plan(
     if as_json:
         print_json(result.to_json())
     else:
-        _summary(result, scenario.name)
+        _summary(result, escape(scenario.name))
     raise typer.Exit(EXIT_SHORT if result.short else EXIT_OK)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -27,7 +28,7 @@ def _consumption(rate: Consumption) -> str:
 
 def marking(scenario: Scenario) -> str:
     """The classification marking line shown at the top and bottom of every output."""
-    return f"[bold]{scenario.classification}[/bold]"
+    return f"[bold]{escape(scenario.classification)}[/bold]"
 
 
 def _items(s: Scenario) -> Table:
@@ -39,7 +40,7 @@ def _items(s: Scenario) -> Table:
         bom = ", ".join(f"{_num(q)} {c}" for c, q in item.bom.items())
         sources = [sid for sid, sup in s.suppliers.items() if iid in sup.supplies]
         source = "made" if item.made else (f"bought ({len(sources)} source{'s' * (len(sources) != 1)})")
-        table.add_row(iid, item.name, source, bom, f"{item.scrap_rate:.1%}" if item.scrap_rate else "")
+        table.add_row(iid, escape(item.name), source, bom, f"{item.scrap_rate:.1%}" if item.scrap_rate else "")
     return table
 
 
@@ -149,10 +150,10 @@ def render_scenario(s: Scenario, out: Console) -> None:
     """Print the summary of `s` on `out`, between classification markings."""
     out.print(marking(s))
     end = month_name(s.horizon.months - 1, s.horizon.start)
-    head = f"[bold]{s.name}[/bold]\nhorizon {s.horizon.start} .. {end} ({s.horizon.months} months)"
+    head = f"[bold]{escape(s.name)}[/bold]\nhorizon {s.horizon.start} .. {end} ({s.horizon.months} months)"
     head += f", money in {s.currency}"
     if s.description:
-        head += f"\n{s.description.strip()}"
+        head += f"\n{escape(s.description.strip())}"
     out.print(Panel(head, expand=False))
     for table in (_items(s), _suppliers(s), _lines(s), _customers(s), _programme(s), _risks(s)):
         if table is not None:

@@ -19,20 +19,32 @@ def _summary(result: SimulationResult, name: str) -> None:
     out = console()
     mark = result.classification
     out.print(f"[bold]{mark}[/bold]")
-    out.print(f"[bold]Simulation[/bold] {name}: {result.paths:,} paths, seed {result.seed}, "
-              f"{result.backend} backend")
+    out.print(
+        f"[bold]Simulation[/bold] {name}: {result.paths:,} paths, seed {result.seed}, "
+        f"{result.backend} backend"
+    )
     fo = result.first_output
-    out.print(f"First output: P10 {fo.p10 or 'never'}, P50 {fo.p50 or 'never'}, "
-              f"P90 {fo.p90 or 'never'}; P(within 24 months) = {fo.p_within_24_months:.1%} "
-              f"± {fo.stderr:.1%}")
+    out.print(
+        f"First output: P10 {fo.p10 or 'never'}, P50 {fo.p50 or 'never'}, "
+        f"P90 {fo.p90 or 'never'}; P(within 24 months) = {fo.p_within_24_months:.1%} "
+        f"± {fo.stderr:.1%}"
+    )
     table = Table("customer", "item", "by", "units", "P(met)", "P10", "P50", "P90", title="Targets")
     for t in result.targets:
-        table.add_row(t.customer, t.item, t.by, f"{t.units:,.0f}",
-                      f"{t.probability:.1%} ± {t.stderr:.1%}", f"{t.p10_units:,.0f}",
-                      f"{t.p50_units:,.0f}", f"{t.p90_units:,.0f}")
+        table.add_row(
+            t.customer,
+            t.item,
+            t.by,
+            f"{t.units:,.0f}",
+            f"{t.probability:.1%} ± {t.stderr:.1%}",
+            f"{t.p10_units:,.0f}",
+            f"{t.p50_units:,.0f}",
+            f"{t.p90_units:,.0f}",
+        )
     out.print(table)
-    out.print(f"Expected unmet consumption: {result.expected_unmet:,.0f} units "
-              f"(P(any) = {result.p_any_unmet:.1%})")
+    out.print(
+        f"Expected unmet consumption: {result.expected_unmet:,.0f} units (P(any) = {result.p_any_unmet:.1%})"
+    )
     out.print(f"Expected cost: {result.expected_cost['total']:,.0f} {result.currency}")
     out.print(f"[bold]{mark}[/bold]")
 
@@ -70,8 +82,7 @@ def simulate(
 
         bar.start()
     try:
-        result = run_simulation(scenario, plan, paths=paths, seed=seed, backend=backend,
-                                progress=progress)
+        result = run_simulation(scenario, plan, paths=paths, seed=seed, backend=backend, progress=progress)
     except NoPlanError as error:
         fail(f"{file}: {error}", EXIT_SHORT)
     except BackendError as error:

@@ -1,0 +1,117 @@
+"""`bastion resilience FILE [--at YYYY-MM] [--window N] [--json] [--out DIR]`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.markup import escape
+
+from bastion.cli.common import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, console, fail, load_or_exit, print_json
+
+if TYPE_CHECKING:
+    from bastion.resilience import ResilienceResult
+
+
+def _summary(result: ResilienceResult, name: str) -> None:
+    from rich.table import Table
+
+    out = console()
+    mark = result.classification
+    out.print(f"[bold]{mark}[/bold]")
+    out.print(
+        f"[bold]Resilience[/bold] {name}: reference month {result.reference_month} "
+        f"({result.reference_rule}), analysed to {result.window_end}"
+    )
+    table = Table(
+        "node",
+        "kind",
+        "TTR",
+        "TTS",
+        "lost units",
+        "exposure",
+        "mitigation",
+        title="Nodes by exposure (TTS < TTR in red)",
+    )
+    for n in result.nodes:
+        tts = "unbounded" if n.tts_months is None else f"{n.tts_months:.2f}"
+        if n.exposed:
+            tts = f"[red]{tts}[/red]"
+        table.add_row(
+            n.node,
+            n.kind,
+            f"{n.ttr_months:g}",
+            tts,
+            f"{n.lost_units:,.0f}",
+            f"{n.risk_exposure_index:.3f}",
+            "-" if n.mitigation is None else n.mitigation.text(),
+        )
+    out.print(table)
+    conc = Table(
+        "item", "sources", "HHI (0-1)", "non-EU/NATO", "single point", title="Purchased items: concentration"
+    )
+    for c in result.concentration:
+        conc.add_row(
+            c.item,
+            str(len(c.sources)),
+            "-" if c.hhi is None else f"{c.hhi:.2f}",
+            "-" if c.non_eu_nato_share is None else f"{c.non_eu_nato_share:.0%}",
+            "[red]yes[/red]" if c.single_point else "no",
+        )
+    out.print(conc)
+    single = [d.item for d in result.made_items if d.single_line]
+    if single:
+        out.print(f"Made on one line only: {', '.join(single)}")
+    out.print(f"[bold]{mark}[/bold]")
+
+
+def _write_out(result: ResilienceResult, out_dir: Path) -> None:
+    from bastion.files import staged_dir
+
+    with staged_dir(out_dir) as stage:
+        for name, text in result.csv_tables().items():
+            (stage / name).write_text(text, encoding="utf-8")
+        (stage / "resilience.json").write_text(
+            json.dumps(result.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+
+
+def resilience(
+    file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+    at: str | None = typer.Option(
+        None, "--at", help="Reference month YYYY-MM (default: the first full-rate month)."
+    ),
+    window: int | None = typer.Option(
+        None, "--window", min=1, help="Months analysed from the reference month (default: all)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    out: Path | None = typer.Option(None, "--out", help="Write CSV tables and resilience.json here."),
+) -> None:
+    """Time to survive / time to recover per supplier, line, site and risk group."""
+    scenario = load_or_exit(file)
+    from bastion.plan.solve import SolverError
+    from bastion.resilience import ResilienceError
+    from bastion.resilience import resilience as analyse
+    from bastion.resilience.outage import OutageError
+
+    try:
+        result = analyse(scenario, at=at, window=window)
+    except ResilienceError as error:
+        fail(f"{file}: {error}", EXIT_INVALID)
+    except (SolverError, OutageError) as error:
+        fail(f"{file}: the resilience analysis failed: {error}", EXIT_INTERNAL)
+    if out is not None:
+        _write_out(result, out)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        _summary(result, escape(scenario.name))
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `resilience` command to the app."""
+    app.command("resilience")(resilience)

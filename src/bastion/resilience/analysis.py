@@ -1,0 +1,102 @@
+"""`resilience(scenario)`: the plan, its state at M, one outage LP, every node analysed."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from bastion.online import line_online_months
+from bastion.plan.optimise import solve_model
+from bastion.plan.result import PlanResult
+from bastion.resilience.concentration import item_concentration, made_dependency
+from bastion.resilience.mitigation import mitigate
+from bastion.resilience.nodes import list_nodes
+from bastion.resilience.outage import OutageModel
+from bastion.resilience.result import NodeResilience, ResilienceResult
+from bastion.resilience.state import PlanState, full_rate_month
+from bastion.resilience.tts_ttr import analyse_node, tolerance
+from bastion.scenario.model import Scenario
+from bastion.scenario.types import month_index, month_name
+
+RULE = "first month in which every built line's ramp share is 1"
+
+
+class ResilienceError(ValueError):
+    """Invalid input to the analysis (e.g. a reference month outside the horizon)."""
+
+
+def reference_month(scenario: Scenario, state: PlanState, at: str | None) -> tuple[int, str]:
+    """M as an index, and the rule that chose it."""
+    n, start = scenario.horizon.months, scenario.horizon.start
+    if at is None:
+        return full_rate_month(scenario, state.online), RULE
+    try:
+        m = month_index(at, start)
+    except (ValueError, TypeError) as exc:
+        raise ResilienceError(f'--at {at!r}: expected a month "YYYY-MM"') from exc
+    if not 0 <= m < n:
+        last = month_name(n - 1, start)
+        raise ResilienceError(f"--at {at}: outside the horizon {start} .. {last}")
+    return m, "given (--at)"
+
+
+def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | None = None,
+               window: int | None = None, extra_stock: dict[tuple[str, str], float] | None = None,
+               time_limit: float | None = None, gap: float = 1e-4) -> ResilienceResult:
+    """TTS/TTR, lost units and exposure of every supplier, line, site and risk group.
+
+    plan: the plan to analyse (default: solved here with the plan's own model);
+    at: the reference month "YYYY-MM" (default: the first full-rate month);
+    window: months analysed from M on (default: to the end of the horizon);
+    extra_stock: (site, item) -> units added to the store at the start of M
+    (to check a mitigation); time_limit, gap: for the plan's solve.
+    Pure: no printing, no files. See docs/method-resilience.md.
+    """
+    t0 = time.perf_counter()
+    n, start = scenario.horizon.months, scenario.horizon.start
+    if window is not None and window < 1:
+        raise ResilienceError("window: at least 1 month")
+    if plan is None:
+        solved = solve_model(scenario, line_online_months(scenario), None,
+                             time_limit=time_limit, gap=gap)
+        if solved.sol is None or solved.run.x is None:
+            raise ResilienceError(f"no plan to analyse: {solved.run.message}")
+        state = PlanState.from_solution(solved.ix, solved.model, solved.run.x, solved.sol.built)
+    else:
+        try:
+            state = PlanState.from_result(plan, start)
+        except ValueError as exc:
+            raise ResilienceError(str(exc)) from exc
+    at_m, rule = reference_month(scenario, state, at)
+    end = n if window is None else min(n, at_m + window)
+    t1 = time.perf_counter()
+    om = OutageModel(scenario, state, at_m, end, extra_stock)
+    base = om.plan_loss()
+    ix = om.ix
+    scale = float(ix.consumption[:, at_m:].sum()) + sum(t.units for t in ix.targets if t.by >= at_m)
+    tol = tolerance(scale)
+    t2 = time.perf_counter()
+    outcomes = [analyse_node(om, node, base, tol) for node in list_nodes(scenario)]
+    worst = max((o.lost for o in outcomes), default=0.0)
+    t3 = time.perf_counter()
+    rows = []
+    for o in outcomes:
+        mit = mitigate(om, scenario, state, o.node, base + tol / 10) if o.lost > 0 else None
+        rows.append(NodeResilience(
+            node=o.node.id, kind=o.node.kind, ttr_months=o.node.ttr, tts_months=o.tts,
+            lost_units=o.lost, risk_exposure_index=o.lost / worst if worst > 0 else 0.0,
+            mitigation=mit))
+    rows.sort(key=lambda r: (-r.risk_exposure_index,
+                             np.inf if r.tts_months is None else r.tts_months, r.kind, r.node))
+    t4 = time.perf_counter()
+    return ResilienceResult(
+        classification=scenario.classification, reference_month=month_name(at_m, start),
+        reference_rule=rule, window_end=month_name(end - 1, start), plan_lost_units=base,
+        nodes=tuple(rows), concentration=item_concentration(scenario),
+        made_items=made_dependency(scenario),
+        seconds={"plan": round(t1 - t0, 4), "model": round(t2 - t1, 4),
+                 "tts_ttr": round(t3 - t2, 4), "mitigation": round(t4 - t3, 4),
+                 "total": round(t4 - t0, 4)},
+        solves=sum(o.solves for o in outcomes) + 1 + 2 * sum(1 for r in rows if r.mitigation),
+    )

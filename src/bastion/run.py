@@ -1,0 +1,219 @@
+"""One run: every engine on one scenario, composed; pure (no printing, no files).
+
+`execute` validates the scenario, then runs the stages in order (schedule,
+plan, simulate, resilience, economics), timing each, and returns a `Run`
+holding the inputs' hash, the seed, the package versions and every result.
+The CLI stores it and writes the report; this module knows neither.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from bastion.scenario.load import load_bytes
+from bastion.scenario.model import Scenario
+
+STAGES = ("schedule", "plan", "simulate", "resilience", "economics")
+
+
+class HasJson(Protocol):
+    """Every engine result can give its JSON object."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """A finished run: inputs, versions, timings and each engine's result."""
+
+    scenario: Scenario
+    scenario_file: str
+    scenario_text: str
+    scenario_hash: str
+    seed: int
+    paths: int
+    versions: dict[str, str]
+    timings: dict[str, float] = field(default_factory=dict)
+    results: dict[str, HasJson] = field(default_factory=dict)
+
+    @property
+    def short(self) -> bool:
+        """True when the plan leaves a target or consumption short (exit status 3)."""
+        plan = self.results.get("plan")
+        return bool(getattr(plan, "short", False))
+
+    @property
+    def status(self) -> str:
+        """ "short" when a target or consumption is short in the plan, else "ok"."""
+        return "short" if self.short else "ok"
+
+    def to_json(self) -> dict[str, Any]:
+        """Each stage's JSON object under its name, with the run's inputs."""
+        out: dict[str, Any] = {
+            "scenario": self.scenario.name,
+            "scenario_file": self.scenario_file,
+            "scenario_hash": self.scenario_hash,
+            "classification": self.scenario.classification,
+            "seed": self.seed,
+            "paths": self.paths,
+            "versions": self.versions,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "status": self.status,
+        }
+        for name, result in self.results.items():
+            out[name] = result.to_json()
+        return out
+
+
+Progress = Callable[[str, str], None]
+"""Called with (stage, "start" | "done") around each stage."""
+
+
+def execute(
+    file: str | Path,
+    *,
+    paths: int = 10_000,
+    seed: int = 0,
+    stages: tuple[str, ...] = STAGES,
+    progress: Progress | None = None,
+) -> Run:
+    """Load `file` and run `stages` on it; raise ScenarioError for an invalid file."""
+    from bastion.store.record import package_versions, scenario_hash
+
+    data = Path(file).read_bytes()
+    scenario = load_bytes(data, str(file), is_json=str(file).lower().endswith(".json"))
+    text = data.decode("utf-8")
+    run = Run(
+        scenario=scenario,
+        scenario_file=str(file),
+        scenario_text=text,
+        scenario_hash=scenario_hash(text),
+        seed=seed,
+        paths=paths,
+        versions=package_versions(),
+    )
+    for stage in stages:
+        if progress is not None:
+            progress(stage, "start")
+        t0 = time.perf_counter()
+        result = _STAGE_FUNCTIONS[stage](run)
+        run.timings[stage] = time.perf_counter() - t0
+        if result is not None:
+            run.results[stage] = result
+        if progress is not None:
+            progress(stage, "done")
+    return run
+
+
+def _schedule(run: Run) -> HasJson | None:
+    if run.scenario.programme is None or not run.scenario.programme.tasks:
+        return None
+    from bastion.programme.analysis import analyse_schedule
+
+    return analyse_schedule(run.scenario, paths=run.paths, seed=run.seed)
+
+
+def _plan(run: Run) -> HasJson:
+    from bastion.plan import solve_plan
+
+    return solve_plan(run.scenario)
+
+
+def _simulate(run: Run) -> HasJson | None:
+    from bastion.simulate import simulate
+
+    return simulate(run.scenario, _plan_of(run), paths=run.paths, seed=run.seed)
+
+
+def _resilience(run: Run) -> HasJson | None:
+    from bastion.resilience import resilience
+
+    return resilience(run.scenario, _plan_of(run))
+
+
+def _economics(run: Run) -> HasJson | None:
+    from bastion.economics import economics
+
+    sim = run.results.get("simulate")
+    per_path = getattr(sim, "per_path", None)
+    if per_path is None:
+        return economics(run.scenario, _plan_of(run), jcl_note="no simulation in this run")
+    return economics(run.scenario, _plan_of(run), sim_costs=per_path.cost, sim_months=per_path.met_month)
+
+
+def _plan_of(run: Run) -> Any:
+    plan = run.results.get("plan")
+    if plan is None:
+        raise RuntimeError("the plan stage must run before this stage")
+    return plan
+
+
+_STAGE_FUNCTIONS: dict[str, Callable[[Run], HasJson | None]] = {
+    "schedule": _schedule,
+    "plan": _plan,
+    "simulate": _simulate,
+    "resilience": _resilience,
+    "economics": _economics,
+}
+
+
+def headline(run: Run) -> dict[str, Any]:
+    """The few numbers a minister asks for, from the run's results (for the store and the terminal)."""
+    data = run.to_json()
+    out: dict[str, Any] = {"status": run.status}
+    first = (data.get("simulate") or {}).get("first_output") or (
+        (data.get("schedule") or {}).get("risk") or {}
+    ).get("first_output")
+    if first:
+        out["first_output_p50"] = first.get("p50")
+        out["p_first_output_within_24_months"] = first.get("p_within_24_months")
+    plan = data.get("plan") or {}
+    out["plan_first_output"] = plan.get("first_output")
+    sim_targets = {
+        (t["customer"], t["item"], t["by"]): t for t in (data.get("simulate") or {}).get("targets", [])
+    }
+    out["targets"] = [
+        {
+            "customer": t["customer"],
+            "item": t["item"],
+            "by": t["by"],
+            "units": t["units"],
+            "planned_units": t.get("planned_units"),
+            "met_in_plan": t.get("met"),
+            "probability": sim_targets.get((t["customer"], t["item"], t["by"]), {}).get("probability"),
+        }
+        for t in plan.get("targets", [])
+    ]
+    cost = plan.get("cost") or {}
+    econ = data.get("economics") or {}
+    out["plan_cost"] = cost.get("total")
+    out["capex"] = cost.get("capex")
+    out["total_cost"] = econ.get("total_cost", cost.get("total"))
+    jcl = econ.get("jcl") or {}
+    out["jcl_p70_month"] = jcl.get("p70_month")
+    out["jcl_p70_cost"] = jcl.get("p70_cost")
+    out["jcl_by_target"] = [
+        {k: t[k] for k in ("customer", "item", "by", "p70_month", "p70_cost")}
+        for t in econ.get("jcl_by_target", [])
+    ]
+    nodes = (data.get("resilience") or {}).get("nodes") or []
+    if nodes:
+        worst = max(nodes, key=lambda n: n.get("risk_exposure_index") or 0.0)
+        out["worst_node"] = worst["node"]
+        out["exposed_nodes"] = sum(1 for n in nodes if n.get("exposed"))
+    return out
+
+
+def tables(run: Run) -> dict[str, list[dict[str, Any]]]:
+    """The run's tidy tables by name (the plan's tables, and the engines' own)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    plan = run.results.get("plan")
+    plan_tables = getattr(plan, "tables", None)
+    if plan_tables is not None:
+        for table in plan_tables.all():
+            out[table.name] = table.records()
+    return out

@@ -1,0 +1,154 @@
+"""`bastion run` end to end, as a user runs it: stored, reported, killed, concurrent, compared."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MINIMAL = ROOT / "examples" / "minimal.yaml"
+REFERENCE = ROOT / "src" / "bastion" / "scenario" / "examples" / "baltic-atm-plant.yaml"
+
+
+def bastion(*args: str, home: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BASTION_HOME": str(home), "COLUMNS": "160"}
+    env.pop("BASTION_DATABASE_URL", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bastion", *args], capture_output=True, text=True, env=env, check=False
+    )
+    if check:
+        assert proc.returncode in (0, 3), proc.stderr + proc.stdout
+    return proc
+
+
+def stored(home: Path) -> list[dict[str, object]]:
+    runs: list[dict[str, object]] = json.loads(bastion("runs", "list", "--json", home=home).stdout)["runs"]
+    return runs
+
+
+def test_run_writes_the_report_and_stores_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = bastion("run", str(MINIMAL), "--out", str(out), "--paths", "300", "--json", home=tmp_path)
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 0
+    assert set(data) >= {"run_id", "report", "schedule", "plan", "simulate", "resilience", "economics"} - {"schedule"}
+    assert (out / "report.html").is_file() and (out / "report.xlsx").is_file() and (out / "run.json").is_file()
+    html = (out / "report.html").read_text("utf-8")
+    assert html.count("UNCLASSIFIED - ILLUSTRATIVE EXAMPLE") >= 2
+    [row] = stored(tmp_path)
+    assert row["run_id"] == data["run_id"] and row["status"] == "ok"
+    shown = json.loads(bastion("runs", "show", str(data["run_id"])[:15], "--json", home=tmp_path).stdout)
+    assert shown["scenario_hash"] == data["scenario_hash"]
+    assert shown["plan"]["targets"] == data["plan"]["targets"]
+    assert shown["seed"] == 0 and shown["paths"] == 300
+    assert "bastion" in shown["versions"]
+
+
+def test_same_seed_same_numbers(tmp_path: Path) -> None:
+    first = json.loads(
+        bastion(
+            "run", str(MINIMAL), "--out", str(tmp_path / "a"), "--paths", "300", "--json", "--no-store", home=tmp_path
+        ).stdout
+    )
+    second = json.loads(
+        bastion(
+            "run", str(MINIMAL), "--out", str(tmp_path / "b"), "--paths", "300", "--json", "--no-store", home=tmp_path
+        ).stdout
+    )
+    assert first["simulate"]["targets"] == second["simulate"]["targets"]
+    assert first["plan"]["cost"] == second["plan"]["cost"]
+
+
+def test_invalid_scenario_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINIMAL.read_text().replace("capacity_per_month: 150", "capacity_per_month: -150"))
+    proc = bastion("run", str(bad), "--out", str(tmp_path / "out"), home=tmp_path, check=False)
+    assert proc.returncode == 2
+    assert "capacity_per_month: must be >= 0" in proc.stderr
+    assert not (tmp_path / "out").exists()
+    assert stored(tmp_path) == []
+
+
+def test_a_run_killed_half_way_leaves_nothing(tmp_path: Path) -> None:
+    env = {**os.environ, "BASTION_HOME": str(tmp_path)}
+    env.pop("BASTION_DATABASE_URL", None)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bastion", "run", str(REFERENCE), "--out", str(out), "--paths", "20000"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    assert proc.stderr is not None
+    seen = ""
+    deadline = time.monotonic() + 120
+    while "plan" not in seen and time.monotonic() < deadline:  # wait until the engines are running
+        seen += proc.stderr.read(1)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert not out.exists()
+    assert stored(tmp_path) == []
+
+
+def test_two_runs_at_once_both_land(tmp_path: Path) -> None:
+    env = {**os.environ, "BASTION_HOME": str(tmp_path)}
+    env.pop("BASTION_DATABASE_URL", None)
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bastion",
+                "run",
+                str(MINIMAL),
+                "--out",
+                str(tmp_path / f"o{k}"),
+                "--paths",
+                "300",
+                "--seed",
+                str(k),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        for k in range(2)
+    ]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    assert len(stored(tmp_path)) == 2
+
+
+@pytest.mark.slow
+def test_compare_shows_a_supplier_change_and_its_effect(tmp_path: Path) -> None:
+    changed = tmp_path / "fuze-1000.yaml"
+    text = REFERENCE.read_text("utf-8")
+    old = "fuze-assy: {price: 190, lead_time_months: 4, capacity_per_month: 1300}"
+    assert old in text
+    changed.write_text(text.replace(old, old.replace("1300", "1000")), "utf-8")
+    a = json.loads(
+        bastion("run", str(REFERENCE), "--out", str(tmp_path / "a"), "--paths", "500", "--json", home=tmp_path).stdout
+    )["run_id"]
+    b = json.loads(
+        bastion("run", str(changed), "--out", str(tmp_path / "b"), "--paths", "500", "--json", home=tmp_path).stdout
+    )["run_id"]
+    diff = json.loads(bastion("runs", "compare", a, b, "--json", home=tmp_path).stdout)
+    [change] = diff["scenario"]["changes"]
+    assert change["where"] == "suppliers.fuze-works-de.supplies.fuze-assy"
+    assert "1300" in change["a"] and "1000" in change["b"]
+    effects = {e["key"]: e for e in diff["headline"] if e["changed"]}
+    assert effects["status"]["a"] == "ok" and effects["status"]["b"] == "short"
+    assert effects["targets[lv-naf/atm-1/2030-12].probability"]["delta"] < 0
+    text_view = bastion("runs", "compare", a, b, home=tmp_path).stdout
+    assert "suppliers.fuze-works-de.supplies.fuze-assy" in text_view
+    assert "targets[lv-naf/atm-1/2030-12].probability" in text_view
