@@ -2,6 +2,8 @@
 
     python benchmarks/bench_plan.py --months 60 240 960 [--gap 1e-3] [--time-limit 600]
     python benchmarks/bench_plan.py --cli FILE   # whole `bastion plan` process, median of 5
+    --strategy mip|lp-first picks run_lexicographic's strategy (default: its own); "/lp" after a
+    stage means the LP bound was met by fixed build decisions (no MIP search needed).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from bastion.plan.lexico import run_lexicographic
 from bastion.scenario import load_text
 
 
-def bench_months(months: int, gap: float, time_limit: float | None, solve: bool) -> None:
+def bench_months(months: int, gap: float, time_limit: float | None, solve: bool,
+                 strategy: str | None = None) -> None:
     import resource
 
     import yaml
@@ -42,10 +45,15 @@ def bench_months(months: int, gap: float, time_limit: float | None, solve: bool)
     line = (f"months={months} cols={model.n_col} rows={model.n_row} build={build:.2f}s "
             f"build_peak_py={peak_build / 2**20:.0f}MiB")
     if solve:
-        run = run_lexicographic(model, ix.levels, time_limit=time_limit, gap=gap)
+        kw = {"strategy": strategy} if strategy else {}
+        cpu0 = time.process_time()
+        run = run_lexicographic(model, ix.levels, time_limit=time_limit, gap=gap, **kw)
+        cpu = time.process_time() - cpu0
         stages = " ".join(f"{n}={o.seconds:.1f}s/{o.status.value}/gap={o.gap or 0:.1e}"
+                          f"{'/lp' if o.message.startswith('optimal (LP') else ''}"
                           for n, o in run.stages)
-        line += f" solve={run.seconds:.1f}s status={run.status.value} [{stages}]"
+        line += (f" solve={run.seconds:.1f}s (cpu {cpu:.1f}s) status={run.status.value}"
+                 f" [{stages}]")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(line + f" peak_rss={rss:.0f}MiB", flush=True)
 
@@ -70,12 +78,13 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=None)
     ap.add_argument("--build-only", action="store_true")
     ap.add_argument("--cli", default=None)
+    ap.add_argument("--strategy", default=None, help="lexicographic strategy: lp-first or mip")
     args = ap.parse_args()
     if args.cli:
         bench_cli(args.cli)
         return
     for m in args.months:
-        bench_months(m, args.gap, args.time_limit, not args.build_only)
+        bench_months(m, args.gap, args.time_limit, not args.build_only, args.strategy)
 
 
 if __name__ == "__main__":

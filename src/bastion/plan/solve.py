@@ -75,6 +75,8 @@ class HighsSolver:
         start, index, value = model.matrix()
         self.n_col, self.n_row = model.n_col, model.n_row
         self._integer = integer.copy()
+        self._int_cols = np.flatnonzero(integer).astype(np.int32)
+        self._col_lower, self._col_upper = lo.copy(), hi.copy()
         inf = highspy.kHighsInf
         lp = highspy.HighsLp()
         lp.num_col_ = self.n_col
@@ -136,9 +138,48 @@ class HighsSolver:
         self._h.changeColsIntegrality(len(cols), cols, np.zeros(len(cols), dtype=np.uint8))
         self._integer[cols] = False
 
+    def clear_start(self) -> None:
+        """Forget the last basis and solution: the next solve starts from scratch (presolve on)."""
+        self._h.clearSolver()
+
+    @property
+    def integer_cols(self) -> np.ndarray:
+        """Positions of the model's integer columns (as built, whatever their state now)."""
+        return self._int_cols
+
+    def set_integrality(self, cols: np.ndarray, integer: bool) -> None:
+        """Make columns integer or continuous (continuous: the LP relaxation in them)."""
+        cols = np.asarray(cols, dtype=np.int32)
+        if not len(cols):
+            return
+        flag = np.full(len(cols), 1 if integer else 0, dtype=np.uint8)
+        self._h.changeColsIntegrality(len(cols), cols, flag)
+        self._integer[cols] = integer
+
+    def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change columns' bounds (infinite values allowed)."""
+        cols = np.asarray(cols, dtype=np.int32)
+        if not len(cols):
+            return
+        inf = self._hs.kHighsInf
+        lo = np.where(np.isinf(lower), -inf, np.asarray(lower, dtype=float))
+        hi = np.where(np.isinf(upper), inf, np.asarray(upper, dtype=float))
+        self._h.changeColsBounds(len(cols), cols, lo, hi)
+
+    def reset_col_bounds(self, cols: np.ndarray) -> None:
+        """Give columns back the bounds they were built with."""
+        cols = np.asarray(cols, dtype=np.int32)
+        self.set_col_bounds(cols, self._col_lower[cols], self._col_upper[cols])
+
     def solve(self, *, time_limit: float | None = None, gap: float = 1e-4,
-              start: np.ndarray | None = None) -> SolveOutcome:
-        """Run the solver on the current model; `start` is a feasible point to warm-start a MIP."""
+              start: np.ndarray | None = None, method: str | None = None) -> SolveOutcome:
+        """Run the solver on the current model; `start` is a feasible point to warm-start a MIP.
+
+        method (LPs): None lets HiGHS choose, warm-starting from the last basis
+        when there is one; "ipm" solves from scratch (presolve on) with the
+        interior point method and crossover to a vertex; "simplex" forces the
+        simplex method, warm-started from the last basis when there is one.
+        """
         t0 = time.perf_counter()
         if not self.n_col:
             return SolveOutcome(SolveStatus.OPTIMAL, self._offset, 0.0, np.zeros(0), np.zeros(0),
@@ -149,11 +190,18 @@ class HighsSolver:
         if start is not None and self.is_mip:
             h.setSolution(self.n_col, np.arange(self.n_col, dtype=np.int32),
                           np.asarray(start, dtype=float))
+        if method == "ipm":
+            h.clearSolver()
+        if method is not None:
+            h.setOptionValue("solver", method)
         try:
             h.run()
         except Exception as exc:  # the solver's own failure, reported as ours
             return SolveOutcome(SolveStatus.ERROR, None, None, None, None, f"solver failed: {exc}",
                                 time.perf_counter() - t0)
+        finally:
+            if method is not None:
+                h.setOptionValue("solver", "choose")
         ms = h.getModelStatus()
         info = h.getInfo()
         has_x = int(info.primal_solution_status) == 2

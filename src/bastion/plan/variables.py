@@ -68,13 +68,30 @@ def define_build_variables(m: LinearModel, ix: PlanIndex) -> None:
     m.add_objective("cost", y.index, capex + fixed * (ix.n - keys["month"]))
 
 
+def outlet_pairs(ix: PlanIndex) -> set[tuple[int, int]]:
+    """(site, item) pairs whose stock can leave the store: a line there uses it, or a customer
+    holds the item (so it can be delivered). Stock anywhere else only waits and costs."""
+    out: set[tuple[int, int]] = set()
+    for line in ix.lines:
+        for made in line.makes:
+            out.update((line.site, c) for c, _ in ix.bom.get(made, ()))
+    held = {int(i) for i in ix.pile_pairs[:, 1]} if len(ix.pile_pairs) else set()
+    out.update((s, i) for s, i in ix.store_pos if i in held)
+    return out
+
+
 def define_purchase_variables(m: LinearModel, ix: PlanIndex) -> None:
-    """Units ordered per supply (supplier and item), site and month, arriving within the horizon."""
+    """Units ordered per supply (supplier and item), site and month, arriving within the horizon.
+
+    Only for sites that store the item and from whose store it can leave
+    (`outlet_pairs`): an order anywhere else can only add cost, so no optimal
+    plan has one and the column is left out (fewer degenerate ties)."""
     jj, ss, mm = [], [], []
+    outlet = outlet_pairs(ix)
     for j, sup in enumerate(ix.supplies):
         months = np.arange(0, max(0, ix.n - sup.lead))
         for s in range(len(ix.sites)):
-            if (s, sup.item) in ix.store_pos:
+            if (s, sup.item) in ix.store_pos and (s, sup.item) in outlet:
                 jj.append(np.full(len(months), j))
                 ss.append(np.full(len(months), s))
                 mm.append(months)
