@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -19,34 +18,17 @@ if TYPE_CHECKING:
     from bastion.plan import PlanResult
     from bastion.scenario.model import Scenario
 
-    SimArrays = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    SimArrays = tuple[npt.NDArray[np.float64], npt.NDArray[np.int16]]
 
 
 def simulated_paths(scenario: Scenario, plan: PlanResult, paths: int, seed: int) -> SimArrays | str:
-    """Per-path total cost and target months from `bastion.simulate`, or why there are none.
-
-    Expected: `simulate(scenario, plan, paths=N, seed=S)` returning an object
-    with `path_cost` (N,) and `path_target_months` (N, targets; month index,
-    -1 never) in the order of the scenario's targets.
-    """
-    import numpy as np
-
+    """Per-path total cost and target months from the simulator, or why there are none."""
     if plan.tables is None:
         return "no plan, so no policy to simulate: JCL not computed"
-    try:
-        module = importlib.import_module("bastion.simulate")
-    except ImportError:
-        return "the simulator (bastion.simulate) is not available yet: JCL not computed"
-    simulate: Any = getattr(module, "simulate", None)
-    if simulate is None:
-        return "bastion.simulate has no `simulate` function yet: JCL not computed"
-    try:
-        sim = simulate(scenario, plan, paths=paths, seed=seed)
-        costs = np.asarray(sim.path_cost, dtype=float)
-        months = np.asarray(sim.path_target_months, dtype=float)
-    except (AttributeError, TypeError) as error:
-        return f"the simulator's interface differs from the expected one ({error}): JCL not computed"
-    return costs, months
+    from bastion.simulate import simulate
+
+    per_path = simulate(scenario, plan, paths=paths, seed=seed).per_path
+    return per_path.cost, per_path.met_month
 
 
 def _settings(scenario: Scenario, discount_rate: float | None) -> EconomicsSettings:
@@ -166,7 +148,15 @@ def _summary(result: EconomicsResult, name: str) -> None:
                 if j.month is not None
                 else "not reached"
             )
+            + " (goal: every target reached)"
         )
+    for customer, item, by, jt in result.jcl_by_target:
+        when = (
+            f"by {result.month(jt.month)} at {_money(jt.cost)} {cur}"
+            if jt.month is not None
+            else f"not reached ({jt.reached_share:.1%} of paths reach it in the horizon)"
+        )
+        out.print(f"  70% JCL, {customer} {item} target of {by}: {when}")
     for note in result.notes:
         out.print(f"- {note}")
     out.print(f"[bold]{mark}[/bold]")
