@@ -111,3 +111,24 @@ risks:
     t = res.targets[0]
     _within(t.probability, math.exp(-(r1 + r2 + r3 + r4)), t.stderr)
     assert res.expected_unmet == 0.0
+
+
+def test_optional_line_online_is_the_later_of_plan_and_sampled_milestone() -> None:
+    import numpy as np
+
+    from bastion.simulate.events import online_months
+
+    class _U:  # the fields online_months reads
+        line_kind = np.array([1, 2, 2])
+        line_task = np.array([0, 0, 0])
+        planned_online = np.array([5, 10, 3])
+        milestone_month = np.array([5, 5, 3])
+        offset = 0
+
+    fin = np.array([[4.2], [7.5], [12.0]])  # sampled milestone online: month 5, 8, 12 (ceil)
+    out = online_months(_U(), fin, 3)  # type: ignore[arg-type]
+    sampled = np.ceil(fin[:, 0])
+    np.testing.assert_array_equal(out[:, 0], sampled)  # mandatory: the sampled month
+    # optional, planned at 10 (budget) while the milestone's own month is 5: max(10, sampled)
+    np.testing.assert_array_equal(out[:, 1], np.maximum(10.0, sampled))
+    np.testing.assert_array_equal(out[:, 2], np.maximum(3.0, sampled))

@@ -63,7 +63,7 @@ class Uncertainty:
     line_kind: IntArray  # 0 fixed, 1 at a milestone, 2 optional at a milestone (shifted)
     line_task: IntArray  # milestone task index, -1
     planned_online: IntArray  # the plan's online month (NEVER when not built)
-    milestone_month: IntArray  # deterministic online month at the milestone
+    milestone_month: IntArray  # deterministic online month at the milestone (reported, not used)
 
     @property
     def samples_programme(self) -> bool:
@@ -167,8 +167,8 @@ def online_months(u: Uncertainty, finishes: FloatArray | None, paths: int) -> Fl
         sampled = online_month_index(finishes[:, u.line_task[k]]).astype(np.float64) + u.offset
         if u.line_kind[k] == 1:
             out[:, k] = sampled
-        else:  # optional: the plan's month, later by the milestone's slip (never earlier)
-            out[:, k] = u.planned_online[k] + np.maximum(0.0, sampled - u.milestone_month[k])
+        else:  # optional: the plan's month, or the sampled milestone's month when later
+            out[:, k] = np.maximum(float(u.planned_online[k]), sampled)
     return out
 
 
@@ -225,6 +225,21 @@ class Coverage:
             np.add.at(out, self.cell[lo:hi], self.share[lo:hi])
             np.minimum(out, 1.0, out=out)
         return out.reshape(self.risky + 1, self.paths)
+
+    def hundredths(self) -> npt.NDArray[np.uint8]:
+        """(n, risky + 1, paths) covered shares in hundredths of a month (exact: every event
+        start and end is a multiple of 0.01), capped at 100; the last row is never covered.
+
+        Built once per chunk before the month loop, so the step only indexes it.
+        """
+        n = len(self.ptr) - 1
+        out = np.zeros(n * (self.risky + 1) * self.paths, dtype=np.uint8)
+        if len(self.cell):
+            month = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.ptr))
+            flat = month * ((self.risky + 1) * self.paths) + self.cell
+            np.add.at(out, flat, np.rint(self.share * 100.0).astype(np.uint8))
+            np.minimum(out, 100, out=out)
+        return out.reshape(n, self.risky + 1, self.paths)
 
     def dense(self) -> npt.NDArray[np.float32]:
         """(n, risky, paths) covered shares (for tests and small runs)."""

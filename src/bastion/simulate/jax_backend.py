@@ -32,7 +32,7 @@ except ImportError as error:  # pragma: no cover - exercised without jax
 from bastion.programme.risk import sample_finishes
 from bastion.simulate.events import BLOCK, Uncertainty, block_rng, online_months
 from bastion.simulate.kernel import PlanMonth, Shocks, init_state, step
-from bastion.simulate.numpy_backend import FAN_BINS, ChunkOutput
+from bastion.simulate.numpy_backend import FAN_BINS, ChunkOutput, sample_chunk
 from bastion.simulate.params import KernelParams
 
 FloatArray = npt.NDArray[np.float64]
@@ -64,10 +64,13 @@ class JaxRunner:
     """Runs chunks of paths on the default JAX device."""
 
     def __init__(self, p: KernelParams, u: Uncertainty, seed: int, upper: FloatArray,
-                 dtype: str = "float32") -> None:
+                 dtype: str = "float32", events: str | None = None) -> None:
         if dtype == "float64":
             jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
         self.p, self.u, self.seed = p, u, seed
+        # "host": events sampled by the numpy sampler (numpy streams) and handed to the scan as
+        # dense hundredths of a month; "device": sampled in JAX (for accelerators).
+        self.host = (jax.default_backend() == "cpu") if events is None else events == "host"
         self.dtype = jnp.float64 if dtype == "float64" else jnp.float32
         self.upper = upper
         self.slots = [slots_for(src.rate_per_month * u.n) for src in u.sources]
@@ -130,14 +133,23 @@ class JaxRunner:
         scale = jnp.asarray((FAN_BINS / self.upper)[:, None], dt)
         r = u.risky
 
+        host = self.host
+
         def run(keys: Any, online: Any, n_valid: Any) -> Any:
             valid = jnp.arange(paths) < n_valid
-            a, b = self._pieces(keys) if r else (jnp.zeros(()), jnp.zeros(()))
+            if host:  # keys: (N, risky + 1, P) covered hundredths, sampled on the host
+                a = b = jnp.zeros(())
+                x_s: tuple[Any, ...] = (*xs, keys)
+            else:
+                a, b = self._pieces(keys) if r else (jnp.zeros(()), jnp.zeros(()))
+                x_s = xs
             state = init_state(jnp, p, paths, online, dt)
 
             def body(st: Any, x: Any) -> Any:
                 m = x[0]
-                if r:
+                if host:
+                    cov = x[5].astype(dt) * dt(0.01)
+                elif r:
                     cov = jnp.clip(jnp.minimum(b, m + 1.0) - jnp.maximum(a, m), 0.0, 1.0).sum(axis=1)
                     cov = jnp.concatenate([jnp.minimum(cov, 1.0), jnp.zeros((1, paths), dt)])
                 else:
@@ -150,7 +162,7 @@ class JaxRunner:
                 hi = jnp.where(valid, out.pile, -jnp.inf).max(axis=1)
                 return st, (bins.astype(jnp.uint8), lo, hi)
 
-            st, (bins, lo, hi) = jax.lax.scan(body, state, xs)
+            st, (bins, lo, hi) = jax.lax.scan(body, state, x_s)
             q = p.q
             flat = ((jnp.arange(q)[None, :, None] * p.n + jnp.arange(p.n)[:, None, None]) * FAN_BINS
                     + bins.astype(jnp.int32))
@@ -166,6 +178,14 @@ class JaxRunner:
 
         _p, u = self.p, self.u
         size = -(-paths // BLOCK) * BLOCK
+        if size not in self._compiled:
+            self._compiled[size] = self._build(size)
+        if self.host:
+            online, cov = sample_chunk(u, self.seed, first, size)
+            t0 = time.perf_counter()
+            res = jax.block_until_ready(  # type: ignore[no-untyped-call]
+                self._compiled[size](cov.hundredths(), jnp.asarray(online, self.dtype), paths))
+            return self._output(first, paths, online, res, time.perf_counter() - t0)
         onl = []
         for blk in range(first // BLOCK, first // BLOCK + size // BLOCK):
             fin = None
@@ -173,15 +193,17 @@ class JaxRunner:
                 fin = sample_finishes(u.network, BLOCK, block_rng(self.seed, blk), u.order)
             onl.append(online_months(u, fin, BLOCK).T)
         online = np.concatenate(onl, axis=1)
-        if size not in self._compiled:
-            self._compiled[size] = self._build(size)
         base = jax.random.PRNGKey(self.seed)
         keys = jax.vmap(lambda b: jax.random.fold_in(base, b))(
             jnp.arange(first // BLOCK, first // BLOCK + size // BLOCK))
         t0 = time.perf_counter()
-        at_by, met, unmet, cost, hist, lo, hi = jax.block_until_ready(  # type: ignore[no-untyped-call]
+        res = jax.block_until_ready(  # type: ignore[no-untyped-call]
             self._compiled[size](keys, jnp.asarray(online, self.dtype), paths))
-        t1 = time.perf_counter()
+        return self._output(first, paths, online, res, time.perf_counter() - t0)
+
+    @staticmethod
+    def _output(first: int, paths: int, online: FloatArray, res: Any, seconds: float) -> ChunkOutput:
+        at_by, met, unmet, cost, hist, lo, hi = res
         k = paths
         return ChunkOutput(
             first_path=first, paths=paths, online=online[:, :k].T,
@@ -189,5 +211,5 @@ class JaxRunner:
             unmet=np.asarray(unmet, dtype=np.float64)[:, :k].T,
             cost=np.asarray(cost, dtype=np.float64)[:, :k].T,
             fan_hist=np.asarray(hist, dtype=np.int64), fan_min=np.asarray(lo, dtype=np.float64),
-            fan_max=np.asarray(hi, dtype=np.float64), kernel_seconds=t1 - t0,
+            fan_max=np.asarray(hi, dtype=np.float64), kernel_seconds=seconds,
         )

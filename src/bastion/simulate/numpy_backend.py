@@ -74,11 +74,16 @@ def sample_chunk(u: Uncertainty, seed: int, first_path: int, paths: int) -> tupl
     return np.concatenate(onl, axis=1), coverage(u, join_events(evs), paths)
 
 
-def shocks_of(u: Uncertainty, cov: Coverage, m: int) -> Shocks:
-    """The month's availability of suppliers and lines and surge shares."""
-    c = cov.month(m)
-    a = 1.0 - c
-    return Shocks(avail_sup=a[u.sup_col], avail_line=a[u.line_col], surge=c[u.cust_col])
+SHARE = np.arange(101) / 100.0
+"""Covered share of k hundredths of a month."""
+AVAIL = 1.0 - SHARE
+
+
+def shocks_of(u: Uncertainty, hund: npt.NDArray[np.uint8], m: int) -> Shocks:
+    """The month's availability of suppliers and lines and surge shares (from Coverage.hundredths)."""
+    c = hund[m]
+    return Shocks(avail_sup=AVAIL[c[u.sup_col]], avail_line=AVAIL[c[u.line_col]],
+                  surge=SHARE[c[u.cust_col]])
 
 
 def plan_month(p: KernelParams, m: int) -> PlanMonth:
@@ -94,8 +99,9 @@ def run_months(p: KernelParams, u: Uncertainty, online: FloatArray, cov: Coverag
     state = init_state(np, p, paths, online, np.float64)
     piles = np.empty((p.n, p.q, paths))
     outs: list[Out] = []
+    hund = cov.hundredths()
     for m in range(p.n):
-        state, out = step(np, state, p, plan_month(p, m), shocks_of(u, cov, m))
+        state, out = step(np, state, p, plan_month(p, m), shocks_of(u, hund, m))
         piles[m] = out.pile
         if trace:
             outs.append(out)

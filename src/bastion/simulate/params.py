@@ -29,6 +29,9 @@ class Seg:
     w: FloatArray  # (n_out, K)
     n_in: int
     simple: bool  # K == 1, all weights 1, no pad: a plain gather
+    rows: IntArray  # (R,) output columns with at least one link
+    expand: IntArray  # (n_out,) position of each output in `rows`, R when it has no link
+    unit: bool  # every weight of the linked outputs is 1 (no multiply needed)
 
     @property
     def n_out(self) -> int:
@@ -49,7 +52,11 @@ def make_seg(n_in: int, n_out: int, links: Sequence[tuple[int, int, float]]) -> 
             idx[o, j] = i
             wts[o, j] = wt
     simple = k == 1 and bool(np.all(idx < n_in)) and bool(np.all(wts == 1.0))
-    return Seg(idx, wts, n_in, simple)
+    rows = np.array([o for o in range(n_out) if per[o]], dtype=np.int64)
+    expand = np.full(n_out, len(rows), dtype=np.int64)
+    expand[rows] = np.arange(len(rows))
+    unit = all(wt == 1.0 for p in per for _i, wt in p)
+    return Seg(idx, wts, n_in, simple, rows, expand, unit)
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +67,7 @@ class Level:
     hi: int
     demand: Seg  # entries of the level -> store pairs: components used per good unit
     comp_idx: IntArray  # (entries, C): store pairs of each entry's components, pad = SP
+    comp_rows: IntArray  # (entries, C): the same as positions in demand.rows, pad = len(rows)
     out_now: Seg  # entries -> store pairs, acceptance 0
     out_later: tuple[tuple[int, Seg], ...]  # (acceptance months, entries -> store pairs)
 
@@ -72,6 +80,7 @@ class Priority:
     hi: int
     take: Seg  # entries -> store pairs
     sp: IntArray  # (entries,) store pair of each entry
+    sp_rows: IntArray  # (entries,) position of each entry's store pair in take.rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,7 +200,9 @@ def kernel_params(pa: PlanArrays, surge_factor: Sequence[float] | FloatArray) ->
         for e, cs in enumerate(comps):
             comp_idx[e, : len(cs)] = cs
         now, later = _by_delay(hi - lo, n_sp, outs)
-        levels.append(Level(lo, hi, make_seg(hi - lo, n_sp, links), comp_idx, now, later))
+        demand = make_seg(hi - lo, n_sp, links)
+        pos = np.append(demand.expand, len(demand.rows))
+        levels.append(Level(lo, hi, demand, comp_idx, pos[comp_idx], now, later))
         lo = hi
 
     # deliveries in priority order, stable
@@ -205,8 +216,8 @@ def kernel_params(pa: PlanArrays, surge_factor: Sequence[float] | FloatArray) ->
         while hi < len(dels) and pa.priority[dels[hi][1]] == pr:
             hi += 1
         sp = np.array([sp_index[(site, i)] for site, _c, i in dels[lo:hi]], dtype=np.int64)
-        prios.append(Priority(lo, hi, make_seg(hi - lo, n_sp, [(k, int(sp[k]), 1.0)
-                                                                for k in range(hi - lo)]), sp))
+        take = make_seg(hi - lo, n_sp, [(k, int(sp[k]), 1.0) for k in range(hi - lo)])
+        prios.append(Priority(lo, hi, take, sp, take.expand[sp]))
         lo = hi
     to_now, to_later = _by_delay(len(dels), len(pa.piles), [
         (k, pile_index[(c, i)], pa.delivery_months[c]) for k, (_s, c, i) in enumerate(dels)])
