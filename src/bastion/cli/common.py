@@ -51,3 +51,10 @@ def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
+
+
+def markup_escape(text: str) -> str:
+    """`text` safe to print through rich markup (rich imported lazily)."""
+    from rich.markup import escape
+
+    return escape(text)

@@ -6,9 +6,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
-from bastion.cli.common import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, console, fail, load_or_exit, print_json
+from bastion.cli.common import (
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    EXIT_OK,
+    console,
+    fail,
+    load_or_exit,
+    markup_escape,
+    print_json,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -190,7 +198,7 @@ def economics_command(
     if as_json:
         print_json(result.to_json())
     else:
-        _summary(result, escape(scenario.name))
+        _summary(result, markup_escape(scenario.name))
     raise typer.Exit(EXIT_OK)
 
 

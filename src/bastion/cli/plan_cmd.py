@@ -7,9 +7,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
-from bastion.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_SHORT, console, fail, load_or_exit, print_json
+from bastion.cli.common import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_SHORT,
+    console,
+    fail,
+    load_or_exit,
+    markup_escape,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from bastion.plan import PlanResult
@@ -27,11 +35,7 @@ def _summary(result: PlanResult, name: str) -> None:
     out.print(f"[bold]{mark}[/bold]")
     out.print(
         f"[bold]Plan[/bold] {name}: {result.status.value}"
-        + (
-            f" (gap {result.gap:.2%})"
-            if result.status.value == "time_limit" and result.gap is not None
-            else ""
-        )
+        + (f" (gap {result.gap:.2%})" if result.status.value == "time_limit" and result.gap is not None else "")
     )
     if not result.status.has_solution:
         out.print(f"No plan: {result.message}")
@@ -59,9 +63,7 @@ def _summary(result: PlanResult, name: str) -> None:
     if result.cost is not None:
         c, cur = result.cost, result.currency
         costs = Table("capex", "purchases", "production", "fixed", "holding", "total", title=f"Cost ({cur})")
-        costs.add_row(
-            *(f"{v:,.0f}" for v in (c.capex, c.purchases, c.production, c.fixed, c.holding, c.total))
-        )
+        costs.add_row(*(f"{v:,.0f}" for v in (c.capex, c.purchases, c.production, c.fixed, c.holding, c.total)))
         out.print(costs)
     for e in result.explanations:
         out.print(f"- {e.text}")
@@ -110,7 +112,7 @@ def plan(
     if as_json:
         print_json(result.to_json())
     else:
-        _summary(result, escape(scenario.name))
+        _summary(result, markup_escape(scenario.name))
     raise typer.Exit(EXIT_SHORT if result.short else EXIT_OK)
 
 

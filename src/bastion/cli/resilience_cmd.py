@@ -7,9 +7,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
-from bastion.cli.common import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, console, fail, load_or_exit, print_json
+from bastion.cli.common import (
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    EXIT_OK,
+    console,
+    fail,
+    load_or_exit,
+    markup_escape,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from bastion.resilience import ResilienceResult
@@ -49,9 +57,7 @@ def _summary(result: ResilienceResult, name: str) -> None:
             "-" if n.mitigation is None else n.mitigation.text(),
         )
     out.print(table)
-    conc = Table(
-        "item", "sources", "HHI (0-1)", "non-EU/NATO", "single point", title="Purchased items: concentration"
-    )
+    conc = Table("item", "sources", "HHI (0-1)", "non-EU/NATO", "single point", title="Purchased items: concentration")
     for c in result.concentration:
         conc.add_row(
             c.item,
@@ -81,9 +87,7 @@ def _write_out(result: ResilienceResult, out_dir: Path) -> None:
 
 def resilience(
     file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
-    at: str | None = typer.Option(
-        None, "--at", help="Reference month YYYY-MM (default: the first full-rate month)."
-    ),
+    at: str | None = typer.Option(None, "--at", help="Reference month YYYY-MM (default: the first full-rate month)."),
     window: int | None = typer.Option(
         None, "--window", min=1, help="Months analysed from the reference month (default: all)."
     ),
@@ -108,7 +112,7 @@ def resilience(
     if as_json:
         print_json(result.to_json())
     else:
-        _summary(result, escape(scenario.name))
+        _summary(result, markup_escape(scenario.name))
     raise typer.Exit(EXIT_OK)
 
 

@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 runs_app = typer.Typer(help="Stored runs: list, show, compare.", no_args_is_help=True)
 
 DB_HELP = (
-    "Database URL (default: $BASTION_DATABASE_URL, else the SQLite file in $BASTION_HOME "
-    "or ~/.local/share/bastion)."
+    "Database URL (default: $BASTION_DATABASE_URL, else the SQLite file in $BASTION_HOME or ~/.local/share/bastion)."
 )
 
 
@@ -56,9 +55,7 @@ def execute_and_save(
         paths=paths,
         status=run.status,
         headline=headline(run),
-        results={
-            k: data[k] for k in ("schedule", "plan", "simulate", "resilience", "economics") if k in data
-        },
+        results={k: data[k] for k in ("schedule", "plan", "simulate", "resilience", "economics") if k in data},
         tables=tables(run),
         timings=run.timings,
     )
@@ -74,9 +71,7 @@ def execute_and_save(
 
 def run(
     file: Path = typer.Argument(..., help="Scenario file."),
-    out: Path | None = typer.Option(
-        None, "--out", help="Folder for the report (default: bastion-runs/RUN_ID)."
-    ),
+    out: Path | None = typer.Option(None, "--out", help="Folder for the report (default: bastion-runs/RUN_ID)."),
     paths: int = typer.Option(10_000, "--paths", min=1, help="Monte-Carlo paths."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),

@@ -47,14 +47,10 @@ class StageProgress:
         if self.enabled:
             self.progress.start()
             for stage in STAGES:
-                self.tasks[stage] = self.progress.add_task(
-                    f"{stage}: {STAGE_TEXT[stage]}", total=1, start=False
-                )
+                self.tasks[stage] = self.progress.add_task(f"{stage}: {STAGE_TEXT[stage]}", total=1, start=False)
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         if self.enabled:
             self.progress.stop()
 
@@ -126,9 +122,7 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
         else:
             out.print(f"  70% JCL {name}: not reached within the horizon in 70% of the futures")
     if head.get("worst_node"):
-        out.print(
-            f"Most exposed node: {head['worst_node']} ({head.get('exposed_nodes', 0)} nodes with TTS < TTR)"
-        )
+        out.print(f"Most exposed node: {head['worst_node']} ({head.get('exposed_nodes', 0)} nodes with TTS < TTR)")
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in run.timings.items())
     out.print(f"Stages: {timings}")
     out.print(f"Report: [bold]{report}[/bold] (and report.xlsx beside it)")

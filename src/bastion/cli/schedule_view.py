@@ -18,11 +18,7 @@ def _bar(start: float, finish: float, span: float, critical: bool) -> str:
     left = round(start * scale)
     width = max(1, round((finish - start) * scale)) if finish > start else 0
     char = "█" if critical else "▒"
-    return (
-        " " * left + (f"[red]{char * width}[/red]" if critical else char * width)
-        if width
-        else " " * left + "◆"
-    )
+    return " " * left + (f"[red]{char * width}[/red]" if critical else char * width) if width else " " * left + "◆"
 
 
 def render_schedule(analysis: ScheduleAnalysis, out: Console) -> None:

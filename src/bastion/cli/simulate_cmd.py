@@ -19,10 +19,7 @@ def _summary(result: SimulationResult, name: str) -> None:
     out = console()
     mark = result.classification
     out.print(f"[bold]{mark}[/bold]")
-    out.print(
-        f"[bold]Simulation[/bold] {name}: {result.paths:,} paths, seed {result.seed}, "
-        f"{result.backend} backend"
-    )
+    out.print(f"[bold]Simulation[/bold] {name}: {result.paths:,} paths, seed {result.seed}, {result.backend} backend")
     fo = result.first_output
     out.print(
         f"First output: P10 {fo.p10 or 'never'}, P50 {fo.p50 or 'never'}, "
@@ -42,9 +39,7 @@ def _summary(result: SimulationResult, name: str) -> None:
             f"{t.p90_units:,.0f}",
         )
     out.print(table)
-    out.print(
-        f"Expected unmet consumption: {result.expected_unmet:,.0f} units (P(any) = {result.p_any_unmet:.1%})"
-    )
+    out.print(f"Expected unmet consumption: {result.expected_unmet:,.0f} units (P(any) = {result.p_any_unmet:.1%})")
     out.print(f"Expected cost: {result.expected_cost['total']:,.0f} {result.currency}")
     out.print(f"[bold]{mark}[/bold]")
 
