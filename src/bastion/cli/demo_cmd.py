@@ -17,7 +17,10 @@ def demo(
     paths: int = typer.Option(10_000, "--paths", min=1, help="Monte-Carlo paths."),
     store: bool = typer.Option(True, "--store/--no-store", help="Keep the run in the run store."),
 ) -> None:
-    """Run every engine on the packaged reference scenario: report in ./bastion-demo/."""
+    """Run everything on the reference scenario (./bastion-demo).
+
+    The packaged illustrative scenario end to end: the headline and the report.
+    """
     from bastion.cli.run_cmds import execute_and_save
     from bastion.cli.run_view import render_headline
     from bastion.cli.scenario_cmds import REFERENCE, reference_text

@@ -179,7 +179,10 @@ def economics_command(
         None, "--discount-rate", help="Yearly discount rate, e.g. 0.035 (default: the scenario's, or 0)."
     ),
 ) -> None:
-    """Learning-curve unit cost, cash by year against budget, and the 70% joint confidence level."""
+    """Unit cost, cash by year against budget, and the 70% JCL.
+
+    Learning-curve unit cost, cash by calendar year, and joint cost-schedule confidence.
+    """
     scenario = load_or_exit(file)
     settings = _settings(scenario, discount_rate)
     from bastion.economics import economics

@@ -96,7 +96,10 @@ def plan(
     ),
     gap: float = typer.Option(1e-4, "--gap", min=0.0, max=1.0, help="Relative MIP gap of each stage."),
 ) -> None:
-    """Optimise the production and stockpile plan (exit 3 when a target or consumption is short)."""
+    """Optimise the production and stockpile plan.
+
+    What to build, buy and make, who gets it, and why a target is short (exit 3 then).
+    """
     scenario = load_or_exit(file)
     from bastion.plan import solve_plan
     from bastion.plan.solve import SolverError

@@ -94,7 +94,10 @@ def resilience(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     out: Path | None = typer.Option(None, "--out", help="Write CSV tables and resilience.json here."),
 ) -> None:
-    """Time to survive / time to recover per supplier, line, site and risk group."""
+    """Time to survive and to recover, per supplier, line, site.
+
+    Also per correlated risk group, with exposure and the buffer or second source that fixes it.
+    """
     scenario = load_or_exit(file)
     from bastion.plan.solve import SolverError
     from bastion.resilience import ResilienceError

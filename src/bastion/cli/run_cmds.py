@@ -78,7 +78,10 @@ def run(
     store: bool = typer.Option(True, "--store/--no-store", help="Keep the run in the run store."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Run every engine on FILE, store the run and write the report (HTML and XLSX)."""
+    """Run every engine, store the run, write the report.
+
+    The report is report.html (offline) and report.xlsx; exit 3 when the plan is short.
+    """
     result, run_id, report = execute_and_save(file, out, paths, seed, db, store, quiet=as_json)
     if as_json:
         print_json({"run_id": run_id, "report": str(report), **result.to_json()})
@@ -152,7 +155,10 @@ def runs_compare(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Compare two runs: what changed in the scenario, and the effect on the headline numbers."""
+    """Compare two runs: what changed, and the effect.
+
+    The scenario lines that changed and the change in each headline number.
+    """
     from bastion.store import StoreError, compare
 
     with _open_store(db) as runs:

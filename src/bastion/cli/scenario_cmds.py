@@ -22,7 +22,10 @@ def init(
     directory: Path = typer.Argument(Path("."), help="Folder to copy the reference scenario into."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
-    """Copy the packaged reference scenario (baltic-atm-plant.yaml) into DIRECTORY."""
+    """Copy the reference scenario into a folder.
+
+    Writes DIRECTORY/baltic-atm-plant.yaml (illustrative, built from public figures).
+    """
     from bastion.files import write_atomic
 
     target = directory / f"{REFERENCE}.yaml"
@@ -42,7 +45,10 @@ def validate(
     file: Path = typer.Argument(..., help="Scenario file (.yaml, .yml or .json)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when valid."),
 ) -> None:
-    """Check a scenario file; print every problem as FILE:LINE: path: message (exit 2)."""
+    """Check a scenario file and list every problem.
+
+    Each problem prints as FILE:LINE: path: message; exit status 2 when there is one.
+    """
     scenario = load_or_exit(file, to_stdout=True)
     if not quiet:
         lines = scenario.all_lines()
@@ -60,7 +66,10 @@ def show(
     file: Path = typer.Argument(..., help="Scenario file."),
     as_json: bool = typer.Option(False, "--json", help="Print the validated scenario as JSON."),
 ) -> None:
-    """Print a readable summary of a scenario: items, suppliers, lines, customers, targets, programme."""
+    """Summarise a scenario in readable tables.
+
+    Items, suppliers, lines, customers and targets, the programme, budget and risks.
+    """
     scenario = load_or_exit(file)
     if as_json:
         print_json(scenario.model_dump(mode="json"))

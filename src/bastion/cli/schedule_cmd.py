@@ -17,7 +17,10 @@ def schedule(
     psplib: Path | None = typer.Option(None, "--psplib", help="Solve a PSPLIB .sm RCPSP instance instead."),
     time_limit: float = typer.Option(60.0, "--time-limit", min=0.1, help="Solver time limit, seconds."),
 ) -> None:
-    """Schedule the build-up programme: dates, critical path, P(first output within 24 months)."""
+    """Schedule the build-up programme and its risk.
+
+    Dates, critical path, each line's online month, and P(first output within 24 months).
+    """
     if psplib is not None:
         if file is not None:
             fail("give either FILE or --psplib, not both", EXIT_INVALID)

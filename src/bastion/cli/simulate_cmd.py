@@ -51,7 +51,10 @@ def simulate(
     backend: str = typer.Option("numpy", "--backend", help="numpy or jax."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Play the plan's policy over sampled futures: P(target met), first output, unmet consumption."""
+    """Probability of each target over sampled futures.
+
+    Plays the plan's policy: P(target met), first output, unmet consumption.
+    """
     if backend not in ("numpy", "jax"):
         fail(f"--backend must be numpy or jax, not {backend!r}", EXIT_INVALID)
     scenario = load_or_exit(file)
