@@ -10,12 +10,8 @@ from bastion.economics.allocation import DeliveredCost
 from bastion.economics.cost import CashYear
 from bastion.economics.jcl import JclResult
 from bastion.economics.settings import EconomicsSettings
+from bastion.jsonfmt import money as _m
 from bastion.scenario.types import month_name
-
-
-def _m(v: float | None) -> float | None:
-    """Money in JSON: cents (None and NaN: null)."""
-    return None if v is None or math.isnan(v) else round(float(v), 2) + 0.0
 
 
 def _u(v: float | None) -> float | None:
@@ -113,10 +109,15 @@ class EconomicsResult:
         qs = [k / 20 for k in range(1, 21)]  # the least cost with P(cost <= C) >= q
         costs = j.cost_curve[0]
         return {
-            "p70_month": self.month(j70.month), "p70_cost": _m(j70.cost),
+            "p70_month": self.month(j70.month),
+            "p70_cost": _m(j70.cost),
             "p70_probability": j70.probability,
-            "level": j.level, "month": self.month(j.month), "cost": _m(j.cost),
-            "probability": j.probability, "paths": j.paths, "reached_share": j.reached_share,
+            "level": j.level,
+            "month": self.month(j.month),
+            "cost": _m(j.cost),
+            "probability": j.probability,
+            "paths": j.paths,
+            "reached_share": j.reached_share,
             "marginal": {"month": self.month(j.marginal_month), "cost": _m(j.marginal_cost)},
             "frontier": [{"month": self.month(d), "cost": _m(c)} for d, c in j.frontier],
             "surface": {
@@ -125,10 +126,15 @@ class EconomicsResult:
                 "probability": [[round(float(p), 6) for p in row] for row in j.surface],
             },
             "s_curves": {
-                "cost": [{"probability": q, "cost": _m(float(costs[max(0, math.ceil(q * len(costs)) - 1)]))}
-                         for q in qs] if len(costs) else [],
-                "schedule": [{"month": self.month(float(d)), "probability": round(float(p), 6)}
-                             for d, p in zip(*j.schedule_curve, strict=True)],
+                "cost": [
+                    {"probability": q, "cost": _m(float(costs[max(0, math.ceil(q * len(costs)) - 1)]))} for q in qs
+                ]
+                if len(costs)
+                else [],
+                "schedule": [
+                    {"month": self.month(float(d)), "probability": round(float(p), 6)}
+                    for d, p in zip(*j.schedule_curve, strict=True)
+                ],
             },
         }
 
@@ -141,18 +147,32 @@ class EconomicsResult:
             "plan_status": self.plan_status,
             "notes": list(self.notes),
             "unit_cost": [
-                {"line": u.line, "year": u.year, "units": round(u.units, 4),
-                 "average_unit_cost": _u(u.average_unit_cost),
-                 "cumulative_units": round(u.cumulative_units, 4),
-                 "cumulative_average": _u(u.cumulative_average), "last_unit_cost": _u(u.last_unit_cost)}
+                {
+                    "line": u.line,
+                    "year": u.year,
+                    "units": round(u.units, 4),
+                    "average_unit_cost": _u(u.average_unit_cost),
+                    "cumulative_units": round(u.cumulative_units, 4),
+                    "cumulative_average": _u(u.cumulative_average),
+                    "last_unit_cost": _u(u.last_unit_cost),
+                }
                 for u in self.unit_cost
             ],
             "cash_by_year": [
-                {"year": y.year, "capex": _m(y.capex), "fixed": _m(y.fixed), "variable": _m(y.variable),
-                 "purchases": _m(y.purchases), "holding": _m(y.holding), "total": _m(y.total),
-                 "capex_budget": _m(y.capex_budget), "capex_optional": _m(y.capex_optional),
-                 "over_budget": y.over_budget, "discount_factor": round(y.discount_factor, 10),
-                 "discounted_total": _m(y.discounted)}
+                {
+                    "year": y.year,
+                    "capex": _m(y.capex),
+                    "fixed": _m(y.fixed),
+                    "variable": _m(y.variable),
+                    "purchases": _m(y.purchases),
+                    "holding": _m(y.holding),
+                    "total": _m(y.total),
+                    "capex_budget": _m(y.capex_budget),
+                    "capex_optional": _m(y.capex_optional),
+                    "over_budget": y.over_budget,
+                    "discount_factor": round(y.discount_factor, 10),
+                    "discounted_total": _m(y.discounted),
+                }
                 for y in self.cash_by_year
             ],
             "total_cost": _m(total),
@@ -162,15 +182,28 @@ class EconomicsResult:
             "first_unit_cost_total": _m(first),
             "learning_saving": _m(first - total) if first is not None and total is not None else None,
             "cumulative_average_by_month": [
-                {"line": r.line, "month": r.month, "units": round(r.units, 4),
-                 "lot_average": _u(r.lot_average), "cumulative_units": round(r.cumulative_units, 4),
-                 "cumulative_average": _u(r.cumulative_average)}
+                {
+                    "line": r.line,
+                    "month": r.month,
+                    "units": round(r.units, 4),
+                    "lot_average": _u(r.lot_average),
+                    "cumulative_units": round(r.cumulative_units, 4),
+                    "cumulative_average": _u(r.cumulative_average),
+                }
                 for r in self.by_month
             ],
             "cost_per_delivered_unit": [
-                {"customer": d.customer, "item": d.item, "units": round(d.units, 4),
-                 "variable": _m(d.variable), "purchases": _m(d.purchases), "fixed": _m(d.fixed),
-                 "capex": _m(d.capex), "total": _m(d.total), "per_unit": _u(d.per_unit)}
+                {
+                    "customer": d.customer,
+                    "item": d.item,
+                    "units": round(d.units, 4),
+                    "variable": _m(d.variable),
+                    "purchases": _m(d.purchases),
+                    "fixed": _m(d.fixed),
+                    "capex": _m(d.capex),
+                    "total": _m(d.total),
+                    "per_unit": _u(d.per_unit),
+                }
                 for d in self.cost_per_delivered_unit
             ],
             "jcl": self._jcl_json(),

@@ -5,18 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bastion.jsonfmt import money as _m
+from bastion.jsonfmt import quantity as _q
 from bastion.plan.solve import SolveStatus
 from bastion.plan.tables import PlanTables
-
-
-def _q(v: float | None) -> float | None:
-    """Quantities in JSON: 4 decimals (solver noise below 1e-6 is not a unit)."""
-    return None if v is None else round(float(v), 4) + 0.0
-
-
-def _m(v: float | None) -> float | None:
-    """Money in JSON: cents."""
-    return None if v is None else round(float(v), 2) + 0.0
 
 
 @dataclass(frozen=True)
@@ -140,37 +132,71 @@ class PlanResult:
             "objective": _m(self.objective),
             "first_output": self.first_output,
             "lines": [
-                {"line": ln.line, "site": ln.site, "built": ln.built, "online": ln.online,
-                 "optional": ln.optional, "capex_month": ln.capex_month}
+                {
+                    "line": ln.line,
+                    "site": ln.site,
+                    "built": ln.built,
+                    "online": ln.online,
+                    "optional": ln.optional,
+                    "capex_month": ln.capex_month,
+                }
                 for ln in self.lines
             ],
             "targets": [
-                {"customer": t.customer, "item": t.item, "by": t.by, "units": t.units,
-                 "planned_units": _q(t.planned_units), "met": t.met, "met_month": t.met_month,
-                 "shortfall": _q(t.shortfall), "priority": t.priority}
+                {
+                    "customer": t.customer,
+                    "item": t.item,
+                    "by": t.by,
+                    "units": t.units,
+                    "planned_units": _q(t.planned_units),
+                    "met": t.met,
+                    "met_month": t.met_month,
+                    "shortfall": _q(t.shortfall),
+                    "priority": t.priority,
+                }
                 for t in self.targets
             ],
-            "cost": None if cost is None else {
-                "capex": _m(cost.capex), "purchases": _m(cost.purchases),
-                "production": _m(cost.production), "fixed": _m(cost.fixed),
-                "holding": _m(cost.holding), "total": _m(cost.total),
+            "cost": None
+            if cost is None
+            else {
+                "capex": _m(cost.capex),
+                "purchases": _m(cost.purchases),
+                "production": _m(cost.production),
+                "fixed": _m(cost.fixed),
+                "holding": _m(cost.holding),
+                "total": _m(cost.total),
             },
             "shortfall_by_level": [
-                {"priority": lv.priority, "unmet_consumption": _q(lv.unmet_consumption),
-                 "target_shortfall": _q(lv.target_shortfall), "weighted": _q(lv.weighted)}
+                {
+                    "priority": lv.priority,
+                    "unmet_consumption": _q(lv.unmet_consumption),
+                    "target_shortfall": _q(lv.target_shortfall),
+                    "weighted": _q(lv.weighted),
+                }
                 for lv in self.levels
             ],
             "unmet_consumption": _q(self.unmet_consumption),
             "short": self.short,
             "explanations": [
-                {"customer": e.customer, "item": e.item, "by": e.by, "shortfall": _q(e.shortfall),
-                 "text": e.text,
-                 "relaxations": {k: _q(v) for k, v in e.relaxations.items()}}
+                {
+                    "customer": e.customer,
+                    "item": e.item,
+                    "by": e.by,
+                    "shortfall": _q(e.shortfall),
+                    "text": e.text,
+                    "relaxations": {k: _q(v) for k, v in e.relaxations.items()},
+                }
                 for e in self.explanations
             ],
             "sensitivity": [
-                {"kind": s.kind, "id": s.id, "stage": s.stage, "value": float(f"{s.value:.6g}"), "per": s.per,
-                 "text": s.text}
+                {
+                    "kind": s.kind,
+                    "id": s.id,
+                    "stage": s.stage,
+                    "value": float(f"{s.value:.6g}"),
+                    "per": s.per,
+                    "text": s.text,
+                }
                 for s in self.sensitivity
             ],
             "seconds": self.seconds,

@@ -7,13 +7,10 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from bastion.jsonfmt import quantity as _q
 from bastion.resilience.concentration import ItemConcentration, MadeItemDependency
 from bastion.resilience.countries import AS_OF, SOURCE_EU, SOURCE_NATO
 from bastion.resilience.mitigation import Mitigation
-
-
-def _q(v: float | None) -> float | None:
-    return None if v is None else round(float(v), 4) + 0.0
 
 
 @dataclass(frozen=True)
@@ -57,31 +54,59 @@ class ResilienceResult:
             "reference_rule": self.reference_rule,
             "window_end": self.window_end,
             "plan_lost_units": _q(self.plan_lost_units),
-            "nodes": [{
-                "node": n.node, "kind": n.kind, "ttr_months": n.ttr_months,
-                "tts_months": n.tts_months, "tts_unbounded": n.tts_months is None,
-                "lost_units": _q(n.lost_units),
-                "risk_exposure_index": round(n.risk_exposure_index, 6),
-                "exposed": n.exposed,
-                "mitigation": None if n.mitigation is None else {
-                    "text": n.mitigation.text(),
-                    "items": [{"item": m.item, "site": m.site, "buffer_units": _q(m.buffer_units),
-                               "buffer_months": m.buffer_months,
-                               "second_source_per_month": _q(m.second_source_per_month)}
-                              for m in n.mitigation.items],
-                },
-            } for n in self.nodes],
-            "concentration": [{
-                "item": c.item, "sources": list(c.sources), "countries": list(c.countries),
-                "n_sources": len(c.sources), "capacity_per_month": c.capacity_per_month,
-                "hhi": None if c.hhi is None else round(c.hhi, 6), "hhi_scale": "0..1",
-                "non_eu_nato_share": None if c.non_eu_nato_share is None
-                else round(c.non_eu_nato_share, 6),
-                "basis": c.basis, "single_point": c.single_point,
-            } for c in self.concentration],
-            "made_items": [{"item": d.item, "lines": list(d.lines), "sites": list(d.sites),
-                            "single_line": d.single_line, "single_site": d.single_site}
-                           for d in self.made_items],
+            "nodes": [
+                {
+                    "node": n.node,
+                    "kind": n.kind,
+                    "ttr_months": n.ttr_months,
+                    "tts_months": n.tts_months,
+                    "tts_unbounded": n.tts_months is None,
+                    "lost_units": _q(n.lost_units),
+                    "risk_exposure_index": round(n.risk_exposure_index, 6),
+                    "exposed": n.exposed,
+                    "mitigation": None
+                    if n.mitigation is None
+                    else {
+                        "text": n.mitigation.text(),
+                        "items": [
+                            {
+                                "item": m.item,
+                                "site": m.site,
+                                "buffer_units": _q(m.buffer_units),
+                                "buffer_months": m.buffer_months,
+                                "second_source_per_month": _q(m.second_source_per_month),
+                            }
+                            for m in n.mitigation.items
+                        ],
+                    },
+                }
+                for n in self.nodes
+            ],
+            "concentration": [
+                {
+                    "item": c.item,
+                    "sources": list(c.sources),
+                    "countries": list(c.countries),
+                    "n_sources": len(c.sources),
+                    "capacity_per_month": c.capacity_per_month,
+                    "hhi": None if c.hhi is None else round(c.hhi, 6),
+                    "hhi_scale": "0..1",
+                    "non_eu_nato_share": None if c.non_eu_nato_share is None else round(c.non_eu_nato_share, 6),
+                    "basis": c.basis,
+                    "single_point": c.single_point,
+                }
+                for c in self.concentration
+            ],
+            "made_items": [
+                {
+                    "item": d.item,
+                    "lines": list(d.lines),
+                    "sites": list(d.sites),
+                    "single_line": d.single_line,
+                    "single_site": d.single_site,
+                }
+                for d in self.made_items
+            ],
             "country_sets": {"eu": SOURCE_EU, "nato": SOURCE_NATO, "as_of": AS_OF},
             "solves": self.solves,
             "seconds": self.seconds,
@@ -89,28 +114,70 @@ class ResilienceResult:
 
     def csv_tables(self) -> dict[str, str]:
         """File name -> CSV text: nodes, concentration, mitigations."""
+
         def table(header: list[str], rows: list[list[Any]]) -> str:
             buf = io.StringIO()
             w = csv.writer(buf, lineterminator="\n")
             w.writerow(header)
             w.writerows(rows)
             return buf.getvalue()
-        nodes = table(["node", "kind", "ttr_months", "tts_months", "tts_unbounded", "lost_units",
-                       "risk_exposure_index", "mitigation"],
-                      [[n.node, n.kind, n.ttr_months, "" if n.tts_months is None else n.tts_months,
-                        n.tts_months is None, _q(n.lost_units), round(n.risk_exposure_index, 6),
-                        "" if n.mitigation is None else n.mitigation.text()] for n in self.nodes])
-        conc = table(["item", "n_sources", "sources", "countries", "hhi", "non_eu_nato_share",
-                      "basis", "single_point"],
-                     [[c.item, len(c.sources), " ".join(c.sources), " ".join(c.countries),
-                       "" if c.hhi is None else round(c.hhi, 6),
-                       "" if c.non_eu_nato_share is None else round(c.non_eu_nato_share, 6),
-                       c.basis, c.single_point] for c in self.concentration])
-        mit = table(["node", "kind", "item", "site", "buffer_units", "buffer_months",
-                     "second_source_per_month"],
-                    [[n.node, n.kind, m.item, m.site, _q(m.buffer_units),
-                      "" if m.buffer_months is None else m.buffer_months,
-                      _q(m.second_source_per_month)]
-                     for n in self.nodes if n.mitigation is not None for m in n.mitigation.items])
-        return {"resilience-nodes.csv": nodes, "resilience-concentration.csv": conc,
-                "resilience-mitigations.csv": mit}
+
+        nodes = table(
+            [
+                "node",
+                "kind",
+                "ttr_months",
+                "tts_months",
+                "tts_unbounded",
+                "lost_units",
+                "risk_exposure_index",
+                "mitigation",
+            ],
+            [
+                [
+                    n.node,
+                    n.kind,
+                    n.ttr_months,
+                    "" if n.tts_months is None else n.tts_months,
+                    n.tts_months is None,
+                    _q(n.lost_units),
+                    round(n.risk_exposure_index, 6),
+                    "" if n.mitigation is None else n.mitigation.text(),
+                ]
+                for n in self.nodes
+            ],
+        )
+        conc = table(
+            ["item", "n_sources", "sources", "countries", "hhi", "non_eu_nato_share", "basis", "single_point"],
+            [
+                [
+                    c.item,
+                    len(c.sources),
+                    " ".join(c.sources),
+                    " ".join(c.countries),
+                    "" if c.hhi is None else round(c.hhi, 6),
+                    "" if c.non_eu_nato_share is None else round(c.non_eu_nato_share, 6),
+                    c.basis,
+                    c.single_point,
+                ]
+                for c in self.concentration
+            ],
+        )
+        mit = table(
+            ["node", "kind", "item", "site", "buffer_units", "buffer_months", "second_source_per_month"],
+            [
+                [
+                    n.node,
+                    n.kind,
+                    m.item,
+                    m.site,
+                    _q(m.buffer_units),
+                    "" if m.buffer_months is None else m.buffer_months,
+                    _q(m.second_source_per_month),
+                ]
+                for n in self.nodes
+                if n.mitigation is not None
+                for m in n.mitigation.items
+            ],
+        )
+        return {"resilience-nodes.csv": nodes, "resilience-concentration.csv": conc, "resilience-mitigations.csv": mit}

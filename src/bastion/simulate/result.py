@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-
-def _q(v: float | None) -> float | None:
-    return None if v is None or not math.isfinite(v) else round(float(v), 4) + 0.0
+from bastion.jsonfmt import quantity as _q
 
 
 @dataclass(frozen=True)
@@ -102,15 +99,27 @@ class SimulationResult:
             "classification": self.classification,
             "currency": self.currency,
             "first_output": {
-                "p10": fo.p10, "p50": fo.p50, "p90": fo.p90,
-                "p_within_24_months": fo.p_within_24_months, "stderr": fo.stderr,
-                "histogram": {m: c for m, c in fo.histogram}, "never": fo.never,
+                "p10": fo.p10,
+                "p50": fo.p50,
+                "p90": fo.p90,
+                "p_within_24_months": fo.p_within_24_months,
+                "stderr": fo.stderr,
+                "histogram": {m: c for m, c in fo.histogram},
+                "never": fo.never,
             },
             "targets": [
-                {"customer": t.customer, "item": t.item, "by": t.by, "units": t.units,
-                 "probability": t.probability, "stderr": t.stderr,
-                 "p10_units": _q(t.p10_units), "p50_units": _q(t.p50_units),
-                 "p90_units": _q(t.p90_units), "mean_units": _q(t.mean_units)}
+                {
+                    "customer": t.customer,
+                    "item": t.item,
+                    "by": t.by,
+                    "units": t.units,
+                    "probability": t.probability,
+                    "stderr": t.stderr,
+                    "p10_units": _q(t.p10_units),
+                    "p50_units": _q(t.p50_units),
+                    "p90_units": _q(t.p90_units),
+                    "mean_units": _q(t.mean_units),
+                }
                 for t in self.targets
             ],
             "expected_unmet_consumption": _q(self.expected_unmet),
@@ -120,9 +129,14 @@ class SimulationResult:
             "p_any_unmet_consumption": self.p_any_unmet,
             "expected_cost": {k: round(v, 2) + 0.0 for k, v in self.expected_cost.items()},
             "fan_charts": [
-                {"customer": f.customer, "item": f.item, "months": list(f.months),
-                 "p10": [_q(v) for v in f.p10], "p50": [_q(v) for v in f.p50],
-                 "p90": [_q(v) for v in f.p90]}
+                {
+                    "customer": f.customer,
+                    "item": f.item,
+                    "months": list(f.months),
+                    "p10": [_q(v) for v in f.p10],
+                    "p50": [_q(v) for v in f.p50],
+                    "p90": [_q(v) for v in f.p90],
+                }
                 for f in self.fans
             ],
             "per_path_rows": len(self.per_path.cost),
