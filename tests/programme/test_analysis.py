@@ -138,3 +138,11 @@ def test_a_task_cycle_is_refused_before_scheduling(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schedule", str(f)])
     assert result.exit_code == 2
     assert "task cycle" in result.output
+
+
+def test_a_scenario_without_a_programme_still_gives_a_result(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    result = runner.invoke(app, ["schedule", str(root / "examples" / "minimal.yaml"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["line_online"] == {"line-1": "2027-03"} and data["critical_path"] == []

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bastion.cli.common import EXIT_INVALID, console, fail, load_or_exit, print_json
+
+if TYPE_CHECKING:
+    from bastion.scenario.model import Scenario
 
 
 def schedule(
@@ -30,7 +34,8 @@ def schedule(
         fail("missing FILE (a scenario), or use --psplib FILE.sm", EXIT_INVALID)
     scenario = load_or_exit(file)
     if scenario.programme is None or not scenario.programme.tasks:
-        fail(f"{file}: the scenario has no programme tasks to schedule", EXIT_INVALID)
+        _no_programme(scenario, as_json)
+        return
     from bastion.programme.analysis import analyse_schedule
     from bastion.programme.network import NetworkError
 
@@ -44,6 +49,34 @@ def schedule(
     from bastion.cli.schedule_view import render_schedule
 
     render_schedule(analysis, console())
+
+
+def _no_programme(scenario: Scenario, as_json: bool) -> None:
+    """A scenario without programme tasks: its lines come online at their given months."""
+    from bastion.online import line_online_months
+    from bastion.scenario.types import month_name
+
+    online = {
+        lid: month_name(max(0, k), scenario.horizon.start) for lid, k in line_online_months(scenario).items()
+    }
+    note = "the scenario has no programme tasks: every line is online at its given month"
+    if as_json:
+        print_json(
+            {
+                "classification": scenario.classification,
+                "makespan_months": 0.0,
+                "finish": {},
+                "critical_path": [],
+                "tasks": [],
+                "line_online": online,
+                "note": note,
+            }
+        )
+        return
+    out = console()
+    out.print(note)
+    for lid, month in online.items():
+        out.print(f"{lid} online (can produce) from {month}")
 
 
 def _psplib(path: Path, as_json: bool, time_limit: float) -> None:
