@@ -19,7 +19,7 @@ def schedule(
     paths: int = typer.Option(10_000, "--paths", min=0, help="Sampled schedules for the risk (0: none)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     psplib: Path | None = typer.Option(None, "--psplib", help="Solve a PSPLIB .sm RCPSP instance instead."),
-    time_limit: float = typer.Option(60.0, "--time-limit", min=0.1, help="Solver time limit, seconds."),
+    time_limit: float = typer.Option(60.0, "--time-limit", min=0.1, help="CP-SAT time limit, seconds (each stage)."),
 ) -> None:
     """Schedule the build-up programme and its risk.
 
@@ -40,7 +40,7 @@ def schedule(
     from bastion.programme.network import NetworkError
 
     try:
-        analysis = analyse_schedule(scenario, paths=paths, seed=seed)
+        analysis = analyse_schedule(scenario, paths=paths, seed=seed, time_limit_s=time_limit)
     except NetworkError as error:
         fail(f"{file}: programme: {error}", EXIT_INVALID)
     if as_json:

@@ -141,9 +141,11 @@ class ScheduleAnalysis:
         }
 
 
-def analyse_schedule(scenario: Scenario, paths: int = 10_000, seed: int = 0) -> ScheduleAnalysis:
-    """The deterministic schedule, and `paths` sampled schedules (0: none)."""
-    prog = deterministic_schedule(scenario)
+def analyse_schedule(
+    scenario: Scenario, paths: int = 10_000, seed: int = 0, time_limit_s: float = 30.0
+) -> ScheduleAnalysis:
+    """The deterministic schedule (CP-SAT limited to `time_limit_s` per stage), and `paths` sampled ones."""
+    prog = deterministic_schedule(scenario, time_limit_s=time_limit_s)
     risk = None
     first = None
     if paths > 0 and prog.network.size > 0:
