@@ -104,6 +104,9 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
             _pct(t.get("probability")),
         )
     out.print(table)
+    plan = run.to_json().get("plan") or {}
+    for explanation in plan.get("explanations", [])[:5]:
+        out.print(f"[red]Short:[/red] {escape(explanation['text'])}")
     out.print(
         f"Cost: total {_money(head.get('total_cost'), currency)} (learning-adjusted), capex "
         f"{_money(head.get('capex'), currency)}"
