@@ -58,3 +58,8 @@ def markup_escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def marking(classification: str) -> str:
+    """The classification marking line printed first and last by every command (rich markup)."""
+    return f"[bold]{markup_escape(classification)}[/bold]"

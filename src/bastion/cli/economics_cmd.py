@@ -14,6 +14,7 @@ from bastion.cli.common import (
     console,
     fail,
     load_or_exit,
+    marking,
     markup_escape,
     print_json,
 )
@@ -67,7 +68,7 @@ def _summary(result: EconomicsResult, name: str) -> None:
 
     out = console()
     mark, cur = result.classification, result.currency
-    out.print(f"[bold]{mark}[/bold]")
+    out.print(marking(mark))
     out.print(f"[bold]Economics[/bold] {name} (plan {result.plan_status}, money in {cur})")
     units = Table(
         "line",
@@ -167,7 +168,7 @@ def _summary(result: EconomicsResult, name: str) -> None:
         out.print(f"  70% JCL, {customer} {item} target of {by}: {when}")
     for note in result.notes:
         out.print(f"- {note}")
-    out.print(f"[bold]{mark}[/bold]")
+    out.print(marking(mark))
 
 
 def economics_command(

@@ -15,6 +15,7 @@ from bastion.cli.common import (
     console,
     fail,
     load_or_exit,
+    marking,
     markup_escape,
     print_json,
 )
@@ -32,14 +33,14 @@ def _summary(result: PlanResult, name: str) -> None:
 
     out = console()
     mark = result.classification
-    out.print(f"[bold]{mark}[/bold]")
+    out.print(marking(mark))
     out.print(
         f"[bold]Plan[/bold] {name}: {result.status.value}"
         + (f" (gap {result.gap:.2%})" if result.status.value == "time_limit" and result.gap is not None else "")
     )
     if not result.status.has_solution:
         out.print(f"No plan: {result.message}")
-        out.print(f"[bold]{mark}[/bold]")
+        out.print(marking(mark))
         return
     out.print(f"First output: {result.first_output or 'none in the horizon'}")
     lines = Table("line", "site", "built", "online", title="Lines")
@@ -71,7 +72,7 @@ def _summary(result: PlanResult, name: str) -> None:
         out.print("[bold]What buys most[/bold]")
         for s in result.sensitivity[:8]:
             out.print(f"- {s.text}")
-    out.print(f"[bold]{mark}[/bold]")
+    out.print(marking(mark))
 
 
 def _write_out(result: PlanResult, out_dir: Path) -> None:

@@ -15,6 +15,7 @@ from bastion.cli.common import (
     console,
     fail,
     load_or_exit,
+    marking,
     markup_escape,
     print_json,
 )
@@ -28,7 +29,7 @@ def _summary(result: ResilienceResult, name: str) -> None:
 
     out = console()
     mark = result.classification
-    out.print(f"[bold]{mark}[/bold]")
+    out.print(marking(mark))
     out.print(
         f"[bold]Resilience[/bold] {name}: reference month {result.reference_month} "
         f"({result.reference_rule}), analysed to {result.window_end}"
@@ -70,7 +71,7 @@ def _summary(result: ResilienceResult, name: str) -> None:
     single = [d.item for d in result.made_items if d.single_line]
     if single:
         out.print(f"Made on one line only: {', '.join(single)}")
-    out.print(f"[bold]{mark}[/bold]")
+    out.print(marking(mark))
 
 
 def _write_out(result: ResilienceResult, out_dir: Path) -> None:

@@ -56,9 +56,7 @@ def _no_programme(scenario: Scenario, as_json: bool) -> None:
     from bastion.online import line_online_months
     from bastion.scenario.types import month_name
 
-    online = {
-        lid: month_name(max(0, k), scenario.horizon.start) for lid, k in line_online_months(scenario).items()
-    }
+    online = {lid: month_name(max(0, k), scenario.horizon.start) for lid, k in line_online_months(scenario).items()}
     note = "the scenario has no programme tasks: every line is online at its given month"
     if as_json:
         print_json(

@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from bastion.cli.common import marking as common_marking
 from bastion.scenario.model import Consumption, MilestoneRef, Scenario
 from bastion.scenario.types import month_name
 
@@ -28,7 +29,7 @@ def _consumption(rate: Consumption) -> str:
 
 def marking(scenario: Scenario) -> str:
     """The classification marking line shown at the top and bottom of every output."""
-    return f"[bold]{escape(scenario.classification)}[/bold]"
+    return common_marking(scenario.classification)
 
 
 def _items(s: Scenario) -> Table:

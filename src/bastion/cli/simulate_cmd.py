@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bastion.cli.common import EXIT_INVALID, EXIT_OK, EXIT_SHORT, console, fail, load_or_exit, print_json
+from bastion.cli.common import EXIT_INVALID, EXIT_OK, EXIT_SHORT, console, fail, load_or_exit, marking, print_json
 
 if TYPE_CHECKING:
     from bastion.simulate import SimulationResult
@@ -18,7 +18,7 @@ def _summary(result: SimulationResult, name: str) -> None:
 
     out = console()
     mark = result.classification
-    out.print(f"[bold]{mark}[/bold]")
+    out.print(marking(mark))
     out.print(f"[bold]Simulation[/bold] {name}: {result.paths:,} paths, seed {result.seed}, {result.backend} backend")
     fo = result.first_output
     out.print(
@@ -41,7 +41,7 @@ def _summary(result: SimulationResult, name: str) -> None:
     out.print(table)
     out.print(f"Expected unmet consumption: {result.expected_unmet:,.0f} units (P(any) = {result.p_any_unmet:.1%})")
     out.print(f"Expected cost: {result.expected_cost['total']:,.0f} {result.currency}")
-    out.print(f"[bold]{mark}[/bold]")
+    out.print(marking(mark))
 
 
 def simulate(
