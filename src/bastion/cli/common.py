@@ -41,9 +41,23 @@ def load_or_exit(file: Path, *, to_stdout: bool = False) -> Scenario:
         raise typer.Exit(EXIT_INVALID) from None
 
 
+def json_text(obj: Any) -> str:
+    """The JSON text Bastion writes: indented, UTF-8, no NaN."""
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def print_json(obj: Any) -> None:
     """Print one JSON object on stdout and nothing else."""
-    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    sys.stdout.write(json_text(obj))
+
+
+def write_outputs(out_dir: Path, files: dict[str, str]) -> None:
+    """Write `files` (name -> text) into `out_dir` all together or not at all (a staged folder)."""
+    from bastion.files import staged_dir
+
+    with staged_dir(out_dir) as stage:
+        for name, text in files.items():
+            (stage / name).write_text(text, encoding="utf-8")
 
 
 def console(stderr: bool = False) -> Console:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,10 +13,12 @@ from bastion.cli.common import (
     EXIT_SHORT,
     console,
     fail,
+    json_text,
     load_or_exit,
     marking,
     markup_escape,
     print_json,
+    write_outputs,
 )
 
 if TYPE_CHECKING:
@@ -76,16 +77,8 @@ def _summary(result: PlanResult, name: str) -> None:
 
 
 def _write_out(result: PlanResult, out_dir: Path) -> None:
-    from bastion.files import staged_dir
-
-    with staged_dir(out_dir) as stage:
-        if result.tables is not None:
-            for table in result.tables.all():
-                (stage / f"{table.name}.csv").write_text(table.to_csv(), encoding="utf-8")
-        (stage / "plan.json").write_text(
-            json.dumps(result.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-            encoding="utf-8",
-        )
+    tables = result.tables.all() if result.tables is not None else ()
+    write_outputs(out_dir, {**{f"{t.name}.csv": t.to_csv() for t in tables}, "plan.json": json_text(result.to_json())})
 
 
 def plan(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,10 +13,12 @@ from bastion.cli.common import (
     EXIT_OK,
     console,
     fail,
+    json_text,
     load_or_exit,
     marking,
     markup_escape,
     print_json,
+    write_outputs,
 )
 
 if TYPE_CHECKING:
@@ -75,15 +76,7 @@ def _summary(result: ResilienceResult, name: str) -> None:
 
 
 def _write_out(result: ResilienceResult, out_dir: Path) -> None:
-    from bastion.files import staged_dir
-
-    with staged_dir(out_dir) as stage:
-        for name, text in result.csv_tables().items():
-            (stage / name).write_text(text, encoding="utf-8")
-        (stage / "resilience.json").write_text(
-            json.dumps(result.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-            encoding="utf-8",
-        )
+    write_outputs(out_dir, {**result.csv_tables(), "resilience.json": json_text(result.to_json())})
 
 
 def resilience(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from bastion.cli.common import EXIT_INVALID, EXIT_SHORT, console, fail, print_json
+from bastion.cli.common import EXIT_INVALID, EXIT_SHORT, console, fail, json_text, print_json
 
 if TYPE_CHECKING:
     from bastion.run import Run
@@ -62,7 +61,7 @@ def execute_and_save(
     target = out if out is not None else Path("bastion-runs") / record.run_id
     with staged_dir(target) as stage:
         write_report({**data, "run_id": record.run_id}, record.tables, stage)
-        write_atomic(stage / "run.json", json.dumps({"run_id": record.run_id, **data}, indent=2))
+        write_atomic(stage / "run.json", json_text({"run_id": record.run_id, **data}))
     if store:
         with _open_store(db) as runs:
             runs.save(record)
