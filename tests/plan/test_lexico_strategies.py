@@ -14,6 +14,8 @@ from bastion.online import line_online_months
 from bastion.plan import lexico
 from bastion.plan.build import build_model
 from bastion.plan.index import build_index
+from bastion.plan.model import LinearModel
+from bastion.plan.solve import HighsSolver
 from bastion.scenario import load_text
 
 from . import test_hand_solved as hand
@@ -47,3 +49,51 @@ def test_generated_scenario_same_levels_and_cost() -> None:
     assert b.x is not None
     y = b.x[b.solver.integer_cols]
     assert np.allclose(y, np.round(y))
+
+
+def _tiny_model() -> tuple[LinearModel, np.ndarray]:
+    """x + y >= 1 with y <= 0.5; level objective x: optimum x = y = 0.5 (y at its upper bound)."""
+    m = LinearModel()
+    v = m.add_vars("v", 0.0, np.array([np.inf, 0.5]), {"k": np.array([0, 1])})
+    r = m.add_rows("r", 1.0, np.inf, {"k": np.array([0])})
+    m.add_terms(np.array([r.start, r.start]), v.index, 1.0)
+    m.add_objective("level-1", v.index[:1], 1.0)
+    return m, v.index
+
+
+def test_face_fixes_what_complementary_slackness_fixes_and_release_undoes_it() -> None:
+    m, cols = _tiny_model()
+    solver = HighsSolver(m)
+    solver.set_objective(m.cost_vector("level-1"))
+    relax = solver.solve(method="ipm")
+    assert relax.x is not None and relax.objective == pytest.approx(0.5)
+    fcols, fvals, frows, rvals = lexico._face(solver, relax, relax.x)
+    # d_y = 0 - 1 < 0 with y at its upper bound 0.5; the row's dual is 1, active at 1
+    assert fcols.tolist() == [int(cols[1])] and fvals.tolist() == [0.5]
+    assert frows.tolist() == [0] and rvals.tolist() == [1.0]
+    solver.restrict(fcols, fvals, frows, rvals)
+    solver.set_objective(-m.cost_vector("level-1"))  # maximise x on the face: still 0.5
+    out = solver.solve()
+    assert out.x is not None and out.x.tolist() == pytest.approx([0.5, 0.5])
+    solver.release()
+    lo, hi, rlo, rhi = solver.base_bounds()
+    assert hi[1] == 0.5 and lo[1] == 0.0 and rlo[0] == 1.0 and np.isinf(rhi[0])
+    solver.set_objective(np.array([0.0, 1.0]))  # min y with x free: y = 0 once released
+    out = solver.solve()
+    assert out.x is not None and out.x[1] == pytest.approx(0.0)
+
+
+def test_face_on_and_off_give_the_same_levels_and_cost() -> None:
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    from generate import generate
+
+    sc = load_text(yaml.safe_dump(generate(36, 3), sort_keys=False))
+    ix = build_index(sc, line_online_months(sc))
+    runs = {f: lexico.run_lexicographic(build_model(ix), ix.levels, time_limit=None, gap=1e-6,
+                                        strategy="lp-first", face=f) for f in (False, True)}
+    a, b = runs[False], runs[True]
+    assert not a.face and b.face  # the face was used in some level
+    for p in ix.levels:
+        assert b.levels[p] == pytest.approx(a.levels[p], rel=1e-6, abs=1e-5)
+    ca, cb = a.stages[-1][1].objective, b.stages[-1][1].objective
+    assert ca is not None and cb is not None and cb == pytest.approx(ca, rel=1e-6)

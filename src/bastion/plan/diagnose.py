@@ -269,6 +269,7 @@ def sensitivities(base: Solved, diag: Diagnosis, currency: str,
     if run.x is None or base.sol is None:
         return ()
     solver = run.solver
+    solver.release()  # the optimal-face restrictions of the lexicographic run: holds suffice
     y = model.vars["Line-build"]
     solver.fix_cols(y.index, np.round(run.x[y.index]))
     entries: list[Sensitivity] = list(diag.budget)

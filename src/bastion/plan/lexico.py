@@ -7,8 +7,8 @@ stage's solution stays feasible, so it is passed as a MIP start.
 Stages of a MIP are solved "LP first" (strategy "lp-first", the default):
 the LP relaxation with the interior point method and crossover gives a
 lower bound LB; the build decisions are then fixed at a few integer
-candidates (the relaxation's own when integral, its rounding at 1/2 and at
-1, the previous stage's) and each LP is re-solved warm with the dual
+candidates (the relaxation's own when integral, its rounding at 1 and at
+1/2, the previous stage's) and each LP is re-solved warm with the dual
 simplex, giving plans with values UB. When the best UB is within the gap
 of LB, (UB - LB) / |UB| <= gap, that plan is the stage's answer, proven
 to the same relative gap as the MIP solver's; otherwise the stage falls
@@ -28,6 +28,8 @@ from bastion.plan.solve import HighsSolver, SolveOutcome, SolveStatus
 
 INTEGRAL_TOL = 1e-6
 LP_FIRST_MIN_COLS = 20_000
+FACE_DUAL_TOL = 1e-6  # |reduced cost| or |row dual| above this: the bound is active on the face
+FACE_VALUE_TOL = 1e-7  # a value is at a bound within this (relative, at least absolute)
 
 
 def hold_tolerance(opt: float) -> float:
@@ -48,6 +50,7 @@ class LexRun:
     message: str = ""
     stages: list[tuple[str, SolveOutcome]] = field(default_factory=list)
     seconds: float = 0.0
+    face: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage -> (cols fixed, rows)
 
 
 _RANK = {SolveStatus.OPTIMAL: 0, SolveStatus.TIME_LIMIT: 1, SolveStatus.UNBOUNDED: 2,
@@ -66,7 +69,7 @@ def _candidates(model: LinearModel, x: np.ndarray, ints: np.ndarray,
         if yb.size == len(ints) and np.array_equal(yb.index, ints):
             z, lines = x[zb.index], yb.keys["line"]
             heads = np.flatnonzero(np.r_[True, lines[1:] != lines[:-1]])
-            for th in (0.5, 1.0 - INTEGRAL_TOL):
+            for th in (1.0 - INTEGRAL_TOL, 0.5):  # 'fully online' first: it fits the budget more often
                 cand = np.zeros(len(ints))
                 for a, b in zip(heads, np.r_[heads[1:], len(lines)], strict=True):
                     k = np.flatnonzero(z[a:b] >= th)  # online by month: first month over th
@@ -83,8 +86,14 @@ def _candidates(model: LinearModel, x: np.ndarray, ints: np.ndarray,
 
 
 def _solve_lp_first(solver: HighsSolver, model: LinearModel, *, time_limit: float | None,
-                    gap: float, start: np.ndarray | None) -> SolveOutcome:
-    """One stage of a MIP: LP relaxation bound, fixed-decision plans, MIP only if needed."""
+                    gap: float, start: np.ndarray | None
+                    ) -> tuple[SolveOutcome, SolveOutcome | None]:
+    """One stage of a MIP: LP relaxation bound, fixed-decision plans, MIP only if needed.
+
+    Returns the stage's outcome and, when a plan met the relaxation's bound
+    exactly (gap 0), the relaxation's own outcome (its duals describe the
+    stage's optimal face, see `_face`).
+    """
     t0 = time.perf_counter()
     ints = solver.integer_cols
 
@@ -111,17 +120,58 @@ def _solve_lp_first(solver: HighsSolver, model: LinearModel, *, time_limit: floa
             if best is not None and best.objective is not None \
                     and _rel_gap(best.objective, lb) <= gap:
                 g = _rel_gap(best.objective, lb)
-                return SolveOutcome(SolveStatus.OPTIMAL, best.objective, g, best.x, None,
-                                    "optimal (LP bound met by fixed build decisions)",
-                                    time.perf_counter() - t0)
+                return (SolveOutcome(SolveStatus.OPTIMAL, best.objective, g, best.x, None,
+                                     "optimal (LP bound met by fixed build decisions)",
+                                     time.perf_counter() - t0),
+                        relax if g == 0.0 else None)
     finally:
         solver.reset_col_bounds(ints)
         solver.set_integrality(ints, True)
         solver.clear_start()
     mip_start = best.x if best is not None else start
     out = solver.solve(time_limit=left(), gap=gap, start=mip_start)
-    return SolveOutcome(out.status, out.objective, out.gap, out.x, out.row_dual, out.message,
-                        time.perf_counter() - t0)
+    return (SolveOutcome(out.status, out.objective, out.gap, out.x, out.row_dual, out.message,
+                         time.perf_counter() - t0), None)
+
+
+def _near(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out: np.ndarray = np.abs(a - b) <= FACE_VALUE_TOL * np.maximum(1.0, np.abs(b))
+    return out
+
+
+def _face(solver: HighsSolver, relax: SolveOutcome, x: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Bounds that hold a stage's optimal face, from its LP relaxation's optimal duals.
+
+    Complementary slackness: with (y, d) an optimal dual of the relaxation,
+    the relaxation's optimal solutions are exactly its feasible points with
+    x_j at its bound wherever d_j != 0 and each row at its bound wherever
+    y_i != 0. The stage's accepted plan x reached the relaxation's bound, so
+    it lies on that face, and so does every plan that keeps the stage's
+    optimum. Fixing those columns and rows therefore changes nothing later
+    stages can reach (the hold row stays as well), but it removes columns
+    before the next, larger solve. Only clear cases are taken: |d|, |y| over
+    FACE_DUAL_TOL with x (and the relaxation's point) at that bound.
+    Returns (cols, values, rows, values).
+    """
+    lo, hi, rlo, rhi = solver.base_bounds()
+    d, y, xr, act = relax.col_dual, relax.row_dual, relax.x, relax.row_value
+    empty = np.zeros(0, dtype=np.int32), np.zeros(0)
+    if d is None or y is None or xr is None or act is None:
+        return (*empty, *empty)
+    free = lo < hi
+    at_lo = free & (d > FACE_DUAL_TOL) & np.isfinite(lo) & _near(x, lo) & _near(xr, lo)
+    at_hi = free & (d < -FACE_DUAL_TOL) & np.isfinite(hi) & _near(x, hi) & _near(xr, hi)
+    cols = np.flatnonzero(at_lo | at_hi).astype(np.int32)
+    cvals = np.where(at_lo[cols], lo[cols], hi[cols])
+    nb = solver.n_built_rows
+    y, act = y[:nb], act[:nb]
+    ranged = rlo < rhi
+    r_lo = ranged & (np.abs(y) > FACE_DUAL_TOL) & np.isfinite(rlo) & _near(act, rlo)
+    r_hi = ranged & (np.abs(y) > FACE_DUAL_TOL) & np.isfinite(rhi) & _near(act, rhi) & ~r_lo
+    rows = np.flatnonzero(r_lo | r_hi).astype(np.int32)
+    rvals = np.where(r_lo[rows], rlo[rows], rhi[rows])
+    return cols, cvals, rows, rvals
 
 
 def _rel_gap(ub: float, lb: float) -> float:
@@ -133,14 +183,18 @@ def _rel_gap(ub: float, lb: float) -> float:
 
 
 def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit: float | None,
-                      gap: float, with_cost: bool = True, strategy: str = "auto") -> LexRun:
+                      gap: float, with_cost: bool = True, strategy: str = "auto",
+                      face: bool = True) -> LexRun:
     """Minimise each level's shortfall in order, holding each optimum; then cost.
 
     strategy "lp-first" proves each MIP stage from its LP relaxation when
     fixed build decisions meet the bound (see the module's note), "mip" hands
     every stage straight to the MIP solver, "auto" (default) is "lp-first" for
     models of at least LP_FIRST_MIN_COLS columns and "mip" below (small models:
-    the MIP closes at once and the extra LPs only add overhead).
+    the MIP closes at once and the extra LPs only add overhead). face (lp-first
+    only): after a level whose plan met its LP bound exactly, also fix the
+    columns and rows that its optimal face fixes (`_face`); the hold rows stay,
+    and `solver.release()` removes these restrictions (sensitivity does).
     """
     if strategy not in ("auto", "lp-first", "mip"):
         raise ValueError(f"unknown strategy {strategy!r}")
@@ -162,8 +216,9 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
     for name, cost, offset in stages:
         left = None if time_limit is None else max(0.5, time_limit - (time.perf_counter() - t0))
         solver.set_objective(cost, offset)
+        relax: SolveOutcome | None = None
         if lp_first:
-            out = _solve_lp_first(solver, model, time_limit=left, gap=gap, start=run.x)
+            out, relax = _solve_lp_first(solver, model, time_limit=left, gap=gap, start=run.x)
         else:
             out = solver.solve(time_limit=left, gap=gap, start=run.x)
         run.stages.append((name, out))
@@ -183,6 +238,10 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
             run.levels[p] = opt
             nz = np.flatnonzero(cost)
             run.hold_rows[p] = solver.add_row(nz, cost[nz], -np.inf, opt + hold_tolerance(opt))
+            if relax is not None and face:
+                cols, cvals, rows, rvals = _face(solver, relax, out.x)
+                solver.restrict(cols, cvals, rows, rvals)
+                run.face[name] = (len(cols), len(rows))
     if run.status is SolveStatus.OPTIMAL:
         run.gap = max((o.gap or 0.0) for _, o in run.stages) if run.stages else 0.0
     run.seconds = time.perf_counter() - t0

@@ -43,6 +43,8 @@ class SolveOutcome:
     row_dual: np.ndarray | None
     message: str
     seconds: float
+    col_dual: np.ndarray | None = None
+    row_value: np.ndarray | None = None
 
 
 class SolverError(RuntimeError):
@@ -76,7 +78,10 @@ class HighsSolver:
         self.n_col, self.n_row = model.n_col, model.n_row
         self._integer = integer.copy()
         self._int_cols = np.flatnonzero(integer).astype(np.int32)
-        self._col_lower, self._col_upper = lo.copy(), hi.copy()
+        self._col_lower, self._col_upper = lo.copy(), hi.copy()  # base bounds (restrictions in)
+        self._built_lower, self._built_upper = lo.copy(), hi.copy()
+        self._row_lower, self._row_upper = rlo.copy(), rhi.copy()
+        self._restricted_rows = np.zeros(0, dtype=np.int32)
         inf = highspy.kHighsInf
         lp = highspy.HighsLp()
         lp.num_col_ = self.n_col
@@ -167,9 +172,53 @@ class HighsSolver:
         self._h.changeColsBounds(len(cols), cols, lo, hi)
 
     def reset_col_bounds(self, cols: np.ndarray) -> None:
-        """Give columns back the bounds they were built with."""
+        """Give columns back their base bounds (as built, with any `restrict` applied)."""
         cols = np.asarray(cols, dtype=np.int32)
         self.set_col_bounds(cols, self._col_lower[cols], self._col_upper[cols])
+
+    def restrict(self, cols: np.ndarray, col_values: np.ndarray, rows: np.ndarray,
+                 row_values: np.ndarray) -> None:
+        """Fix columns and make built rows equalities, as new base bounds (until `release`).
+
+        Used to hold an optimal face by complementary slackness (see lexico.py);
+        `reset_col_bounds` keeps these restrictions, `release` removes them all.
+        """
+        cols = np.asarray(cols, dtype=np.int32)
+        if len(cols):
+            v = np.asarray(col_values, dtype=float)
+            self._col_lower[cols] = v
+            self._col_upper[cols] = v
+            self.set_col_bounds(cols, v, v)
+        rows = np.asarray(rows, dtype=np.int32)
+        if len(rows):
+            v = np.asarray(row_values, dtype=float)
+            self._h.changeRowsBounds(len(rows), rows, v, v)
+            self._restricted_rows = np.union1d(self._restricted_rows, rows).astype(np.int32)
+
+    def release(self) -> None:
+        """Remove every `restrict`: columns and built rows get their built bounds back."""
+        changed = np.flatnonzero((self._col_lower != self._built_lower)
+                                 | (self._col_upper != self._built_upper)).astype(np.int32)
+        self._col_lower[changed] = self._built_lower[changed]
+        self._col_upper[changed] = self._built_upper[changed]
+        self.set_col_bounds(changed, self._col_lower[changed], self._col_upper[changed])
+        rows = self._restricted_rows
+        if len(rows):
+            inf = self._hs.kHighsInf
+            lo, hi = self._row_lower[rows], self._row_upper[rows]
+            self._h.changeRowsBounds(len(rows), rows, np.where(np.isinf(lo), -inf, lo),
+                                     np.where(np.isinf(hi), inf, hi))
+        self._restricted_rows = np.zeros(0, dtype=np.int32)
+
+    @property
+    def n_built_rows(self) -> int:
+        """Rows as built (rows added later come after them)."""
+        return len(self._row_lower)
+
+    def base_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Columns' base bounds and the built rows' bounds (copies; infinite where open)."""
+        return (self._col_lower.copy(), self._col_upper.copy(), self._row_lower.copy(),
+                self._row_upper.copy())
 
     def solve(self, *, time_limit: float | None = None, gap: float = 1e-4,
               start: np.ndarray | None = None, method: str | None = None) -> SolveOutcome:
@@ -208,12 +257,15 @@ class HighsSolver:
         sol = h.getSolution()
         x = np.asarray(sol.col_value, dtype=float) if has_x else None
         duals = np.asarray(sol.row_dual, dtype=float) if (has_x and sol.dual_valid) else None
+        col_duals = np.asarray(sol.col_dual, dtype=float) if duals is not None else None
+        row_value = np.asarray(sol.row_value, dtype=float) if has_x else None
         obj = float(self._cost @ x + self._offset) if x is not None else None
         mip_gap = float(info.mip_gap) if self.is_mip else 0.0
         M = hs.HighsModelStatus
         secs = time.perf_counter() - t0
         if ms == M.kOptimal:
-            return SolveOutcome(SolveStatus.OPTIMAL, obj, mip_gap, x, duals, "optimal", secs)
+            return SolveOutcome(SolveStatus.OPTIMAL, obj, mip_gap, x, duals, "optimal", secs,
+                                col_duals, row_value)
         if ms in (M.kTimeLimit, M.kIterationLimit, M.kSolutionLimit, M.kInterrupt):
             if x is None:
                 return SolveOutcome(SolveStatus.ERROR, None, None, None, None,
