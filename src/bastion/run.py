@@ -70,7 +70,9 @@ class Run:
 
 
 Progress = Callable[[str, str], None]
-"""Called with (stage, "start" | "done") around each stage."""
+"""Called with (stage, "start" | "done") around each stage, and (stage, text) as a long
+stage's steps start (the plan's solve stages, the simulation's paths, resilience's nodes)."""
+Step = Callable[[str], None] | None
 
 
 def execute(
@@ -100,7 +102,11 @@ def execute(
         if progress is not None:
             progress(stage, "start")
         t0 = time.perf_counter()
-        result = _STAGE_FUNCTIONS[stage](run)
+        step: Step = None
+        if progress is not None:
+            def step(text: str, _stage: str = stage, _tell: Progress = progress) -> None:
+                _tell(_stage, text)
+        result = _STAGE_FUNCTIONS[stage](run, step)
         run.timings[stage] = time.perf_counter() - t0
         if result is not None:
             run.results[stage] = result
@@ -109,7 +115,7 @@ def execute(
     return run
 
 
-def _schedule(run: Run) -> HasJson | None:
+def _schedule(run: Run, step: Step) -> HasJson | None:
     if run.scenario.programme is None or not run.scenario.programme.tasks:
         return None
     from bastion.programme.analysis import analyse_schedule
@@ -117,25 +123,29 @@ def _schedule(run: Run) -> HasJson | None:
     return analyse_schedule(run.scenario, paths=run.paths, seed=run.seed)
 
 
-def _plan(run: Run) -> HasJson:
+def _plan(run: Run, step: Step) -> HasJson:
     from bastion.plan import solve_plan
 
-    return solve_plan(run.scenario)
+    return solve_plan(run.scenario, progress=step)
 
 
-def _simulate(run: Run) -> HasJson | None:
+def _simulate(run: Run, step: Step) -> HasJson | None:
     from bastion.simulate import simulate
 
-    return simulate(run.scenario, _plan_of(run), paths=run.paths, seed=run.seed)
+    def paths_done(done: int, total: int) -> None:
+        if step is not None:
+            step(f"{done:,} of {total:,} paths")
+    return simulate(run.scenario, _plan_of(run), paths=run.paths, seed=run.seed,
+                    progress=paths_done if step is not None else None)
 
 
-def _resilience(run: Run) -> HasJson | None:
+def _resilience(run: Run, step: Step) -> HasJson | None:
     from bastion.resilience import resilience
 
-    return resilience(run.scenario, _plan_of(run))
+    return resilience(run.scenario, _plan_of(run), progress=step)
 
 
-def _economics(run: Run) -> HasJson | None:
+def _economics(run: Run, step: Step) -> HasJson | None:
     from bastion.economics import economics
 
     sim = run.results.get("simulate")
@@ -152,7 +162,7 @@ def _plan_of(run: Run) -> Any:
     return plan
 
 
-_STAGE_FUNCTIONS: dict[str, Callable[[Run], HasJson | None]] = {
+_STAGE_FUNCTIONS: dict[str, Callable[[Run, Step], HasJson | None]] = {
     "schedule": _schedule,
     "plan": _plan,
     "simulate": _simulate,

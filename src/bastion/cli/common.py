@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -77,3 +79,25 @@ def markup_escape(text: str) -> str:
 def marking(classification: str) -> str:
     """The classification marking line printed first and last by every command (rich markup)."""
     return f"[bold]{markup_escape(classification)}[/bold]"
+
+
+@contextmanager
+def solving(out: Console, title: str) -> Iterator[Callable[[str], None] | None]:
+    """A one-line spinner on a terminal: `title`, the step now running and the time so far.
+
+    Yields the callback to hand to the engine (None when `out` is not a
+    terminal: pipes, files and tests get nothing extra). The line goes away
+    when the block ends.
+    """
+    if not out.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=out, transient=True) as bar:
+        task = bar.add_task(f"{title}...", total=None)
+
+        def tell(text: str) -> None:
+            bar.update(task, description=f"{title}: {markup_escape(text)}")
+        yield tell

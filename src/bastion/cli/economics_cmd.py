@@ -17,6 +17,7 @@ from bastion.cli.common import (
     marking,
     markup_escape,
     print_json,
+    solving,
 )
 
 if TYPE_CHECKING:
@@ -191,7 +192,8 @@ def economics_command(
     from bastion.plan.solve import SolverError
 
     try:
-        plan = solve_plan(scenario)
+        with solving(console(stderr=True), "Planning") as step:
+            plan = solve_plan(scenario, progress=step)
     except SolverError as error:
         fail(f"{file}: the plan could not be solved: {error}", EXIT_INTERNAL)
     sim = simulated_paths(scenario, plan, paths, seed)

@@ -18,6 +18,7 @@ from bastion.cli.common import (
     marking,
     markup_escape,
     print_json,
+    solving,
     write_outputs,
 )
 
@@ -99,7 +100,8 @@ def plan(
     from bastion.plan.solve import SolverError
 
     try:
-        result = solve_plan(scenario, time_limit=time_limit, gap=gap)
+        with solving(console(stderr=True), "Planning") as progress:
+            result = solve_plan(scenario, time_limit=time_limit, gap=gap, progress=progress)
     except SolverError as error:
         fail(f"{file}: the plan could not be solved: {error}", EXIT_SHORT)
     except MemoryError:

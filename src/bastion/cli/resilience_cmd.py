@@ -18,6 +18,7 @@ from bastion.cli.common import (
     marking,
     markup_escape,
     print_json,
+    solving,
     write_outputs,
 )
 
@@ -99,7 +100,8 @@ def resilience(
     from bastion.resilience.outage import OutageError
 
     try:
-        result = analyse(scenario, at=at, window=window)
+        with solving(console(stderr=True), "Resilience") as step:
+            result = analyse(scenario, at=at, window=window, progress=step)
     except ResilienceError as error:
         fail(f"{file}: {error}", EXIT_INVALID)
     except (SolverError, OutageError) as error:

@@ -55,10 +55,13 @@ class StageProgress:
             self.progress.stop()
 
     def update(self, stage: str, event: str) -> None:
-        """Called by the run with (stage, "start" | "done")."""
+        """Called by the run with (stage, "start" | "done"), and (stage, step text) in between."""
         if not self.enabled or stage not in self.tasks:
             return
         task = self.tasks[stage]
+        if event not in ("start", "done"):
+            self.progress.update(task, description=f"{stage}: {escape(event)}")
+            return
         if event == "start":
             self.started[stage] = time.perf_counter()
             self.progress.start_task(task)

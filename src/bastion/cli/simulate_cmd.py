@@ -7,7 +7,17 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bastion.cli.common import EXIT_INVALID, EXIT_OK, EXIT_SHORT, console, fail, load_or_exit, marking, print_json
+from bastion.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_SHORT,
+    console,
+    fail,
+    load_or_exit,
+    marking,
+    print_json,
+    solving,
+)
 
 if TYPE_CHECKING:
     from bastion.simulate import SimulationResult
@@ -64,7 +74,8 @@ def simulate(
     from bastion.simulate import simulate as run_simulation
 
     try:
-        plan = solve_plan(scenario, explain=False, sensitivity=False)
+        with solving(console(stderr=True), "Planning") as step:
+            plan = solve_plan(scenario, explain=False, sensitivity=False, progress=step)
     except SolverError as error:
         fail(f"{file}: the plan could not be solved: {error}", EXIT_SHORT)
     progress = None

@@ -19,6 +19,7 @@ unchanged; only the route to the proven optimum is.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -184,7 +185,7 @@ def _rel_gap(ub: float, lb: float) -> float:
 
 def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit: float | None,
                       gap: float, with_cost: bool = True, strategy: str = "auto",
-                      face: bool = True) -> LexRun:
+                      face: bool = True, progress: Callable[[str], None] | None = None) -> LexRun:
     """Minimise each level's shortfall in order, holding each optimum; then cost.
 
     strategy "lp-first" proves each MIP stage from its LP relaxation when
@@ -195,6 +196,7 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
     only): after a level whose plan met its LP bound exactly, also fix the
     columns and rows that its optimal face fixes (`_face`); the hold rows stay,
     and `solver.release()` removes these restrictions (sensitivity does).
+    progress, when given, is called with a short text before each stage.
     """
     if strategy not in ("auto", "lp-first", "mip"):
         raise ValueError(f"unknown strategy {strategy!r}")
@@ -213,8 +215,12 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
     if with_cost or not stages:
         stages.append(("cost", model.cost_vector("cost"), model.offsets.get("cost", 0.0)))
     lp_first = strategy == "lp-first" and solver.is_mip
-    for name, cost, offset in stages:
+    for k, (name, cost, offset) in enumerate(stages):
         left = None if time_limit is None else max(0.5, time_limit - (time.perf_counter() - t0))
+        if progress is not None:
+            what = (f"priority {name.split('-', 1)[1]} shortfall" if name.startswith("level-")
+                    else "cost")
+            progress(f"{what}, stage {k + 1}/{len(stages)}")
         solver.set_objective(cost, offset)
         relax: SolveOutcome | None = None
         if lp_first:

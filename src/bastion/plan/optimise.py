@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,14 +44,20 @@ class Solved:
     build_seconds: float
 
 
+Step = Callable[[str], None]
+"""Told a short text as each step of a long solve starts (for a progress display)."""
+
+
 def solve_model(scenario: Scenario, online: dict[str, int], relax: Relax | None, *,
-                time_limit: float | None, gap: float, with_cost: bool = True) -> Solved:
+                time_limit: float | None, gap: float, with_cost: bool = True,
+                progress: Step | None = None) -> Solved:
     """Build and solve (lexicographically) one variant of the model."""
     t0 = time.perf_counter()
     ix = build_index(scenario, online, relax)
     model = build_model(ix)
     t1 = time.perf_counter()
-    run = run_lexicographic(model, ix.levels, time_limit=time_limit, gap=gap, with_cost=with_cost)
+    run = run_lexicographic(model, ix.levels, time_limit=time_limit, gap=gap, with_cost=with_cost,
+                            progress=progress)
     sol = extract(ix, model, run.x) if run.x is not None else None
     return Solved(ix, model, run, sol, t1 - t0)
 
@@ -117,7 +124,8 @@ def _levels(ix: PlanIndex, sol: Solution | None) -> tuple[LevelShortfall, ...]:
 
 def solve_plan(scenario: Scenario, *, time_limit: float | None = None, gap: float = 1e-4,
                online: dict[str, int] | None = None, relax: Relax | None = None,
-               explain: bool = True, sensitivity: bool = True) -> PlanResult:
+               explain: bool = True, sensitivity: bool = True,
+               progress: Step | None = None) -> PlanResult:
     """The optimal plan of `scenario` (see docs/method-plan.md); pure: no printing, no files.
 
     time_limit bounds the main solve's seconds (all stages together); gap is
@@ -129,7 +137,8 @@ def solve_plan(scenario: Scenario, *, time_limit: float | None = None, gap: floa
 
     t0 = time.perf_counter()
     online = dict(online) if online is not None else line_online_months(scenario)
-    solved = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap)
+    solved = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap,
+                         progress=progress)
     ix, run, sol = solved.ix, solved.run, solved.sol
     t_solve = time.perf_counter() - t0
     cost = None
@@ -141,8 +150,10 @@ def solve_plan(scenario: Scenario, *, time_limit: float | None = None, gap: floa
     sens: tuple[Sensitivity, ...] = ()
     if sol is not None and explain and (unmet > 1e-6 or any(not t.met for t in targets)):
         diag = explain_shortfalls(scenario, online, solved, targets, gap=gap,
-                                  time_limit=time_limit)
+                                  time_limit=time_limit, progress=progress)
     if sol is not None and sensitivity and run.status is SolveStatus.OPTIMAL:
+        if progress is not None:
+            progress("sensitivity: marginal values of the binding limits")
         sens = sensitivities(solved, diag, scenario.currency)
     t_all = time.perf_counter() - t0
     message = run.message or ("optimal" if run.status is SolveStatus.OPTIMAL else run.status.value)

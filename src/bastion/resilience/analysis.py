@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from bastion.online import line_online_months
-from bastion.plan.optimise import solve_model
+from bastion.plan.optimise import Step, solve_model
 from bastion.plan.result import PlanResult
 from bastion.resilience.concentration import item_concentration, made_dependency
 from bastion.resilience.mitigation import mitigate
@@ -43,15 +43,16 @@ def reference_month(scenario: Scenario, state: PlanState, at: str | None) -> tup
 
 def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | None = None,
                window: int | None = None, extra_stock: dict[tuple[str, str], float] | None = None,
-               time_limit: float | None = None, gap: float = 1e-4) -> ResilienceResult:
+               time_limit: float | None = None, gap: float = 1e-4,
+               progress: Step | None = None) -> ResilienceResult:
     """TTS/TTR, lost units and exposure of every supplier, line, site and risk group.
 
     plan: the plan to analyse (default: solved here with the plan's own model);
     at: the reference month "YYYY-MM" (default: the first full-rate month);
     window: months analysed from M on (default: to the end of the horizon);
     extra_stock: (site, item) -> units added to the store at the start of M
-    (to check a mitigation); time_limit, gap: for the plan's solve.
-    Pure: no printing, no files. See docs/method-resilience.md.
+    (to check a mitigation); time_limit, gap: for the plan's solve; progress
+    is told each step as it starts. Pure: no printing, no files. See docs/method-resilience.md.
     """
     t0 = time.perf_counter()
     n, start = scenario.horizon.months, scenario.horizon.start
@@ -59,7 +60,8 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
         raise ResilienceError("window: at least 1 month")
     if plan is None:
         solved = solve_model(scenario, line_online_months(scenario), None,
-                             time_limit=time_limit, gap=gap)
+                             time_limit=time_limit, gap=gap,
+                             progress=None if progress is None else (lambda t: progress("plan: " + t)))
         if solved.sol is None or solved.run.x is None:
             raise ResilienceError(f"no plan to analyse: {solved.run.message}")
         state = PlanState.from_solution(solved.ix, solved.model, solved.run.x, solved.sol.built)
@@ -77,11 +79,18 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
     scale = float(ix.consumption[:, at_m:].sum()) + sum(t.units for t in ix.targets if t.by >= at_m)
     tol = tolerance(scale)
     t2 = time.perf_counter()
-    outcomes = [analyse_node(om, node, base, tol) for node in list_nodes(scenario)]
+    nodes = list_nodes(scenario)
+    outcomes = []
+    for k, node in enumerate(nodes):
+        if progress is not None:
+            progress(f"time to survive {k + 1}/{len(nodes)}: {node.id}")
+        outcomes.append(analyse_node(om, node, base, tol))
     worst = max((o.lost for o in outcomes), default=0.0)
     t3 = time.perf_counter()
     rows = []
-    for o in outcomes:
+    for k, o in enumerate(outcomes):
+        if progress is not None and o.lost > 0:
+            progress(f"mitigation {k + 1}/{len(outcomes)}: {o.node.id}")
         mit = mitigate(om, scenario, state, o.node, base + tol / 10) if o.lost > 0 else None
         rows.append(NodeResilience(
             node=o.node.id, kind=o.node.kind, ttr_months=o.node.ttr, tts_months=o.tts,
