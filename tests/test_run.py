@@ -152,3 +152,20 @@ def test_compare_shows_a_supplier_change_and_its_effect(tmp_path: Path) -> None:
     text_view = bastion("runs", "compare", a, b, home=tmp_path).stdout
     assert "suppliers.fuze-works-de.supplies.fuze-assy" in text_view
     assert "targets[lv-naf/atm-1/2030-12].probability" in text_view
+
+
+def test_progress_tells_stages_and_their_steps() -> None:
+    from bastion.run import execute
+
+    events: list[tuple[str, str]] = []
+    execute(MINIMAL, paths=2048, stages=("plan", "simulate", "resilience"),
+            progress=lambda stage, event: events.append((stage, event)))
+    for stage in ("plan", "simulate", "resilience"):
+        mine = [e for s, e in events if s == stage]
+        assert mine[0] == "start" and mine[-1] == "done" and len(mine) > 2
+    assert [s for s, _ in events] == sorted((s for s, _ in events),
+                                            key=("plan", "simulate", "resilience").index)
+    plan_steps = [e for s, e in events if s == "plan"][1:-1]
+    assert plan_steps[0] == "priority 1 shortfall, stage 1/2" and plan_steps[1] == "cost, stage 2/2"
+    assert ("simulate", "2,048 of 2,048 paths") in events
+    assert any(s == "resilience" and e.startswith("time to survive 1/") for s, e in events)
