@@ -6,7 +6,7 @@ import pytest
 
 from bastion.plan import SolveStatus
 
-from .conftest import plan
+from .conftest import PRIORITIES, plan
 
 HEAD = """
 bastion: 1
@@ -97,16 +97,7 @@ customers:
 
 
 def test_priority_decides() -> None:
-    r = plan(HEAD + """
-items: {shell: {made: true}}
-sites:
-  plant:
-    country: LV
-    lines: {line-1: {makes: [shell], capacity_per_month: 100}}
-customers:
-  second: {country: LV, priority: 2, targets: [{item: shell, by: "2026-06", units: 500}]}
-  first: {country: EE, priority: 1, targets: [{item: shell, by: "2026-06", units: 400}]}
-""")
+    r = plan(PRIORITIES)
     by = {t.customer: t for t in r.targets}
     assert by["first"].met and by["first"].planned_units == pytest.approx(400)
     assert by["second"].planned_units == pytest.approx(200)

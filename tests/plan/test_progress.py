@@ -8,26 +8,12 @@ from rich.console import Console
 
 from bastion.cli.common import solving
 
-from .conftest import plan
-
-SHORT = """
-bastion: 1
-name: t
-horizon: {start: "2026-01", months: 12}
-items: {shell: {made: true}}
-sites:
-  plant:
-    country: LV
-    lines: {line-1: {makes: [shell], capacity_per_month: 100}}
-customers:
-  second: {country: LV, priority: 2, targets: [{item: shell, by: "2026-06", units: 500}]}
-  first: {country: EE, priority: 1, targets: [{item: shell, by: "2026-06", units: 400}]}
-"""
+from .conftest import PRIORITIES, plan
 
 
 def test_every_step_is_told_in_order() -> None:
     told: list[str] = []
-    r = plan(SHORT, progress=told.append)
+    r = plan(PRIORITIES, progress=told.append)
     assert r.short
     main = ["priority 1 shortfall, stage 1/3", "priority 2 shortfall, stage 2/3", "cost, stage 3/3"]
     assert told[:3] == main
@@ -38,8 +24,8 @@ def test_every_step_is_told_in_order() -> None:
 
 
 def test_no_progress_means_no_calls_and_the_same_plan() -> None:
-    a = plan(SHORT)
-    b = plan(SHORT, progress=lambda _t: None)
+    a = plan(PRIORITIES)
+    b = plan(PRIORITIES, progress=lambda _t: None)
     assert a.to_json() | {"seconds": None} == b.to_json() | {"seconds": None}
 
 
