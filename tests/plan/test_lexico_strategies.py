@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import yaml
 
 from bastion.online import line_online_months
-from bastion.plan import lexico
+from bastion.plan import lexico, weighted
 from bastion.plan.build import build_model
 from bastion.plan.index import build_index
 from bastion.plan.model import LinearModel
@@ -97,3 +98,54 @@ def test_face_on_and_off_give_the_same_levels_and_cost() -> None:
         assert b.levels[p] == pytest.approx(a.levels[p], rel=1e-6, abs=1e-5)
     ca, cb = a.stages[-1][1].objective, b.stages[-1][1].objective
     assert ca is not None and cb is not None and cb == pytest.approx(ca, rel=1e-6)
+
+
+def _generated_index(months: int = 36, seed: int = 3) -> Any:
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    from generate import generate
+
+    sc = load_text(yaml.safe_dump(generate(months, seed), sort_keys=False))
+    return build_index(sc, line_online_months(sc))
+
+
+def test_weighted_cost_stage_is_used_and_agrees_with_the_sequential_one() -> None:
+    ix = _generated_index()
+    runs = {par: lexico.run_lexicographic(build_model(ix), ix.levels, time_limit=None, gap=1e-4,
+                                          strategy="lp-first", parallel=par) for par in (True, False)}
+    a, b = runs[False], runs[True]
+    assert b.stages[-1][1].message.startswith("optimal (weighted plan")
+    assert not a.stages[-1][1].message.startswith("optimal (weighted plan")
+    assert b.levels == a.levels  # the levels are solved the same way on both routes
+    ca, cb = a.stages[-1][1].objective, b.stages[-1][1].objective
+    assert ca is not None and cb is not None and cb == pytest.approx(ca, rel=1e-8)
+    model = build_model(ix)
+    assert b.x is not None
+    for p, opt in b.levels.items():  # the weighted plan keeps every level's optimum
+        assert float(model.cost_vector(f"level-{p}") @ b.x) <= opt * (1 + 1e-6) + 1e-6
+
+
+def test_weights_too_small_fall_back_to_the_sequential_cost_stage(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ix = _generated_index()
+    monkeypatch.setattr(weighted, "COST_WEIGHT", 1e-9)  # shortfall nearly free: not lexicographic
+    monkeypatch.setattr(weighted, "WEIGHT_STEP", 1.0)
+    run = lexico.run_lexicographic(build_model(ix), ix.levels, time_limit=None, gap=1e-4,
+                                   strategy="lp-first")
+    ref = lexico.run_lexicographic(build_model(ix), ix.levels, time_limit=None, gap=1e-4,
+                                   strategy="lp-first", parallel=False)
+    assert not run.stages[-1][1].message.startswith("optimal (weighted plan")
+    c, r = run.stages[-1][1].objective, ref.stages[-1][1].objective
+    assert c is not None and r is not None and c == pytest.approx(r, rel=1e-8)
+
+
+def test_verify_refuses_a_plan_that_loses_a_level() -> None:
+    m, cols = _tiny_model()
+    m.add_objective("cost", cols[1:], 1.0)  # cost y: the cheapest plan is x = 1, y = 0
+    w = weighted.solve_weighted(m, {1: 1e-3}, time_limit=None)  # level weight too small
+    assert w.outcome is not None and w.outcome.x is not None
+    assert w.outcome.x.tolist() == pytest.approx([1.0, 0.0])
+    assert weighted.verify(m, w, {1: 0.5}, gap=1e-4) is None  # L1 = 1 > 0.5: refused
+    w = weighted.solve_weighted(m, {1: 10.0}, time_limit=None)
+    proven = weighted.verify(m, w, {1: 0.5}, gap=1e-4)
+    assert proven is not None and proven[0].x is not None
+    assert proven[0].x.tolist() == pytest.approx([0.5, 0.5]) and proven[0].objective == pytest.approx(0.5)

@@ -26,6 +26,7 @@ import numpy as np
 
 from bastion.plan.model import LinearModel
 from bastion.plan.solve import HighsSolver, SolveOutcome, SolveStatus
+from bastion.plan.weighted import Background, verify
 
 INTEGRAL_TOL = 1e-6
 LP_FIRST_MIN_COLS = 20_000
@@ -185,7 +186,8 @@ def _rel_gap(ub: float, lb: float) -> float:
 
 def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit: float | None,
                       gap: float, with_cost: bool = True, strategy: str = "auto",
-                      face: bool = True, progress: Callable[[str], None] | None = None) -> LexRun:
+                      face: bool = True, progress: Callable[[str], None] | None = None,
+                      parallel: bool = True) -> LexRun:
     """Minimise each level's shortfall in order, holding each optimum; then cost.
 
     strategy "lp-first" proves each MIP stage from its LP relaxation when
@@ -197,6 +199,10 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
     columns and rows that its optimal face fixes (`_face`); the hold rows stay,
     and `solver.release()` removes these restrictions (sensitivity does).
     progress, when given, is called with a short text before each stage.
+    parallel (lp-first only): solve the cost stage early, on a second thread,
+    as one weighted LP, kept only when it is proven against every level's
+    optimum (weighted.py); on by default whatever the number of cores, so the
+    same scenario gives the same numbers on every machine.
     """
     if strategy not in ("auto", "lp-first", "mip"):
         raise ValueError(f"unknown strategy {strategy!r}")
@@ -215,6 +221,26 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
     if with_cost or not stages:
         stages.append(("cost", model.cost_vector("cost"), model.offsets.get("cost", 0.0)))
     lp_first = strategy == "lp-first" and solver.is_mip
+    level_ps = [int(n.split("-", 1)[1]) for n, _, _ in stages if n.startswith("level-")]
+    early = (Background(model, level_ps, time_limit)
+             if lp_first and parallel and level_ps and stages[-1][0] == "cost" else None)
+    try:
+        _stages(run, solver, model, stages, lp_first=lp_first, early=early, t0=t0,
+                time_limit=time_limit, gap=gap, face=face, progress=progress)
+    finally:
+        if early is not None:
+            early.result()  # never leave a solve running behind the caller
+    if run.status is SolveStatus.OPTIMAL:
+        run.gap = max((o.gap or 0.0) for _, o in run.stages) if run.stages else 0.0
+    run.seconds = time.perf_counter() - t0
+    return run
+
+
+def _stages(run: LexRun, solver: HighsSolver, model: LinearModel,
+            stages: list[tuple[str, np.ndarray, float]], *, lp_first: bool,
+            early: Background | None, t0: float, time_limit: float | None, gap: float,
+            face: bool, progress: Callable[[str], None] | None) -> None:
+    """The stages in order (see `run_lexicographic`), filling `run`."""
     for k, (name, cost, offset) in enumerate(stages):
         left = None if time_limit is None else max(0.5, time_limit - (time.perf_counter() - t0))
         if progress is not None:
@@ -223,7 +249,12 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
             progress(f"{what}, stage {k + 1}/{len(stages)}")
         solver.set_objective(cost, offset)
         relax: SolveOutcome | None = None
-        if lp_first:
+        proven = None
+        if name == "cost" and early is not None and run.status is SolveStatus.OPTIMAL:
+            proven = verify(model, early.result(), run.levels, gap)
+        if proven is not None:
+            out = proven[0]
+        elif lp_first:
             out, relax = _solve_lp_first(solver, model, time_limit=left, gap=gap, start=run.x)
         else:
             out = solver.solve(time_limit=left, gap=gap, start=run.x)
@@ -248,7 +279,3 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
                 cols, cvals, rows, rvals = _face(solver, relax, out.x)
                 solver.restrict(cols, cvals, rows, rvals)
                 run.face[name] = (len(cols), len(rows))
-    if run.status is SolveStatus.OPTIMAL:
-        run.gap = max((o.gap or 0.0) for _, o in run.stages) if run.stages else 0.0
-    run.seconds = time.perf_counter() - t0
-    return run
