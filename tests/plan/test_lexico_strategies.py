@@ -115,13 +115,14 @@ def test_weighted_cost_stage_is_used_and_agrees_with_the_sequential_one() -> Non
     a, b = runs[False], runs[True]
     assert b.stages[-1][1].message.startswith("optimal (weighted plan")
     assert not a.stages[-1][1].message.startswith("optimal (weighted plan")
-    assert b.levels == a.levels  # the levels are solved the same way on both routes
+    for p in a.levels:  # held at max(optimum, the weighted plan's value): within 1e-6
+        assert a.levels[p] <= b.levels[p] <= a.levels[p] * (1 + 1e-6) + 1e-6
     ca, cb = a.stages[-1][1].objective, b.stages[-1][1].objective
     assert ca is not None and cb is not None and cb == pytest.approx(ca, rel=1e-8)
     model = build_model(ix)
     assert b.x is not None
-    for p, opt in b.levels.items():  # the weighted plan keeps every level's optimum
-        assert float(model.cost_vector(f"level-{p}") @ b.x) <= opt * (1 + 1e-6) + 1e-6
+    for p, held in b.levels.items():  # the weighted plan keeps every level at what is held
+        assert float(model.cost_vector(f"level-{p}") @ b.x) <= held + lexico.hold_tolerance(held)
 
 
 def test_weights_too_small_fall_back_to_the_sequential_cost_stage(

@@ -236,6 +236,16 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
     return run
 
 
+def _hold_at(run: LexRun, solver: HighsSolver, model: LinearModel, x: np.ndarray | None) -> None:
+    """Hold each level at max(optimum, its value in plan x): the held values the final plan keeps."""
+    if x is None:
+        return
+    for p, row in run.hold_rows.items():
+        held = max(run.levels[p], float(model.cost_vector(f"level-{p}") @ x))
+        run.levels[p] = held
+        solver.set_row_bounds(row, -np.inf, held + hold_tolerance(held))
+
+
 def _stages(run: LexRun, solver: HighsSolver, model: LinearModel,
             stages: list[tuple[str, np.ndarray, float]], *, lp_first: bool,
             early: Background | None, t0: float, time_limit: float | None, gap: float,
@@ -254,6 +264,7 @@ def _stages(run: LexRun, solver: HighsSolver, model: LinearModel,
             proven = verify(model, early.result(), run.levels, gap)
         if proven is not None:
             out = proven[0]
+            _hold_at(run, solver, model, proven[0].x)
         elif lp_first:
             out, relax = _solve_lp_first(solver, model, time_limit=left, gap=gap, start=run.x)
         else:
