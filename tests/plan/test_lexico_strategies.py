@@ -150,3 +150,12 @@ def test_verify_refuses_a_plan_that_loses_a_level() -> None:
     proven = weighted.verify(m, w, {1: 0.5}, gap=1e-4)
     assert proven is not None and proven[0].x is not None
     assert proven[0].x.tolist() == pytest.approx([0.5, 0.5]) and proven[0].objective == pytest.approx(0.5)
+
+
+def test_too_many_levels_skip_the_weighted_lp(monkeypatch: pytest.MonkeyPatch) -> None:
+    ix = _generated_index()
+    monkeypatch.setattr(lexico, "MAX_LEVELS", 2)  # the generated scenario has 3 levels
+    run = lexico.run_lexicographic(build_model(ix), ix.levels, time_limit=None, gap=1e-4,
+                                   strategy="lp-first")
+    assert len(ix.levels) == 3
+    assert not run.stages[-1][1].message.startswith("optimal (weighted plan")

@@ -26,7 +26,7 @@ import numpy as np
 
 from bastion.plan.model import LinearModel
 from bastion.plan.solve import HighsSolver, SolveOutcome, SolveStatus
-from bastion.plan.weighted import Background, verify
+from bastion.plan.weighted import MAX_LEVELS, Background, verify
 
 INTEGRAL_TOL = 1e-6
 LP_FIRST_MIN_COLS = 20_000
@@ -223,7 +223,8 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
     lp_first = strategy == "lp-first" and solver.is_mip
     level_ps = [int(n.split("-", 1)[1]) for n, _, _ in stages if n.startswith("level-")]
     early = (Background(model, level_ps, time_limit)
-             if lp_first and parallel and level_ps and stages[-1][0] == "cost" else None)
+             if lp_first and parallel and 0 < len(level_ps) <= MAX_LEVELS and stages[-1][0] == "cost"
+             else None)
     try:
         _stages(run, solver, model, stages, lp_first=lp_first, early=early, t0=t0,
                 time_limit=time_limit, gap=gap, face=face, progress=progress)

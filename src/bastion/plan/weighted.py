@@ -36,6 +36,8 @@ WEIGHT_STEP = 100.0
 LEVEL_TOL = 1e-6
 """x_B keeps a level's optimum when L_p(x_B) <= opt_p (1 + LEVEL_TOL) + LEVEL_TOL."""
 INTEGRAL_TOL = 1e-6
+MAX_LEVELS = 3
+"""Beyond this many levels the weights (up to 1e4 x 100^(levels-1)) get too wide for the LP: not tried."""
 
 
 @dataclass(frozen=True)
