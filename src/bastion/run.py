@@ -11,11 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bastion.scenario.load import load_bytes
 from bastion.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from bastion.plan.optimise import Step
 
 STAGES = ("schedule", "plan", "simulate", "resilience", "economics")
 
@@ -72,7 +76,6 @@ class Run:
 Progress = Callable[[str, str], None]
 """Called with (stage, "start" | "done") around each stage, and (stage, text) as a long
 stage's steps start (the plan's solve stages, the simulation's paths, resilience's nodes)."""
-Step = Callable[[str], None] | None
 
 
 def execute(
@@ -102,10 +105,7 @@ def execute(
         if progress is not None:
             progress(stage, "start")
         t0 = time.perf_counter()
-        step: Step = None
-        if progress is not None:
-            def step(text: str, _stage: str = stage, _tell: Progress = progress) -> None:
-                _tell(_stage, text)
+        step = partial(progress, stage) if progress is not None else None
         result = _STAGE_FUNCTIONS[stage](run, step)
         run.timings[stage] = time.perf_counter() - t0
         if result is not None:
@@ -115,7 +115,7 @@ def execute(
     return run
 
 
-def _schedule(run: Run, step: Step) -> HasJson | None:
+def _schedule(run: Run, step: Step | None) -> HasJson | None:
     if run.scenario.programme is None or not run.scenario.programme.tasks:
         return None
     from bastion.programme.analysis import analyse_schedule
@@ -123,29 +123,27 @@ def _schedule(run: Run, step: Step) -> HasJson | None:
     return analyse_schedule(run.scenario, paths=run.paths, seed=run.seed)
 
 
-def _plan(run: Run, step: Step) -> HasJson:
+def _plan(run: Run, step: Step | None) -> HasJson:
     from bastion.plan import solve_plan
 
     return solve_plan(run.scenario, progress=step)
 
 
-def _simulate(run: Run, step: Step) -> HasJson | None:
+def _simulate(run: Run, step: Step | None) -> HasJson | None:
     from bastion.simulate import simulate
 
-    def paths_done(done: int, total: int) -> None:
-        if step is not None:
-            step(f"{done:,} of {total:,} paths")
-    return simulate(run.scenario, _plan_of(run), paths=run.paths, seed=run.seed,
-                    progress=paths_done if step is not None else None)
+    tell = step
+    paths_done = None if tell is None else (lambda done, total: tell(f"{done:,} of {total:,} paths"))
+    return simulate(run.scenario, _plan_of(run), paths=run.paths, seed=run.seed, progress=paths_done)
 
 
-def _resilience(run: Run, step: Step) -> HasJson | None:
+def _resilience(run: Run, step: Step | None) -> HasJson | None:
     from bastion.resilience import resilience
 
     return resilience(run.scenario, _plan_of(run), progress=step)
 
 
-def _economics(run: Run, step: Step) -> HasJson | None:
+def _economics(run: Run, step: Step | None) -> HasJson | None:
     from bastion.economics import economics
 
     sim = run.results.get("simulate")
@@ -162,7 +160,7 @@ def _plan_of(run: Run) -> Any:
     return plan
 
 
-_STAGE_FUNCTIONS: dict[str, Callable[[Run, Step], HasJson | None]] = {
+_STAGE_FUNCTIONS: dict[str, Callable[[Run, Step | None], HasJson | None]] = {
     "schedule": _schedule,
     "plan": _plan,
     "simulate": _simulate,

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bastion.cli.show_view import marking
+from bastion.cli.common import marking
 from bastion.run import STAGES
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def _money(value: float | None, currency: str) -> str:
 def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, out: Console) -> None:
     """The headline of a run: first output, each target, cost, JCL, the report's path."""
     currency = run.scenario.currency
-    out.print(marking(run.scenario))
+    out.print(marking(run.scenario.classification))
     out.print(f"[bold]{escape(run.scenario.name)}[/bold]: run {run_id} ({run.paths:,} paths, seed {run.seed})")
     if head.get("first_output_p50"):
         out.print(
@@ -107,9 +107,8 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
             _pct(t.get("probability")),
         )
     out.print(table)
-    plan = run.to_json().get("plan") or {}
-    for explanation in plan.get("explanations", [])[:5]:
-        out.print(f"[red]Short:[/red] {escape(explanation['text'])}")
+    for explanation in getattr(run.results.get("plan"), "explanations", ())[:5]:
+        out.print(f"[red]Short:[/red] {escape(explanation.text)}")
     out.print(
         f"Cost: total {_money(head.get('total_cost'), currency)} (learning-adjusted), capex "
         f"{_money(head.get('capex'), currency)}"
@@ -132,7 +131,7 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in run.timings.items())
     out.print(f"Stages: {timings}")
     out.print(f"Report: [bold]{report}[/bold] (and report.xlsx beside it)")
-    out.print(marking(run.scenario))
+    out.print(marking(run.scenario.classification))
 
 
 def render_list(rows: list[RunSummary], out: Console) -> None:

@@ -53,27 +53,15 @@ def schedule(
 
 def _no_programme(scenario: Scenario, as_json: bool) -> None:
     """A scenario without programme tasks: its lines come online at their given months."""
-    from bastion.online import line_online_months
-    from bastion.scenario.types import month_name
+    from bastion.programme.analysis import no_programme
 
-    online = {lid: month_name(max(0, k), scenario.horizon.start) for lid, k in line_online_months(scenario).items()}
-    note = "the scenario has no programme tasks: every line is online at its given month"
+    data = no_programme(scenario)
     if as_json:
-        print_json(
-            {
-                "classification": scenario.classification,
-                "makespan_months": 0.0,
-                "finish": {},
-                "critical_path": [],
-                "tasks": [],
-                "line_online": online,
-                "note": note,
-            }
-        )
+        print_json(data)
         return
     out = console()
-    out.print(note)
-    for lid, month in online.items():
+    out.print(data["note"])
+    for lid, month in data["line_online"].items():
         out.print(f"{lid} online (can produce) from {month}")
 
 

@@ -7,7 +7,7 @@ import math
 from rich.console import Console
 from rich.table import Table
 
-from bastion.cli.show_view import marking
+from bastion.cli.common import marking
 from bastion.programme.analysis import FIRST_OUTPUT_WINDOW, ScheduleAnalysis
 
 BAR_WIDTH = 36
@@ -24,7 +24,7 @@ def _bar(start: float, finish: float, span: float, critical: bool) -> str:
 def render_schedule(analysis: ScheduleAnalysis, out: Console) -> None:
     """Print the schedule, the critical path and the risk summary."""
     data = analysis.to_json()
-    out.print(marking(analysis.scenario))
+    out.print(marking(analysis.scenario.classification))
     proof = "proven optimal" if data["optimal"] else "best found, not proven optimal"
     method = "resource-constrained, CP-SAT" if data["method"] == "cp-sat" else "critical path method"
     out.print(
@@ -67,4 +67,4 @@ def render_schedule(analysis: ScheduleAnalysis, out: Console) -> None:
         )
         mk = risk["makespan"]
         out.print(f"Programme finish: P10 {mk['p10']:g}, P50 {mk['p50']:g}, P90 {mk['p90']:g} months")
-    out.print(marking(analysis.scenario))
+    out.print(marking(analysis.scenario.classification))

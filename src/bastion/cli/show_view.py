@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from bastion.cli.common import marking as common_marking
+from bastion.cli.common import marking
 from bastion.scenario.model import Consumption, MilestoneRef, Scenario
 from bastion.scenario.types import month_name
 
@@ -25,11 +25,6 @@ def _consumption(rate: Consumption) -> str:
     if isinstance(rate, dict):
         return ", ".join(f"from {m}: {_num(v)}" for m, v in rate.items())
     return _num(rate)
-
-
-def marking(scenario: Scenario) -> str:
-    """The classification marking line shown at the top and bottom of every output."""
-    return common_marking(scenario.classification)
 
 
 def _items(s: Scenario) -> Table:
@@ -149,7 +144,7 @@ def _risks(s: Scenario) -> Table | None:
 
 def render_scenario(s: Scenario, out: Console) -> None:
     """Print the summary of `s` on `out`, between classification markings."""
-    out.print(marking(s))
+    out.print(marking(s.classification))
     end = month_name(s.horizon.months - 1, s.horizon.start)
     head = f"[bold]{escape(s.name)}[/bold]\nhorizon {s.horizon.start} .. {end} ({s.horizon.months} months)"
     head += f", money in {s.currency}"
@@ -159,4 +154,4 @@ def render_scenario(s: Scenario, out: Console) -> None:
     for table in (_items(s), _suppliers(s), _lines(s), _customers(s), _programme(s), _risks(s)):
         if table is not None:
             out.print(table)
-    out.print(marking(s))
+    out.print(marking(s.classification))

@@ -11,12 +11,8 @@ from bastion.economics.cost import CashYear
 from bastion.economics.jcl import JclResult
 from bastion.economics.settings import EconomicsSettings
 from bastion.jsonfmt import money as _m
+from bastion.jsonfmt import quantity as _u  # unit costs: 4 decimals, as quantities
 from bastion.scenario.types import month_name
-
-
-def _u(v: float | None) -> float | None:
-    """Unit costs in JSON: 4 decimals."""
-    return None if v is None or math.isnan(v) else round(float(v), 4) + 0.0
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import numpy as np
 
 from bastion.plan.index import PlanIndex, Relax
 from bastion.plan.lexico import hold_tolerance
-from bastion.plan.optimise import Solved, Step, solve_model, target_tolerance
+from bastion.plan.optimise import Solved, Step, prefixed, solve_model, target_tolerance
 from bastion.plan.result import Explanation, Sensitivity, TargetPlan
 from bastion.plan.solution import Solution, line_capacity
 from bastion.scenario.model import Scenario
@@ -148,14 +148,6 @@ def _budget_clause(base: Solved, relaxed: Solved) -> tuple[str, float]:
     return text, sum(v for _, v in over)
 
 
-def _prefixed(progress: Step | None, head: str) -> Step | None:
-    """progress with `head` put before every text (None stays None)."""
-    if progress is None:
-        return None
-    tell = progress
-    return lambda text: tell(head + text)
-
-
 def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
                        targets: tuple[TargetPlan, ...], *, gap: float,
                        time_limit: float | None, progress: Step | None = None) -> Diagnosis:
@@ -167,7 +159,7 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
     for k, (family, relax, _label) in enumerate(todo):
         head = f"why short {k + 1}/{len(todo)} ({family.replace('_', ' ')} relaxed): "
         r = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap,
-                        with_cost=False, progress=_prefixed(progress, head))
+                        with_cost=False, progress=prefixed(progress, head))
         if r.sol is not None:
             relaxed[family] = r
     labels = {f: lab for f, _, lab in RELAXATIONS}

@@ -48,6 +48,14 @@ Step = Callable[[str], None]
 """Told a short text as each step of a long solve starts (for a progress display)."""
 
 
+def prefixed(progress: Step | None, head: str) -> Step | None:
+    """progress with `head` put before every text (None stays None)."""
+    if progress is None:
+        return None
+    tell = progress
+    return lambda text: tell(head + text)
+
+
 def solve_model(scenario: Scenario, online: dict[str, int], relax: Relax | None, *,
                 time_limit: float | None, gap: float, with_cost: bool = True,
                 progress: Step | None = None) -> Solved:

@@ -92,12 +92,11 @@ class Background:
 
     def __init__(self, model: LinearModel, levels: list[int], time_limit: float | None) -> None:
         self._result = Weighted(weights_for(levels))
-        self._args = (model, self._result.weights, time_limit)
-        self._thread = threading.Thread(target=self._run, name="bastion-weighted", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(model, self._result.weights, time_limit),
+                                        name="bastion-weighted", daemon=True)
         self._thread.start()
 
-    def _run(self) -> None:
-        model, weights, time_limit = self._args
+    def _run(self, model: LinearModel, weights: dict[int, float], time_limit: float | None) -> None:
         try:
             self._result = solve_weighted(model, weights, time_limit=time_limit)
         except Exception:  # a failure here only means "solve the cost stage as before"

@@ -154,3 +154,19 @@ def analyse_schedule(
         risk = summarise(prog.network, samples)
         first = first_output_months(scenario, samples.finishes, prog.offset)
     return ScheduleAnalysis(scenario, prog, risk, first, seed)
+
+
+def no_programme(scenario: Scenario) -> dict[str, Any]:
+    """The schedule JSON of a scenario without programme tasks: each line online at its given month."""
+    from bastion.online import line_online_months
+
+    start = scenario.horizon.start
+    return {
+        "classification": scenario.classification,
+        "makespan_months": 0.0,
+        "finish": {},
+        "critical_path": [],
+        "tasks": [],
+        "line_online": {lid: month_name(max(0, k), start) for lid, k in line_online_months(scenario).items()},
+        "note": "the scenario has no programme tasks: every line is online at its given month",
+    }

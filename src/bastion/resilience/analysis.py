@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from bastion.online import line_online_months
-from bastion.plan.optimise import Step, solve_model
+from bastion.plan.optimise import Step, prefixed, solve_model
 from bastion.plan.result import PlanResult
 from bastion.resilience.concentration import item_concentration, made_dependency
 from bastion.resilience.mitigation import mitigate
@@ -61,7 +61,7 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
     if plan is None:
         solved = solve_model(scenario, line_online_months(scenario), None,
                              time_limit=time_limit, gap=gap,
-                             progress=None if progress is None else (lambda t: progress("plan: " + t)))
+                             progress=prefixed(progress, "plan: "))
         if solved.sol is None or solved.run.x is None:
             raise ResilienceError(f"no plan to analyse: {solved.run.message}")
         state = PlanState.from_solution(solved.ix, solved.model, solved.run.x, solved.sol.built)
