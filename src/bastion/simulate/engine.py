@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -45,14 +46,19 @@ def default_chunk(p: KernelParams, u: Uncertainty, backend: str, paths: int = 0,
                   ) -> int:
     """Paths per chunk (whole blocks).
 
-    JAX on an accelerator: 64 blocks. JAX on the CPU: 2 blocks (the scan's
-    working set stays in cache; measured best of 1-64 blocks). numpy: 1-8
-    blocks, at least 4 chunks per worker so the pool stays busy.
+    JAX on an accelerator: up to 2^20 paths (see
+    :func:`bastion.simulate.jax_backend.accelerator_chunk`). JAX on the CPU: 2
+    blocks (the scan's working set stays in cache; measured best of 1-64
+    blocks). numpy: 1-8 blocks, at least 4 chunks per worker so the pool stays busy.
     """
     if backend == "jax":
         import jax
 
-        return (2 if jax.default_backend() == "cpu" else 64) * BLOCK
+        if jax.default_backend() == "cpu":
+            return 2 * BLOCK
+        from bastion.simulate.jax_backend import accelerator_chunk
+
+        return min(accelerator_chunk(p, u), -(-paths // BLOCK) * BLOCK) if paths else accelerator_chunk(p, u)
     blocks = -(-paths // (4 * max(1, workers) * BLOCK))
     return int(min(8, max(1, blocks))) * BLOCK
 
@@ -66,13 +72,14 @@ class _Factory:
     seed: int
     backend: str
     precision: str
+    paths: int = 0
 
     def __call__(self) -> ChunkRunner:
-        return _runner(self.p, self.u, self.seed, self.backend, self.precision)
+        return _runner(self.p, self.u, self.seed, self.backend, self.precision, self.paths)
 
 
-def _runner(p: KernelParams, u: Uncertainty, seed: int, backend: str, precision: str = "float32"
-            ) -> ChunkRunner:
+def _runner(p: KernelParams, u: Uncertainty, seed: int, backend: str, precision: str = "float32",
+            paths: int = 0) -> ChunkRunner:
     upper = fan_upper(p)
     if backend == "numpy":
         def run(first: int, paths: int) -> ChunkOutput:
@@ -83,7 +90,7 @@ def _runner(p: KernelParams, u: Uncertainty, seed: int, backend: str, precision:
             from bastion.simulate.jax_backend import JaxRunner
         except ImportError as error:
             raise BackendError("the jax backend needs `pip install bastion[jax]`") from error
-        return JaxRunner(p, u, seed, upper, dtype=precision)
+        return JaxRunner(p, u, seed, upper, dtype=precision, total_paths=paths)
     raise BackendError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
@@ -110,21 +117,29 @@ def run_paths(runner: ChunkRunner | _Factory, acc: Accumulator, paths: int,
 
     runner: a chunk runner, or (with workers > 1) a picklable factory of one,
     built once in each worker process ('fork' for numpy, 'spawn' for JAX,
-    whose runtime is not fork-safe). Chunks are whole blocks and are added in
-    path order, so the result does not depend on the number of workers.
+    whose runtime is not fork-safe, and for numpy once JAX is loaded here).
+    Chunks are whole blocks and are added in path order, so the result does
+    not depend on the number of workers.
     """
     done = 0
     if workers <= 1:
         run: ChunkRunner = runner() if isinstance(runner, _Factory) else runner
-        for first, k in _chunks(paths, chunk):
-            acc.add(run(first, k))
-            done += k
-            if progress is not None:
-                progress(done, paths)
+        try:
+            for first, k in _chunks(paths, chunk):
+                acc.add(run(first, k))
+                done += k
+                if progress is not None:
+                    progress(done, paths)
+        finally:
+            close = getattr(run, "close", None)
+            if close is not None:
+                close()
         return
     import multiprocessing as mp
 
-    ctx = mp.get_context("fork" if backend == "numpy" else "spawn")
+    # 'fork' is cheap, but not once JAX is loaded in this process (its runtime threads do not fork)
+    fork = backend == "numpy" and "jax" not in sys.modules
+    ctx = mp.get_context("fork" if fork else "spawn")
     assert isinstance(runner, _Factory), "worker processes need a runner factory"
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(runner,)) as pool:
@@ -235,7 +250,7 @@ def simulate(scenario: Scenario, plan: PlanResult | None = None, *, paths: int =
     t0 = time.perf_counter()
     pa, u, p = prepare(scenario, plan)
     t1 = time.perf_counter()
-    factory = _Factory(p, u, seed, backend, precision)
+    factory = _Factory(p, u, seed, backend, precision, paths)
     runner = factory()  # fails early (e.g. JAX missing) in this process
     cores = os.cpu_count() or 1
     if workers is None:  # processes pay off from a few chunks on (numpy); JAX compiles per process
@@ -243,6 +258,10 @@ def simulate(scenario: Scenario, plan: PlanResult | None = None, *, paths: int =
     workers = max(1, min(int(workers), cores))
     chunk = default_chunk(p, u, backend, paths, workers) if chunk is None else max(1, int(chunk))
     chunk = -(-chunk // BLOCK) * BLOCK
+    if backend == "jax":  # a chunk beyond the device's estimated memory or 32-bit indexing is cut
+        from bastion.simulate.jax_backend import accelerator_chunk
+
+        chunk = min(chunk, max(accelerator_chunk(p, u), 64 * BLOCK))
     workers = min(workers, -(-paths // chunk))
     acc = Accumulator(p, pa.fixed_cost, pa.built, pa.capex, fan_upper(p), keep_paths)
     run_paths(runner if workers <= 1 else factory, acc, paths, chunk, workers, progress, backend)

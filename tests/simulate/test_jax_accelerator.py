@@ -1,0 +1,152 @@
+"""The JAX backend's accelerator path (device-side events, union components, sorted histograms),
+run here on the CPU: JAX is told it is on a GPU, so the same code a GPU runs is exercised."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bastion.simulate import simulate
+
+from .helpers import plan_of, scenario
+from .test_closed_forms import _no_slack
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("jax") is None,
+                                reason="JAX is not installed (pip install bastion[jax])")
+
+
+@pytest.fixture
+def on_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jax
+
+    monkeypatch.setattr(jax, "default_backend", lambda: "gpu")
+
+
+def _cover(a: Any, b: Any, months: int, size: int) -> np.ndarray:
+    import jax.numpy as jnp
+
+    from bastion.simulate.jax_backend import window_cover
+
+    j = jnp.zeros((a.shape[0], a.shape[2]), jnp.int32)
+    out = []
+    for m in range(months):
+        c, j = window_cover(a, b, j, jnp.float32(m), size)
+        out.append(np.asarray(c))
+    return np.stack(out)
+
+
+def test_union_components_by_hand() -> None:
+    import jax.numpy as jnp
+
+    from bastion.simulate.jax_backend import BIG, components
+
+    # one node, one path: [0.5, 1.5) and [1.2, 2.0) overlap; [2.0, 2.5) touches; [3.0, 3.25) apart;
+    # [3.1, 3.2) inside; one unused slot
+    s = jnp.array([[[3.1], [1.2], [0.5], [3.0], [2.0], [BIG]]], jnp.float32)
+    e = jnp.array([[[3.2], [2.0], [1.5], [3.25], [2.5], [BIG]]], jnp.float32)
+    a, b = components(s, e)
+    assert np.asarray(a[0, :, 0]).tolist()[:2] == [0.5, 3.0]
+    assert np.asarray(b[0, :, 0]).tolist()[:2] == [2.5, 3.25]
+    assert (np.asarray(a[0, 2:, 0]) == BIG).all()
+    pad = jnp.full((1, 1, 1), BIG, jnp.float32)
+    cov = _cover(jnp.concatenate([a, pad], 1), jnp.concatenate([b, pad], 1), 5, size=5)
+    assert cov[:, 0, 0] == pytest.approx([0.5, 1.0, 0.5, 0.25, 0.0])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_window_coverage_equals_reading_every_event(seed: int) -> None:
+    import jax
+    import jax.numpy as jnp
+
+    from bastion.simulate.engine import prepare
+    from bastion.simulate.jax_backend import JaxRunner
+    from bastion.simulate.numpy_backend import fan_upper
+
+    s = scenario(_no_slack(6.0).replace("months: 12", "months: 36").replace(
+        "recovery_months: [0.5, 1, 2]", "recovery_months: [0.25, 0.5, 3]"))
+    _pa, u, p = prepare(s, plan_of(s))
+    r = JaxRunner(p, u, seed, fan_upper(p), events="device")
+    assert r.window == 5  # components at least 0.25 month long: at most 5 meet a month
+    keys = jax.vmap(lambda k: jax.random.fold_in(jax.random.PRNGKey(seed), k))(jnp.arange(2))
+    a, b = r._pieces(keys)
+    full = np.stack([np.minimum(np.clip(np.minimum(b, m + 1.0) - np.maximum(a, m), 0, 1).sum(1), 1)
+                     for m in range(p.n)])
+    ca, cb = r._components(keys)
+    window = _cover(ca, cb, p.n, r.window)
+    assert full.sum() > 100  # some months are covered
+    assert np.abs(window - full).max() <= 1e-5
+
+
+def test_sorted_histogram_equals_the_bincount() -> None:
+    import jax.numpy as jnp
+
+    from bastion.simulate.jax_backend import hist_scatter, hist_sort
+
+    rng = np.random.default_rng(3)
+    bins = jnp.asarray(np.clip(rng.normal(120, 6, (3, 3000)), 0, 255).astype(np.uint8))
+    valid = jnp.arange(3000) < 2711
+    a = np.asarray(hist_scatter(bins, valid))
+    b = np.asarray(hist_sort(bins, valid))
+    assert a.shape == b.shape == (3, 256)
+    assert (a == b).all()
+    assert (a.sum(axis=1) == 2711).all()
+    assert a[0, 120] == int((np.asarray(bins[0, :2711]) == 120).sum())
+
+
+def test_accelerator_path_meets_the_closed_form(on_gpu: None) -> None:
+    rate = 0.8
+    s = scenario(_no_slack(rate))
+    res = simulate(s, plan_of(s), paths=20_000, seed=11, backend="jax")
+    t = res.targets[0]
+    assert res.chunk == 20 * 1024  # the accelerator's chunk: every path at once
+    assert abs(t.probability - math.exp(-rate)) <= 4 * t.stderr
+
+
+def test_accelerator_path_short_last_chunk_is_padded_not_recompiled(on_gpu: None) -> None:
+    s = scenario(_no_slack(2.0))
+    plan = plan_of(s)
+    a = simulate(s, plan, paths=5000, seed=4, backend="jax", chunk=2048)
+    b = simulate(s, plan, paths=5000, seed=4, backend="jax", chunk=1024)
+    core = [{k: v for k, v in r.to_json().items() if k not in ("seconds", "chunk", "workers")} for r in (a, b)]
+    assert core[0] == core[1]  # the same numbers (sums over chunks differ only beyond the rounding)
+    # per path: float32 on the device, where XLA may vectorise a 2,048-path chunk differently
+    np.testing.assert_allclose(a.per_path.cost, b.per_path.cost, rtol=1e-5)
+    assert (a.per_path.met_month == b.per_path.met_month).all()
+
+
+def test_programme_months_from_worker_processes_equal_the_inline_draw() -> None:
+    from bastion.simulate.engine import prepare
+    from bastion.simulate.jax_backend import OnlineSampler, online_blocks
+
+    s = scenario(_no_slack(2.0).replace("customers:", """programme: {tasks: {t: {duration_months: [0, 1, 4]}}}
+customers:""").replace("capacity_per_month: 1000}", "capacity_per_month: 1000, online: {milestone: t}}"))
+    _pa, u, _p = prepare(s, plan_of(s))
+    assert u.samples_programme
+    sampler = OnlineSampler(u, 7, workers=2)
+    try:
+        sampler.request(2, 5)
+        ahead = sampler.get(2, 5)
+        other = sampler.get(5, 6)  # not requested: drawn by the pool on demand
+    finally:
+        sampler.close()
+    assert ahead.shape == (1, 3 * 1024)
+    assert (ahead == online_blocks(u, 7, 2, 5)).all()
+    assert (other == online_blocks(u, 7, 5, 6)).all()
+    assert len(np.unique(ahead)) > 1  # sampled, not the plan's month
+
+
+def test_accelerator_chunk_is_whole_blocks_within_memory() -> None:
+    from bastion.simulate.engine import prepare
+    from bastion.simulate.jax_backend import accelerator_chunk
+
+    s = scenario(_no_slack(2.0))
+    _pa, u, p = prepare(s, plan_of(s))
+    assert accelerator_chunk(p, u, memory=2**40) == 2**20  # the cap
+    small = accelerator_chunk(p, u, memory=2**26)
+    assert small % 1024 == 0 and 1024 <= small < 2**20
+    assert (small // 1024) & (small // 1024 - 1) == 0  # a power of two of blocks
+    assert accelerator_chunk(p, u, memory=1) == 1024  # never below one block
