@@ -150,3 +150,28 @@ def test_accelerator_chunk_is_whole_blocks_within_memory() -> None:
     assert small % 1024 == 0 and 1024 <= small < 2**20
     assert (small // 1024) & (small // 1024 - 1) == 0  # a power of two of blocks
     assert accelerator_chunk(p, u, memory=1) == 1024  # never below one block
+
+
+def test_compilation_cache_is_reused_and_changes_no_number(tmp_path: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from .helpers import REFERENCE
+
+    cache = tmp_path / "cache"
+    env = {**os.environ, "BASTION_JAX_CACHE": str(cache), "BASTION_HOME": str(tmp_path)}
+    cmd = [sys.executable, "-m", "bastion", "simulate", str(REFERENCE), "--backend", "jax",
+           "--paths", "2048", "--json"]
+    runs = [subprocess.run(cmd, env=env, capture_output=True, text=True, check=True) for _ in range(2)]
+    entries = sorted(p.name for p in cache.iterdir())
+    assert any(name.startswith("jit_run") for name in entries)  # the month loop was stored
+    a, b = (json.loads(r.stdout) for r in runs)
+    a.pop("seconds", None)
+    b.pop("seconds", None)
+    assert a == b
+    off = subprocess.run(cmd, env={**env, "BASTION_JAX_CACHE": "off", "BASTION_HOME": str(tmp_path / "h")},
+                         capture_output=True, text=True, check=True)
+    assert json.loads(off.stdout)["targets"] == a["targets"]
+    assert not (tmp_path / "h" / "jax-cache").exists()

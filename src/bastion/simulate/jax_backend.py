@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,35 @@ from bastion.simulate.params import KernelParams
 
 FloatArray = npt.NDArray[np.float64]
 BIG = 1.0e9
+
+
+CACHE_ENV = "BASTION_JAX_CACHE"
+_CACHE: list[str] = []
+
+
+def compilation_cache(environ: Mapping[str, str] | None = None) -> str | None:
+    """Turn on JAX's persistent compilation cache (once per process); the folder used, or None.
+
+    `$BASTION_JAX_CACHE` names the folder ("off" turns the cache off); by
+    default `jax-cache` beside the run store ($BASTION_HOME, else
+    ~/.local/share/bastion). A second run of the same scenario then loads the
+    compiled month loop instead of compiling it again (about 15 s on an H200,
+    2 s on a CPU). The compiled code, and so every number, is the same.
+    """
+    env = os.environ if environ is None else environ
+    if _CACHE:
+        return _CACHE[0] or None
+    chosen = env.get(CACHE_ENV)
+    if chosen is not None and chosen.strip().lower() in ("", "off", "0", "no", "false"):
+        _CACHE.append("")
+        return None
+    if chosen is None:
+        from bastion.store.location import default_path
+
+        chosen = str(default_path(env).parent / "jax-cache")
+    jax.config.update("jax_compilation_cache_dir", chosen)  # type: ignore[no-untyped-call]
+    _CACHE.append(chosen)
+    return chosen
 
 
 def slots_for(mean: float, tail: float = 1e-9) -> int:
@@ -275,6 +305,7 @@ class JaxRunner:
                  hist: str | None = None, total_paths: int = 0) -> None:
         if dtype == "float64":
             jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
+        compilation_cache()
         self.p, self.u, self.seed = p, u, seed
         # "host": events sampled by the numpy sampler (numpy streams) and handed to the scan as
         # dense hundredths of a month; "device": sampled in JAX (for accelerators).
