@@ -120,7 +120,7 @@ def test_accelerator_path_short_last_chunk_is_padded_not_recompiled(on_gpu: None
 
 def test_programme_months_from_worker_processes_equal_the_inline_draw() -> None:
     from bastion.simulate.engine import prepare
-    from bastion.simulate.jax_backend import OnlineSampler, online_blocks
+    from bastion.simulate.online import OnlineSampler, online_blocks
 
     s = scenario(_no_slack(2.0).replace("customers:", """programme: {tasks: {t: {duration_months: [0, 1, 4]}}}
 customers:""").replace("capacity_per_month: 1000}", "capacity_per_month: 1000, online: {milestone: t}}"))
