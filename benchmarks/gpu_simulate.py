@@ -58,7 +58,7 @@ def kernel_sweep(name: str, sc: Any, plan: Any, chunks: list[int], reps: int, va
     from bastion.simulate.jax_backend import JaxRunner
     from bastion.simulate.numpy_backend import fan_upper
 
-    jax_backend.HISTOGRAMS["none"] = lambda bins, valid, q, n: jnp.zeros((q, n, 256), jnp.int32)
+    jax_backend.HISTOGRAMS["none"] = lambda bins, valid: jnp.zeros((bins.shape[0], 256), jnp.int32)
     coverage, _, hist = variant.partition("/")
     _pa, u, p = prepare(sc, plan)
     for size in chunks:
