@@ -9,7 +9,7 @@ import pytest
 
 # JAX's persistent compilation cache stays off in the suite (its own test turns it on in a
 # temporary folder), so tests never write under the user's data folder.
-os.environ.setdefault("BASTION_JAX_CACHE", "off")
+os.environ["BASTION_JAX_CACHE"] = "off"
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "src" / "bastion" / "scenario" / "examples"

@@ -6,6 +6,7 @@ Pure: no printing, no files. Progress goes to an optional callback
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import sys
@@ -137,7 +138,9 @@ def run_paths(runner: ChunkRunner | _Factory, acc: Accumulator, paths: int,
         return
     import multiprocessing as mp
 
-    # 'fork' is cheap, but not once JAX is loaded in this process (its runtime threads do not fork)
+    # 'fork' is cheap, but not once JAX is loaded in this process (its runtime threads do not fork);
+    # 'spawn' runs the caller's main script again in each worker: scripts need the
+    # `if __name__ == "__main__":` guard then (the CLI has it)
     fork = backend == "numpy" and "jax" not in sys.modules
     ctx = mp.get_context("fork" if fork else "spawn")
     assert isinstance(runner, _Factory), "worker processes need a runner factory"
@@ -253,16 +256,21 @@ def simulate(scenario: Scenario, plan: PlanResult | None = None, *, paths: int =
     factory = _Factory(p, u, seed, backend, precision, paths)
     runner = factory()  # fails early (e.g. JAX missing) in this process
     cores = os.cpu_count() or 1
-    if workers is None:  # processes pay off from a few chunks on (numpy); JAX compiles per process
-        workers = cores if backend == "numpy" and paths >= 4 * BLOCK else 1
+    if workers is None:  # processes pay off from a few chunks on (numpy); JAX compiles per process.
+        # Not once JAX is loaded here: forking its threads can deadlock, and spawning would run
+        # the caller's script again in each worker.
+        forkable = "jax" not in sys.modules
+        workers = cores if backend == "numpy" and paths >= 4 * BLOCK and forkable else 1
     workers = max(1, min(int(workers), cores))
     chunk = default_chunk(p, u, backend, paths, workers) if chunk is None else max(1, int(chunk))
     chunk = -(-chunk // BLOCK) * BLOCK
     if backend == "jax":  # a chunk beyond the device's estimated memory or 32-bit indexing is cut
         from bastion.simulate.jax_backend import accelerator_chunk
 
-        chunk = min(chunk, max(accelerator_chunk(p, u), 64 * BLOCK))
+        chunk = min(chunk, accelerator_chunk(p, u, itemsize=8 if precision == "float64" else 4))
     workers = min(workers, -(-paths // chunk))
+    if workers > 1:  # each worker runs every workers-th chunk: no drawing ahead, no nested pools
+        factory = dataclasses.replace(factory, paths=0)
     acc = Accumulator(p, pa.fixed_cost, pa.built, pa.capex, fan_upper(p), keep_paths)
     run_paths(runner if workers <= 1 else factory, acc, paths, chunk, workers, progress, backend)
     t2 = time.perf_counter()

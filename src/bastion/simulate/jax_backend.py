@@ -43,31 +43,32 @@ BIG = 1.0e9
 
 
 CACHE_ENV = "BASTION_JAX_CACHE"
-_CACHE: list[str] = []
 
 
 def compilation_cache(environ: Mapping[str, str] | None = None) -> str | None:
-    """Turn on JAX's persistent compilation cache (once per process); the folder used, or None.
+    """Turn on JAX's persistent compilation cache; the folder used, or None.
 
-    `$BASTION_JAX_CACHE` names the folder ("off" turns the cache off); by
-    default `jax-cache` beside the run store ($BASTION_HOME, else
+    `$BASTION_JAX_CACHE` names the folder ("off" turns it off); when it is
+    unset, a folder the caller already gave JAX (`jax_compilation_cache_dir`)
+    is kept, else `jax-cache` beside the run store ($BASTION_HOME, else
     ~/.local/share/bastion). A second run of the same scenario then loads the
     compiled month loop instead of compiling it again (about 15 s on an H200,
     2 s on a CPU). The compiled code, and so every number, is the same.
     """
     env = os.environ if environ is None else environ
-    if _CACHE:
-        return _CACHE[0] or None
     chosen = env.get(CACHE_ENV)
+    current = jax.config.values.get("jax_compilation_cache_dir")
     if chosen is not None and chosen.strip().lower() in ("", "off", "0", "no", "false"):
-        _CACHE.append("")
         return None
     if chosen is None:
+        if current:
+            return str(current)
         from bastion.store.location import default_path
 
         chosen = str(default_path(env).parent / "jax-cache")
-    jax.config.update("jax_compilation_cache_dir", chosen)  # type: ignore[no-untyped-call]
-    _CACHE.append(chosen)
+    chosen = os.path.expanduser(chosen)
+    if current != chosen:
+        jax.config.update("jax_compilation_cache_dir", chosen)  # type: ignore[no-untyped-call]
     return chosen
 
 
@@ -116,7 +117,8 @@ def device_memory() -> int:
     return limit // 2 if limit > 0 else MEMORY
 
 
-def accelerator_chunk(p: KernelParams, u: Uncertainty, memory: int | None = None) -> int:
+def accelerator_chunk(p: KernelParams, u: Uncertainty, memory: int | None = None,
+                      itemsize: int = 4) -> int:
     """Paths per chunk on an accelerator: 2^20 (measured best on an H200; 2^22 was no faster),
     fewer when a chunk's arrays (estimated, with temporaries) would pass `memory` or one array
     would pass 2^31 elements (XLA's 32-bit indexing)."""
@@ -126,7 +128,7 @@ def accelerator_chunk(p: KernelParams, u: Uncertainty, memory: int | None = None
             + len(p.line_cap) + 3 + 2 * p.t + 4 * u.risky * (width + 1) + 2 * sum(slots))
     widest = max(u.risky * (width + 1), sum(slots) + 1, p.sp + 1, p.ss + 1, p.li + 1, p.dl + 1, p.q + 1)
     budget = device_memory() if memory is None else memory
-    cap = min(budget // (4 * 2 * rows), (2**31 - 1) // widest, 2**20)
+    cap = min(budget // (itemsize * 2 * rows), (2**31 - 1) // widest, 2**20)
     blocks = max(1, cap // BLOCK)
     return int(2 ** int(math.log2(blocks))) * BLOCK
 
@@ -140,8 +142,8 @@ def window_size(u: Uncertainty, width: int) -> int:
     separated by gaps: at most ceil(1/d) + 1 of them meet any [m, m + 1).
     """
     shortest = [math.inf] * u.risky
-    for src in u.sources:
-        d = max(round(src.duration[0], 2), 0.01)
+    for src in u.sources:  # one hundredth less: float32 rounding of a duration may take it off
+        d = max(round(src.duration[0], 2) - 0.01, 0.01)
         for node in src.nodes:
             shortest[node] = min(shortest[node], d)
     bound = max([math.ceil(1.0 / d - 1e-9) + 1 for d in shortest if d < math.inf] + [1])

@@ -7,6 +7,7 @@ loaded in the parent) import numpy and the programme engine only, not JAX.
 from __future__ import annotations
 
 import os
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,8 @@ _POOL_U: list[Uncertainty] = []
 
 def _pool_init(u: Uncertainty) -> None:
     _POOL_U[:] = [u]
-    os.nice(10)  # the device's kernels are launched from this machine's cores: they come first
+    if hasattr(os, "nice"):  # the device's kernels are launched from this machine's cores: first
+        os.nice(10)
 
 
 def _pool_online(seed: int, b0: int, b1: int) -> FloatArray:
@@ -76,7 +78,12 @@ class OnlineSampler:
         parts = self._ahead.pop((b0, b1), None)
         if parts is None:
             return online_blocks(self.u, self.seed, b0, b1)
-        return np.concatenate([f.result() for f in parts], axis=1)
+        try:
+            return np.concatenate([f.result() for f in parts], axis=1)
+        except BrokenProcessPool:  # e.g. a script without the __main__ guard: draw them here
+            self.close()
+            self.workers = 0
+            return online_blocks(self.u, self.seed, b0, b1)
 
     def close(self) -> None:
         if self._pool is not None:
