@@ -47,19 +47,16 @@ def default_chunk(p: KernelParams, u: Uncertainty, backend: str, paths: int = 0,
                   ) -> int:
     """Paths per chunk (whole blocks).
 
-    JAX on an accelerator: up to 2^20 paths (see
-    :func:`bastion.simulate.jax_backend.accelerator_chunk`). JAX on the CPU: 2
-    blocks (the scan's working set stays in cache; measured best of 1-64
-    blocks). numpy: 1-8 blocks, at least 4 chunks per worker so the pool stays busy.
+    JAX on an accelerator: every path at once, which `simulate` cuts to what
+    the device holds (:func:`bastion.simulate.jax_backend.accelerator_chunk`).
+    JAX on the CPU: 2 blocks (the scan's working set stays in cache; measured
+    best of 1-64 blocks). numpy: 1-8 blocks, at least 4 chunks per worker so
+    the pool stays busy.
     """
     if backend == "jax":
         import jax
 
-        if jax.default_backend() == "cpu":
-            return 2 * BLOCK
-        from bastion.simulate.jax_backend import accelerator_chunk
-
-        return min(accelerator_chunk(p, u), -(-paths // BLOCK) * BLOCK) if paths else accelerator_chunk(p, u)
+        return 2 * BLOCK if jax.default_backend() == "cpu" else -(-max(1, paths) // BLOCK) * BLOCK
     blocks = -(-paths // (4 * max(1, workers) * BLOCK))
     return int(min(8, max(1, blocks))) * BLOCK
 
@@ -93,6 +90,13 @@ def _runner(p: KernelParams, u: Uncertainty, seed: int, backend: str, precision:
             raise BackendError("the jax backend needs `pip install bastion[jax]`") from error
         return JaxRunner(p, u, seed, upper, dtype=precision, total_paths=paths)
     raise BackendError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def _forkable() -> bool:
+    """Whether worker processes may be forked: not once JAX is loaded here (its runtime threads
+    do not fork); 'spawn' instead runs the caller's main script again in each worker, so scripts
+    need the `if __name__ == "__main__":` guard then (the CLI has it)."""
+    return "jax" not in sys.modules
 
 
 def _chunks(paths: int, chunk: int) -> Iterator[tuple[int, int]]:
@@ -138,11 +142,7 @@ def run_paths(runner: ChunkRunner | _Factory, acc: Accumulator, paths: int,
         return
     import multiprocessing as mp
 
-    # 'fork' is cheap, but not once JAX is loaded in this process (its runtime threads do not fork);
-    # 'spawn' runs the caller's main script again in each worker: scripts need the
-    # `if __name__ == "__main__":` guard then (the CLI has it)
-    fork = backend == "numpy" and "jax" not in sys.modules
-    ctx = mp.get_context("fork" if fork else "spawn")
+    ctx = mp.get_context("fork" if backend == "numpy" and _forkable() else "spawn")
     assert isinstance(runner, _Factory), "worker processes need a runner factory"
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(runner,)) as pool:
@@ -256,11 +256,9 @@ def simulate(scenario: Scenario, plan: PlanResult | None = None, *, paths: int =
     factory = _Factory(p, u, seed, backend, precision, paths)
     runner = factory()  # fails early (e.g. JAX missing) in this process
     cores = os.cpu_count() or 1
-    if workers is None:  # processes pay off from a few chunks on (numpy); JAX compiles per process.
-        # Not once JAX is loaded here: forking its threads can deadlock, and spawning would run
-        # the caller's script again in each worker.
-        forkable = "jax" not in sys.modules
-        workers = cores if backend == "numpy" and paths >= 4 * BLOCK and forkable else 1
+    if workers is None:  # processes pay off from a few chunks on (numpy, when forkable);
+        # JAX compiles per process
+        workers = cores if backend == "numpy" and paths >= 4 * BLOCK and _forkable() else 1
     workers = max(1, min(int(workers), cores))
     chunk = default_chunk(p, u, backend, paths, workers) if chunk is None else max(1, int(chunk))
     chunk = -(-chunk // BLOCK) * BLOCK

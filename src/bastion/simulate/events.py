@@ -289,10 +289,15 @@ def join_events(parts: list[Events]) -> Events:
                     for f in ("path", "node", "start", "end")))
 
 
-def sample_block(u: Uncertainty, paths: int, rng: np.random.Generator) -> tuple[FloatArray, Events]:
-    """(online months (L, paths), events) of one block of paths."""
+def block_online(u: Uncertainty, paths: int, rng: np.random.Generator) -> FloatArray:
+    """(L, paths) online months of one block: the programme drawn first from the block's stream."""
     fin = None
     if u.samples_programme and u.network is not None:
         fin = sample_finishes(u.network, paths, rng, u.order)
-    online = online_months(u, fin, paths)
-    return online.T.copy(), sample_events(u, paths, rng)
+    return online_months(u, fin, paths).T.copy()
+
+
+def sample_block(u: Uncertainty, paths: int, rng: np.random.Generator) -> tuple[FloatArray, Events]:
+    """(online months (L, paths), events) of one block of paths."""
+    online = block_online(u, paths, rng)
+    return online, sample_events(u, paths, rng)

@@ -126,7 +126,8 @@ def accelerator_chunk(p: KernelParams, u: Uncertainty, memory: int | None = None
     width = max([len(m) for m in members] + [1])
     rows = (p.sp * (p.store_depth + 2) + p.ss * 2 + p.li * 2 + p.dl * 2 + p.q * (p.pile_depth + 4)
             + len(p.line_cap) + 3 + 2 * p.t + 4 * u.risky * (width + 1) + 2 * sum(slots))
-    widest = max(u.risky * (width + 1), sum(slots) + 1, p.sp + 1, p.ss + 1, p.li + 1, p.dl + 1, p.q + 1)
+    widest = max(u.risky * (width + 1), sum(slots) + 1, p.store_depth * p.sp, p.pile_depth * p.q,
+                 p.sp + 1, p.ss + 1, p.li + 1, p.dl + 1, p.q + 1)
     budget = device_memory() if memory is None else memory
     cap = min(budget // (itemsize * 2 * rows), (2**31 - 1) // widest, 2**20)
     blocks = max(1, cap // BLOCK)
@@ -150,6 +151,16 @@ def window_size(u: Uncertainty, width: int) -> int:
     return max(1, min(width, bound))
 
 
+def by_start(ns: Any, ne: Any) -> tuple[Any, Any, Any, Any]:
+    """Events sorted by start, with the running maximum of ends (reach) and its value before each."""
+    order = jnp.argsort(ns, axis=1)
+    ns = jnp.take_along_axis(ns, order, axis=1)
+    ne = jnp.take_along_axis(ne, order, axis=1)
+    reach = jax.lax.cummax(ne, axis=1)
+    before = jnp.concatenate([jnp.full_like(reach[:, :1], -BIG), reach[:, :-1]], axis=1)
+    return ns, ne, reach, before
+
+
 def components(ns: Any, ne: Any) -> tuple[Any, Any]:
     """Union components (a, b) (risky, width, P) of each node's events, sorted, unused ones BIG.
 
@@ -158,11 +169,7 @@ def components(ns: Any, ne: Any) -> tuple[Any, Any]:
     every earlier one has ended; the component ends at the running maximum of
     ends just before the next opening. Components are then packed to the front.
     """
-    order = jnp.argsort(ns, axis=1)
-    ns = jnp.take_along_axis(ns, order, axis=1)
-    ne = jnp.take_along_axis(ne, order, axis=1)
-    reach = jax.lax.cummax(ne, axis=1)
-    before = jnp.concatenate([jnp.full_like(reach[:, :1], -BIG), reach[:, :-1]], axis=1)
+    ns, ne, reach, before = by_start(ns, ne)
     opens = ns > before
     last = jnp.concatenate([opens[:, 1:], jnp.ones_like(opens[:, :1])], axis=1)
     ends = jax.lax.cummin(jnp.where(last, reach, BIG), axis=1, reverse=True)
@@ -278,8 +285,8 @@ class JaxRunner:
             ends.append(jnp.where(ok, t + dur, BIG))
         return jnp.concatenate(starts, axis=0), jnp.concatenate(ends, axis=0)
 
-    def _pieces(self, keys: Any) -> tuple[Any, Any]:
-        """Disjoint pieces (a, b) (risky, width, P) of each node's union of events."""
+    def _node_events(self, keys: Any) -> tuple[Any, Any]:
+        """(starts, ends) (risky, width, P) of each node's event slots, blocks of paths side by side."""
         def block(key: Any) -> tuple[Any, Any]:
             return self._events(key, BLOCK)
         s, e = jax.vmap(block)(keys)  # (nb, S, BLOCK)
@@ -287,25 +294,17 @@ class JaxRunner:
         e = jnp.moveaxis(e, 0, 1).reshape(e.shape[1], -1)
         pad = jnp.full((1, s.shape[1]), BIG, dtype=s.dtype)
         s, e = jnp.concatenate([s, pad]), jnp.concatenate([e, pad])
-        ns, ne = s[self.node_idx], e[self.node_idx]  # (risky, width, P)
-        order = jnp.argsort(ns, axis=1)
-        ns = jnp.take_along_axis(ns, order, axis=1)
-        ne = jnp.take_along_axis(ne, order, axis=1)
-        reach = jax.lax.cummax(ne, axis=1)
-        before = jnp.concatenate([jnp.full_like(reach[:, :1], -BIG), reach[:, :-1]], axis=1)
+        return s[self.node_idx], e[self.node_idx]
+
+    def _pieces(self, keys: Any) -> tuple[Any, Any]:
+        """Disjoint pieces (a, b) (risky, width, P) of each node's union of events."""
+        ns, ne, _reach, before = by_start(*self._node_events(keys))
         a = jnp.maximum(ns, before)
         return a, jnp.maximum(ne, a)
 
     def _components(self, keys: Any) -> tuple[Any, Any]:
         """Union components (a, b) (risky, width + 1, P) of each node's events (last column BIG)."""
-        def block(key: Any) -> tuple[Any, Any]:
-            return self._events(key, BLOCK)
-        s, e = jax.vmap(block)(keys)
-        s = jnp.moveaxis(s, 0, 1).reshape(s.shape[1], -1)
-        e = jnp.moveaxis(e, 0, 1).reshape(e.shape[1], -1)
-        pad = jnp.full((1, s.shape[1]), BIG, dtype=s.dtype)
-        s, e = jnp.concatenate([s, pad]), jnp.concatenate([e, pad])
-        a, b = components(s[self.node_idx], e[self.node_idx])
+        a, b = components(*self._node_events(keys))
         col = jnp.full_like(a[:, :1], BIG)
         return jnp.concatenate([a, col], axis=1), jnp.concatenate([b, col], axis=1)
 

@@ -13,21 +13,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bastion.programme.risk import sample_finishes
-from bastion.simulate.events import BLOCK, Uncertainty, block_rng, online_months
+from bastion.simulate.events import BLOCK, Uncertainty, block_online, block_rng
 
 FloatArray = npt.NDArray[np.float64]
 
 
 def online_blocks(u: Uncertainty, seed: int, b0: int, b1: int) -> FloatArray:
     """(L, (b1 - b0) * BLOCK) online months of blocks b0 .. b1 - 1 (the programme sampler, per block)."""
-    out = []
-    for blk in range(b0, b1):
-        fin = None
-        if u.samples_programme and u.network is not None:
-            fin = sample_finishes(u.network, BLOCK, block_rng(seed, blk), u.order)
-        out.append(online_months(u, fin, BLOCK).T)
-    return np.concatenate(out, axis=1)
+    return np.concatenate([block_online(u, BLOCK, block_rng(seed, blk)) for blk in range(b0, b1)], axis=1)
 
 
 _POOL_U: list[Uncertainty] = []
@@ -35,7 +28,7 @@ _POOL_U: list[Uncertainty] = []
 
 def _pool_init(u: Uncertainty) -> None:
     _POOL_U[:] = [u]
-    if hasattr(os, "nice"):  # the device's kernels are launched from this machine's cores: first
+    if hasattr(os, "nice"):  # the process launching the device's kernels comes first
         os.nice(10)
 
 
@@ -94,8 +87,7 @@ class OnlineSampler:
 
 def sampler_workers(u: Uncertainty, total_paths: int) -> int:
     """Worker processes for the programme sampler: none for small runs or few cores; two cores are
-    left to the thread that launches the device's kernels (measured: with every core busy, the
-    month loop on an H200 ran 3.6x slower)."""
+    left to the process that launches the device's kernels (a precaution, not a measured need)."""
     cores = os.cpu_count() or 1
     if not u.samples_programme or total_paths < 64 * BLOCK or cores < 4:
         return 0
