@@ -25,6 +25,7 @@ _PARENTS = {
     "Customer stocks": ("customers", "customer", "Customers"), "Targets": ("customers", "customer", "Customers"),
     "Consumption": ("customers", "customer", "Customers"),
 }
+_LISTS = {"Targets": "targets", "Consumption": "consumption"}
 _TOP_ORDER = ("bastion", "name", "description", "classification", "currency", "horizon", "items", "suppliers",
               "sites", "programme", "customers", "budget", "risks", "economics")
 
@@ -176,6 +177,8 @@ class Placer:
                                     f"unknown {what} {keys[0]}: add it to the {parent_sheet} sheet")
                 return
             parent = parents[keys[0]]
+            self.reader.locate(self._value_path(title, keys)[:-1] if title not in _LISTS else
+                               (section_name, str(keys[0]), _LISTS[title]), key_cells[0][2])
         if single_value(sheet):
             col, value, code = value_cells[0]
             if is_blank(value):
