@@ -23,6 +23,18 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _GROUPED_COMMA = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 _GROUPED_SPACE = re.compile(r"[+-]?\d{1,3}([ \u00a0\u202f']\d{3})+([.,]\d+)?")
 _MONTH_TEXT = re.compile(r"(\d{4})[-/.](\d{1,2})([-/.]\d{1,2}([ T].*)?)?")
+NO_CACHED_VALUE = ("a formula with no saved value: open the workbook in Excel or LibreOffice, "
+                   "recalculate (F9) and save it")
+
+
+class Uncached:
+    """A formula cell that has no saved value (openpyxl reads it as empty)."""
+
+    def __repr__(self) -> str:
+        return "UNCACHED"
+
+
+UNCACHED = Uncached()
 _TRUE = frozenset({"true", "yes", "y", "1", "x"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 
@@ -136,6 +148,8 @@ def parse_map(value: Any) -> tuple[dict[str, Any], str | None]:
 
 def read_cell(col: Column, value: Any) -> tuple[Any, str | None]:
     """A non-blank cell's value as the scenario file would hold it, or a message for what is wrong."""
+    if value is UNCACHED:
+        return None, NO_CACHED_VALUE
     if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
         return None, f"the cell shows the error {value.strip()}: fix its formula"
     kind = col.kind

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bastion.scenario.errors import Path
-from bastion.xlsxio.cells import as_text, is_blank, number_value, read_cell
+from bastion.xlsxio.cells import NO_CACHED_VALUE, UNCACHED, as_text, is_blank, number_value, read_cell
 from bastion.xlsxio.layout import RANGE_PARTS, Column, Sheet
 from bastion.xlsxio.rows import single_value
 
@@ -24,6 +24,11 @@ _PARENTS = {
     "Site stores": ("sites", "site", "Sites"), "Lines": ("sites", "site", "Sites"),
     "Customer stocks": ("customers", "customer", "Customers"), "Targets": ("customers", "customer", "Customers"),
     "Consumption": ("customers", "customer", "Customers"),
+}
+_WHAT = {
+    "Items": "item", "Suppliers": "supplier", "Sites": "site", "Customers": "customer", "Lines": "line",
+    "Supplies": "supply of", "Programme": "task", "Resources": "resource", "Budget": "year",
+    "Bill of materials": "component", "Site stores": "store of", "Customer stocks": "stock of",
 }
 _LISTS = {"Targets": "targets", "Consumption": "consumption"}
 _TOP_ORDER = ("bastion", "name", "description", "classification", "currency", "horizon", "items", "suppliers",
@@ -78,6 +83,9 @@ class Placer:
                 self.reader.locate(path[:cut], code)
             if is_blank(value):
                 continue
+            if value is UNCACHED:
+                self.reader.problem(path, code, NO_CACHED_VALUE)
+                continue
             if col is None:
                 parsed: Any = number_value(value) if not isinstance(value, str) else value.strip()
             else:
@@ -103,6 +111,9 @@ class Placer:
     def _key(self, col: Column, value: Any, code: int, path: Path) -> str | int | None:
         if is_blank(value):
             self.reader.problem(path, code, f"{col.header} is missing: fill it in or delete the row")
+            return None
+        if value is UNCACHED:
+            self.reader.problem(path, code, NO_CACHED_VALUE)
             return None
         if col.header == "year":
             number = number_value(value)
@@ -186,7 +197,7 @@ class Placer:
                 return
             parsed, message = read_cell(col, value)
             path = self._value_path(title, keys)
-            if self._duplicate(path, key_code, " and ".join(str(k) for k in keys)):
+            if self._duplicate(path, key_code, f"{_WHAT[title]} {' in '.join(str(k) for k in reversed(keys))}"):
                 return
             self.reader.locate(path, code, (key_code, key_text))
             if message is not None:
@@ -208,7 +219,7 @@ class Placer:
             holder.append(entity)
             return
         path = self._value_path(title, keys)
-        if self._duplicate(path, key_code, f"{title.lower().rstrip('s')} {key_text}"):
+        if self._duplicate(path, key_code, f"{_WHAT[title]} {' at '.join(str(k) for k in reversed(keys))}"):
             return
         entity = self._entity(path, value_cells, (key_code, key_text))
         self._container(title, keys, parent if title in _PARENTS else None)[str(keys[-1])] = entity

@@ -22,7 +22,7 @@ from bastion.scenario.errors import Path, ScenarioError, format_path
 from bastion.scenario.load import validate_tree
 from bastion.scenario.model import Scenario
 from bastion.scenario.yamltree import Tree
-from bastion.xlsxio.cells import as_text, is_blank
+from bastion.xlsxio.cells import UNCACHED, as_text, is_blank
 from bastion.xlsxio.layout import BY_TITLE, SHEETS, Column, Sheet, header_name
 from bastion.xlsxio.places import Placer
 from bastion.xlsxio.sniff import CellProblem, check_workbook_bytes, file_error
@@ -31,8 +31,6 @@ MAX_ROWS = 100_000
 """Rows read per sheet (a scenario has a few hundred)."""
 HEADER_SEARCH_ROWS = 10
 """The header row is looked for among a sheet's first rows."""
-NO_CACHED_VALUE = ("a formula with no saved value: open the workbook in Excel or LibreOffice, "
-                   "recalculate (F9) and save it")
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ />]")
 
 
@@ -183,8 +181,7 @@ class Reader:
                 continue
             seen[fname] = r
             if (r, vc + 1) in grid.uncached:
-                self.problem((), code, NO_CACHED_VALUE)
-                continue
+                value = UNCACHED
             values.append((known.get(fname), fname, value, code))
         placer.place_fields(sheet, values)
 
@@ -228,8 +225,7 @@ class Reader:
             for c, col in columns:
                 value = row[c - 1] if c <= len(row) else None
                 if (r, c) in grid.uncached:
-                    self.problem((), self.code(grid.title, r, c), NO_CACHED_VALUE)
-                    value = None
+                    value = UNCACHED
                 cells.append((col, value, self.code(grid.title, r, c)))
             if all(is_blank(v) for _, v, _ in cells):
                 continue
