@@ -7,7 +7,7 @@ import datetime as dt
 from openpyxl import Workbook
 from openpyxl.utils.datetime import to_excel
 from scenario_helpers import VALID_YAML
-from xlsx_helpers import book_of, cell_ref, column_of, edited, open_book, row_of, save, with_cached_value
+from xlsx_helpers import book_of, cell_ref, column_of, open_book, row_of, save, with_cached_value
 
 from bastion.scenario import load_text
 from bastion.xlsxio import read_scenario
