@@ -51,8 +51,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     for k, iid in enumerate(made):
         comps = draw(st.lists(st.sampled_from(bought + made[:k]), unique=True, max_size=3))
         items[iid] = {"made": True, "bom": {c: draw(AMOUNT) for c in comps}, "scrap_rate": draw(SHARE)}
-    data: dict[str, Any] = {"bastion": 1, "name": draw(TEXT.filter(bool)), "horizon": {"start": start, "months": months},
-                            "items": items}
+    data: dict[str, Any] = {"bastion": 1, "name": draw(TEXT.filter(bool)),
+                            "horizon": {"start": start, "months": months}, "items": items}
     if draw(st.booleans()):
         data["description"] = draw(TEXT)
         data["classification"] = draw(TEXT)
@@ -90,7 +90,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         for _ in range(draw(st.integers(1, 2))):
             line: dict[str, Any] = {"makes": draw(st.lists(st.sampled_from(made), unique=True, min_size=1)),
                                     "capacity_per_month": draw(AMOUNT), "ramp_months": draw(MONTHS),
-                                    "learning_rate": draw(st.floats(0.5, 1).filter(_sixteen_digits)), "optional": draw(st.booleans())}
+                                    "learning_rate": draw(st.floats(0.5, 1).filter(_sixteen_digits)),
+                                    "optional": draw(st.booleans())}
             online = draw(st.sampled_from(["none", "month", "milestone"] if tasks else ["none", "month"]))
             if online == "month":
                 line["online"] = month_name(draw(st.integers(0, months - 1)), start)
@@ -128,7 +129,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         data["risks"] = [{"id": next(ids), "applies_to": {"suppliers": list(suppliers)[:1]},
                           "duration_months": draw(ranges())}]
     if draw(st.booleans()):
-        data["economics"] = {"discount_rate": draw(SHARE), "confidence_level": draw(st.floats(0.01, 0.99).filter(_sixteen_digits))}
+        level = draw(st.floats(0.01, 0.99).filter(_sixteen_digits))
+        data["economics"] = {"discount_rate": draw(SHARE), "confidence_level": level}
     return data
 
 
