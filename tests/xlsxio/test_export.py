@@ -106,3 +106,28 @@ def test_reference_workbook_column_widths_fit(reference_path: Path) -> None:
     ws = wb["Programme"]
     width = ws.column_dimensions["B"].width  # task names, up to 63 characters
     assert 40 <= width <= 62
+
+
+def test_text_a_workbook_cannot_hold_is_a_clear_export_error(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from bastion.cli import app
+    from bastion.xlsxio import ExportError
+
+    data = load_text(VALID_YAML).model_dump(mode="json")
+    data["items"]["atm-1"]["name"] = "bell\u0007"
+    scenario = model.Scenario.model_validate(data)
+    try:
+        build_workbook(scenario)
+    except ExportError as error:
+        assert str(error) == "Items!B2: holds a control character that a workbook cannot store"
+    else:
+        raise AssertionError("no ExportError")
+    source = tmp_path / "s.json"
+    source.write_text(json.dumps(data), "utf-8")
+    result = CliRunner().invoke(app, ["xlsx", "export", str(source)])
+    assert result.exit_code == 2
+    assert "cannot export: Items!B2: holds a control character" in result.output
+    assert not (tmp_path / "s.xlsx").exists()

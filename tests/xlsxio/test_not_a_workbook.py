@@ -96,3 +96,22 @@ def test_a_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path / "none.xlsx")])
     assert result.exit_code == 2
     assert f"{tmp_path / 'none.xlsx'}:workbook: (file): not a file" in result.output
+
+
+def test_xml_entity_expansion_inside_a_workbook_is_refused() -> None:
+    from bastion.xlsxio import read_scenario
+
+    src = zipfile.ZipFile(io.BytesIO(WORKBOOK))
+    entities = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10 if i else "lol"}">' for i in range(10))
+    bomb = f'<?xml version="1.0"?><!DOCTYPE worksheet [{entities}]>'.encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                body = bomb + body[body.index(b"<worksheet"):].replace(b"<c ", b"<c><is><t>&e9;</t></is></c><c ", 1)
+            dst.writestr(info, body)
+    with pytest.raises(ScenarioError) as caught:
+        read_scenario(out.getvalue(), "bomb.xlsx")
+    text = str(caught.value.problems[0])
+    assert text.startswith("bomb.xlsx:workbook: (file): cannot read the workbook (ParseError: ")

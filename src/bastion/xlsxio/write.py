@@ -11,6 +11,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -53,7 +54,7 @@ def _put(ws: Worksheet, row: int, column: int, value: Any, where: str) -> Any:
             raise ExportError(f"{where}: text of {len(value):,} characters; a cell holds at most {MAX_CELL_TEXT:,}")
         try:
             cell.value = value
-        except ValueError:  # openpyxl's IllegalCharacterError
+        except IllegalCharacterError:
             raise ExportError(f"{where}: holds a control character that a workbook cannot store") from None
         if value.startswith(_FORMULA_START):
             cell.data_type = "s"
@@ -162,7 +163,7 @@ def _field_sheet(ws: Worksheet, sheet: Sheet, rows: list[Any], currency: str, ma
         r = first + offset
         ws.cell(row=r, column=1, value=col.header).font = Font(bold=col.required)
         value = write_value(col, field_value(col, entity))
-        cell = _put(ws, r, 2, value, f"{sheet.title}.{col.header}")
+        cell = _put(ws, r, 2, value, f"{sheet.title}!B{r}")
         fmt = _number_format(col, value)
         if fmt:
             cell.number_format = fmt
