@@ -39,6 +39,12 @@ def yaml_edit(old: str, new: str) -> str:
 
 
 Change = Callable[[Workbook], None]
+
+
+def _two_sites(wb: Workbook) -> None:
+    add_row("Sites", {"id": "plant-2", "country": "LV"})(wb)
+    add_row("Lines", {"site": "plant-2", "id": "line-1", "makes": "atm-1", "capacity_per_month": 10})(wb)
+
 CASES: list[tuple[str, tuple[str, str], Change, list[str]]] = [
     ("unknown item in a bom", ("bom: {fuze: 1, spring: 2}", "bom: {fuze: 1, spring: 2, gear: 3}"),
      add_row("Bill of materials", {"item": "fuze-assy", "component": "gear", "quantity": 3}),
@@ -103,6 +109,9 @@ CASES: list[tuple[str, tuple[str, str], Change, list[str]]] = [
     ("unknown item in a target", ('{item: atm-1, by: "2028-06", units: 5000}',
                                   '{item: gear, by: "2028-06", units: 5000}'),
      set_cell("Targets", ("ee-df",), "item", "gear"), ["Targets!B3"]),
+    ("line id used at two sites", ("\nprogramme:", "  plant-2:\n    country: LV\n    lines:\n"
+                                   "      line-1: {makes: [atm-1], capacity_per_month: 10}\n\nprogramme:"),
+     _two_sites, ["Lines!B4"]),
     ("format version", ("bastion: 1", "bastion: 2"), set_cell("Scenario", ("bastion",), "value", 2), ["Scenario!B4"]),
 ]
 
