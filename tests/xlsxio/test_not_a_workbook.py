@@ -115,3 +115,16 @@ def test_xml_entity_expansion_inside_a_workbook_is_refused() -> None:
         read_scenario(out.getvalue(), "bomb.xlsx")
     text = str(caught.value.problems[0])
     assert text.startswith("bomb.xlsx:workbook: (file): cannot read the workbook (ParseError: ")
+
+
+def test_a_sheet_reaching_the_last_row_and_column_is_read_up_to_the_limits() -> None:
+    from xlsx_helpers import open_book, save
+
+    from bastion.scenario import load_text
+    from bastion.xlsxio import read_scenario
+
+    wb = open_book(WORKBOOK)
+    wb["Items"].cell(row=1_048_576, column=16_384, value="far away")
+    scenario, warnings = read_scenario(save(wb), "far.xlsx")
+    assert scenario == load_text(VALID_YAML)
+    assert warnings == ['far.xlsx: sheet "Items" reaches beyond row 20,000 or column IV; nothing there is read']

@@ -27,8 +27,10 @@ from bastion.xlsxio.layout import BY_TITLE, SHEETS, Column, Sheet, header_name
 from bastion.xlsxio.places import Placer
 from bastion.xlsxio.sniff import CellProblem, check_workbook_bytes, file_error
 
-MAX_ROWS = 100_000
+MAX_ROWS = 20_000
 """Rows read per sheet (a scenario has a few hundred)."""
+MAX_COLUMNS = 256
+"""Columns read per sheet (the widest sheet has about 20)."""
 HEADER_SEARCH_ROWS = 10
 """The header row is looked for among a sheet's first rows."""
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ />]")
@@ -41,6 +43,8 @@ class Grid:
     title: str
     rows: list[tuple[Any, ...]]
     uncached: set[tuple[int, int]] = field(default_factory=set)
+    clipped: bool = False
+    """The sheet reaches beyond MAX_ROWS or MAX_COLUMNS; what lies there is not read."""
 
 
 def cell_name(title: str, row: int, column: int) -> str:
@@ -69,12 +73,17 @@ def read_grids(data: bytes, name: str) -> list[Grid]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            grids = [Grid(ws.title, list(ws.iter_rows(max_row=MAX_ROWS, values_only=True))) for ws in book.worksheets]
+            grids = [Grid(ws.title, list(ws.iter_rows(max_row=MAX_ROWS, max_col=MAX_COLUMNS, values_only=True)),
+                          clipped=(ws.max_row or 0) > MAX_ROWS or (ws.max_column or 0) > MAX_COLUMNS)
+                     for ws in book.worksheets]
             book.close()
             if _has_formulas(data):
                 book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
                 for grid, ws in zip(grids, book.worksheets, strict=False):
-                    for r, row in enumerate(ws.iter_rows(max_row=MAX_ROWS, values_only=True), start=1):
+                    rows = ws.iter_rows(max_row=MAX_ROWS, max_col=MAX_COLUMNS, values_only=True)
+                    for r, row in enumerate(rows, start=1):
+                        if row.count(None) == len(row):
+                            continue
                         for c, value in enumerate(row, start=1):
                             if isinstance(value, str) and value.startswith("=") and _blank_at(grid, r, c):
                                 grid.uncached.add((r, c))
@@ -132,6 +141,9 @@ class Reader:
                 self.warnings.append(f'{self.name}: a second sheet "{grid.title}" is ignored')
             else:
                 by_title[key] = grid
+                if grid.clipped:
+                    self.warnings.append(f'{self.name}: sheet "{grid.title}" reaches beyond row {MAX_ROWS:,} or column '
+                                         f"{get_column_letter(MAX_COLUMNS)}; nothing there is read")
         self.tree.lines[()] = self.code("Scenario", 1, 1)
         placer = Placer(self, raw)
         for sheet in SHEETS:
@@ -168,6 +180,8 @@ class Reader:
         seen: dict[str, int] = {}
         for r in range(head + 1, len(grid.rows) + 1):
             row = grid.rows[r - 1]
+            if row.count(None) == len(row):
+                continue
             fname = as_text(row[fc]) if fc < len(row) and not is_blank(row[fc]) else ""
             value = row[vc] if vc < len(row) else None
             code = self.code(grid.title, r, vc + 1)
@@ -221,6 +235,8 @@ class Reader:
             return
         for r in range(head + 1, len(grid.rows) + 1):
             row = grid.rows[r - 1]
+            if row.count(None) == len(row):  # an empty row (fast: most of a sparse sheet)
+                continue
             cells: list[tuple[Column, Any, int]] = []
             for c, col in columns:
                 value = row[c - 1] if c <= len(row) else None
