@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bastion.scenario.load import load_bytes
+from bastion.scenario.load import dump_scenario, load_bytes
 from bastion.scenario.model import Scenario
 
 if TYPE_CHECKING:
@@ -88,10 +88,15 @@ def execute(
 ) -> Run:
     """Load `file` and run `stages` on it; raise ScenarioError for an invalid file."""
     from bastion.store.record import package_versions, scenario_hash
+    from bastion.xlsxio import is_workbook_name, load_workbook_scenario
 
-    data = Path(file).read_bytes()
-    scenario = load_bytes(data, str(file), is_json=str(file).lower().endswith(".json"))
-    text = data.decode("utf-8")
+    if is_workbook_name(str(file)):  # a workbook: the run keeps the scenario as YAML text
+        scenario = load_workbook_scenario(file)[0]
+        text = dump_scenario(scenario)
+    else:
+        data = Path(file).read_bytes()
+        scenario = load_bytes(data, str(file), is_json=str(file).lower().endswith(".json"))
+        text = data.decode("utf-8")
     run = Run(
         scenario=scenario,
         scenario_file=str(file),

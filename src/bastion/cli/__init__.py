@@ -19,6 +19,7 @@ from bastion.cli import (
     scenario_cmds,
     schedule_cmd,
     simulate_cmd,
+    xlsx_cmd,
 )
 
 app = typer.Typer(
@@ -58,6 +59,7 @@ for _module in (
     economics_cmd,
     run_cmds,
     demo_cmd,
+    xlsx_cmd,
 ):
     _module.register(app)
 

@@ -29,10 +29,20 @@ def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
 
 
 def load_or_exit(file: Path, *, to_stdout: bool = False) -> Scenario:
-    """Load a scenario or print its problems (`FILE:LINE: path: message`) and exit 2."""
+    """Load a scenario or print its problems (`FILE:LINE: path: message`) and exit 2.
+
+    A workbook (.xlsx) is read by `bastion.xlsxio`; its problems name cells
+    (`FILE.xlsx:Sheet!C7: path: message`) and its warnings go to stderr.
+    """
     from bastion.scenario import ScenarioError, load_scenario
+    from bastion.xlsxio import is_workbook_name, load_workbook_scenario
 
     try:
+        if is_workbook_name(str(file)):
+            scenario, warnings = load_workbook_scenario(file)
+            for warning in warnings:
+                sys.stderr.write(f"warning: {warning}\n")
+            return scenario
         return load_scenario(file)
     except ScenarioError as error:
         stream = sys.stdout if to_stdout else sys.stderr

@@ -173,7 +173,7 @@ def _summary(result: EconomicsResult, name: str) -> None:
 
 
 def economics_command(
-    file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+    file: Path = typer.Argument(..., help="Scenario file (YAML, JSON or .xlsx)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     paths: int = typer.Option(1000, "--paths", min=1, help="Simulated paths for the JCL."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the simulation."),

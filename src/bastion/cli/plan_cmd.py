@@ -83,7 +83,7 @@ def _write_out(result: PlanResult, out_dir: Path) -> None:
 
 
 def plan(
-    file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+    file: Path = typer.Argument(..., help="Scenario file (YAML, JSON or .xlsx)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     out: Path | None = typer.Option(None, "--out", help="Write tidy CSV tables and plan.json here."),
     time_limit: float | None = typer.Option(

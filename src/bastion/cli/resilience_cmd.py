@@ -81,7 +81,7 @@ def _write_out(result: ResilienceResult, out_dir: Path) -> None:
 
 
 def resilience(
-    file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+    file: Path = typer.Argument(..., help="Scenario file (YAML, JSON or .xlsx)."),
     at: str | None = typer.Option(None, "--at", help="Reference month YYYY-MM (default: the first full-rate month)."),
     window: int | None = typer.Option(
         None, "--window", min=1, help="Months analysed from the reference month (default: all)."

@@ -42,7 +42,7 @@ def init(
 
 
 def validate(
-    file: Path = typer.Argument(..., help="Scenario file (.yaml, .yml or .json)."),
+    file: Path = typer.Argument(..., help="Scenario file (.yaml, .yml, .json or .xlsx)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when valid."),
 ) -> None:
     """Check a scenario file and list every problem.

@@ -55,7 +55,7 @@ def _summary(result: SimulationResult, name: str) -> None:
 
 
 def simulate(
-    file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+    file: Path = typer.Argument(..., help="Scenario file (YAML, JSON or .xlsx)."),
     paths: int = typer.Option(10_000, "--paths", min=1, help="Number of sampled futures."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
     backend: str = typer.Option("numpy", "--backend", help="numpy or jax."),

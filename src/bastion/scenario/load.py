@@ -79,6 +79,15 @@ def load_text(text: str, name: str = "<scenario>", is_json: bool = False) -> Sce
         tree = read_tree(text, is_json=is_json)
     except TreeError as error:
         raise ScenarioError([Problem(name, error.line, "(file)", error.message)]) from None
+    return validate_tree(tree, name)
+
+
+def validate_tree(tree: Tree, name: str = "<scenario>") -> Scenario:
+    """Validate values read into a Tree (from YAML, JSON or a workbook); every problem at once.
+
+    Problems carry `tree.line_of(path)` as their line: a workbook reader passes codes that
+    it maps back to cells.
+    """
     problems = [Problem(name, line, format_path(path), msg) for path, line, msg in tree.problems]
     if not isinstance(tree.value, dict):
         problems.append(
@@ -313,4 +322,4 @@ def _translate(errors: list[ErrorDetails], tree: Tree, name: str) -> list[Proble
     return problems
 
 
-__all__ = ["MAX_BYTES", "dump_scenario", "load_bytes", "load_scenario", "load_text"]
+__all__ = ["MAX_BYTES", "dump_scenario", "load_bytes", "load_scenario", "load_text", "validate_tree"]
