@@ -88,9 +88,11 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
     out.print(marking(run.scenario.classification))
     out.print(f"[bold]{escape(run.scenario.name)}[/bold]: run {run_id} ({run.paths:,} paths, seed {run.seed})")
     if head.get("first_output_p50"):
+        sample = "simulation" if head.get("first_output_from") != "schedule" else "schedule risk"
         out.print(
             f"First output: P50 {head['first_output_p50']}; P(within 24 months) "
-            f"{_pct(head.get('p_first_output_within_24_months'))}; plan {head.get('plan_first_output')}"
+            f"{_pct(head.get('p_first_output_within_24_months'))} ({sample}, {run.paths:,} paths, seed "
+            f"{run.seed}); plan {head.get('plan_first_output')}"
         )
     table = Table(title="Targets", title_justify="left")
     for col in ("customer", "item", "by", "units", "planned", "met in plan", "P(met)"):
@@ -113,9 +115,10 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
         f"Cost: total {_money(head.get('total_cost'), currency)} (learning-adjusted), capex "
         f"{_money(head.get('capex'), currency)}"
     )
+    sample = f"{head['jcl_paths']:,} simulated paths, seed {run.seed}" if head.get("jcl_paths") else ""
     if head.get("jcl_p70_month"):
         out.print(
-            f"70% joint confidence (every target reached): by {head['jcl_p70_month']} at "
+            f"70% joint confidence (every target reached; {sample}): by {head['jcl_p70_month']} at "
             f"{_money(head.get('jcl_p70_cost'), currency)}"
         )
     else:

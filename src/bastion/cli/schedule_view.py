@@ -65,6 +65,11 @@ def render_schedule(analysis: ScheduleAnalysis, out: Console) -> None:
             f"[bold]P(within {FIRST_OUTPUT_WINDOW} months of {data['programme_start']}) = "
             f"{first['p_within_24_months']:.1%}[/bold]"
         )
+        out.print(
+            "  (from the programme alone: the first month a committed line can produce; `bastion simulate` "
+            "and `bastion run` draw the same durations with the same --paths and --seed, and give the "
+            "figure that also counts the lines the plan builds)"
+        )
         mk = risk["makespan"]
         out.print(f"Programme finish: P10 {mk['p10']:g}, P50 {mk['p50']:g}, P90 {mk['p90']:g} months")
     out.print(marking(analysis.scenario.classification))

@@ -11,7 +11,12 @@ import numpy as np
 import numpy.typing as npt
 
 from bastion.programme.result import RiskSummary
-from bastion.programme.risk import finish_month_index, online_month_index, sample_schedules, summarise
+from bastion.programme.risk import (
+    finish_month_index,
+    online_month_index,
+    sample_schedules_in_blocks,
+    summarise,
+)
 from bastion.programme.scenario import ScenarioProgramme, deterministic_schedule, milestone_lines
 from bastion.scenario.model import MilestoneRef, Scenario
 from bastion.scenario.types import month_index, month_name
@@ -149,8 +154,7 @@ def analyse_schedule(
     risk = None
     first = None
     if paths > 0 and prog.network.size > 0:
-        rng = np.random.default_rng(seed)
-        samples = sample_schedules(prog.network, paths, rng, prog.sgs_order)
+        samples = sample_schedules_in_blocks(prog.network, paths, seed, prog.sgs_order)
         risk = summarise(prog.network, samples)
         first = first_output_months(scenario, samples.finishes, prog.offset)
     return ScheduleAnalysis(scenario, prog, risk, first, seed)
