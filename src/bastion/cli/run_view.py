@@ -133,7 +133,7 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
         out.print(f"Most exposed node: {head['worst_node']} ({head.get('exposed_nodes', 0)} nodes with TTS < TTR)")
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in run.timings.items())
     out.print(f"Stages: {timings}")
-    out.print(f"Report: [bold]{report}[/bold] (and report.xlsx beside it)")
+    out.print(f"Report: [bold]{report}[/bold] (report.xlsx, the CSV tables and run.json beside it)")
     out.print(marking(run.scenario.classification))
 
 
