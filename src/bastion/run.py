@@ -214,9 +214,15 @@ def headline(run: Run) -> dict[str, Any]:
     ]
     nodes = (data.get("resilience") or {}).get("nodes") or []
     if nodes:
-        worst = max(nodes, key=lambda n: n.get("risk_exposure_index") or 0.0)
-        out["worst_node"] = worst["node"]
-        out["exposed_nodes"] = sum(1 for n in nodes if n.get("exposed"))
+        exposed = [n for n in nodes if n.get("exposed")]
+        out["nodes"] = len(nodes)
+        out["exposed_nodes"] = len(exposed)
+        if exposed:  # "most exposed" only among the nodes whose TTS < TTR
+            worst = max(exposed, key=lambda n: n.get("risk_exposure_index") or 0.0)
+            out["worst_node"] = worst["node"]
+            out["worst_node_kind"] = worst.get("kind")
+            out["worst_node_tts_months"] = worst.get("tts_months")
+            out["worst_node_ttr_months"] = worst.get("ttr_months")
     return out
 
 
