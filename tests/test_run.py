@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -77,25 +78,29 @@ def test_invalid_scenario_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_a_run_killed_half_way_leaves_nothing(tmp_path: Path) -> None:
-    env = {**os.environ, "BASTION_HOME": str(tmp_path)}
+    env = {**os.environ, "BASTION_HOME": str(tmp_path), "TERM": "xterm"}
     env.pop("BASTION_DATABASE_URL", None)
     out = tmp_path / "out"
+    master, slave = pty.openpty()  # stderr a terminal: the stage lines show (never on a pipe)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bastion", "run", str(REFERENCE), "--out", str(out), "--paths", "20000"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=slave,
         env=env,
-        text=True,
     )
-    assert proc.stderr is not None
-    seen = ""
+    os.close(slave)
+    seen = b""
     deadline = time.monotonic() + 120
-    while "plan" not in seen and time.monotonic() < deadline:  # wait until the engines are running
-        seen += proc.stderr.read(1)
+    while b"plan" not in seen and time.monotonic() < deadline:  # wait until the engines are running
+        try:
+            seen += os.read(master, 4096)
+        except OSError:
+            break
     time.sleep(0.5)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    proc.stderr.close()
+    os.close(master)
+    assert b"plan" in seen
     assert proc.returncode == -signal.SIGKILL
     assert not out.exists()
     assert stored(tmp_path) == []

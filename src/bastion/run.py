@@ -178,12 +178,15 @@ def headline(run: Run) -> dict[str, Any]:
     """The few numbers a minister asks for, from the run's results (for the store and the terminal)."""
     data = run.to_json()
     out: dict[str, Any] = {"status": run.status}
-    first = (data.get("simulate") or {}).get("first_output") or (
-        (data.get("schedule") or {}).get("risk") or {}
-    ).get("first_output")
+    # One number per question: the simulation's first output when the run has one (the schedule
+    # stage drew the same programme durations from the same seed), else the schedule's risk.
+    first, source = (data.get("simulate") or {}).get("first_output"), "simulate"
+    if not first:
+        first, source = ((data.get("schedule") or {}).get("risk") or {}).get("first_output"), "schedule"
     if first:
         out["first_output_p50"] = first.get("p50")
         out["p_first_output_within_24_months"] = first.get("p_within_24_months")
+        out["first_output_from"] = source
     plan = data.get("plan") or {}
     out["plan_first_output"] = plan.get("first_output")
     sim_targets = {
@@ -209,15 +212,22 @@ def headline(run: Run) -> dict[str, Any]:
     jcl = econ.get("jcl") or {}
     out["jcl_p70_month"] = jcl.get("p70_month")
     out["jcl_p70_cost"] = jcl.get("p70_cost")
+    out["jcl_paths"] = jcl.get("paths")
     out["jcl_by_target"] = [
         {k: t[k] for k in ("customer", "item", "by", "p70_month", "p70_cost")}
         for t in econ.get("jcl_by_target", [])
     ]
     nodes = (data.get("resilience") or {}).get("nodes") or []
     if nodes:
-        worst = max(nodes, key=lambda n: n.get("risk_exposure_index") or 0.0)
-        out["worst_node"] = worst["node"]
-        out["exposed_nodes"] = sum(1 for n in nodes if n.get("exposed"))
+        exposed = [n for n in nodes if n.get("exposed")]
+        out["nodes"] = len(nodes)
+        out["exposed_nodes"] = len(exposed)
+        if exposed:  # "most exposed" only among the nodes whose TTS < TTR
+            worst = max(exposed, key=lambda n: n.get("risk_exposure_index") or 0.0)
+            out["worst_node"] = worst["node"]
+            out["worst_node_kind"] = worst.get("kind")
+            out["worst_node_tts_months"] = worst.get("tts_months")
+            out["worst_node_ttr_months"] = worst.get("ttr_months")
     return out
 
 

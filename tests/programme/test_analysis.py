@@ -16,7 +16,7 @@ from bastion.programme.risk import triangular_cdf
 from bastion.scenario import load_text
 
 runner = CliRunner()
-PSPLIB = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "psplib"
+PSPLIB = Path(__file__).resolve().parents[1] / "data" / "psplib"
 
 
 def scenario(tasks: str, resources: str = "{}", start: str = '"2026-02"') -> str:

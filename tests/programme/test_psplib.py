@@ -10,7 +10,7 @@ import pytest
 from bastion.programme.psplib import PsplibError, parse_psplib, read_psplib, solve_psplib
 from bastion.programme.rcpsp import schedule
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "psplib"
+DATA = Path(__file__).resolve().parents[1] / "data" / "psplib"  # the instances below, with optima
 SAMPLE = [
     "j301_1.sm", "j3010_3.sm", "j3011_4.sm", "j3013_9.sm",
     "j3021_5.sm", "j3025_2.sm", "j3033_7.sm", "j3045_10.sm",

@@ -16,11 +16,13 @@ def demo(
     directory: Path = typer.Option(DEMO_DIR, "--dir", help="Folder to write the demo into."),
     paths: int = typer.Option(10_000, "--paths", min=1, help="Monte-Carlo paths."),
     store: bool = typer.Option(True, "--store/--no-store", help="Keep the run in the run store."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (as `run --json`)."),
 ) -> None:
     """Run everything on the reference scenario (./bastion-demo).
 
     The packaged illustrative scenario end to end: the headline and the report.
     """
+    from bastion.cli.common import print_json
     from bastion.cli.run_cmds import execute_and_save
     from bastion.cli.run_view import render_headline
     from bastion.cli.scenario_cmds import REFERENCE, reference_text
@@ -31,8 +33,12 @@ def demo(
     t0 = time.perf_counter()
     scenario_file = directory / f"{REFERENCE}.yaml"
     write_atomic(scenario_file, reference_text())
-    out.print(f"Reference scenario written to {scenario_file} (illustrative; edit it and run it again)")
-    run, run_id, report = execute_and_save(scenario_file, directory, paths, 0, None, store, quiet=False)
+    if not as_json:
+        out.print(f"Reference scenario written to {scenario_file} (illustrative; edit it and run it again)")
+    run, run_id, report = execute_and_save(scenario_file, directory, paths, 0, None, store, quiet=as_json)
+    if as_json:
+        print_json({"run_id": run_id, "report": str(report), "headline": headline(run), **run.to_json()})
+        return
     render_headline(run, headline(run), run_id, report, out)
     out.print(f"Demo finished in {time.perf_counter() - t0:.1f} s. Open {report} in a browser.")
     out.print(f"Next: `bastion runs list`, `bastion runs show {run_id[:15]}`, `bastion --help`.")

@@ -64,7 +64,7 @@ def _k(v: float) -> str:
     return f"{v / 1000:,.0f}"
 
 
-def _summary(result: EconomicsResult, name: str) -> None:
+def _summary(result: EconomicsResult, name: str, seed: int) -> None:
     from rich.table import Table
 
     out = console()
@@ -150,7 +150,7 @@ def _summary(result: EconomicsResult, name: str) -> None:
     j = result.jcl_p70
     if j is not None:
         out.print(
-            f"[bold]70% JCL[/bold] ({j.paths} paths, {j.reached_share:.1%} reach the goal): "
+            f"[bold]70% JCL[/bold] ({j.paths:,} simulated paths, seed {seed}; {j.reached_share:.1%} reach the goal): "
             + (
                 f"by {result.month(j.month)} at {_money(j.cost)} {cur} "
                 f"(joint probability {j.probability:.1%}; marginal P70: "
@@ -175,7 +175,9 @@ def _summary(result: EconomicsResult, name: str) -> None:
 def economics_command(
     file: Path = typer.Argument(..., help="Scenario file (YAML, JSON or .xlsx)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
-    paths: int = typer.Option(1000, "--paths", min=1, help="Simulated paths for the JCL."),
+    paths: int = typer.Option(
+        10_000, "--paths", min=1, help="Simulated paths for the JCL (as `simulate` and `run`)."
+    ),
     seed: int = typer.Option(0, "--seed", help="Random seed of the simulation."),
     discount_rate: float | None = typer.Option(
         None, "--discount-rate", help="Yearly discount rate, e.g. 0.035 (default: the scenario's, or 0)."
@@ -202,9 +204,12 @@ def economics_command(
     else:
         result = economics(scenario, plan, sim_costs=sim[0], sim_months=sim[1], settings=settings)
     if as_json:
-        print_json(result.to_json())
+        data = result.to_json()
+        if isinstance(data.get("jcl"), dict):
+            data["jcl"]["seed"] = seed  # the sample: jcl.paths paths drawn from this seed
+        print_json(data)
     else:
-        _summary(result, markup_escape(scenario.name))
+        _summary(result, markup_escape(scenario.name), seed)
     raise typer.Exit(EXIT_OK)
 
 

@@ -31,10 +31,29 @@ def _open_store(db: str | None) -> RunStore:
         fail(f"run store: cannot open {db or 'the default store'}: {error}", EXIT_INVALID)
 
 
+def csv_tables(run: Run) -> dict[str, str]:
+    """File name -> CSV text of the run's tidy tables: the plan's (as `plan --out`) and
+    resilience's (as `resilience --out`)."""
+    from bastion.resilience import ResilienceResult
+
+    files: dict[str, str] = {}
+    plan_tables = getattr(run.results.get("plan"), "tables", None)
+    if plan_tables is not None:
+        files |= {f"{t.name}.csv": t.to_csv() for t in plan_tables.all()}
+    resilience = run.results.get("resilience")
+    if isinstance(resilience, ResilienceResult):
+        files |= resilience.csv_tables()
+    return files
+
+
 def execute_and_save(
     file: Path, out: Path | None, paths: int, seed: int, db: str | None, store: bool, quiet: bool
 ) -> tuple[Run, str, Path]:
-    """Run every stage with a progress display, write the report, store the run."""
+    """Run every stage with a progress display, write the report and the CSV tables, store the run.
+
+    The stage lines go to stderr only when it is a terminal (never to a pipe or a file) and
+    not `quiet`.
+    """
     from bastion.cli.common import load_or_exit
     from bastion.cli.run_view import StageProgress
     from bastion.files import staged_dir, write_atomic
@@ -43,7 +62,8 @@ def execute_and_save(
     from bastion.store import RunRecord
 
     load_or_exit(file)  # every problem, exit 2, before anything runs
-    with StageProgress(console(stderr=True), enabled=not quiet) as progress:
+    err = console(stderr=True)
+    with StageProgress(err, enabled=not quiet and err.is_terminal) as progress:
         run = execute(file, paths=paths, seed=seed, progress=progress.update)
     data = run.to_json()
     record = RunRecord.new(
@@ -59,8 +79,10 @@ def execute_and_save(
         timings=run.timings,
     )
     target = out if out is not None else Path("bastion-runs") / record.run_id
-    with staged_dir(target) as stage:
+    with staged_dir(target) as stage:  # report, tables and run.json land together or not at all
         write_report({**data, "run_id": record.run_id}, record.tables, stage)
+        for name, text in csv_tables(run).items():
+            write_atomic(stage / name, text)
         write_atomic(stage / "run.json", json_text({"run_id": record.run_id, **data}))
     if store:
         with _open_store(db) as runs:
@@ -70,7 +92,9 @@ def execute_and_save(
 
 def run(
     file: Path = typer.Argument(..., help="Scenario file."),
-    out: Path | None = typer.Option(None, "--out", help="Folder for the report (default: bastion-runs/RUN_ID)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder for the report, CSV tables and run.json (default: bastion-runs/RUN_ID)."
+    ),
     paths: int = typer.Option(10_000, "--paths", min=1, help="Monte-Carlo paths."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -79,7 +103,7 @@ def run(
 ) -> None:
     """Run every engine, store the run, write the report.
 
-    The report is report.html (offline) and report.xlsx; exit 3 when the plan is short.
+    Writes report.html (offline), report.xlsx, the CSV tables and run.json; exit 3 when the plan is short.
     """
     result, run_id, report = execute_and_save(file, out, paths, seed, db, store, quiet=as_json)
     if as_json:

@@ -78,8 +78,17 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
-def _money(value: float | None, currency: str) -> str:
-    return "n/a" if value is None else f"{value / 1e6:,.1f}M {currency}"
+def money_text(value: float | None, currency: str) -> str:
+    """Money at its size: "EUR 63,375" below a million, "EUR 12.3M" from a million, "EUR 1.25bn" from a billion."""
+    if value is None:
+        return "n/a"
+    size = abs(value)
+    if size >= 1e9:
+        return f"{currency} {value / 1e9:,.2f}bn"
+    if size >= 1e6:
+        return f"{currency} {value / 1e6:,.1f}M"
+    return f"{currency} {value:,.0f}"
+
 
 
 def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, out: Console) -> None:
@@ -88,9 +97,11 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
     out.print(marking(run.scenario.classification))
     out.print(f"[bold]{escape(run.scenario.name)}[/bold]: run {run_id} ({run.paths:,} paths, seed {run.seed})")
     if head.get("first_output_p50"):
+        sample = "simulation" if head.get("first_output_from") != "schedule" else "schedule risk"
         out.print(
             f"First output: P50 {head['first_output_p50']}; P(within 24 months) "
-            f"{_pct(head.get('p_first_output_within_24_months'))}; plan {head.get('plan_first_output')}"
+            f"{_pct(head.get('p_first_output_within_24_months'))} ({sample}, {run.paths:,} paths, seed "
+            f"{run.seed}); plan {head.get('plan_first_output')}"
         )
     table = Table(title="Targets", title_justify="left")
     for col in ("customer", "item", "by", "units", "planned", "met in plan", "P(met)"):
@@ -110,27 +121,36 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
     for explanation in getattr(run.results.get("plan"), "explanations", ())[:5]:
         out.print(f"[red]Short:[/red] {escape(explanation.text)}")
     out.print(
-        f"Cost: total {_money(head.get('total_cost'), currency)} (learning-adjusted), capex "
-        f"{_money(head.get('capex'), currency)}"
+        f"Cost: total {money_text(head.get('total_cost'), currency)} (learning-adjusted), capex "
+        f"{money_text(head.get('capex'), currency)}"
     )
+    sample = f"{head['jcl_paths']:,} simulated paths, seed {run.seed}" if head.get("jcl_paths") else ""
     if head.get("jcl_p70_month"):
         out.print(
-            f"70% joint confidence (every target reached): by {head['jcl_p70_month']} at "
-            f"{_money(head.get('jcl_p70_cost'), currency)}"
+            f"70% joint confidence (every target reached; {sample}): by {head['jcl_p70_month']} at "
+            f"{money_text(head.get('jcl_p70_cost'), currency)}"
         )
     else:
         out.print("70% joint confidence (every target reached): not reached in 70% of the futures")
     for t in head.get("jcl_by_target", []):
         name = f"{t['customer']} {t['item']} by {t['by']}"
         if t["p70_month"]:
-            out.print(f"  70% JCL {name}: reached by {t['p70_month']} at {_money(t['p70_cost'], currency)}")
+            out.print(f"  70% JCL {name}: reached by {t['p70_month']} at {money_text(t['p70_cost'], currency)}")
         else:
             out.print(f"  70% JCL {name}: not reached within the horizon in 70% of the futures")
     if head.get("worst_node"):
-        out.print(f"Most exposed node: {head['worst_node']} ({head.get('exposed_nodes', 0)} nodes with TTS < TTR)")
+        tts = head.get("worst_node_tts_months")
+        out.print(
+            f"Most exposed node: {escape(str(head['worst_node']))} ({head.get('worst_node_kind') or 'node'}; "
+            f"survives {'n/a' if tts is None else f'{tts:g}'} months, needs "
+            f"{head.get('worst_node_ttr_months', 0):g} to recover); {head['exposed_nodes']} of "
+            f"{head.get('nodes', 0)} nodes have TTS < TTR"
+        )
+    elif head.get("nodes"):
+        out.print(f"Resilience: no node exposed (time to survive >= time to recover for all {head['nodes']} nodes)")
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in run.timings.items())
     out.print(f"Stages: {timings}")
-    out.print(f"Report: [bold]{report}[/bold] (and report.xlsx beside it)")
+    out.print(f"Report: [bold]{report}[/bold] (report.xlsx, the CSV tables and run.json beside it)")
     out.print(marking(run.scenario.classification))
 
 

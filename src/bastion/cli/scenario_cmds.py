@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bastion.cli.common import EXIT_INVALID, console, fail, load_or_exit, print_json
+
+if TYPE_CHECKING:
+    from bastion.scenario.model import Scenario
 
 REFERENCE = "baltic-atm-plant"
 
@@ -21,6 +25,7 @@ def reference_text(name: str = REFERENCE) -> str:
 def init(
     directory: Path = typer.Argument(Path("."), help="Folder to copy the reference scenario into."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: the file written and what next."),
 ) -> None:
     """Copy the reference scenario into a folder.
 
@@ -37,29 +42,55 @@ def init(
         write_atomic(target, reference_text())
     except OSError as error:
         fail(f"{target}: cannot write: {error.strerror}", EXIT_INVALID)
+    follow = [f"bastion validate {target}", f"bastion show {target}"]
+    if as_json:
+        print_json({"written": str(target), "scenario": REFERENCE, "next": follow})
+        return
     typer.echo(f"wrote {target}")
-    typer.echo(f"next: bastion validate {target} && bastion show {target}")
+    typer.echo(f"next: {' && '.join(follow)}")
+
+
+def _counts(scenario: Scenario) -> dict[str, int]:
+    return {
+        "item": len(scenario.items),
+        "supplier": len(scenario.suppliers),
+        "line": len(scenario.all_lines()),
+        "customer": len(scenario.customers),
+    }
 
 
 def validate(
     file: Path = typer.Argument(..., help="Scenario file (.yaml, .yml, .json or .xlsx)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when valid."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON object: valid, and each error's file, line, path and message."
+    ),
 ) -> None:
     """Check a scenario file and list every problem.
 
     Each problem prints as FILE:LINE: path: message; exit status 2 when there is one.
     """
+    if as_json:
+        _validate_json(file)
+        return
     scenario = load_or_exit(file, to_stdout=True)
     if not quiet:
-        lines = scenario.all_lines()
-        counts = {
-            "item": len(scenario.items),
-            "supplier": len(scenario.suppliers),
-            "line": len(lines),
-            "customer": len(scenario.customers),
-        }
-        summary = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for word, n in counts.items())
+        summary = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for word, n in _counts(scenario).items())
         typer.echo(f"{file}: valid ({summary})")
+
+
+def _validate_json(file: Path) -> None:
+    """`validate --json`: one object on stdout, whether valid or not; exit 2 when not."""
+    from bastion.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(file)
+    except ScenarioError as error:
+        errors = [{"file": p.file, "line": p.line, "path": p.path, "message": p.message} for p in error.problems]
+        print_json({"file": str(file), "valid": False, "errors": errors})
+        raise typer.Exit(EXIT_INVALID) from None
+    counts = {f"{word}s": n for word, n in _counts(scenario).items()}
+    print_json({"file": str(file), "valid": True, "errors": [], "name": scenario.name, "counts": counts})
 
 
 def show(

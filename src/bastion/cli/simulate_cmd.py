@@ -80,10 +80,11 @@ def simulate(
         fail(f"{file}: the plan could not be solved: {error}", EXIT_SHORT)
     progress = None
     bar = None
-    if not as_json and paths * scenario.horizon.months >= 5_000_000:
+    err = console(stderr=True)
+    if not as_json and err.is_terminal and paths * scenario.horizon.months >= 5_000_000:
         from rich.progress import Progress
 
-        bar = Progress(console=console(stderr=True), transient=True)
+        bar = Progress(console=err, transient=True)
         task = bar.add_task("simulating", total=paths)
 
         def progress(done: int, total: int) -> None:

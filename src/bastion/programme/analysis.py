@@ -4,6 +4,7 @@ how likely first output is within 24 months (scenario-aware; pure, no output).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,12 @@ import numpy as np
 import numpy.typing as npt
 
 from bastion.programme.result import RiskSummary
-from bastion.programme.risk import finish_month_index, online_month_index, sample_schedules, summarise
+from bastion.programme.risk import (
+    finish_month_index,
+    online_month_index,
+    sample_schedules_in_blocks,
+    summarise,
+)
 from bastion.programme.scenario import ScenarioProgramme, deterministic_schedule, milestone_lines
 from bastion.scenario.model import MilestoneRef, Scenario
 from bastion.scenario.types import month_index, month_name
@@ -45,6 +51,32 @@ def first_output_months(scenario: Scenario, finishes: npt.NDArray[np.float64], o
             month = np.full(n, month_index(line.online, scenario.horizon.start), dtype=np.int64)
         best = np.minimum(best, np.maximum(month, 0))
     return best if found else np.full(n, -1, dtype=np.int64)
+
+
+def critical_steps(tasks: list[tuple[str, float, float]]) -> list[list[str]]:
+    """The critical path as steps: each step the critical tasks that run side by side.
+
+    `tasks` are (id, start, finish) of the critical tasks. Sorted by start, a
+    task joins the current step when it starts before every task of the step
+    has finished (their intervals overlap), else it opens the next step; a
+    zero-duration milestone at a step's end opens the next one.
+    """
+    steps: list[list[str]] = []
+    end = -math.inf
+    for task, start, finish in sorted(tasks, key=lambda t: (round(t[1], 6), round(t[2], 6))):
+        if steps and round(start, 6) < round(end, 6):
+            steps[-1].append(task)
+            end = max(end, finish)
+        else:
+            steps.append([task])
+            end = finish
+    return steps
+
+
+def month_of_finish(months: float) -> int:
+    """The month (index from programme start) in which a finish at `months` falls: ceil(f) - 1, 0 for f = 0."""
+    f = round(float(months), 6)
+    return math.ceil(f) - 1 if f > 0 else 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +120,12 @@ class ScheduleAnalysis:
             "optimal": sched.optimal,
             "method": sched.method,
             "finish": {t: month_name(int(k), start_month) for t, k in zip(sched.tasks, fin_idx, strict=True)},
+            "makespan_month": self._cal(month_of_finish(sched.makespan)),
             "critical_path": list(sched.critical_path),
+            "critical_steps": critical_steps(
+                [(t, s, f) for t, s, f in zip(sched.tasks, sched.starts, sched.finishes, strict=True)
+                 if t in sched.critical_path]
+            ),
             "tasks": [
                 {
                     "task": t,
@@ -126,13 +163,18 @@ class ScheduleAnalysis:
             "makespan": {
                 f"p{q}": round(float(np.percentile(risk.makespan_sorted, q)), 4) for q in (10, 50, 90)
             },
+            "makespan_month": {
+                f"p{q}": self._cal(month_of_finish(float(np.percentile(risk.makespan_sorted, q))))
+                for q in (10, 50, 90)
+            },
             "milestones": {
                 t.task: {
                     "p10": round(t.p10, 4),
                     "p50": round(t.p50, 4),
                     "p90": round(t.p90, 4),
-                    "p50_month": self._cal(np.ceil(round(t.p50, 6)) - 1 if t.p50 > 0 else 0),
-                    "p90_month": self._cal(np.ceil(round(t.p90, 6)) - 1 if t.p90 > 0 else 0),
+                    "p10_month": self._cal(month_of_finish(t.p10)),
+                    "p50_month": self._cal(month_of_finish(t.p50)),
+                    "p90_month": self._cal(month_of_finish(t.p90)),
                     "criticality": round(t.criticality, 4),
                 }
                 for t in risk.tasks
@@ -149,8 +191,7 @@ def analyse_schedule(
     risk = None
     first = None
     if paths > 0 and prog.network.size > 0:
-        rng = np.random.default_rng(seed)
-        samples = sample_schedules(prog.network, paths, rng, prog.sgs_order)
+        samples = sample_schedules_in_blocks(prog.network, paths, seed, prog.sgs_order)
         risk = summarise(prog.network, samples)
         first = first_output_months(scenario, samples.finishes, prog.offset)
     return ScheduleAnalysis(scenario, prog, risk, first, seed)
@@ -166,6 +207,7 @@ def no_programme(scenario: Scenario) -> dict[str, Any]:
         "makespan_months": 0.0,
         "finish": {},
         "critical_path": [],
+        "critical_steps": [],
         "tasks": [],
         "line_online": {lid: month_name(max(0, k), start) for lid, k in line_online_months(scenario).items()},
         "note": "the scenario has no programme tasks: every line is online at its given month",

@@ -24,7 +24,9 @@ from bastion.programme.result import RiskSummary, TaskRisk
 from bastion.programme.sgs import critical_mask, list_from_starts, serial_sgs_paths
 
 __all__ = [
+    "PATH_BLOCK",
     "SampledSchedules",
+    "block_rng",
     "finish_month_index",
     "online_month_index",
     "probability_by",
@@ -32,11 +34,25 @@ __all__ = [
     "sample_durations",
     "sample_finishes",
     "sample_schedules",
+    "sample_schedules_in_blocks",
     "schedule_paths",
     "sgs_order",
     "summarise",
     "triangular_cdf",
 ]
+
+PATH_BLOCK = 1024
+"""Paths per random-stream block, shared with the Monte-Carlo simulator."""
+
+
+def block_rng(seed: int, block: int) -> np.random.Generator:
+    """The random stream of path block `block`: ``SeedSequence(seed, spawn_key=(block,))``.
+
+    `bastion schedule` and `bastion simulate` both draw block b's programme
+    durations first from this stream, so with the same seed and paths they
+    see the same sampled schedules.
+    """
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -140,6 +156,22 @@ def sample_schedules(
         lf = backward_pass_paths(net, d, f)
         crit = np.asarray(lf == f)
     return SampledSchedules(d / 100.0, s / 100.0, f / 100.0, crit)
+
+
+def sample_schedules_in_blocks(
+    net: Network, n: int, seed: int, order: Sequence[int] | None = None
+) -> SampledSchedules:
+    """:func:`sample_schedules` of `n` paths drawn block by block (:data:`PATH_BLOCK` paths
+    from :func:`block_rng` each): path i gets the same durations as path i of the simulator."""
+    parts = [
+        sample_schedules(net, min(PATH_BLOCK, n - lo), block_rng(seed, b), order)
+        for b, lo in enumerate(range(0, n, PATH_BLOCK))
+    ]
+    if not parts:
+        return sample_schedules(net, 0, block_rng(seed, 0), order)
+    return SampledSchedules(
+        *(np.concatenate([getattr(p, f) for p in parts]) for f in ("durations", "starts", "finishes", "critical"))
+    )
 
 
 def summarise(net: Network, samples: SampledSchedules, grid: npt.ArrayLike | None = None) -> RiskSummary:

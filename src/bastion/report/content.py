@@ -52,12 +52,18 @@ def first_output(run: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
     """The first-output distribution and where it comes from (simulation, else schedule risk)."""
     sim = section(run, "simulate")
     if sim is not None and isinstance(sim.get("first_output"), dict):
-        return sim["first_output"], "simulation"
+        return sim["first_output"], f"simulation{_sample(sim)}"
     sched = section(run, "schedule")
     risk = sched.get("risk") if sched is not None else None
     if isinstance(risk, dict) and isinstance(risk.get("first_output"), dict):
-        return risk["first_output"], "schedule risk"
+        return risk["first_output"], f"schedule risk{_sample(risk)}"
     return None, ""
+
+
+def _sample(part: dict[str, Any]) -> str:
+    """", 10,000 paths, seed 0": the sample a figure comes from (the run's paths and seed)."""
+    paths, seed = num(part.get("paths")), part.get("seed")
+    return "" if paths is None else f", {paths:,.0f} paths" + ("" if seed is None else f", seed {seed}")
 
 
 def headline(run: dict[str, Any]) -> list[Headline]:
@@ -114,10 +120,11 @@ def _jcl(eco: dict[str, Any], cur: str) -> Headline:
         return Headline("70% JCL", "not computed", notes[0] if notes else "needs simulated paths")
     if j.get("p70_month") is None:
         return Headline("70% JCL", "not reached",
-                        f"{pct(j.get('reached_share'))} of {j.get('paths')} paths meet every target "
-                        "within the horizon", "bad")
+                        f"{pct(j.get('reached_share'))} of the {num(j.get('paths')) or 0:,.0f} simulated paths "
+                        "meet every target within the horizon", "bad")
     return Headline("70% JCL", f"{j['p70_month']} at {money(j.get('p70_cost'), cur)}",
-                    f"joint probability {pct(j.get('p70_probability'))} of meeting schedule and cost")
+                    f"joint probability {pct(j.get('p70_probability'))} of meeting schedule and cost "
+                    f"({num(j.get('paths')) or 0:,.0f} simulated paths)")
 
 
 def _plan_status(plan: dict[str, Any]) -> Headline:

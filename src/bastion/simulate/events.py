@@ -9,7 +9,8 @@ events of its sources; the covered share of month m is the measure of that
 union within [m, m + 1).
 
 Random streams: paths are grouped in fixed blocks of ``BLOCK`` paths; block
-b draws from ``SeedSequence(seed, spawn_key=(b,))``, first the programme
+b draws from ``SeedSequence(seed, spawn_key=(b,))`` (``block_rng``, shared
+with ``bastion schedule``, which draws the same programme durations), first the programme
 durations (through the programme engine's ``sample_finishes``), then each
 source's event counts, starts and durations. A path's numbers therefore
 depend on the seed and its index only, never on the chunk size.
@@ -23,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bastion.programme.network import Network
-from bastion.programme.risk import online_month_index, sample_finishes
+from bastion.programme.risk import PATH_BLOCK, online_month_index, sample_finishes
+from bastion.programme.risk import block_rng as block_rng  # re-exported: the backends draw from it
 from bastion.programme.scenario import deterministic_schedule, milestone_lines
 from bastion.scenario.model import Scenario
 from bastion.simulate.adapter import PlanArrays
@@ -31,8 +33,8 @@ from bastion.simulate.adapter import PlanArrays
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-BLOCK = 1024
-"""Paths per random-stream block (chunks are whole blocks)."""
+BLOCK = PATH_BLOCK
+"""Paths per random-stream block (chunks are whole blocks; the programme engine's blocks)."""
 
 
 @dataclass(frozen=True)
@@ -139,11 +141,6 @@ def uncertainty_of(scenario: Scenario, pa: PlanArrays) -> Uncertainty:
         network=net, order=order, offset=offset, line_kind=kind, line_task=task,
         planned_online=pa.online.copy(), milestone_month=mmonth,
     )
-
-
-def block_rng(seed: int, block: int) -> np.random.Generator:
-    """The random stream of path block `block`."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
 
 
 def triangular(u: FloatArray, a: float, c: float, b: float) -> FloatArray:
