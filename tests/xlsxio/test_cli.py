@@ -112,3 +112,24 @@ def test_unknown_sheets_are_a_warning(minimal_xlsx: Path) -> None:
     result = runner.invoke(app, ["validate", str(minimal_xlsx)])
     assert result.exit_code == 0
     assert f'warning: {minimal_xlsx}: sheet "My notes" is not part of the scenario format; ignored' in result.output
+
+
+def test_validate_json_names_the_cell_of_each_workbook_problem(minimal_xlsx: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(edited(minimal_xlsx.read_bytes(), set_cell("Targets", ("lv",), "units", -5)))
+    result = runner.invoke(app, ["validate", str(bad), "--json"])
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["valid"] is False
+    [error] = data["errors"]
+    assert error["file"] == str(bad) and error["cell"].startswith("Targets!")
+    assert error["path"].endswith(".units") and "found -5" in error["message"]
+
+
+def test_xlsx_commands_take_json(minimal_xlsx: Path, tmp_path: Path) -> None:
+    out = tmp_path / "t.xlsx"
+    result = runner.invoke(app, ["xlsx", "template", "-o", str(out), "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == {"written": str(out)}
+    back = tmp_path / "back.yaml"
+    result = runner.invoke(app, ["xlsx", "import", str(minimal_xlsx), "-o", str(back), "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == {"written": str(back)}

@@ -28,22 +28,26 @@ def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     raise typer.Exit(code)
 
 
+def read_scenario_file(file: Path) -> tuple[Scenario, list[str]]:
+    """A scenario from YAML, JSON or a workbook (.xlsx), with the reader's warnings; raises ScenarioError."""
+    from bastion.scenario import load_scenario
+    from bastion.xlsxio import is_workbook_name, load_workbook_scenario
+
+    if is_workbook_name(str(file)):
+        return load_workbook_scenario(file)
+    return load_scenario(file), []
+
+
 def load_or_exit(file: Path, *, to_stdout: bool = False) -> Scenario:
     """Load a scenario or print its problems (`FILE:LINE: path: message`) and exit 2.
 
     A workbook (.xlsx) is read by `bastion.xlsxio`; its problems name cells
     (`FILE.xlsx:Sheet!C7: path: message`) and its warnings go to stderr.
     """
-    from bastion.scenario import ScenarioError, load_scenario
-    from bastion.xlsxio import is_workbook_name, load_workbook_scenario
+    from bastion.scenario import ScenarioError
 
     try:
-        if is_workbook_name(str(file)):
-            scenario, warnings = load_workbook_scenario(file)
-            for warning in warnings:
-                sys.stderr.write(f"warning: {warning}\n")
-            return scenario
-        return load_scenario(file)
+        scenario, warnings = read_scenario_file(file)
     except ScenarioError as error:
         stream = sys.stdout if to_stdout else sys.stderr
         for problem in error.problems:
@@ -51,6 +55,9 @@ def load_or_exit(file: Path, *, to_stdout: bool = False) -> Scenario:
         n = len(error.problems)
         sys.stderr.write(f"{file}: {n} problem{'s' if n != 1 else ''}, nothing done\n")
         raise typer.Exit(EXIT_INVALID) from None
+    for warning in warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    return scenario
 
 
 def json_text(obj: Any) -> str:

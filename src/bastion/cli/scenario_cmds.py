@@ -10,6 +10,7 @@ import typer
 from bastion.cli.common import EXIT_INVALID, console, fail, load_or_exit, print_json
 
 if TYPE_CHECKING:
+    from bastion.scenario.errors import Problem
     from bastion.scenario.model import Scenario
 
 REFERENCE = "baltic-atm-plant"
@@ -79,14 +80,24 @@ def validate(
         typer.echo(f"{file}: valid ({summary})")
 
 
+def _problem_json(problem: Problem) -> dict[str, object]:
+    """One problem as JSON: file, line (0 in a workbook), the cell where a workbook names one, path, message."""
+    out: dict[str, object] = {"file": problem.file, "line": problem.line}
+    cell = getattr(problem, "cell", None)
+    if cell is not None:
+        out["cell"] = cell
+    return out | {"path": problem.path, "message": problem.message}
+
+
 def _validate_json(file: Path) -> None:
     """`validate --json`: one object on stdout, whether valid or not; exit 2 when not."""
-    from bastion.scenario import ScenarioError, load_scenario
+    from bastion.cli.common import read_scenario_file
+    from bastion.scenario import ScenarioError
 
     try:
-        scenario = load_scenario(file)
+        scenario, _warnings = read_scenario_file(file)
     except ScenarioError as error:
-        errors = [{"file": p.file, "line": p.line, "path": p.path, "message": p.message} for p in error.problems]
+        errors = [_problem_json(p) for p in error.problems]
         print_json({"file": str(file), "valid": False, "errors": errors})
         raise typer.Exit(EXIT_INVALID) from None
     counts = {f"{word}s": n for word, n in _counts(scenario).items()}
