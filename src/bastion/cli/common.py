@@ -23,8 +23,10 @@ EXIT_SHORT = 3
 
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
-    """Print `message` on stderr and exit with `code`."""
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    """Print `message` on stderr (control characters escaped) and exit with `code`."""
+    from bastion.textsafe import visible
+
+    sys.stderr.write(visible(message.rstrip("\n")) + "\n")
     raise typer.Exit(code)
 
 
@@ -35,11 +37,13 @@ def load_or_exit(file: Path, *, to_stdout: bool = False) -> Scenario:
     try:
         return load_scenario(file)
     except ScenarioError as error:
+        from bastion.textsafe import visible
+
         stream = sys.stdout if to_stdout else sys.stderr
         for problem in error.problems:
-            stream.write(f"{problem}\n")
+            stream.write(f"{visible(problem)}\n")
         n = len(error.problems)
-        sys.stderr.write(f"{file}: {n} problem{'s' if n != 1 else ''}, nothing done\n")
+        sys.stderr.write(f"{visible(file)}: {n} problem{'s' if n != 1 else ''}, nothing done\n")
         raise typer.Exit(EXIT_INVALID) from None
 
 
@@ -66,14 +70,14 @@ def console(stderr: bool = False) -> Console:
     """A rich console (imported lazily)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, emoji=False)
 
 
-def markup_escape(text: str) -> str:
-    """`text` safe to print through rich markup (rich imported lazily)."""
-    from rich.markup import escape
+def markup_escape(text: object) -> str:
+    """User text to print through rich markup exactly as written: `bastion.textsafe.terminal`."""
+    from bastion.textsafe import terminal
 
-    return escape(text)
+    return terminal(text)
 
 
 def marking(classification: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bastion.cli.common import console
+from bastion.cli.common import console, markup_escape
 
 DEMO_DIR = Path("bastion-demo")
 
@@ -31,11 +31,11 @@ def demo(
     t0 = time.perf_counter()
     scenario_file = directory / f"{REFERENCE}.yaml"
     write_atomic(scenario_file, reference_text())
-    out.print(f"Reference scenario written to {scenario_file} (illustrative; edit it and run it again)")
+    out.print(f"Reference scenario written to {markup_escape(scenario_file)} (illustrative; edit it and run it again)")
     run, run_id, report = execute_and_save(scenario_file, directory, paths, 0, None, store, quiet=False)
     render_headline(run, headline(run), run_id, report, out)
-    out.print(f"Demo finished in {time.perf_counter() - t0:.1f} s. Open {report} in a browser.")
-    out.print(f"Next: `bastion runs list`, `bastion runs show {run_id[:15]}`, `bastion --help`.")
+    out.print(f"Demo finished in {time.perf_counter() - t0:.1f} s. Open {markup_escape(report)} in a browser.")
+    out.print(f"Next: `bastion runs list`, `bastion runs show {markup_escape(run_id[:15])}`, `bastion --help`.")
 
 
 def register(app: typer.Typer) -> None:

@@ -99,6 +99,7 @@ def _share(widths: dict[int, int], goal: dict[int, int], spare: int) -> int:
 
 def fit_table(title: str, cols: list[Col], rows: list[list[str]], width: int) -> Table:
     """A rich Table of `rows` (plain strings, user text as written) no wider than `width` cells."""
+    cols = [Col(visible(c.header), c.kind, c.drop, c.justify) for c in cols]
     cells = [[visible(r[i]) for r in rows] for i in range(len(cols))]
     keep = list(range(len(cols)))
     mins = [_min_width(c, cells[i]) for i, c in enumerate(cols)]
@@ -129,9 +130,9 @@ def fit_table(title: str, cols: list[Col], rows: list[list[str]], width: int) ->
         spare = _share(widths, goal, spare)
     caption = None
     if dropped:
-        names = ", ".join(visible(cols[i].header) for i in sorted(dropped))
+        names = ", ".join(cols[i].header for i in sorted(dropped))
         caption = f"Left out at {width} columns: {names} (widen the terminal, or use --json)"
-    table = Table(title=Text(title), title_justify="left", caption=Text(caption) if caption else None,
+    table = Table(title=Text(visible(title)), title_justify="left", caption=Text(caption) if caption else None,
                   caption_justify="left")
     for k in keep:
         col = cols[k]

@@ -79,7 +79,7 @@ def _pct(value: float | None) -> str:
 
 
 def _money(value: float | None, currency: str) -> str:
-    return "n/a" if value is None else f"{value / 1e6:,.1f}M {currency}"
+    return "n/a" if value is None else f"{value / 1e6:,.1f}M {terminal(currency)}"
 
 
 def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, out: Console) -> None:
@@ -98,8 +98,8 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
     for t in head.get("targets", []):
         planned = t.get("planned_units")
         table.add_row(
-            t["customer"],
-            t["item"],
+            terminal(t["customer"]),
+            terminal(t["item"]),
             t["by"],
             f"{t['units']:,.0f}",
             "n/a" if planned is None else f"{planned:,.0f}",
@@ -121,39 +121,36 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
     else:
         out.print("70% joint confidence (every target reached): not reached in 70% of the futures")
     for t in head.get("jcl_by_target", []):
-        name = f"{t['customer']} {t['item']} by {t['by']}"
+        name = f"{terminal(t['customer'])} {terminal(t['item'])} by {t['by']}"
         if t["p70_month"]:
             out.print(f"  70% JCL {name}: reached by {t['p70_month']} at {_money(t['p70_cost'], currency)}")
         else:
             out.print(f"  70% JCL {name}: not reached within the horizon in 70% of the futures")
     if head.get("worst_node"):
-        out.print(f"Most exposed node: {head['worst_node']} ({head.get('exposed_nodes', 0)} nodes with TTS < TTR)")
+        out.print(f"Most exposed node: {terminal(head['worst_node'])} "
+                  f"({head.get('exposed_nodes', 0)} nodes with TTS < TTR)")
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in run.timings.items())
     out.print(f"Stages: {timings}")
-    out.print(f"Report: [bold]{report}[/bold] (and report.xlsx beside it)")
+    out.print(f"Report: [bold]{terminal(report)}[/bold] (and report.xlsx beside it)")
     out.print(marking(run.scenario.classification))
 
 
 def render_list(rows: list[RunSummary], out: Console) -> None:
-    """A table of stored runs."""
-    table = Table(title="Stored runs (newest first)", title_justify="left")
-    table.add_column("run", no_wrap=True)
-    table.add_column("created (UTC)", no_wrap=True)
-    for col in ("scenario", "hash", "status", "first output P50", "total cost"):
-        table.add_column(col)
+    """A table of stored runs (fits the terminal; no number is cut: `bastion.cli.fit`)."""
+    from bastion.cli.fit import Col, fit_table
+    from bastion.report.fmt import money
+
+    cols = [Col("run", "number"), Col("created (UTC)", "number", drop=3), Col("scenario"),
+            Col("hash", "id", drop=4), Col("status", "id", drop=1), Col("first output P50", "number", drop=2),
+            Col("total cost", "number", justify="right")]
+    cells = []
     for row in rows:
         head = row.headline
         cost = head.get("total_cost")
-        table.add_row(
-            row.run_id,
-            row.created_at.strftime("%Y-%m-%d %H:%M"),
-            terminal(row.scenario_name),
-            row.hash_prefix[:8],
-            row.status,
-            str(head.get("first_output_p50") or ""),
-            "" if cost is None else f"{cost:,.0f}",
-        )
-    out.print(table)
+        cells.append([row.run_id, row.created_at.strftime("%Y-%m-%d %H:%M"), row.scenario_name,
+                      row.hash_prefix[:8], row.status, str(head.get("first_output_p50") or ""),
+                      "" if cost is None else money(cost)])
+    out.print(fit_table("Stored runs (newest first)", cols, cells, out.width))
 
 
 def render_record(record: RunRecord, out: Console) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from bastion.cli.common import EXIT_INVALID, console, fail, load_or_exit, print_json
+from bastion.textsafe import visible
 
 REFERENCE = "baltic-atm-plant"
 
@@ -37,8 +38,8 @@ def init(
         write_atomic(target, reference_text())
     except OSError as error:
         fail(f"{target}: cannot write: {error.strerror}", EXIT_INVALID)
-    typer.echo(f"wrote {target}")
-    typer.echo(f"next: bastion validate {target} && bastion show {target}")
+    typer.echo(f"wrote {visible(target)}")
+    typer.echo(f"next: bastion validate {visible(target)} && bastion show {visible(target)}")
 
 
 def validate(
@@ -59,7 +60,7 @@ def validate(
             "customer": len(scenario.customers),
         }
         summary = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for word, n in counts.items())
-        typer.echo(f"{file}: valid ({summary})")
+        typer.echo(f"{visible(file)}: valid ({summary})")
 
 
 def show(

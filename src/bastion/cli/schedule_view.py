@@ -7,7 +7,7 @@ import math
 from rich.console import Console
 from rich.table import Table
 
-from bastion.cli.common import marking
+from bastion.cli.common import marking, markup_escape
 from bastion.programme.analysis import FIRST_OUTPUT_WINDOW, ScheduleAnalysis
 
 BAR_WIDTH = 36
@@ -28,7 +28,7 @@ def render_schedule(analysis: ScheduleAnalysis, out: Console) -> None:
     proof = "proven optimal" if data["optimal"] else "best found, not proven optimal"
     method = "resource-constrained, CP-SAT" if data["method"] == "cp-sat" else "critical path method"
     out.print(
-        f"[bold]{analysis.scenario.name}[/bold]: programme from {data['programme_start']}, "
+        f"[bold]{markup_escape(analysis.scenario.name)}[/bold]: programme from {data['programme_start']}, "
         f"{data['makespan_months']:g} months with mode durations ({method}, {proof})"
     )
     risk = data.get("risk")
@@ -44,7 +44,7 @@ def render_schedule(analysis: ScheduleAnalysis, out: Console) -> None:
         table.add_column("critical in")
     for task in data["tasks"]:
         row = [
-            task["task"],
+            markup_escape(task["task"]),
             task["start"],
             task["finish"],
             _bar(task["start_months"], task["finish_months"], span, task["critical"]),
@@ -54,9 +54,9 @@ def render_schedule(analysis: ScheduleAnalysis, out: Console) -> None:
             row += [f"{m['p50_month']} / {m['p90_month']}", f"{m['criticality']:.0%}"]
         table.add_row(*row)
     out.print(table)
-    out.print("Critical path: " + " → ".join(data["critical_path"]))
+    out.print("Critical path: " + " → ".join(markup_escape(t) for t in data["critical_path"]))
     for line, month in data["line_online"].items():
-        out.print(f"{line} online (can produce) from {month} with mode durations")
+        out.print(f"{markup_escape(line)} online (can produce) from {month} with mode durations")
     if risk and risk["first_output"]:
         first = risk["first_output"]
         out.print(
