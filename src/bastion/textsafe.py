@@ -14,11 +14,15 @@ spreadsheet formula (`=HYPERLINK(...)`, an id `-2-1` that Excel reads as -3).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
 #: Format characters that reorder text on screen (bidirectional embeddings, overrides, isolates).
 _BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+#: Backslashes before a "[" that rich would not read as a tag.
+_LONE_BRACKET = re.compile(r"(\\+)\[(?![a-z#/@][^\[]*?\])")
 
 #: First characters that make a spreadsheet read a cell as a formula (or a DDE command).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -50,10 +54,19 @@ def visible(text: object) -> str:
 
 
 def terminal(text: object) -> str:
-    """`text` ready to pass to rich as markup: printed exactly as written, never interpreted."""
+    """`text` ready to pass to rich as markup: printed exactly as written, never interpreted.
+
+    `visible`, then rich's markup escape. Backslashes at the end are doubled and closed by
+    an empty style span, so they print as written whatever follows (a tag, text or nothing).
+    """
     from rich.markup import escape
 
-    return escape(visible(text))
+    shown = visible(text)
+    body = shown.rstrip("\\")
+    trailing = len(shown) - len(body)
+    # rich turns a backslash before a "[" that starts no tag into nothing: add one there
+    body = _LONE_BRACKET.sub(lambda m: m.group(1) + "\\[", escape(body))
+    return body + ("\\" * (2 * trailing) + "[bold][/bold]" if trailing else "")
 
 
 def formula_like(text: str) -> bool:
@@ -74,6 +87,8 @@ def spreadsheet_cell(value: Any) -> Any:
     text as a string cell (`cell.value = text; cell.data_type = "s"`), and set
     `cell.quotePrefix = True` so Excel shows it exactly and never re-reads it as
     a formula; or write `spreadsheet_cell(text)` and accept the visible apostrophe.
+    openpyxl refuses most C0 control characters (IllegalCharacterError): pass user
+    text through `visible(text)` first.
     """
     if isinstance(value, str) and formula_like(value):
         return "'" + value
