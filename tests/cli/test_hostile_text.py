@@ -68,6 +68,34 @@ def test_control_characters_never_reach_the_terminal(command: str, tmp_path: Pat
         assert "EU\\x1b[5mR" in out
 
 
+@pytest.mark.parametrize("command", ["show", "plan", "simulate", "economics", "schedule", "resilience"])
+def test_json_output_escapes_terminal_controls_and_keeps_the_text(command: str, tmp_path: Path) -> None:
+    code, out = _invoke([command, str(HOSTILE / "control-chars.yaml"), "--json"], tmp_path)
+    assert code == 0, out
+    assert not any(ch in out for ch in CONTROL), repr(out)
+    data = json.loads(out)
+    if command == "show":
+        assert data["name"] == "Baltic \x1b[31mplant\x1b[0m\rOVERWRITTEN\x07"
+        assert data["items"]["body"]["name"] == "Body\x9b31m"
+        assert data["customers"]["army"]["name"] == "Army\u202e"
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_lone_surrogate_is_shown_as_its_escape(command: str, json_flag: list[str], tmp_path: Path) -> None:
+    code, out = _invoke([command, str(HOSTILE / "surrogate-currency.yaml"), *json_flag], tmp_path)
+    assert code == 0, out
+    if "currency" in PRINTS[command] or (json_flag and command in ("show", "plan", "simulate", "economics")):
+        assert "\\ud800" in out
+
+
+def test_init_and_validate_in_a_folder_named_like_markup(tmp_path: Path) -> None:
+    (tmp_path / "[").mkdir()
+    folder = tmp_path / "[/x] \x1b[2J"
+    code, out = _invoke(["init", str(folder)], tmp_path)
+    assert code == 0 and "[/x] \\x1b[2J/baltic-atm-plant.yaml" in out and "\x1b" not in out
+
+
 @pytest.mark.slow
 def test_run_and_the_stored_runs_print_markup_as_written(tmp_path: Path) -> None:
     ids = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,9 +48,15 @@ def load_or_exit(file: Path, *, to_stdout: bool = False) -> Scenario:
         raise typer.Exit(EXIT_INVALID) from None
 
 
+#: Characters JSON may carry raw but a terminal would act on (C1 controls, DEL, bidirectional
+#: formatting) or UTF-8 cannot encode (lone surrogates): written as \\u escapes instead.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 def json_text(obj: Any) -> str:
-    """The JSON text Bastion writes: indented, UTF-8, no NaN."""
-    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """The JSON text Bastion writes: indented, UTF-8, no NaN; terminal controls as \\u escapes."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def print_json(obj: Any) -> None:
