@@ -156,7 +156,8 @@ def test_compare_shows_a_supplier_change_and_its_effect(tmp_path: Path) -> None:
     assert effects["targets[lv-naf/atm-1/2030-12].probability"]["delta"] < 0
     text_view = bastion("runs", "compare", a, b, home=tmp_path).stdout
     assert "suppliers.fuze-works-de.supplies.fuze-assy" in text_view
-    assert "targets[lv-naf/atm-1/2030-12].probability" in text_view
+    assert "Target lv-naf atm-1 by 2030-12: P(met)" in text_view
+    assert "targets[" not in text_view and "None" not in text_view
 
 
 def test_progress_tells_stages_and_their_steps() -> None:

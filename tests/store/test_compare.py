@@ -46,6 +46,7 @@ def test_a_supplier_capacity_change_shows_in_the_diff_and_its_effect_in_the_head
     assert scenario["changes"] == [
         {
             "where": "suppliers.steel-works-lv.supplies.body-casting",
+            "kind": "changed",
             "line_a": 136,
             "a": CAPACITY_LINE.rstrip("\n"),
             "line_b": 136,
@@ -115,8 +116,8 @@ def test_unnamed_lists_fall_back_to_positions_and_missing_keys_show_as_none() ->
     entries = diff_values({"xs": [1, 2], "gone": True, "zero": 0}, {"xs": [1, 3, 4], "new": "x", "zero": 5})
     by_key = {entry["key"]: entry for entry in entries}
     assert by_key["xs[1]"]["delta"] == 1
-    assert by_key["xs[2]"] == {"key": "xs[2]", "a": None, "b": 4, "changed": True}
-    assert by_key["gone"] == {"key": "gone", "a": True, "b": None, "changed": True}
+    assert by_key["xs[2]"] == {"key": "xs[2]", "a": None, "b": 4, "changed": True, "only_in": "b"}
+    assert by_key["gone"] == {"key": "gone", "a": True, "b": None, "changed": True, "only_in": "a"}
     assert by_key["new"]["a"] is None
     assert by_key["zero"]["relative"] is None  # no relative change from zero
     assert "delta" not in by_key["gone"]  # booleans are not numbers here
@@ -132,12 +133,26 @@ def test_line_changes_name_the_keys_above_each_line() -> None:
         "  site: riga\nend: 2031-06\nitems:\n- id: '155'\n  stock:\n    min: 2\n"
     )
     changes = line_changes(a, b)
-    assert [(c["where"], c["a"], c["b"]) for c in changes] == [
-        ("plant.lines[L1].rate", "      rate: 10", "      rate: 12"),
-        ("plant.lines[L3].id", "  # note", "    - id: L3"),  # a replaced line is paired with its new one
-        ("end", "end: 2030-12", "end: 2031-06"),
-        ("items[155].stock.min", "    min: 1", "    min: 2"),
+    assert [(c["where"], c["kind"], c["a"], c["b"]) for c in changes] == [
+        ("plant.lines[L1].rate", "changed", "      rate: 10", "      rate: 12"),
+        ("plant.lines[L3].id", "added", None, "    - id: L3"),  # not paired with an unrelated line
+        ("plant", "removed", "  # note", None),
+        ("end", "changed", "end: 2030-12", "end: 2031-06"),
+        ("items[155].stock.min", "changed", "    min: 1", "    min: 2"),
     ]
+
+
+def test_a_new_flow_style_list_item_is_named_by_its_values_and_shown_as_added() -> None:
+    """Issue 13: `customers.pl-af.targets[atm-1, by: "2034-12", units: 10000}].{item` was shown."""
+    a = "customers:\n  pl-af:\n    targets:\n      - {item: atm-1, by: \"2030-12\", units: 500}\n"
+    b = a + "      - {item: atm-1, by: \"2034-12\", units: 10000}   # new\n"
+    assert line_changes(a, b) == [
+        {"where": "customers.pl-af.targets[atm-1/2034-12]", "kind": "added", "line_a": None, "a": None,
+         "line_b": 5, "b": "      - {item: atm-1, by: \"2034-12\", units: 10000}   # new"},
+    ]
+    c = a.replace("units: 500", "units: 600")
+    assert [(x["where"], x["kind"]) for x in line_changes(a, c)] == [
+        ("customers.pl-af.targets[atm-1/2030-12]", "changed")]
 
 
 def test_a_text_without_a_final_newline_still_diffs_line_by_line(make_record: MakeRecord) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,8 +24,10 @@ EXIT_SHORT = 3
 
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
-    """Print `message` on stderr and exit with `code`."""
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    """Print `message` on stderr (control characters escaped) and exit with `code`."""
+    from bastion.textsafe import visible
+
+    sys.stderr.write(visible(message.rstrip("\n")) + "\n")
     raise typer.Exit(code)
 
 
@@ -49,20 +52,28 @@ def load_or_exit(file: Path, *, to_stdout: bool = False) -> Scenario:
     try:
         scenario, warnings = read_scenario_file(file)
     except ScenarioError as error:
+        from bastion.textsafe import visible
+
         stream = sys.stdout if to_stdout else sys.stderr
         for problem in error.problems:
-            stream.write(f"{problem}\n")
+            stream.write(f"{visible(problem)}\n")
         n = len(error.problems)
-        sys.stderr.write(f"{file}: {n} problem{'s' if n != 1 else ''}, nothing done\n")
+        sys.stderr.write(f"{visible(file)}: {n} problem{'s' if n != 1 else ''}, nothing done\n")
         raise typer.Exit(EXIT_INVALID) from None
     for warning in warnings:
         sys.stderr.write(f"warning: {warning}\n")
     return scenario
 
 
+#: Characters JSON may carry raw but a terminal would act on (C1 controls, DEL, bidirectional
+#: formatting) or UTF-8 cannot encode (lone surrogates): written as \\u escapes instead.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 def json_text(obj: Any) -> str:
-    """The JSON text Bastion writes: indented, UTF-8, no NaN."""
-    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """The JSON text Bastion writes: indented, UTF-8, no NaN; terminal controls as \\u escapes."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def print_json(obj: Any) -> None:
@@ -83,14 +94,14 @@ def console(stderr: bool = False) -> Console:
     """A rich console (imported lazily)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, emoji=False)
 
 
-def markup_escape(text: str) -> str:
-    """`text` safe to print through rich markup (rich imported lazily)."""
-    from rich.markup import escape
+def markup_escape(text: object) -> str:
+    """User text to print through rich markup exactly as written: `bastion.textsafe.terminal`."""
+    from bastion.textsafe import terminal
 
-    return escape(text)
+    return terminal(text)
 
 
 def marking(classification: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bastion.cli.common import console
+from bastion.cli.common import console, markup_escape
 
 DEMO_DIR = Path("bastion-demo")
 
@@ -34,14 +34,16 @@ def demo(
     scenario_file = directory / f"{REFERENCE}.yaml"
     write_atomic(scenario_file, reference_text())
     if not as_json:
-        out.print(f"Reference scenario written to {scenario_file} (illustrative; edit it and run it again)")
+        out.print(
+            f"Reference scenario written to {markup_escape(scenario_file)} (illustrative; edit it and run it again)"
+        )
     run, run_id, report = execute_and_save(scenario_file, directory, paths, 0, None, store, quiet=as_json)
     if as_json:
         print_json({"run_id": run_id, "report": str(report), "headline": headline(run), **run.to_json()})
         return
     render_headline(run, headline(run), run_id, report, out)
-    out.print(f"Demo finished in {time.perf_counter() - t0:.1f} s. Open {report} in a browser.")
-    out.print(f"Next: `bastion runs list`, `bastion runs show {run_id[:15]}`, `bastion --help`.")
+    out.print(f"Demo finished in {time.perf_counter() - t0:.1f} s. Open {markup_escape(report)} in a browser.")
+    out.print(f"Next: `bastion runs list`, `bastion runs show {markup_escape(run_id[:15])}`, `bastion --help`.")
 
 
 def register(app: typer.Typer) -> None:

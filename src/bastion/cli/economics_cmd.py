@@ -68,7 +68,7 @@ def _summary(result: EconomicsResult, name: str, seed: int) -> None:
     from rich.table import Table
 
     out = console()
-    mark, cur = result.classification, result.currency
+    mark, cur = result.classification, markup_escape(result.currency)
     out.print(marking(mark))
     out.print(f"[bold]Economics[/bold] {name} (plan {result.plan_status}, money in {cur})")
     units = Table(
@@ -82,7 +82,7 @@ def _summary(result: EconomicsResult, name: str, seed: int) -> None:
     )
     for u in result.unit_cost:
         units.add_row(
-            u.line,
+            markup_escape(u.line),
             str(u.year),
             f"{u.units:,.0f}",
             f"{u.average_unit_cost:,.2f}",
@@ -137,8 +137,8 @@ def _summary(result: EconomicsResult, name: str, seed: int) -> None:
         )
         for d in result.cost_per_delivered_unit:
             per.add_row(
-                d.customer,
-                d.item,
+                markup_escape(d.customer),
+                markup_escape(d.item),
                 f"{d.units:,.0f}",
                 _k(d.variable),
                 _k(d.purchases),
@@ -166,9 +166,9 @@ def _summary(result: EconomicsResult, name: str, seed: int) -> None:
             if jt.month is not None
             else f"not reached ({jt.reached_share:.1%} of paths reach it in the horizon)"
         )
-        out.print(f"  70% JCL, {customer} {item} target of {by}: {when}")
+        out.print(f"  70% JCL, {markup_escape(customer)} {markup_escape(item)} target of {by}: {when}")
     for note in result.notes:
-        out.print(f"- {note}")
+        out.print(f"- {markup_escape(note)}")
     out.print(marking(mark))
 
 

@@ -41,19 +41,19 @@ def _summary(result: PlanResult, name: str) -> None:
         + (f" (gap {result.gap:.2%})" if result.status.value == "time_limit" and result.gap is not None else "")
     )
     if not result.status.has_solution:
-        out.print(f"No plan: {result.message}")
+        out.print(f"No plan: {markup_escape(result.message)}")
         out.print(marking(mark))
         return
     out.print(f"First output: {result.first_output or 'none in the horizon'}")
     lines = Table("line", "site", "built", "online", title="Lines")
     for ln in result.lines:
-        lines.add_row(ln.line, ln.site, "yes" if ln.built else "no", ln.online or "-")
+        lines.add_row(markup_escape(ln.line), markup_escape(ln.site), "yes" if ln.built else "no", ln.online or "-")
     out.print(lines)
     targets = Table("customer", "item", "by", "units", "planned", "met", "met month", title="Targets")
     for t in result.targets:
         targets.add_row(
-            t.customer,
-            t.item,
+            markup_escape(t.customer),
+            markup_escape(t.item),
             t.by,
             f"{t.units:,.0f}",
             f"{t.planned_units or 0:,.0f}",
@@ -65,15 +65,16 @@ def _summary(result: PlanResult, name: str) -> None:
         out.print(f"[red]Consumption not met: {result.unmet_consumption:,.0f} units[/red]")
     if result.cost is not None:
         c, cur = result.cost, result.currency
-        costs = Table("capex", "purchases", "production", "fixed", "holding", "total", title=f"Cost ({cur})")
+        costs = Table("capex", "purchases", "production", "fixed", "holding", "total",
+                      title=f"Cost ({markup_escape(cur)})")
         costs.add_row(*(f"{v:,.0f}" for v in (c.capex, c.purchases, c.production, c.fixed, c.holding, c.total)))
         out.print(costs)
     for e in result.explanations:
-        out.print(f"- {e.text}")
+        out.print(f"- {markup_escape(e.text)}")
     if result.sensitivity:
         out.print("[bold]What buys most[/bold]")
         for s in result.sensitivity[:8]:
-            out.print(f"- {s.text}")
+            out.print(f"- {markup_escape(s.text)}")
     out.print(marking(mark))
 
 

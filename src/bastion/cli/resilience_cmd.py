@@ -34,7 +34,7 @@ def _summary(result: ResilienceResult, name: str) -> None:
     out.print(marking(mark))
     out.print(
         f"[bold]Resilience[/bold] {name}: reference month {result.reference_month} "
-        f"({result.reference_rule}), analysed to {result.window_end}"
+        f"({markup_escape(result.reference_rule)}), analysed to {result.window_end}"
     )
     table = Table(
         "node",
@@ -51,19 +51,19 @@ def _summary(result: ResilienceResult, name: str) -> None:
         if n.exposed:
             tts = f"[red]{tts}[/red]"
         table.add_row(
-            n.node,
-            n.kind,
+            markup_escape(n.node),
+            markup_escape(n.kind),
             f"{n.ttr_months:g}",
             tts,
             f"{n.lost_units:,.0f}",
             f"{n.risk_exposure_index:.3f}",
-            "-" if n.mitigation is None else n.mitigation.text(),
+            "-" if n.mitigation is None else markup_escape(n.mitigation.text()),
         )
     out.print(table)
     conc = Table("item", "sources", "HHI (0-1)", "non-EU/NATO", "single point", title="Purchased items: concentration")
     for c in result.concentration:
         conc.add_row(
-            c.item,
+            markup_escape(c.item),
             str(len(c.sources)),
             "-" if c.hhi is None else f"{c.hhi:.2f}",
             "-" if c.non_eu_nato_share is None else f"{c.non_eu_nato_share:.0%}",
@@ -72,7 +72,7 @@ def _summary(result: ResilienceResult, name: str) -> None:
     out.print(conc)
     single = [d.item for d in result.made_items if d.single_line]
     if single:
-        out.print(f"Made on one line only: {', '.join(single)}")
+        out.print(f"Made on one line only: {markup_escape(', '.join(single))}")
     out.print(marking(mark))
 
 

@@ -194,8 +194,9 @@ def runs_compare(
         print_json(diff)
         return
     from bastion.cli.run_view import render_compare
+    from bastion.report.fmt import currency
 
-    render_compare(diff, console())
+    render_compare(diff, console(), currency(b.results))
 
 
 def _summary(row: Any) -> dict[str, Any]:

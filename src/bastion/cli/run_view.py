@@ -8,12 +8,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bastion.cli.common import marking
 from bastion.run import STAGES
+from bastion.textsafe import terminal
 
 if TYPE_CHECKING:
     from bastion.run import Run
@@ -60,7 +60,7 @@ class StageProgress:
             return
         task = self.tasks[stage]
         if event not in ("start", "done"):
-            self.progress.update(task, description=f"{stage}: {escape(event)}")
+            self.progress.update(task, description=f"{stage}: {terminal(event)}")
             return
         if event == "start":
             self.started[stage] = time.perf_counter()
@@ -93,9 +93,9 @@ def money_text(value: float | None, currency: str) -> str:
 
 def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, out: Console) -> None:
     """The headline of a run: first output, each target, cost, JCL, the report's path."""
-    currency = run.scenario.currency
+    currency = terminal(run.scenario.currency)
     out.print(marking(run.scenario.classification))
-    out.print(f"[bold]{escape(run.scenario.name)}[/bold]: run {run_id} ({run.paths:,} paths, seed {run.seed})")
+    out.print(f"[bold]{terminal(run.scenario.name)}[/bold]: run {run_id} ({run.paths:,} paths, seed {run.seed})")
     if head.get("first_output_p50"):
         sample = "simulation" if head.get("first_output_from") != "schedule" else "schedule risk"
         out.print(
@@ -109,8 +109,8 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
     for t in head.get("targets", []):
         planned = t.get("planned_units")
         table.add_row(
-            t["customer"],
-            t["item"],
+            terminal(t["customer"]),
+            terminal(t["item"]),
             t["by"],
             f"{t['units']:,.0f}",
             "n/a" if planned is None else f"{planned:,.0f}",
@@ -119,7 +119,7 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
         )
     out.print(table)
     for explanation in getattr(run.results.get("plan"), "explanations", ())[:5]:
-        out.print(f"[red]Short:[/red] {escape(explanation.text)}")
+        out.print(f"[red]Short:[/red] {terminal(explanation.text)}")
     out.print(
         f"Cost: total {money_text(head.get('total_cost'), currency)} (learning-adjusted), capex "
         f"{money_text(head.get('capex'), currency)}"
@@ -133,7 +133,7 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
     else:
         out.print("70% joint confidence (every target reached): not reached in 70% of the futures")
     for t in head.get("jcl_by_target", []):
-        name = f"{t['customer']} {t['item']} by {t['by']}"
+        name = f"{terminal(t['customer'])} {terminal(t['item'])} by {t['by']}"
         if t["p70_month"]:
             out.print(f"  70% JCL {name}: reached by {t['p70_month']} at {money_text(t['p70_cost'], currency)}")
         else:
@@ -141,7 +141,7 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
     if head.get("worst_node"):
         tts = head.get("worst_node_tts_months")
         out.print(
-            f"Most exposed node: {escape(str(head['worst_node']))} ({head.get('worst_node_kind') or 'node'}; "
+            f"Most exposed node: {terminal(head['worst_node'])} ({head.get('worst_node_kind') or 'node'}; "
             f"survives {'n/a' if tts is None else f'{tts:g}'} months, needs "
             f"{head.get('worst_node_ttr_months', 0):g} to recover); {head['exposed_nodes']} of "
             f"{head.get('nodes', 0)} nodes have TTS < TTR"
@@ -150,80 +150,122 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
         out.print(f"Resilience: no node exposed (time to survive >= time to recover for all {head['nodes']} nodes)")
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in run.timings.items())
     out.print(f"Stages: {timings}")
-    out.print(f"Report: [bold]{report}[/bold] (report.xlsx, the CSV tables and run.json beside it)")
+    out.print(f"Report: [bold]{terminal(report)}[/bold] (report.xlsx, the CSV tables and run.json beside it)")
     out.print(marking(run.scenario.classification))
 
 
 def render_list(rows: list[RunSummary], out: Console) -> None:
-    """A table of stored runs."""
-    table = Table(title="Stored runs (newest first)", title_justify="left")
-    table.add_column("run", no_wrap=True)
-    table.add_column("created (UTC)", no_wrap=True)
-    for col in ("scenario", "hash", "status", "first output P50", "total cost"):
-        table.add_column(col)
+    """A table of stored runs (fits the terminal; no number is cut: `bastion.cli.fit`)."""
+    from bastion.cli.fit import Col, fit_table
+    from bastion.report.fmt import money
+
+    cols = [Col("run", "number"), Col("created (UTC)", "number", drop=3), Col("scenario"),
+            Col("hash", "id", drop=4), Col("status", "id", drop=1), Col("first output P50", "number", drop=2),
+            Col("total cost", "number", justify="right")]
+    cells = []
     for row in rows:
         head = row.headline
         cost = head.get("total_cost")
-        table.add_row(
-            row.run_id,
-            row.created_at.strftime("%Y-%m-%d %H:%M"),
-            escape(row.scenario_name),
-            row.hash_prefix[:8],
-            row.status,
-            str(head.get("first_output_p50") or ""),
-            "" if cost is None else f"{cost:,.0f}",
-        )
-    out.print(table)
+        cells.append([row.run_id, row.created_at.strftime("%Y-%m-%d %H:%M"), row.scenario_name,
+                      row.hash_prefix[:8], row.status, str(head.get("first_output_p50") or ""),
+                      "" if cost is None else money(cost)])
+    out.print(fit_table("Stored runs (newest first)", cols, cells, out.width))
 
 
 def render_record(record: RunRecord, out: Console) -> None:
-    """One stored run: inputs and headline."""
-    out.print(f"[bold]run {record.run_id}[/bold] at {record.created_at.isoformat()}")
-    out.print(f"scenario {escape(record.scenario_name)} ({escape(record.scenario_file)})")
-    out.print(f"sha256 {record.scenario_hash}")
-    out.print(f"seed {record.seed}, {record.paths:,} paths, status {record.status}")
-    out.print("versions: " + ", ".join(f"{k} {v}" for k, v in record.versions.items()))
-    out.print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in record.timings.items()))
-    table = Table(title="Headline", title_justify="left")
-    table.add_column("what")
-    table.add_column("value")
+    """One stored run: inputs and headline, labelled, with units."""
+    from bastion.cli.headline_view import describe, value_text
+    from bastion.report.fmt import currency
     from bastion.store.compare import flatten
 
+    cur = currency(record.results)
+    out.print(f"[bold]run {terminal(record.run_id)}[/bold] at {record.created_at.isoformat()}")
+    out.print(f"scenario {terminal(record.scenario_name)} ({terminal(record.scenario_file)})")
+    out.print(f"sha256 {record.scenario_hash}")
+    out.print(f"seed {record.seed}, {record.paths:,} paths, status {terminal(record.status)}")
+    out.print("versions: " + ", ".join(f"{terminal(k)} {terminal(v)}" for k, v in record.versions.items()))
+    out.print("timings: " + ", ".join(f"{terminal(k)} {v:.1f} s" for k, v in record.timings.items()))
+    table = Table(title="Headline", title_justify="left")
+    table.add_column("what")
+    table.add_column("value", justify="right")
     for key, value in flatten(record.headline).items():
-        table.add_row(escape(key), escape(str(value)))
+        described = describe(key)
+        if described is None or value in ([], {}):
+            continue
+        label, kind = described
+        table.add_row(terminal(label), terminal(value_text(value, kind, cur)))
     out.print(table)
 
 
-def render_compare(diff: dict[str, Any], out: Console) -> None:
-    """What changed between two runs, and the effect."""
+def render_compare(diff: dict[str, Any], out: Console, currency: str = "EUR") -> None:
+    """What changed between two runs, and the effect on the headline."""
+    from bastion.cli.headline_view import delta_text, describe, value_text
+
     a, b = diff["a"], diff["b"]
-    out.print(f"[bold]{a['run_id']}[/bold] → [bold]{b['run_id']}[/bold]")
+    out.print(f"[bold]{terminal(a['run_id'])}[/bold] → [bold]{terminal(b['run_id'])}[/bold]")
     scenario = diff["scenario"]
     if scenario["changed"]:
-        out.print(f"Scenario: {scenario['added']} line(s) added, {scenario['removed']} removed")
+        out.print(f"Scenario: {_lines(scenario['added'])} added, {_lines(scenario['removed'])} removed")
         for change in scenario["changes"]:
-            out.print(f"  {escape(_change_text(change))}")
+            text = _change_text(change)
+            if text:
+                out.print(f"  {terminal(text)}")
     else:
         out.print("Scenario: unchanged")
     for name, setting in diff["settings"].items():
         if setting["changed"]:
-            out.print(f"{name}: {setting['a']} → {setting['b']}")
+            out.print(f"{name}: {terminal(_setting(setting['a']))} → {terminal(_setting(setting['b']))}")
     table = Table(title="Effect on the headline", title_justify="left")
-    for col in ("what", "before", "after", "change"):
-        table.add_column(col)
+    table.add_column("what")
+    for col in ("before", "after", "change"):
+        table.add_column(col, justify="right")
     for entry in diff["headline"]:
-        if not entry["changed"]:
+        described = describe(entry["key"])
+        if not entry["changed"] or described is None:
             continue
-        change = ""
-        if entry.get("delta") is not None:
-            change = f"{entry['delta']:+,.4g}"
-        elif entry.get("delta_months") is not None:
-            change = f"{entry['delta_months']:+d} months"
-        table.add_row(escape(entry["key"]), escape(str(entry["a"])), escape(str(entry["b"])), change)
+        label, kind = described
+        only = entry.get("only_in")
+        before = "-" if only == "b" else value_text(entry["a"], kind, currency)
+        after = "-" if only == "a" else value_text(entry["b"], kind, currency)
+        change = {"a": "removed", "b": "added"}.get(only or "") or delta_text(entry, kind, currency)
+        table.add_row(*(terminal(x) for x in (label, before, after, change)))
     out.print(table if table.row_count else "Headline: no change")
 
 
+def _lines(n: int) -> str:
+    return f"{n:,} line{'s' if n != 1 else ''}"
+
+
+def _setting(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "n/a" if value is None else str(value)
+
+
+def _content(line: str, where: str) -> str:
+    """A scenario line without its indentation, list dash and own key (the key is in `where`)."""
+    text = line.strip()
+    if text.startswith("- "):
+        text = text[2:].lstrip()
+    own = where.rsplit(".", 1)[-1]
+    for key in (own, f'"{own}"', f"'{own}'"):
+        if text.startswith(key + ":"):
+            return text[len(key) + 1:].strip()
+    return text
+
+
 def _change_text(change: dict[str, Any]) -> str:
-    before = "(none)" if change["a"] is None else change["a"].strip()
-    after = "(none)" if change["b"] is None else change["b"].strip()
-    return f"{change['where']}: {before} → {after}"
+    """One changed scenario line in words ("" for a blank line added or removed)."""
+    where = change["where"] or "(top level)"
+    kind = change.get("kind") or ("added" if change["a"] is None else "removed" if change["b"] is None
+                                  else "changed")
+    if kind == "added":
+        text = _content(change["b"], change["where"])
+        return f"{where}: added {text} (line {change['line_b']})".replace("  (", " (") \
+            if change["b"].strip() else ""
+    if kind == "removed":
+        text = _content(change["a"], change["where"])
+        return f"{where}: removed {text} (was line {change['line_a']})".replace("  (", " (") \
+            if change["a"].strip() else ""
+    before, after = _content(change["a"], change["where"]), _content(change["b"], change["where"])
+    return f"{where}: {before or '(empty)'} → {after or '(empty)'} (line {change['line_b']})"

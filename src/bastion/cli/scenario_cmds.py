@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from bastion.cli.common import EXIT_INVALID, console, fail, load_or_exit, print_json
+from bastion.textsafe import visible
 
 if TYPE_CHECKING:
     from bastion.scenario.errors import Problem
@@ -47,8 +48,8 @@ def init(
     if as_json:
         print_json({"written": str(target), "scenario": REFERENCE, "next": follow})
         return
-    typer.echo(f"wrote {target}")
-    typer.echo(f"next: {' && '.join(follow)}")
+    typer.echo(f"wrote {visible(target)}")
+    typer.echo(f"next: {visible(' && '.join(follow))}")
 
 
 def _counts(scenario: Scenario) -> dict[str, int]:
@@ -77,7 +78,7 @@ def validate(
     scenario = load_or_exit(file, to_stdout=True)
     if not quiet:
         summary = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for word, n in _counts(scenario).items())
-        typer.echo(f"{file}: valid ({summary})")
+        typer.echo(f"{visible(file)}: valid ({summary})")
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bastion.cli.common import EXIT_INVALID, console, fail, load_or_exit, print_json
+from bastion.cli.common import EXIT_INVALID, console, fail, load_or_exit, markup_escape, print_json
 
 if TYPE_CHECKING:
     from bastion.scenario.model import Scenario
@@ -60,9 +60,9 @@ def _no_programme(scenario: Scenario, as_json: bool) -> None:
         print_json(data)
         return
     out = console()
-    out.print(data["note"])
+    out.print(markup_escape(data["note"]))
     for lid, month in data["line_online"].items():
-        out.print(f"{lid} online (can produce) from {month}")
+        out.print(f"{markup_escape(lid)} online (can produce) from {month}")
 
 
 def _psplib(path: Path, as_json: bool, time_limit: float) -> None:
@@ -88,7 +88,7 @@ def _psplib(path: Path, as_json: bool, time_limit: float) -> None:
         return
     proof = "proven optimal" if solution.optimal else f"best found (lower bound {solution.lower_bound})"
     console().print(
-        f"{instance.name}: {instance.jobs} jobs, makespan {solution.makespan} periods, {proof}, "
+        f"{markup_escape(instance.name)}: {instance.jobs} jobs, makespan {solution.makespan} periods, {proof}, "
         f"{solution.seconds:.2f} s"
     )
 

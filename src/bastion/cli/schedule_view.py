@@ -7,10 +7,9 @@ import math
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from bastion.cli.common import marking
+from bastion.cli.common import marking, markup_escape
 from bastion.programme.analysis import FIRST_OUTPUT_WINDOW, ScheduleAnalysis
 
 MIN_BAR, MAX_BAR = 12, 48
@@ -45,7 +44,7 @@ def _schedule_table(data: dict[str, Any], width: int) -> Table:
     table.add_column(f"0 .. {math.ceil(span)} months", no_wrap=True, min_width=bar_w)
     for task in data["tasks"]:
         bar = _bar(task["start_months"], task["finish_months"], span, task["critical"], bar_w)
-        table.add_row(escape(task["task"]), task["start"], task["finish"], bar)
+        table.add_row(markup_escape(task["task"]), task["start"], task["finish"], bar)
     return table
 
 
@@ -55,7 +54,8 @@ def _risk_table(data: dict[str, Any], risk: dict[str, Any]) -> Table:
         table.add_column(col, no_wrap=True)
     for task in data["tasks"]:
         m = risk["milestones"][task["task"]]
-        table.add_row(escape(task["task"]), m["p10_month"], m["p50_month"], m["p90_month"], f"{m['criticality']:.0%}")
+        name = markup_escape(task["task"])
+        table.add_row(name, m["p10_month"], m["p50_month"], m["p90_month"], f"{m['criticality']:.0%}")
     return table
 
 
@@ -66,16 +66,17 @@ def render_schedule(analysis: ScheduleAnalysis, out: Console) -> None:
     proof = "proven optimal" if data["optimal"] else "best found, not proven optimal"
     method = "resource-constrained, CP-SAT" if data["method"] == "cp-sat" else "critical path method"
     out.print(
-        f"[bold]{escape(analysis.scenario.name)}[/bold]: programme from {data['programme_start']} to "
+        f"[bold]{markup_escape(analysis.scenario.name)}[/bold]: programme from {data['programme_start']} to "
         f"{data['makespan_month']}, {_months(data['makespan_months'])} with mode durations ({method}, {proof})"
     )
     out.print(_schedule_table(data, out.width))
-    out.print(f"Critical path (∥: side by side, both critical): {escape(critical_path_text(data['critical_steps']))}")
+    path = markup_escape(critical_path_text(data["critical_steps"]))
+    out.print(f"Critical path (∥: side by side, both critical): {path}")
     beside = [t["task"] for t in data["tasks"] if not t["critical"]]
     if beside:
-        out.print(f"Beside it, with float: {escape(', '.join(beside))}")
+        out.print(f"Beside it, with float: {markup_escape(', '.join(beside))}")
     for line, month in data["line_online"].items():
-        out.print(f"{escape(line)} online (can produce) from {month} with mode durations")
+        out.print(f"{markup_escape(line)} online (can produce) from {month} with mode durations")
     risk = data.get("risk")
     if not risk:
         out.print(marking(analysis.scenario.classification))

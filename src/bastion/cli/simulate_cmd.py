@@ -15,6 +15,7 @@ from bastion.cli.common import (
     fail,
     load_or_exit,
     marking,
+    markup_escape,
     print_json,
     solving,
 )
@@ -29,7 +30,8 @@ def _summary(result: SimulationResult, name: str) -> None:
     out = console()
     mark = result.classification
     out.print(marking(mark))
-    out.print(f"[bold]Simulation[/bold] {name}: {result.paths:,} paths, seed {result.seed}, {result.backend} backend")
+    out.print(f"[bold]Simulation[/bold] {markup_escape(name)}: {result.paths:,} paths, seed {result.seed}, "
+              f"{result.backend} backend")
     fo = result.first_output
     out.print(
         f"First output: P10 {fo.p10 or 'never'}, P50 {fo.p50 or 'never'}, "
@@ -39,8 +41,8 @@ def _summary(result: SimulationResult, name: str) -> None:
     table = Table("customer", "item", "by", "units", "P(met)", "P10", "P50", "P90", title="Targets")
     for t in result.targets:
         table.add_row(
-            t.customer,
-            t.item,
+            markup_escape(t.customer),
+            markup_escape(t.item),
             t.by,
             f"{t.units:,.0f}",
             f"{t.probability:.1%} ± {t.stderr:.1%}",
@@ -50,7 +52,7 @@ def _summary(result: SimulationResult, name: str) -> None:
         )
     out.print(table)
     out.print(f"Expected unmet consumption: {result.expected_unmet:,.0f} units (P(any) = {result.p_any_unmet:.1%})")
-    out.print(f"Expected cost: {result.expected_cost['total']:,.0f} {result.currency}")
+    out.print(f"Expected cost: {result.expected_cost['total']:,.0f} {markup_escape(result.currency)}")
     out.print(marking(mark))
 
 

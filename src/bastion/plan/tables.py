@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bastion.scenario.types import month_name
+from bastion.textsafe import spreadsheet_cell
 
 if TYPE_CHECKING:
     from bastion.plan.index import PlanIndex
@@ -26,12 +27,12 @@ class Table:
     rows: tuple[tuple[Any, ...], ...]
 
     def to_csv(self) -> str:
-        """CSV text with a header line."""
+        """CSV text with a header line; a text cell never reads as a formula (textsafe.spreadsheet_cell)."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(self.columns)
+        w.writerow([spreadsheet_cell(c) for c in self.columns])
         for row in self.rows:
-            w.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in row])
+            w.writerow([f"{v:.6g}" if isinstance(v, float) else spreadsheet_cell(v) for v in row])
         return buf.getvalue()
 
     def records(self) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from bastion.jsonfmt import quantity as _q
 from bastion.resilience.concentration import ItemConcentration, MadeItemDependency
 from bastion.resilience.countries import AS_OF, SOURCE_EU, SOURCE_NATO
 from bastion.resilience.mitigation import Mitigation
+from bastion.textsafe import spreadsheet_cell
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ class ResilienceResult:
             buf = io.StringIO()
             w = csv.writer(buf, lineterminator="\n")
             w.writerow(header)
-            w.writerows(rows)
+            w.writerows([spreadsheet_cell(v) for v in row] for row in rows)  # text never a formula
             return buf.getvalue()
 
         nodes = table(

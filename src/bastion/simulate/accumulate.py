@@ -18,12 +18,9 @@ import numpy.typing as npt
 from bastion.simulate.events import BLOCK
 from bastion.simulate.numpy_backend import FAN_BINS, ChunkOutput
 from bastion.simulate.params import KernelParams
+from bastion.simulate.quantiles import BY_BINS, EXACT_VALUES, bin_of, target_edges
 
 FloatArray = npt.NDArray[np.float64]
-
-BY_BINS = 4096
-"""Bins of each target's histogram of the stockpile at `by`."""
-
 
 def hist_quantiles(counts: npt.NDArray[np.int64], upper: float, qs: tuple[float, ...],
                    lo: float, hi: float) -> list[float]:
@@ -61,6 +58,9 @@ class Accumulator:
         self.paths = 0
         self.met = np.zeros(p.t, dtype=np.int64)
         self.by_hist = np.zeros((p.t, BY_BINS), dtype=np.int64)
+        self.by_edges = [target_edges(float(p.target_thr[t]), float(self.upper[p.target_pile[t]]))
+                         for t in range(p.t)]
+        self.by_values: list[FloatArray] | None = []  # None once past EXACT_VALUES
         self.by_min = np.full(p.t, np.inf)
         self.by_max = np.full(p.t, -np.inf)
         self.first_hist = np.zeros(p.n + 1, dtype=np.int64)  # month n: no output in the horizon
@@ -96,9 +96,12 @@ class Accumulator:
         self.kernel_seconds += c.kernel_seconds
         self.met += ((c.at_by >= p.target_thr[None, :]) & (p.target_by[None, :] < p.n)).sum(axis=0)
         for t in range(p.t):
-            up = self.upper[p.target_pile[t]]
-            b = np.clip((c.at_by[:, t] * (BY_BINS / up)).astype(np.int64), 0, BY_BINS - 1)
-            self.by_hist[t] += np.bincount(b, minlength=BY_BINS)
+            self.by_hist[t] += np.bincount(bin_of(c.at_by[:, t], self.by_edges[t]), minlength=BY_BINS)
+        if self.by_values is not None:
+            if self.paths * p.t <= EXACT_VALUES:
+                self.by_values.append(np.array(c.at_by, dtype=np.float64))
+            else:
+                self.by_values = None
         if c.paths:
             self.by_min = np.minimum(self.by_min, c.at_by.min(axis=0))
             self.by_max = np.maximum(self.by_max, c.at_by.max(axis=0))

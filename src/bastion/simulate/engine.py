@@ -27,6 +27,7 @@ from bastion.simulate.adapter import PlanArrays, plan_arrays
 from bastion.simulate.events import BLOCK, Uncertainty, uncertainty_of
 from bastion.simulate.numpy_backend import ChunkOutput, fan_upper, run_chunk
 from bastion.simulate.params import KernelParams, kernel_params
+from bastion.simulate.quantiles import exact_target_quantiles, hist_target_quantiles
 from bastion.simulate.result import Fan, FirstOutput, PerPath, SimulationResult, TargetRisk
 
 Progress = Callable[[int, int], None]
@@ -186,9 +187,13 @@ def _result(acc: Accumulator, pa: PlanArrays, u: Uncertainty, scenario: Scenario
     targets = []
     for k, (c, i, by, units) in enumerate(pa.targets):
         prob = float(acc.met[k]) / total
-        up = float(acc.upper[p.target_pile[k]])
-        q10, q50, q90 = hist_quantiles(acc.by_hist[k], up, (0.1, 0.5, 0.9),
-                                       float(acc.by_min[k]), float(acc.by_max[k]))
+        thr = float(p.target_thr[k])
+        if acc.by_values is not None:  # every path's value kept: exact quantiles
+            vals = np.concatenate([v[:, k] for v in acc.by_values]) if acc.by_values else np.zeros(0)
+            q10, q50, q90 = exact_target_quantiles(vals, (0.1, 0.5, 0.9), thr, units)
+        else:
+            q10, q50, q90 = hist_target_quantiles(acc.by_hist[k], acc.by_edges[k], (0.1, 0.5, 0.9),
+                                                  float(acc.by_min[k]), float(acc.by_max[k]), thr, units)
         targets.append(TargetRisk(c, i, by, units, prob, math.sqrt(prob * (1 - prob) / total),
                                   q10, q50, q90, float(acc.by_sum[k]) / total))
     months = tuple(month_name(m, pa.start) for m in range(pa.n))

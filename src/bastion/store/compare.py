@@ -9,13 +9,15 @@ import difflib
 import re
 from typing import Any, TypeGuard
 
+import yaml
+
 from bastion.store.record import RunRecord
 
 #: Keys that name an element of a list of objects (a target, a line, a node, a year...):
 #: headline lists are matched element by element on these, not on position.
 IDENTIFYING_KEYS = ("customer", "item", "by", "line", "site", "supplier", "node", "kind", "name", "year")
 
-_KEY = re.compile(r"^(?:-\s+)?([^\s:#][^:#]*?)\s*:(?:\s|$)")
+_KEY = re.compile(r"^(?:-\s+)?((?:[^\s:#{\[-]|-(?=\S))[^:#]*?)\s*:(?:\s|$)")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -71,11 +73,15 @@ def scenario_diff(a: RunRecord, b: RunRecord, *, context: int = 3) -> str:
 
 
 def line_changes(text_a: str, text_b: str) -> list[dict[str, Any]]:
-    """Each changed line: {`where`, `line_a`, `a`, `line_b`, `b`} (1-based lines; None where absent).
+    """Each changed line: {`where`, `kind`, `line_a`, `a`, `line_b`, `b`} (1-based; None where absent).
 
     `where` is the dotted chain of YAML keys the line sits under, ending with its own key
     (`suppliers.steel-works-lv.supplies.body-casting`), found from indentation: a plain
-    reading that works for block-style YAML and JSON-like nesting alike.
+    reading that works for block-style YAML and JSON-like nesting alike. A list item is
+    named by its identifying values (`customers.pl-af.targets[atm-1/2034-12]` for
+    `- {item: atm-1, by: "2034-12", units: 10000}`). `kind` is "changed" (a line of `a`
+    replaced by a line of `b` at the same `where`), "added" (only in `b`) or "removed"
+    (only in `a`).
     """
     lines_a, lines_b = text_a.splitlines(), text_b.splitlines()
     changes: list[dict[str, Any]] = []
@@ -83,20 +89,34 @@ def line_changes(text_a: str, text_b: str) -> list[dict[str, Any]]:
     for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
         if tag == "equal":
             continue
-        for offset in range(max(a_end - a_start, b_end - b_start)):
-            index_a = a_start + offset if a_start + offset < a_end else None
-            index_b = b_start + offset if b_start + offset < b_end else None
-            where = _where(lines_b, index_b) if index_b is not None else _where(lines_a, index_a)
-            changes.append(
-                {
-                    "where": where,
-                    "line_a": None if index_a is None else index_a + 1,
-                    "a": None if index_a is None else lines_a[index_a],
-                    "line_b": None if index_b is None else index_b + 1,
-                    "b": None if index_b is None else lines_b[index_b],
-                }
-            )
+        olds = [(i, _where(lines_a, i)) for i in range(a_start, a_end)]
+        news = [(i, _where(lines_b, i)) for i in range(b_start, b_end)]
+        pending = list(olds)
+        for index_b, where in news:
+            match = next((o for o in pending if o[1] == where), None)
+            if match is not None:  # removed lines above the match stay removed, in text order
+                before = pending[: pending.index(match)]
+                changes.extend(_change(lines_a, i, lines_b, None, w) for i, w in before)
+                pending = pending[pending.index(match) + 1:]
+                changes.append(_change(lines_a, match[0], lines_b, index_b, where))
+            else:
+                changes.append(_change(lines_a, None, lines_b, index_b, where))
+        changes.extend(_change(lines_a, i, lines_b, None, w) for i, w in pending)
     return changes
+
+
+def _change(lines_a: list[str], index_a: int | None, lines_b: list[str], index_b: int | None,
+            where: str) -> dict[str, Any]:
+    kind = "changed" if index_a is not None and index_b is not None else (
+        "added" if index_b is not None else "removed")
+    return {
+        "where": where,
+        "kind": kind,
+        "line_a": None if index_a is None else index_a + 1,
+        "a": None if index_a is None else lines_a[index_a],
+        "line_b": None if index_b is None else index_b + 1,
+        "b": None if index_b is None else lines_b[index_b],
+    }
 
 
 def diff_values(a: Any, b: Any, *, changed_only: bool = False) -> list[dict[str, Any]]:
@@ -105,8 +125,9 @@ def diff_values(a: Any, b: Any, *, changed_only: bool = False) -> list[dict[str,
     Each leaf is keyed by its path (`cost.total`, `targets[army/155mm/2028-12].probability`;
     list elements are named by their `IDENTIFYING_KEYS` values where that names them
     uniquely, else by position). Each entry has `key`, `a`, `b` (None where absent),
-    `changed`, and: for two numbers, `delta` (b - a) and `relative` (delta / |a|, None
-    if a is 0); for two "YYYY-MM" months, `delta_months`.
+    `changed`, `only_in` ("a" or "b") for a leaf present on one side only, and: for two
+    numbers, `delta` (b - a) and `relative` (delta / |a|, None if a is 0); for two
+    "YYYY-MM" months, `delta_months`.
     """
     left, right = flatten(a), flatten(b)
     keys = list(left) + [key for key in right if key not in left]
@@ -117,6 +138,8 @@ def diff_values(a: Any, b: Any, *, changed_only: bool = False) -> list[dict[str,
         if changed_only and not changed:
             continue
         entry: dict[str, Any] = {"key": key, "a": value_a, "b": value_b, "changed": changed}
+        if key not in left or key not in right:
+            entry["only_in"] = "b" if key not in left else "a"
         if _is_number(value_a) and _is_number(value_b):
             delta = value_b - value_a
             entry["delta"] = delta
@@ -201,13 +224,29 @@ def _dash_depth(line: str) -> int:
 
 
 def _item_label(line: str) -> str | None:
-    """`L1` for `- id: L1` or `- L1`; None for a line that starts no list item, or names nothing."""
+    """`L1` for `- id: L1` or `- L1`, `atm-1/2034-12` for `- {item: atm-1, by: "2034-12", ...}`;
+    None for a line that starts no list item, or names nothing."""
     stripped = line.strip()
     if not stripped.startswith("- "):
         return None
-    item = stripped[2:].split("#", 1)[0].strip()
+    item = stripped[2:].strip()
+    if item.startswith("{"):
+        return _flow_label(item)
+    item = item.split("#", 1)[0].strip()
     value = item.split(":", 1)[1].strip() if _KEY.match(item) else item
     return _unquote(value) or None
+
+
+def _flow_label(item: str) -> str | None:
+    """The identifying values of a one-line flow mapping, joined by "/" (None if it names nothing)."""
+    try:
+        value = yaml.safe_load(item)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    parts = [str(value[key]) for key in IDENTIFYING_KEYS if value.get(key) is not None]
+    return "/".join(parts) or None
 
 
 def _unquote(text: str) -> str:
