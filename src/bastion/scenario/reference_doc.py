@@ -33,6 +33,36 @@ Conventions:
   means `[a, a, a]`.
 - Unknown keys are errors. A field with no default below is required.
 
+Types and ranges (checked when the file is read; a value outside them is an
+error naming its `FILE:LINE`, exit status 2, before any engine runs):
+- A number is a number: `yes`/`true`, a quoted `"40"`, a YAML 1.1 base-60
+  `40:00` or `null` where a number is meant are errors (never read as 1, 40,
+  2400 or "unlimited"). `1e6` is a number in YAML as in JSON. A flag
+  (`made`, `optional`) is `true` or `false`, nothing else. `bastion` is the
+  integer `1` (not `1.0` or `true`).
+- `null` (or `~`, or a key with nothing after it) is never a value: leave the
+  key out for its default. YAML tags (`!foo`, `!!binary`, ...) other than
+  the plain `!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!seq`,
+  `!!map` and `!!timestamp` are errors.
+- Quantities, prices and money (bom quantities, capacities, stocks,
+  consumption, target units, costs, capex, budgets): 0 <= x < 1e15.
+- Months: horizon 1 to 1200; every duration, delay and ramp 0 to 1200
+  months; `lead_time_months`, `acceptance_months`, `delivery_months` and
+  `build_months` are whole. Rates per year of disruptions, outages, surges
+  and risks: 0 to 120 (ten events a month on average: far beyond any
+  real node, yet each event still spans whole 0.01-month steps of the
+  simulator; a node that is down most of the time is better written as a
+  lower capacity). `priority`: a whole number 1 to 100. Programme resource
+  capacities and uses: whole numbers 0 to 1000. `scrap_rate` 0 to 0.99,
+  `learning_rate` 0.01 to 1, surge `factor` 0 to 1000.
+- Texts are valid Unicode (a lone surrogate such as `"\\ud800"` is an
+  error): `currency` 1 to 12 characters, `description` at most 20,000, every
+  other text at most 1,000. A JSON integer longer than 30 digits is out of
+  every range.
+- No id is listed twice in one list (`makes`, `after`, `applies_to`), and an
+  id names one thing only: no item, supplier, site, line, task, customer or
+  risk shares another's id.
+
 Choices where the contract is silent (see also `docs/method.md`):
 - `supplies.*.capacity_per_month` left out means unlimited.
 - `lines.*.online` left out means the line can produce from month 0.
