@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from bastion.scenario.types import (
     MAX_MONTHS,
     MAX_PRIORITY,
+    BomQuantity,
     Country,
     Currency,
     Flag,
@@ -72,8 +73,8 @@ class Item(Base):
     """Unit of quantity (free text, at most 1,000 characters)."""
     made: Flag = False
     """True: made on a line from its `bom`; false: bought from suppliers."""
-    bom: dict[Id, NonNeg] = {}
-    """Bill of materials: component item -> quantity per GOOD unit made (0 <= qty < 1e15)."""
+    bom: dict[Id, BomQuantity] = {}
+    """Bill of materials: component item -> quantity per GOOD unit made (0 to 1e6)."""
     scrap_rate: Annotated[float, Number, Field(ge=0, le=0.99)] = 0.0
     """Share of started units lost (0 <= scrap <= 0.99): components used = bom qty x good units / (1 - scrap_rate)."""
     holding_cost_per_month: NonNeg = 0.0

@@ -44,8 +44,11 @@ error naming its `FILE:LINE`, exit status 2, before any engine runs):
   key out for its default. YAML tags (`!foo`, `!!binary`, ...) other than
   the plain `!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!seq`,
   `!!map` and `!!timestamp` are errors.
-- Quantities, prices and money (bom quantities, capacities, stocks,
-  consumption, target units, costs, capex, budgets): 0 <= x < 1e15.
+- Quantities, prices and money (capacities, stocks, consumption, target
+  units, costs, capex, budgets): 0 <= x < 1e15. A bom quantity per good
+  unit is 0 to 1e6 (write a coarser unit beyond that), so that with
+  `scrap_rate` <= 0.99 no coefficient of the plan's model passes 1e8 and
+  every one stays inside the solver's limits.
 - Months: horizon 1 to 1200; every duration, delay and ramp 0 to 1200
   months; `lead_time_months`, `acceptance_months`, `delivery_months` and
   `build_months` are whole. Rates per year of disruptions, outages, surges

@@ -84,6 +84,12 @@ Number = BeforeValidator(_number)
 NonNeg = Annotated[float, Number, Field(ge=0, lt=MAX_AMOUNT, allow_inf_nan=False)]
 """A finite quantity, price or amount of money: 0 <= x < 1e15."""
 
+MAX_BOM = 1e6
+"""Largest bom quantity per good unit (with scrap <= 0.99 a solver coefficient stays <= 1e8)."""
+
+BomQuantity = Annotated[float, Number, Field(ge=0, le=MAX_BOM, allow_inf_nan=False)]
+"""A bom quantity per good unit: 0 to 1e6 (a coarser unit beyond that: t rather than g)."""
+
 Months = Annotated[float, Number, Field(ge=0, le=MAX_MONTHS, allow_inf_nan=False)]
 """A length of time in months, 0 to 1200 (fractions allowed)."""
 
