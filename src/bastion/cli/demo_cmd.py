@@ -7,14 +7,14 @@ from pathlib import Path
 
 import typer
 
-from bastion.cli.common import console
+from bastion.cli.common import EXIT_INVALID, PATHS_MAX, console, fail
 
 DEMO_DIR = Path("bastion-demo")
 
 
 def demo(
     directory: Path = typer.Option(DEMO_DIR, "--dir", help="Folder to write the demo into."),
-    paths: int = typer.Option(10_000, "--paths", min=1, help="Monte-Carlo paths."),
+    paths: int = typer.Option(10_000, "--paths", min=1, max=PATHS_MAX, help="Monte-Carlo paths."),
     store: bool = typer.Option(True, "--store/--no-store", help="Keep the run in the run store."),
 ) -> None:
     """Run everything on the reference scenario (./bastion-demo).
@@ -30,7 +30,10 @@ def demo(
     out = console()
     t0 = time.perf_counter()
     scenario_file = directory / f"{REFERENCE}.yaml"
-    write_atomic(scenario_file, reference_text())
+    try:
+        write_atomic(scenario_file, reference_text())
+    except OSError as error:
+        fail(f"{directory}: cannot write the demo here: {error.strerror or error}", EXIT_INVALID)
     out.print(f"Reference scenario written to {scenario_file} (illustrative; edit it and run it again)")
     run, run_id, report = execute_and_save(scenario_file, directory, paths, 0, None, store, quiet=False)
     render_headline(run, headline(run), run_id, report, out)
