@@ -32,6 +32,7 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
     # failure 1: finite but absurd numbers, texts that are not Unicode
     "lead-time-1e19.yaml": (12, f"{SUPPLY}.lead_time_months", "must be <= 1200, found 1e+19"),
     "json-lead-time-1e19.json": (26, f"{SUPPLY}.lead_time_months", "must be <= 1200, found 1e+19"),
+    "lead-time-beyond-horizon.yaml": (12, f"{SUPPLY}.lead_time_months", "longer than the horizon (24 months)"),
     "priority-1e19.yaml": (37, "customers.lv-naf.priority", "must be <= 100, found 1e+19"),
     "resources-1e19.yaml": (30, "programme.resources.engineering", "must be <= 1000, found 1e+19"),
     "duration-1e12.yaml": (32, "programme.tasks.build.duration_months", "must be <= 1200, found 1e+12"),

@@ -191,6 +191,25 @@ def _dates(s: Scenario) -> Found:
     return out
 
 
+def _delays(s: Scenario) -> Found:
+    """A whole-month delay (lead time, acceptance, delivery) is at most the horizon's length."""
+    n = s.horizon.months
+    out: Found = []
+
+    def check(value: int, path: Path) -> None:
+        if value > n:
+            out.append((path, f"{value} months is longer than the horizon ({n} months): nothing could arrive in it"))
+
+    for sid, sup in s.suppliers.items():
+        for iid, supply in sup.supplies.items():
+            check(supply.lead_time_months, ("suppliers", sid, "supplies", iid, "lead_time_months"))
+    for lid, (sid, line) in s.all_lines().items():
+        check(line.acceptance_months, ("sites", sid, "lines", lid, "acceptance_months"))
+    for cid, cust in s.customers.items():
+        check(cust.delivery_months, ("customers", cid, "delivery_months"))
+    return out
+
+
 def _repeats(values: list[str], path: Path) -> Found:
     """A problem at each element of a list that repeats an earlier one."""
     out: Found = []
@@ -253,6 +272,7 @@ CHECKS: tuple[Callable[[Scenario], Found], ...] = (
     _dates,
     _duplicates,
     _unique_ids,
+    _delays,
 )
 
 

@@ -51,7 +51,8 @@ error naming its `FILE:LINE`, exit status 2, before any engine runs):
   every one stays inside the solver's limits.
 - Months: horizon 1 to 1200; every duration, delay and ramp 0 to 1200
   months; `lead_time_months`, `acceptance_months`, `delivery_months` and
-  `build_months` are whole. Rates per year of disruptions, outages, surges
+  `build_months` are whole, and a lead time, acceptance or delivery time is
+  at most the horizon's length (else nothing it delays could arrive). Rates per year of disruptions, outages, surges
   and risks: 0 to 120 (ten events a month on average: far beyond any
   real node, yet each event still spans whole 0.01-month steps of the
   simulator; a node that is down most of the time is better written as a
