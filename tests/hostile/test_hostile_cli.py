@@ -36,6 +36,14 @@ def test_seed_out_of_range_is_exit_2_in_every_command(command: str, seed: str, t
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["simulate", "schedule"])
+def test_largest_seed_is_accepted(command: str) -> None:
+    """2**31-1 is the largest seed CP-SAT (schedule) and a 32-bit store column take; it works end to end."""
+    res = runner.invoke(app, [command, str(BASE), "--seed", str(2**31 - 1), "--paths", "20", "--json"])
+    assert res.exit_code == 0, res.output
+    assert f'"seed": {2**31 - 1}' in res.stdout or command == "schedule"
+
+
 @pytest.mark.parametrize("command", ["simulate", "schedule", "economics", "run", "demo"])
 def test_paths_out_of_range_is_exit_2(command: str) -> None:
     args = [command] if command == "demo" else [command, str(BASE)]

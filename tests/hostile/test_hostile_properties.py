@@ -134,17 +134,47 @@ def test_mutated_json_loads_or_is_refused_cleanly(text: str, tmp_path: Path) -> 
     _check_cli(text, tmp_path, ".json")
 
 
-@settings(max_examples=60, deadline=timedelta(seconds=20))
-@given(value=st.sampled_from(["true", "yes", "null", '"7"', "40:00", "!foo 7"]), index=st.integers(0, 200))
-def test_no_number_in_the_base_accepts_a_non_number(value: str, index: int) -> None:
-    """Every numeric value of the base, replaced by a boolean, null, text, base-60 or tagged value, is refused."""
-    spots = [m for m in re.finditer(r"(?<=[:\[,] )-?[0-9][0-9.]*(?=[,\]}\s]|$)", BASE_TEXT, re.M)]
-    spot = spots[index % len(spots)]
-    line = BASE_TEXT.count("\n", 0, spot.start()) + 1
-    text = BASE_TEXT[: spot.start()] + value + BASE_TEXT[spot.end() :]
-    try:
-        load_text(text, "bad.yaml")
-    except ScenarioError as error:
-        assert any(p.line == line for p in error.problems), [str(p) for p in error.problems]
-    else:
-        raise AssertionError(f"line {line}: {value} accepted where {spot.group()} was")
+NUMBER_SPOTS = list(re.finditer(r"(?:(?<=[:,] )|(?<=\[))-?[0-9][0-9.]*(?=[,\]}\s]|$)", BASE_TEXT, re.M))
+NOT_NUMBERS = ["true", "yes", "null", '"7"', "40:00", "!foo 7"]
+
+
+def test_no_number_in_the_base_accepts_a_non_number() -> None:
+    """Every numeric value of the base, as a boolean, null, text, base-60 or tagged value, is refused on its line."""
+    assert len(NUMBER_SPOTS) >= 40
+    for spot in NUMBER_SPOTS:
+        line = BASE_TEXT.count("\n", 0, spot.start()) + 1
+        for value in NOT_NUMBERS:
+            text = BASE_TEXT[: spot.start()] + value + BASE_TEXT[spot.end() :]
+            try:
+                load_text(text, "bad.yaml")
+            except ScenarioError as error:
+                assert any(p.line == line for p in error.problems), (value, [str(p) for p in error.problems])
+            else:
+                raise AssertionError(f"line {line}: {value} accepted where {spot.group()} was")
+
+
+def _numeric_leaves(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    return [p for p in _paths(value, prefix) if _get(value, p).__class__ in (int, float)]
+
+
+def _get(value: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        value = value[part]
+    return value
+
+
+def test_no_number_in_the_json_twin_accepts_a_non_number() -> None:
+    """The same in JSON: true, null or a text in place of any number is refused (and names a line)."""
+    leaves = _numeric_leaves(BASE_DATA)
+    assert len(leaves) >= 40
+    for path in leaves:
+        for value in (True, None, "7"):
+            data = json.loads(json.dumps(BASE_DATA))
+            parent = _get(data, path[:-1])
+            parent[path[-1]] = value
+            try:
+                load_text(json.dumps(data, indent=2), "bad.json", is_json=True)
+            except ScenarioError as error:
+                assert all(p.line > 1 for p in error.problems), [str(p) for p in error.problems]
+            else:
+                raise AssertionError(f"{path}: {value!r} accepted")

@@ -22,7 +22,7 @@ EXIT_INVALID = 2
 EXIT_SHORT = 3
 
 SEED_MAX = 2**31 - 1
-"""Largest `--seed` (every command: 0 to 2,147,483,647; a run store keeps it in a 32-bit column)."""
+"""Largest `--seed` in every command: CP-SAT takes a 32-bit seed and a run store a 32-bit column."""
 PATHS_MAX = 2**31 - 1
 """Largest `--paths` accepted as an option (the resource guard may still refuse fewer)."""
 LIMIT_MAX = 1_000_000
