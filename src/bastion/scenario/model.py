@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Fiel
 from pydantic_core import PydanticCustomError
 
 from bastion.scenario.types import (
+    MAX_FACTOR,
     MAX_MONTHS,
     MAX_PRIORITY,
     BomQuantity,
@@ -247,7 +248,7 @@ class Surge(Base):
     """Expected surges per year (Poisson rate), from t = 0; 0 to 120."""
     duration_months: Triangular = (0.0, 0.0, 0.0)
     """Duration of each surge in months, triangular [min, mode, max], each 0 to 1200."""
-    factor: Annotated[float, Number, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+    factor: Annotated[float, Number, Field(ge=0, le=MAX_FACTOR, allow_inf_nan=False)] = 1.0
     """Consumption is multiplied by this during a surge (0 to 1000)."""
 
 
