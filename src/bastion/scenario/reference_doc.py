@@ -59,6 +59,11 @@ error naming its `FILE:LINE`, exit status 2, before any engine runs):
   lower capacity). `priority`: a whole number 1 to 100. Programme resource
   capacities and uses: whole numbers 0 to 1000. `scrap_rate` 0 to 0.99,
   `learning_rate` 0.01 to 1, surge `factor` 0 to 1000.
+- Each value is checked on its own. A scenario with many values near their
+  limits at once (prices, unit and holding costs all near 1e9 beside
+  amounts near 1e15) can pass the solver's numerical precision: a command
+  then says `FILE: the solver gave no plan: ...` and exits 1, never with a
+  traceback and never with exit 3.
 - Texts are valid Unicode (a lone surrogate such as `"\\ud800"` is an
   error): `currency` 1 to 12 characters, `description` at most 20,000, every
   other text at most 1,000. A JSON integer longer than 30 digits is out of
