@@ -47,6 +47,7 @@ EXPECTED: dict[str, tuple[int, str, str]] = {
     "json-currency-surrogate.json": (4, "currency", SURROGATE),
     "name-surrogate.yaml": (2, "name", SURROGATE),
     "name-too-long.yaml": (2, "name", "string should have at most 1000 characters"),
+    "yaml-5000-digits.yaml": (20, f"{LINE}.capacity_per_month", "must be < 1e+15, found inf"),
     "json-5000-digits.json": (48, f"{LINE}.capacity_per_month", "must be < 1e+15, found inf"),
     # failure 6: numbers that made the solver fail and exit 3
     "bom-1e308.yaml": (6, "items.atm-1.bom.body", "must be <= 1e+06, found 1e+308"),
