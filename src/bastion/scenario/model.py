@@ -310,11 +310,11 @@ class EconomicsSettings(Base):
     """How money is discounted and which joint confidence level is reported (optional section)."""
 
     discount_rate: Annotated[float, Number, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
-    """Yearly discount rate r (0.035 = 3.5 %): year y's cash x (1 + r) ** -(y - price_base_year)."""
+    """Yearly discount rate r, 0 <= r < 1 (0.035 = 3.5 %): year y's cash x (1 + r) ** -(y - price_base_year)."""
     price_base_year: Annotated[int, whole(1900, 2999), Field(ge=1900, le=2999)] | None = None
-    """Calendar year whose money is worth face value (default: the horizon's first year)."""
+    """Calendar year (1900 to 2999) whose money is worth face value (default: the horizon's first year)."""
     confidence_level: Annotated[float, Number, Field(gt=0, lt=1)] = 0.7
-    """Joint confidence level of cost and schedule reported as the JCL point (NASA baselines at 0.70)."""
+    """Joint confidence level (0 < level < 1) of cost and schedule reported as the JCL point (NASA baselines at 0.70)."""
 
 
 def _version(value: Any) -> Any:

@@ -112,7 +112,7 @@ def type_name(annotation: Any) -> str:
     if origin is typing.Annotated:
         base = args[0]
         meta = " ".join(repr(m) for m in args[1:])
-        if base is str and "pattern" in meta:
+        if base is str and "pattern='" in meta:
             return "country" if "A-Z" in meta else "id"
         if "_check_month" in meta:
             return "month"
