@@ -134,3 +134,18 @@ def test_simulate_and_plan_agree_on_a_short_plan(tmp_path: Path) -> None:
     res = runner.invoke(app, ["simulate", str(file), "--paths", "20"])
     assert res.exit_code == 0, res.output
 
+
+
+def test_show_json_loads_back(tmp_path: Path) -> None:
+    """`show --json` leaves out what is not set (null is no value), so its output is a valid scenario again."""
+    from bastion.cli.scenario_cmds import REFERENCE
+    from bastion.scenario import load_scenario
+
+    runner.invoke(app, ["init", str(tmp_path)])
+    source = tmp_path / f"{REFERENCE}.yaml"
+    res = runner.invoke(app, ["show", str(source), "--json"])
+    assert res.exit_code == 0
+    assert "null" not in res.stdout
+    again = tmp_path / "again.json"
+    again.write_text(res.stdout, encoding="utf-8")
+    assert load_scenario(again) == load_scenario(source)
