@@ -130,8 +130,12 @@ def _schedule(run: Run, step: Step | None) -> HasJson | None:
 
 def _plan(run: Run, step: Step | None) -> HasJson:
     from bastion.plan import solve_plan
+    from bastion.plan.solve import SolverError
 
-    return solve_plan(run.scenario, progress=step)
+    result = solve_plan(run.scenario, progress=step)
+    if not result.status.has_solution:  # solver trouble, not a short plan: stop before the other stages
+        raise SolverError(result.message or result.status.value)
+    return result
 
 
 def _simulate(run: Run, step: Step | None) -> HasJson | None:

@@ -22,6 +22,14 @@ EXIT_INTERNAL = 1
 EXIT_INVALID = 2
 EXIT_SHORT = 3
 
+SEED_MAX = 2**31 - 1
+"""Largest `--seed` in every command: CP-SAT takes a 32-bit seed and a run store a 32-bit column."""
+PATHS_MAX = 2**31 - 1
+"""Largest `--paths` accepted as an option (the resource guard may still refuse fewer)."""
+LIMIT_MAX = 1_000_000
+"""Largest `runs list --limit`."""
+SEED_HELP = "Random seed, 0 to 2147483647."
+
 
 def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
     """Print `message` on stderr (control characters escaped) and exit with `code`."""
@@ -39,6 +47,21 @@ def read_scenario_file(file: Path) -> tuple[Scenario, list[str]]:
     if is_workbook_name(str(file)):
         return load_workbook_scenario(file)
     return load_scenario(file), []
+
+
+def solver_trouble(file: Path, what: str) -> NoReturn:
+    """Exit 1 when the solver refused the model, ran out of memory or gave no plan.
+
+    The same in every command: exit 3 is kept for a plan that exists and is
+    short (`plan`, `run`), exit 2 for a scenario that breaks the format.
+    """
+    fail(f"{file}: the solver gave no plan: {what}", EXIT_INTERNAL)
+
+
+def require_plan(file: Path, plan: Any) -> None:
+    """Exit 1 (`solver_trouble`) unless `plan` (a PlanResult) holds a plan."""
+    if not plan.status.has_solution:
+        solver_trouble(file, plan.message or plan.status.value)
 
 
 def load_or_exit(file: Path, *, to_stdout: bool = False) -> Scenario:

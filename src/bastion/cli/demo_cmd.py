@@ -7,14 +7,14 @@ from pathlib import Path
 
 import typer
 
-from bastion.cli.common import console, markup_escape
+from bastion.cli.common import EXIT_INVALID, PATHS_MAX, console, fail, markup_escape
 
 DEMO_DIR = Path("bastion-demo")
 
 
 def demo(
     directory: Path = typer.Option(DEMO_DIR, "--dir", help="Folder to write the demo into."),
-    paths: int = typer.Option(10_000, "--paths", min=1, help="Monte-Carlo paths."),
+    paths: int = typer.Option(10_000, "--paths", min=1, max=PATHS_MAX, help="Monte-Carlo paths."),
     store: bool = typer.Option(True, "--store/--no-store", help="Keep the run in the run store."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (as `run --json`)."),
 ) -> None:
@@ -32,7 +32,10 @@ def demo(
     out = console()
     t0 = time.perf_counter()
     scenario_file = directory / f"{REFERENCE}.yaml"
-    write_atomic(scenario_file, reference_text())
+    try:
+        write_atomic(scenario_file, reference_text())
+    except OSError as error:
+        fail(f"{directory}: cannot write the demo here: {error.strerror or error}", EXIT_INVALID)
     if not as_json:
         out.print(
             f"Reference scenario written to {markup_escape(scenario_file)} (illustrative; edit it and run it again)"

@@ -8,15 +8,19 @@ from typing import TYPE_CHECKING
 import typer
 
 from bastion.cli.common import (
-    EXIT_INTERNAL,
     EXIT_INVALID,
     EXIT_OK,
+    PATHS_MAX,
+    SEED_HELP,
+    SEED_MAX,
     console,
     fail,
     load_or_exit,
     marking,
     markup_escape,
     print_json,
+    require_plan,
+    solver_trouble,
     solving,
 )
 
@@ -51,7 +55,7 @@ def _settings(scenario: Scenario, discount_rate: float | None) -> EconomicsSetti
     if discount_rate is None:
         return base
     try:
-        return EconomicsSettings(**{**base.model_dump(), "discount_rate": discount_rate})
+        return EconomicsSettings(**{**base.model_dump(exclude_none=True), "discount_rate": discount_rate})
     except ValidationError as error:
         fail(f"--discount-rate {discount_rate}: {error.errors()[0]['msg']}", EXIT_INVALID)
 
@@ -176,9 +180,9 @@ def economics_command(
     file: Path = typer.Argument(..., help="Scenario file (YAML, JSON or .xlsx)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     paths: int = typer.Option(
-        10_000, "--paths", min=1, help="Simulated paths for the JCL (as `simulate` and `run`)."
+        10_000, "--paths", min=1, max=PATHS_MAX, help="Simulated paths for the JCL (as `simulate` and `run`)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the simulation."),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help=SEED_HELP),
     discount_rate: float | None = typer.Option(
         None, "--discount-rate", help="Yearly discount rate, e.g. 0.035 (default: the scenario's, or 0)."
     ),
@@ -197,7 +201,10 @@ def economics_command(
         with solving(console(stderr=True), "Planning") as step:
             plan = solve_plan(scenario, progress=step)
     except SolverError as error:
-        fail(f"{file}: the plan could not be solved: {error}", EXIT_INTERNAL)
+        solver_trouble(file, str(error))
+    except MemoryError:
+        solver_trouble(file, "the plan model is too large for this machine's memory")
+    require_plan(file, plan)
     sim = simulated_paths(scenario, plan, paths, seed)
     if isinstance(sim, str):
         result = economics(scenario, plan, settings=settings, jcl_note=sim)

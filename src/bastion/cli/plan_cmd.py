@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING
 import typer
 
 from bastion.cli.common import (
-    EXIT_INTERNAL,
     EXIT_OK,
     EXIT_SHORT,
     console,
-    fail,
     json_text,
     load_or_exit,
     marking,
     markup_escape,
     print_json,
+    require_plan,
+    solver_trouble,
     solving,
     write_outputs,
 )
@@ -104,9 +104,13 @@ def plan(
         with solving(console(stderr=True), "Planning") as progress:
             result = solve_plan(scenario, time_limit=time_limit, gap=gap, progress=progress)
     except SolverError as error:
-        fail(f"{file}: the plan could not be solved: {error}", EXIT_SHORT)
+        solver_trouble(file, str(error))
     except MemoryError:
-        fail(f"{file}: the plan model is too large for this machine's memory", EXIT_INTERNAL)
+        solver_trouble(file, "the plan model is too large for this machine's memory")
+    if not result.status.has_solution:
+        if as_json:
+            print_json(result.to_json())
+        require_plan(file, result)
     if out is not None:
         _write_out(result, out)
     if as_json:

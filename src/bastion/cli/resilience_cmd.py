@@ -18,6 +18,7 @@ from bastion.cli.common import (
     marking,
     markup_escape,
     print_json,
+    solver_trouble,
     solving,
     write_outputs,
 )
@@ -104,8 +105,12 @@ def resilience(
             result = analyse(scenario, at=at, window=window, progress=step)
     except ResilienceError as error:
         fail(f"{file}: {error}", EXIT_INVALID)
-    except (SolverError, OutageError) as error:
+    except SolverError as error:
+        solver_trouble(file, str(error))
+    except OutageError as error:
         fail(f"{file}: the resilience analysis failed: {error}", EXIT_INTERNAL)
+    except MemoryError:
+        solver_trouble(file, "the plan model is too large for this machine's memory")
     if out is not None:
         _write_out(result, out)
     if as_json:

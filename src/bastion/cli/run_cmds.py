@@ -7,7 +7,19 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from bastion.cli.common import EXIT_INVALID, EXIT_SHORT, console, fail, json_text, print_json
+from bastion.cli.common import (
+    EXIT_INVALID,
+    EXIT_SHORT,
+    LIMIT_MAX,
+    PATHS_MAX,
+    SEED_HELP,
+    SEED_MAX,
+    console,
+    fail,
+    json_text,
+    print_json,
+    solver_trouble,
+)
 
 if TYPE_CHECKING:
     from bastion.run import Run
@@ -62,9 +74,16 @@ def execute_and_save(
     from bastion.store import RunRecord
 
     load_or_exit(file)  # every problem, exit 2, before anything runs
+    from bastion.plan.solve import SolverError
+
     err = console(stderr=True)
-    with StageProgress(err, enabled=not quiet and err.is_terminal) as progress:
-        run = execute(file, paths=paths, seed=seed, progress=progress.update)
+    try:
+        with StageProgress(err, enabled=not quiet and err.is_terminal) as progress:
+            run = execute(file, paths=paths, seed=seed, progress=progress.update)
+    except SolverError as error:
+        solver_trouble(file, str(error))
+    except MemoryError:
+        solver_trouble(file, "the plan model is too large for this machine's memory")
     data = run.to_json()
     record = RunRecord.new(
         scenario_name=run.scenario.name,
@@ -95,8 +114,8 @@ def run(
     out: Path | None = typer.Option(
         None, "--out", help="Folder for the report, CSV tables and run.json (default: bastion-runs/RUN_ID)."
     ),
-    paths: int = typer.Option(10_000, "--paths", min=1, help="Monte-Carlo paths."),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    paths: int = typer.Option(10_000, "--paths", min=1, max=PATHS_MAX, help="Monte-Carlo paths."),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help=SEED_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     store: bool = typer.Option(True, "--store/--no-store", help="Keep the run in the run store."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
@@ -119,7 +138,7 @@ def run(
 
 @runs_app.command("list")
 def runs_list(
-    limit: int = typer.Option(20, "--limit", min=1, help="How many, newest first."),
+    limit: int = typer.Option(20, "--limit", min=1, max=LIMIT_MAX, help="How many, newest first."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:

@@ -115,7 +115,7 @@ def show(
     """
     scenario = load_or_exit(file)
     if as_json:
-        print_json(scenario.model_dump(mode="json"))
+        print_json(scenario.model_dump(mode="json", exclude_none=True))  # loads back: null is no value
         return
     from bastion.cli.show_view import render_scenario
 

@@ -7,7 +7,17 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bastion.cli.common import EXIT_INVALID, console, fail, load_or_exit, markup_escape, print_json
+from bastion.cli.common import (
+    EXIT_INVALID,
+    PATHS_MAX,
+    SEED_HELP,
+    SEED_MAX,
+    console,
+    fail,
+    load_or_exit,
+    markup_escape,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from bastion.scenario.model import Scenario
@@ -16,8 +26,10 @@ if TYPE_CHECKING:
 def schedule(
     file: Path | None = typer.Argument(None, help="Scenario file (omit with --psplib)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    paths: int = typer.Option(10_000, "--paths", min=0, help="Sampled schedules for the risk (0: none)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    paths: int = typer.Option(
+        10_000, "--paths", min=0, max=PATHS_MAX, help="Sampled schedules for the risk (0: none)."
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help=SEED_HELP),
     psplib: Path | None = typer.Option(None, "--psplib", help="Solve a PSPLIB .sm RCPSP instance instead."),
     time_limit: float = typer.Option(60.0, "--time-limit", min=0.1, help="CP-SAT time limit, seconds (each stage)."),
 ) -> None:

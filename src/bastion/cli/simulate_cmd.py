@@ -10,13 +10,17 @@ import typer
 from bastion.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
-    EXIT_SHORT,
+    PATHS_MAX,
+    SEED_HELP,
+    SEED_MAX,
     console,
     fail,
     load_or_exit,
     marking,
     markup_escape,
     print_json,
+    require_plan,
+    solver_trouble,
     solving,
 )
 
@@ -58,8 +62,8 @@ def _summary(result: SimulationResult, name: str) -> None:
 
 def simulate(
     file: Path = typer.Argument(..., help="Scenario file (YAML, JSON or .xlsx)."),
-    paths: int = typer.Option(10_000, "--paths", min=1, help="Number of sampled futures."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
+    paths: int = typer.Option(10_000, "--paths", min=1, max=PATHS_MAX, help="Number of sampled futures."),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help=SEED_HELP),
     backend: str = typer.Option("numpy", "--backend", help="numpy or jax."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
@@ -79,7 +83,10 @@ def simulate(
         with solving(console(stderr=True), "Planning") as step:
             plan = solve_plan(scenario, explain=False, sensitivity=False, progress=step)
     except SolverError as error:
-        fail(f"{file}: the plan could not be solved: {error}", EXIT_SHORT)
+        solver_trouble(file, str(error))
+    except MemoryError:
+        solver_trouble(file, "the plan model is too large for this machine's memory")
+    require_plan(file, plan)
     progress = None
     bar = None
     err = console(stderr=True)
@@ -96,7 +103,7 @@ def simulate(
     try:
         result = run_simulation(scenario, plan, paths=paths, seed=seed, backend=backend, progress=progress)
     except NoPlanError as error:
-        fail(f"{file}: {error}", EXIT_SHORT)
+        solver_trouble(file, str(error))
     except BackendError as error:
         fail(f"{file}: {error}", EXIT_INVALID)
     finally:

@@ -115,7 +115,7 @@ class PlanResult:
 
     @property
     def short(self) -> bool:
-        """True when some target or consumption is short, or there is no plan (exit status 3)."""
+        """True when some target or consumption is short, or there is no plan (the CLI: exit 3, or 1 for no plan)."""
         if not self.status.has_solution:
             return True
         return self.unmet_consumption > 1e-6 or any(not t.met for t in self.targets)

@@ -9,6 +9,7 @@ import numpy as np
 from bastion.online import line_online_months
 from bastion.plan.optimise import Step, prefixed, solve_model
 from bastion.plan.result import PlanResult
+from bastion.plan.solve import SolverError
 from bastion.resilience.concentration import item_concentration, made_dependency
 from bastion.resilience.mitigation import mitigate
 from bastion.resilience.nodes import list_nodes
@@ -63,7 +64,7 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
                              time_limit=time_limit, gap=gap,
                              progress=prefixed(progress, "plan: "))
         if solved.sol is None or solved.run.x is None:
-            raise ResilienceError(f"no plan to analyse: {solved.run.message}")
+            raise SolverError(f"no plan to analyse: {solved.run.message}")  # solver trouble: exit 1
         state = PlanState.from_solution(solved.ix, solved.model, solved.run.x, solved.sol.built)
     else:
         try:

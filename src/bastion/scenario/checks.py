@@ -191,6 +191,77 @@ def _dates(s: Scenario) -> Found:
     return out
 
 
+def _delays(s: Scenario) -> Found:
+    """A whole-month delay (lead time, acceptance, delivery) is at most the horizon's length."""
+    n = s.horizon.months
+    out: Found = []
+
+    def check(value: int, path: Path) -> None:
+        if value > n:
+            out.append((path, f"{value} months is longer than the horizon ({n} months): nothing could arrive in it"))
+
+    for sid, sup in s.suppliers.items():
+        for iid, supply in sup.supplies.items():
+            check(supply.lead_time_months, ("suppliers", sid, "supplies", iid, "lead_time_months"))
+    for lid, (sid, line) in s.all_lines().items():
+        check(line.acceptance_months, ("sites", sid, "lines", lid, "acceptance_months"))
+    for cid, cust in s.customers.items():
+        check(cust.delivery_months, ("customers", cid, "delivery_months"))
+    return out
+
+
+def _repeats(values: list[str], path: Path) -> Found:
+    """A problem at each element of a list that repeats an earlier one."""
+    out: Found = []
+    first: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if value in first:
+            out.append(((*path, index), f"{value} is listed twice (first at [{first[value]}])"))
+        first.setdefault(value, index)
+    return out
+
+
+def _duplicates(s: Scenario) -> Found:
+    """No id is listed twice in a list of ids (`makes`, `after`, `applies_to`)."""
+    out: Found = []
+    for sid, site in s.sites.items():
+        for lid, line in site.lines.items():
+            out.extend(_repeats(line.makes, ("sites", sid, "lines", lid, "makes")))
+    if s.programme is not None:
+        for tid, task in s.programme.tasks.items():
+            out.extend(_repeats(task.after, ("programme", "tasks", tid, "after")))
+    for index, risk in enumerate(s.risks):
+        for kind in ("suppliers", "lines", "sites"):
+            out.extend(_repeats(getattr(risk.applies_to, kind), ("risks", index, "applies_to", kind)))
+    return out
+
+
+def _named_things(s: Scenario) -> list[tuple[str, str, Path]]:
+    """(id, kind, path) of every item, supplier, site, line, task, customer and risk, in file order."""
+    found: list[tuple[str, str, Path]] = [(iid, "item", ("items", iid)) for iid in s.items]
+    found += [(sid, "supplier", ("suppliers", sid)) for sid in s.suppliers]
+    for sid, site in s.sites.items():
+        found.append((sid, "site", ("sites", sid)))
+        found += [(lid, "line", ("sites", sid, "lines", lid)) for lid in site.lines]
+    if s.programme is not None:
+        found += [(tid, "task", ("programme", "tasks", tid)) for tid in s.programme.tasks]
+    found += [(cid, "customer", ("customers", cid)) for cid in s.customers]
+    found += [(risk.id, "risk", ("risks", index, "id")) for index, risk in enumerate(s.risks)]
+    return found
+
+
+def _unique_ids(s: Scenario) -> Found:
+    """An id names one thing only, across kinds (same-kind repeats are reported by their own checks)."""
+    out: Found = []
+    first: dict[str, str] = {}
+    for nid, kind, path in _named_things(s):
+        seen = first.get(nid)
+        if seen is not None and seen != kind:
+            out.append((path, f"id {nid} is already used by a {seen}: an id names one thing only"))
+        first.setdefault(nid, kind)
+    return out
+
+
 CHECKS: tuple[Callable[[Scenario], Found], ...] = (
     _items,
     _suppliers,
@@ -199,6 +270,9 @@ CHECKS: tuple[Callable[[Scenario], Found], ...] = (
     _customers,
     _risks,
     _dates,
+    _duplicates,
+    _unique_ids,
+    _delays,
 )
 
 

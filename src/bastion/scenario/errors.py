@@ -10,11 +10,11 @@ Path = tuple[str | int, ...]
 """Keys of mappings are str (as written in the file), list indices are int."""
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.\-]+")
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
-    """`text` with line breaks and control characters escaped, so a problem stays on one line."""
+    """`text` with line breaks, control characters and lone surrogates escaped: one printable line."""
     return _UNPRINTABLE.sub(lambda m: json.dumps(m.group())[1:-1], text)
 
 

@@ -8,11 +8,32 @@ it is current. Cross-references (unknown ids, cycles) are checked in
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from bastion.scenario.types import Country, Id, Month, NonNeg, NonNegInt, Triangular
+from bastion.scenario.types import (
+    MAX_FACTOR,
+    MAX_MONTHS,
+    MAX_PRIORITY,
+    BomQuantity,
+    Country,
+    Currency,
+    Flag,
+    Id,
+    LongText,
+    Month,
+    Months,
+    NonNeg,
+    Number,
+    Rate,
+    Resource,
+    Text,
+    Triangular,
+    WholeMonths,
+    whole,
+)
 
 
 class Base(BaseModel):
@@ -26,31 +47,39 @@ class Base(BaseModel):
         validate_default=False,
     )
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any) -> Any:
+        """A key written with no value (`null`, `~` or nothing) is an error: leave the key out instead."""
+        if value is None:
+            raise PydanticCustomError("null_value", "no value (null)")
+        return value
+
 
 class Horizon(Base):
     """The planning horizon: months 0 .. months-1 counted from `start`."""
 
     start: Month
     """First month of the horizon (month 0), "YYYY-MM"."""
-    months: Annotated[int, Field(ge=1, le=1200)]
+    months: Annotated[int, whole(1, MAX_MONTHS), Field(ge=1, le=MAX_MONTHS)]
     """Number of months in the horizon (1 to 1200)."""
 
 
 class Item(Base):
     """Something made on a line or bought from a supplier; an opaque item."""
 
-    name: str = ""
-    """Readable name (free text)."""
-    unit: str = "each"
-    """Unit of quantity."""
-    made: bool = False
+    name: Text = ""
+    """Readable name (free text, at most 1,000 characters)."""
+    unit: Text = "each"
+    """Unit of quantity (free text, at most 1,000 characters)."""
+    made: Flag = False
     """True: made on a line from its `bom`; false: bought from suppliers."""
-    bom: dict[Id, NonNeg] = {}
-    """Bill of materials: component item -> quantity per GOOD unit made."""
-    scrap_rate: Annotated[float, Field(ge=0, lt=1)] = 0.0
-    """Share of started units lost (0 <= scrap < 1): components used = bom qty x good units / (1 - scrap_rate)."""
+    bom: dict[Id, BomQuantity] = {}
+    """Bill of materials: component item -> quantity per GOOD unit made (0 to 1e6)."""
+    scrap_rate: Annotated[float, Number, Field(ge=0, le=0.99)] = 0.0
+    """Share of started units lost (0 <= scrap <= 0.99): components used = bom qty x good units / (1 - scrap_rate)."""
     holding_cost_per_month: NonNeg = 0.0
-    """Cost per unit per month held in a site's store or a customer's stockpile."""
+    """Cost per unit per month held in a site's store or a customer's stockpile (0 <= cost < 1e15)."""
 
     @model_validator(mode="after")
     def _bom_only_when_made(self) -> Item:
@@ -63,27 +92,27 @@ class Supply(Base):
     """One item as offered by one supplier."""
 
     price: NonNeg = 0.0
-    """Price per unit, paid in the month the order is placed."""
-    lead_time_months: NonNegInt = 0
-    """Whole months from order to arrival in the ordering site's store."""
+    """Price per unit, paid in the month the order is placed (0 <= price < 1e15)."""
+    lead_time_months: WholeMonths = 0
+    """Whole months from order to arrival in the ordering site's store (0 to 1200)."""
     capacity_per_month: NonNeg | None = None
-    """Most units ordered per month from this supplier (left out: unlimited)."""
+    """Most units ordered per month from this supplier, 0 <= x < 1e15 (left out: unlimited; null is an error)."""
 
 
 class Disruption(Base):
     """A Poisson process of events during which a supplier delivers nothing or a line makes nothing."""
 
-    rate_per_year: NonNeg = 0.0
-    """Expected events per year (Poisson rate), from t = 0."""
+    rate_per_year: Rate = 0.0
+    """Expected events per year (Poisson rate), from t = 0; 0 to 120 (ten a month)."""
     recovery_months: Triangular = (0.0, 0.0, 0.0)
-    """Duration of each event in months, triangular [min, mode, max]."""
+    """Duration of each event in months, triangular [min, mode, max], each 0 to 1200."""
 
 
 class Supplier(Base):
     """An outside source of bought items."""
 
-    name: str = ""
-    """Readable name (free text)."""
+    name: Text = ""
+    """Readable name (free text, at most 1,000 characters)."""
     country: Country
     """ISO 3166 alpha-2 country code (quote "NO" for Norway)."""
     supplies: dict[Id, Supply] = {}
@@ -123,24 +152,24 @@ class Line(Base):
     makes: Annotated[list[Id], Field(min_length=1)]
     """Items this line can make (made items only); capacity is shared among them."""
     capacity_per_month: NonNeg
-    """Good units per month at full rate."""
+    """Good units per month at full rate (0 <= x < 1e15)."""
     online: Online | None = None
     """First month it can produce, "YYYY-MM", or {milestone: task}; left out: from month 0. For an optional line: the earliest."""
-    ramp_months: NonNeg = 0.0
-    """Ramp: output of month m is at most capacity x min(1, (m - m0 + 1) / (ramp_months + 1))."""
-    acceptance_months: NonNegInt = 0
-    """Lot acceptance: output of month m is usable from month m + this."""
+    ramp_months: Months = 0.0
+    """Ramp: output of month m is at most capacity x min(1, (m - m0 + 1) / (ramp_months + 1)); 0 to 1200 months."""
+    acceptance_months: WholeMonths = 0
+    """Lot acceptance: output of month m is usable from month m + this (whole months, 0 to 1200)."""
     variable_cost_per_unit: NonNeg = 0.0
-    """Variable cost of a good unit (of the FIRST unit when learning applies)."""
+    """Variable cost of a good unit (of the FIRST unit when learning applies); 0 <= cost < 1e15."""
     fixed_cost_per_month: NonNeg = 0.0
-    """Fixed cost per month from the online month on."""
-    learning_rate: Annotated[float, Field(gt=0, le=1)] = 1.0
-    """Unit-cost learning slope: the n-th unit costs variable_cost_per_unit x n ** log2(rate)."""
+    """Fixed cost per month from the online month on (0 <= cost < 1e15)."""
+    learning_rate: Annotated[float, Number, Field(ge=0.01, le=1)] = 1.0
+    """Unit-cost learning slope, 0.01 to 1: the n-th unit costs variable_cost_per_unit x n ** log2(rate)."""
     capex: NonNeg = 0.0
-    """Investment, paid in month online - build_months."""
-    build_months: NonNegInt = 0
-    """Months between paying the capex and coming online."""
-    optional: bool = False
+    """Investment, paid in month online - build_months (0 <= capex < 1e15)."""
+    build_months: WholeMonths = 0
+    """Whole months between paying the capex and coming online (0 to 1200)."""
+    optional: Flag = False
     """True: the optimiser decides whether and when to build it (online = the earliest month)."""
     outage: Disruption | None = None
     """Random outages during which the line makes nothing."""
@@ -149,12 +178,12 @@ class Line(Base):
 class Site(Base):
     """A plant: a store and its lines."""
 
-    name: str = ""
-    """Readable name (free text)."""
+    name: Text = ""
+    """Readable name (free text, at most 1,000 characters)."""
     country: Country
     """ISO 3166 alpha-2 country code."""
     initial_store: dict[Id, NonNeg] = {}
-    """Stock of each item in the site's store at the start of month 0."""
+    """Stock of each item in the site's store at the start of month 0 (0 <= x < 1e15)."""
     lines: dict[Id, Line] = {}
     """The site's lines; line ids are unique across all sites."""
 
@@ -162,14 +191,14 @@ class Site(Base):
 class Task(Base):
     """One task of the build-up programme."""
 
-    name: str = ""
-    """Readable name (free text)."""
+    name: Text = ""
+    """Readable name (free text, at most 1,000 characters)."""
     duration_months: Triangular = (0.0, 0.0, 0.0)
-    """Duration in months, triangular [min, mode, max] (a single number: constant)."""
+    """Duration in months, triangular [min, mode, max], each 0 to 1200 (a single number: constant)."""
     after: list[Id] = []
     """Tasks that must finish before this one starts."""
-    uses: dict[Id, NonNegInt] = {}
-    """Units of each programme resource this task holds while it runs."""
+    uses: dict[Id, Resource] = {}
+    """Units of each programme resource this task holds while it runs (whole, 0 to 1000)."""
 
 
 class Programme(Base):
@@ -177,8 +206,8 @@ class Programme(Base):
 
     start: Month | None = None
     """Month the programme starts (default: horizon.start)."""
-    resources: dict[Id, NonNegInt] = {}
-    """Capacity of each renewable resource."""
+    resources: dict[Id, Resource] = {}
+    """Capacity of each renewable resource (whole, 0 to 1000)."""
     tasks: dict[Id, Task] = {}
     """The tasks; a milestone is a task's finish."""
 
@@ -209,35 +238,35 @@ class Target(Base):
     by: Month
     """Month at whose end the stockpile must hold `units`."""
     units: NonNeg
-    """Stockpile to hold."""
+    """Stockpile to hold (0 <= units < 1e15)."""
 
 
 class Surge(Base):
     """Random surges that multiply a customer's consumption."""
 
-    rate_per_year: NonNeg = 0.0
-    """Expected surges per year (Poisson rate), from t = 0."""
+    rate_per_year: Rate = 0.0
+    """Expected surges per year (Poisson rate), from t = 0; 0 to 120."""
     duration_months: Triangular = (0.0, 0.0, 0.0)
-    """Duration of each surge in months, triangular [min, mode, max]."""
-    factor: NonNeg = 1.0
-    """Consumption is multiplied by this during a surge."""
+    """Duration of each surge in months, triangular [min, mode, max], each 0 to 1200."""
+    factor: Annotated[float, Number, Field(ge=0, le=MAX_FACTOR, allow_inf_nan=False)] = 1.0
+    """Consumption is multiplied by this during a surge (0 to 1000)."""
 
 
 class Customer(Base):
     """A customer holding a stockpile (e.g. a national armed force)."""
 
-    name: str = ""
-    """Readable name (free text)."""
+    name: Text = ""
+    """Readable name (free text, at most 1,000 characters)."""
     country: Country
     """ISO 3166 alpha-2 country code."""
-    priority: Annotated[int, Field(ge=1)] = 1
-    """1 is served first when supply is short, then 2, ..."""
-    delivery_months: NonNegInt = 0
-    """Transport time from any site to this customer, whole months."""
+    priority: Annotated[int, whole(1, MAX_PRIORITY), Field(ge=1, le=MAX_PRIORITY)] = 1
+    """1 is served first when supply is short, then 2, ... (a whole number, 1 to 100)."""
+    delivery_months: WholeMonths = 0
+    """Transport time from any site to this customer, whole months (0 to 1200)."""
     initial_stock: dict[Id, NonNeg] = {}
-    """Stockpile of each item at the start of month 0."""
+    """Stockpile of each item at the start of month 0 (0 <= x < 1e15)."""
     consumption: dict[Id, Consumption] = {}
-    """Units per month drawn from the stockpile; or month -> units per month from that month on."""
+    """Units per month drawn from the stockpile; or month -> units per month from that month on (0 <= x < 1e15)."""
     targets: list[Target] = []
     """Stockpile targets."""
     surge: Surge | None = None
@@ -248,7 +277,7 @@ class Budget(Base):
     """Yearly ceilings on the capex of optional lines."""
 
     capex_per_year: dict[Annotated[int, Field(ge=1900, le=2999)], NonNeg] = {}
-    """Calendar year -> most capex of optional lines paid in it; a year not listed is unlimited."""
+    """Calendar year (1900 to 2999) -> most capex of optional lines paid in it (0 <= x < 1e15); a year not listed is unlimited."""
 
 
 class AppliesTo(Base):
@@ -267,40 +296,47 @@ class Risk(Base):
 
     id: Id
     """Unique id of the risk."""
-    name: str = ""
-    """Readable name (free text)."""
+    name: Text = ""
+    """Readable name (free text, at most 1,000 characters)."""
     applies_to: AppliesTo
     """The suppliers, lines and sites it stops."""
-    rate_per_year: NonNeg = 0.0
-    """Expected events per year (Poisson rate), from t = 0."""
+    rate_per_year: Rate = 0.0
+    """Expected events per year (Poisson rate), from t = 0; 0 to 120."""
     duration_months: Triangular = (0.0, 0.0, 0.0)
-    """Duration of each event in months, triangular [min, mode, max]."""
+    """Duration of each event in months, triangular [min, mode, max], each 0 to 1200."""
 
 
 class EconomicsSettings(Base):
     """How money is discounted and which joint confidence level is reported (optional section)."""
 
-    discount_rate: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
-    """Yearly discount rate r (0.035 = 3.5 %): year y's cash x (1 + r) ** -(y - price_base_year)."""
-    price_base_year: Annotated[int, Field(ge=1900, le=2999)] | None = None
-    """Calendar year whose money is worth face value (default: the horizon's first year)."""
-    confidence_level: Annotated[float, Field(gt=0, lt=1)] = 0.7
-    """Joint confidence level of cost and schedule reported as the JCL point (NASA baselines at 0.70)."""
+    discount_rate: Annotated[float, Number, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    """Yearly discount rate r, 0 <= r < 1 (0.035 = 3.5 %): year y's cash x (1 + r) ** -(y - price_base_year)."""
+    price_base_year: Annotated[int, whole(1900, 2999), Field(ge=1900, le=2999)] | None = None
+    """Calendar year (1900 to 2999) whose money is worth face value (default: the horizon's first year)."""
+    confidence_level: Annotated[float, Number, Field(gt=0, lt=1)] = 0.7
+    """Joint confidence level (0 < level < 1) of cost and schedule reported as the JCL point (NASA baselines at 0.70)."""
+
+
+def _version(value: Any) -> Any:
+    """The format version is the integer 1: `1.0`, `true` or `"1"` are refused, not coerced."""
+    if type(value) is not int:
+        raise PydanticCustomError("version", "format version must be the number 1")
+    return value
 
 
 class Scenario(Base):
     """A whole scenario file, format version 1."""
 
-    bastion: Literal[1]
-    """Format version: 1."""
-    name: Annotated[str, Field(min_length=1)]
-    """Scenario name."""
-    description: str = ""
-    """Free text."""
-    classification: str = "UNCLASSIFIED"
-    """A free-text marking shown on every output."""
-    currency: str = "EUR"
-    """Currency of every money amount."""
+    bastion: Annotated[Literal[1], BeforeValidator(_version)]
+    """Format version: 1 (the number, not 1.0 or true)."""
+    name: Annotated[Text, Field(min_length=1)]
+    """Scenario name (1 to 1,000 characters)."""
+    description: LongText = ""
+    """Free text (at most 20,000 characters)."""
+    classification: Text = "UNCLASSIFIED"
+    """A free-text marking shown on every output (at most 1,000 characters)."""
+    currency: Currency = "EUR"
+    """Currency of every money amount (1 to 12 characters)."""
     horizon: Horizon
     """The planning horizon."""
     items: Annotated[dict[Id, Item], Field(min_length=1)]

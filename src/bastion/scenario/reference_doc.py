@@ -33,6 +33,45 @@ Conventions:
   means `[a, a, a]`.
 - Unknown keys are errors. A field with no default below is required.
 
+Types and ranges (checked when the file is read; a value outside them is an
+error naming its `FILE:LINE`, exit status 2, before any engine runs):
+- A number is a number: `yes`/`true`, a quoted `"40"`, a YAML 1.1 base-60
+  `40:00` or `null` where a number is meant are errors (never read as 1, 40,
+  2400 or "unlimited"). `1e6` is a number in YAML as in JSON. A flag
+  (`made`, `optional`) is `true` or `false`, nothing else. `bastion` is the
+  integer `1` (not `1.0` or `true`).
+- `null` (or `~`, or a key with nothing after it) is never a value: leave the
+  key out for its default. YAML tags (`!foo`, `!!binary`, ...) other than
+  the plain `!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!seq`,
+  `!!map` and `!!timestamp` are errors.
+- Quantities, prices and money (capacities, stocks, consumption, target
+  units, costs, capex, budgets): 0 <= x < 1e15. A bom quantity per good
+  unit is 0 to 1e6 (write a coarser unit beyond that), so that with
+  `scrap_rate` <= 0.99 no coefficient of the plan's model passes 1e8 and
+  every one stays inside the solver's limits.
+- Months: horizon 1 to 1200; every duration, delay and ramp 0 to 1200
+  months; `lead_time_months`, `acceptance_months`, `delivery_months` and
+  `build_months` are whole, and a lead time, acceptance or delivery time is
+  at most the horizon's length (else nothing it delays could arrive). Rates per year of disruptions, outages, surges
+  and risks: 0 to 120 (ten events a month on average: far beyond any
+  real node, yet each event still spans whole 0.01-month steps of the
+  simulator; a node that is down most of the time is better written as a
+  lower capacity). `priority`: a whole number 1 to 100. Programme resource
+  capacities and uses: whole numbers 0 to 1000. `scrap_rate` 0 to 0.99,
+  `learning_rate` 0.01 to 1, surge `factor` 0 to 1000.
+- Each value is checked on its own. A scenario with many values near their
+  limits at once (prices, unit and holding costs all near 1e9 beside
+  amounts near 1e15) can pass the solver's numerical precision: a command
+  then says `FILE: the solver gave no plan: ...` and exits 1, never with a
+  traceback and never with exit 3.
+- Texts are valid Unicode (a lone surrogate such as `"\\ud800"` is an
+  error): `currency` 1 to 12 characters, `description` at most 20,000, every
+  other text at most 1,000. A JSON integer longer than 30 digits is out of
+  every range.
+- No id is listed twice in one list (`makes`, `after`, `applies_to`), and an
+  id names one thing only: no item, supplier, site, line, task, customer or
+  risk shares another's id.
+
 Choices where the contract is silent (see also `docs/method.md`):
 - `supplies.*.capacity_per_month` left out means unlimited.
 - `lines.*.online` left out means the line can produce from month 0.
@@ -73,7 +112,7 @@ def type_name(annotation: Any) -> str:
     if origin is typing.Annotated:
         base = args[0]
         meta = " ".join(repr(m) for m in args[1:])
-        if base is str and "pattern" in meta:
+        if base is str and "pattern='" in meta:
             return "country" if "A-Z" in meta else "id"
         if "_check_month" in meta:
             return "month"

@@ -11,6 +11,7 @@ Only safe tags are resolved (SafeLoader's resolver).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,14 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_YAML12_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+")
+"""A number with an exponent but no dot (`1e6`), which YAML 1.2 reads as a float and YAML 1.1 as text."""
+KNOWN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+"""The tags a scenario may hold (implicit or written `!!str` ...); any other tag is an error."""
 
 
 @dataclass
@@ -75,6 +84,10 @@ class _Builder:
             raise TreeError(
                 node.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} levels: not a scenario file"
             )
+        if node.tag not in KNOWN_TAGS and node.tag != "tag:yaml.org,2002:merge":
+            self.tree.problems.append(
+                (path, node.start_mark.line + 1, f"unknown YAML tag {node.tag}: tags are not used in scenarios")
+            )
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
         if isinstance(node, SequenceNode):
@@ -98,6 +111,9 @@ class _Builder:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.tree.problems.append((path, line, "merge keys (<<) are not supported"))
                 continue
+            if key_node.tag not in KNOWN_TAGS:
+                message = f"unknown YAML tag {key_node.tag}: tags are not used in scenarios"
+                self.tree.problems.append((path, line, message))
             key = self.scalar(key_node, None)
             if key_node.tag in (_BOOL_TAG, _NULL_TAG):
                 text = key_node.value
@@ -125,11 +141,17 @@ class _Builder:
     def scalar(self, node: ScalarNode, path: Path | None) -> Any:
         if path is not None:
             self.tree.raw[path] = node.value
-        if node.tag in (_TIMESTAMP_TAG, _STR_TAG):
+        if node.tag == _STR_TAG and node.style is None and _YAML12_FLOAT.fullmatch(node.value):
+            return float(node.value)  # 1e6: a number in YAML 1.2 (and JSON), text to PyYAML's YAML 1.1
+        if node.tag in (_TIMESTAMP_TAG, _STR_TAG) or node.tag not in KNOWN_TAGS:
             return node.value  # months and dates stay text; the model checks them
+        if node.tag in (_INT_TAG, _FLOAT_TAG) and ":" in node.value:
+            return node.value  # YAML 1.1 base-60 (40:00 = 2400): kept as text, never a number
         try:
             return self.constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError, OverflowError):
+            if node.tag == _INT_TAG:  # more digits than Python converts: a number out of any range
+                return float("inf") if not node.value.lstrip().startswith("-") else float("-inf")
             return node.value
 
 
@@ -214,7 +236,7 @@ def _check_size(root: Node) -> None:
 def _read_json(text: str) -> Tree:
     """JSON: values from the json module (exact numbers and strings), lines from YAML's composer."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as error:
         raise TreeError(error.lineno, f"JSON syntax: {error.msg} (column {error.colno})") from None
     except RecursionError:
@@ -231,6 +253,14 @@ def _read_json(text: str) -> Tree:
     tree.value = value
     _check_depth(value, 0)
     return tree
+
+
+def _json_int(digits: str) -> int | float:
+    """A JSON integer; one longer than any scenario value (Python refuses over 4,300 digits) is inf,
+    which the model then rejects at its own path and line."""
+    if len(digits) > 30:
+        return float("-inf") if digits.startswith("-") else float("inf")
+    return int(digits)
 
 
 def _check_depth(value: Any, depth: int) -> None:
