@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from bastion.cli import app
 
-FILE = Path(__file__).resolve().parents[1] / "data" / "hostile" / "formula-cells.yaml"
+FILE = Path(__file__).resolve().parents[1] / "data" / "hostile-text" / "formula-cells.yaml"
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 

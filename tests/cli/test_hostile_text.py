@@ -1,6 +1,6 @@
 """Issue 21, failure 2: user text is shown exactly as written by every command, never interpreted.
 
-The scenarios in tests/data/hostile/ put rich markup (`[/draft]`, `[draft v2]`, `[bold]`,
+The scenarios in tests/data/hostile-text/ put rich markup (`[/draft]`, `[draft v2]`, `[bold]`,
 `:warning:`) and control characters (ANSI escapes, CR, BEL, C1, a bidirectional override) in
 every free text: name, description, classification, currency, item/supplier/site/task/customer
 names. Every command must exit normally, print the markup literally, and let no control
@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from bastion.cli import app
 
-HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile"
+HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile-text"
 MARKUP = {
     "markup-close.yaml": ("Baltic plant [/draft]", "RESTRICTED [/x]", "[/x]"),
     "markup-tag.yaml": ("Baltic plant [draft v2]", "RESTRICTED [draft v2]", "[draft v2]"),
