@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bastion.cli.common import console
+from bastion.cli.common import EXIT_INVALID, console, fail
 
 DEMO_DIR = Path("bastion-demo")
 
@@ -21,16 +21,25 @@ def demo(
 
     The packaged illustrative scenario end to end: the headline and the report.
     """
+    from bastion.cli.output import check_out_or_exit
     from bastion.cli.run_cmds import execute_and_save
     from bastion.cli.run_view import render_headline
     from bastion.cli.scenario_cmds import REFERENCE, reference_text
     from bastion.files import write_atomic
+    from bastion.outdir import MARKER, marker_text
     from bastion.run import headline
 
     out = console()
     t0 = time.perf_counter()
+    check_out_or_exit(directory, force=False)  # new, empty, or an earlier demo: else exit 2, nothing written
     scenario_file = directory / f"{REFERENCE}.yaml"
-    write_atomic(scenario_file, reference_text())
+    try:
+        write_atomic(scenario_file, reference_text())
+        # The folder is Bastion's output (every file in it listed): the run below replaces it whole.
+        files = [str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file() and p.name != MARKER]
+        write_atomic(directory / MARKER, marker_text(files))
+    except OSError as error:
+        fail(f"{directory}: cannot write the demo: {error.strerror or error}", EXIT_INVALID)
     out.print(f"Reference scenario written to {scenario_file} (illustrative; edit it and run it again)")
     run, run_id, report = execute_and_save(scenario_file, directory, paths, 0, None, store, quiet=False)
     render_headline(run, headline(run), run_id, report, out)

@@ -21,6 +21,7 @@ from bastion.cli.common import (
     solving,
     write_outputs,
 )
+from bastion.cli.output import FORCE_HELP, check_out_or_exit
 
 if TYPE_CHECKING:
     from bastion.plan import PlanResult
@@ -77,15 +78,17 @@ def _summary(result: PlanResult, name: str) -> None:
     out.print(marking(mark))
 
 
-def _write_out(result: PlanResult, out_dir: Path) -> None:
+def _write_out(result: PlanResult, out_dir: Path, force: bool) -> None:
     tables = result.tables.all() if result.tables is not None else ()
-    write_outputs(out_dir, {**{f"{t.name}.csv": t.to_csv() for t in tables}, "plan.json": json_text(result.to_json())})
+    files = {**{f"{t.name}.csv": t.to_csv() for t in tables}, "plan.json": json_text(result.to_json())}
+    write_outputs(out_dir, files, force)
 
 
 def plan(
     file: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     out: Path | None = typer.Option(None, "--out", help="Write tidy CSV tables and plan.json here."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     time_limit: float | None = typer.Option(
         None, "--time-limit", min=0.1, help="Seconds for the main solve (all stages)."
     ),
@@ -96,6 +99,7 @@ def plan(
     What to build, buy and make, who gets it, and why a target is short (exit 3 then).
     """
     scenario = load_or_exit(file)
+    check_out_or_exit(out, force)
     from bastion.plan import solve_plan
     from bastion.plan.solve import SolverError
 
@@ -107,7 +111,7 @@ def plan(
     except MemoryError:
         fail(f"{file}: the plan model is too large for this machine's memory", EXIT_INTERNAL)
     if out is not None:
-        _write_out(result, out)
+        _write_out(result, out, force)
     if as_json:
         print_json(result.to_json())
     else:
