@@ -21,6 +21,7 @@ from bastion.cli.common import (
     solving,
     write_outputs,
 )
+from bastion.cli.limits import guard_or_exit, limit_or_exit, max_memory_option
 from bastion.cli.output import FORCE_HELP, check_out_or_exit
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ def plan(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     out: Path | None = typer.Option(None, "--out", help="Write tidy CSV tables and plan.json here."),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    max_memory: str = max_memory_option(),
     time_limit: float | None = typer.Option(
         None, "--time-limit", min=0.1, help="Seconds for the main solve (all stages)."
     ),
@@ -98,8 +100,12 @@ def plan(
 
     What to build, buy and make, who gets it, and why a target is short (exit 3 then).
     """
+    limit = limit_or_exit(max_memory)
     scenario = load_or_exit(file)
     check_out_or_exit(out, force)
+    from bastion.guard import plan_estimate
+
+    guard_or_exit(file, limit, plan_estimate(scenario))
     from bastion.plan import solve_plan
     from bastion.plan.solve import SolverError
 

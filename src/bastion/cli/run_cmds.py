@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from bastion.cli.common import EXIT_INVALID, EXIT_SHORT, console, fail, json_text, print_json
+from bastion.cli.limits import limit_or_exit, max_memory_option, refusals
 from bastion.cli.output import FORCE_HELP
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def execute_and_save(
     store: bool,
     quiet: bool,
     force: bool = False,
+    max_bytes: int | None = None,
 ) -> tuple[Run, str, Path]:
     """Check the store and the output folder, run every stage, store the run, publish the report.
 
@@ -96,12 +98,18 @@ def execute_and_save(
     from bastion.run import execute, headline, tables
     from bastion.store import RunRecord, StoreError, new_run_id
 
-    load_or_exit(file)  # every problem, exit 2, before anything runs
+    scenario = load_or_exit(file)  # every problem, exit 2, before anything runs
+    if max_bytes is not None:
+        from bastion.cli.limits import guard_or_exit
+        from bastion.guard import BLOCK, plan_estimate, schedule_estimate, simulate_estimate
+
+        guard_or_exit(file, max_bytes, schedule_estimate(scenario, paths), plan_estimate(scenario, "run (its plan)"),
+                      simulate_estimate(scenario, paths, chunk=BLOCK))
     check_out_or_exit(out if out is not None else RUNS_DIR / new_run_id(), force)
     runs = _open_store(db, for_writing=True) if store else None
     try:
-        with StageProgress(console(stderr=True), enabled=not quiet) as progress:
-            run = execute(file, paths=paths, seed=seed, progress=progress.update)
+        with refusals(file), StageProgress(console(stderr=True), enabled=not quiet) as progress:
+            run = execute(file, paths=paths, seed=seed, progress=progress.update, max_bytes=max_bytes)
         data = run.to_json()
         record = RunRecord.new(
             scenario_name=run.scenario.name,
@@ -150,12 +158,16 @@ def run(
     store: bool = typer.Option(True, "--store/--no-store", help="Keep the run in the run store."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    max_memory: str = max_memory_option(),
 ) -> None:
     """Run every engine, store the run, write the report.
 
     The report is report.html (offline) and report.xlsx; exit 3 when the plan is short.
     """
-    result, run_id, report = execute_and_save(file, out, paths, seed, db, store, quiet=as_json, force=force)
+    limit = limit_or_exit(max_memory)
+    result, run_id, report = execute_and_save(
+        file, out, paths, seed, db, store, quiet=as_json, force=force, max_bytes=limit
+    )
     if as_json:
         print_json({"run_id": run_id, "report": str(report), **result.to_json()})
     else:
