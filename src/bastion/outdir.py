@@ -71,13 +71,19 @@ def temp_prefix(name: str) -> str:
 
 
 def check_output(target: str | os.PathLike[str], *, force: bool = False) -> Plan:
-    """How `target` would be written; `OutputError` if it cannot be (nothing is touched)."""
+    """How `target` would be written; `OutputError` if it cannot be (nothing is touched).
+
+    Messages name `target` as given; the plan's target is absolute (so `.` works too).
+    """
     path = Path(target)
+    absolute = Path(os.path.abspath(path))
+    if absolute == absolute.parent:
+        raise OutputError(f"{path}: the root folder cannot be an output folder")
     if path.is_symlink() and not path.exists():
         raise OutputError(f"{path}: is a broken symbolic link, not a folder")
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path}: exists and is not a folder; give a folder (new or empty) for the output")
-    parent = _existing_ancestor(path.parent)
+    parent = _existing_ancestor(absolute.parent)
     if not parent.is_dir():
         raise OutputError(f"{path}: cannot be created: {parent} is not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
@@ -86,7 +92,7 @@ def check_output(target: str | os.PathLike[str], *, force: bool = False) -> Plan
             "(Bastion writes its output beside the target, then renames it into place)"
         )
     if not path.exists():
-        return Plan(path, Mode.NEW)
+        return Plan(absolute, Mode.NEW)
     if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
         raise OutputError(f"{path}: the folder is not writable")
     try:
@@ -94,11 +100,11 @@ def check_output(target: str | os.PathLike[str], *, force: bool = False) -> Plan
     except OSError as error:
         raise OutputError(f"{path}: cannot read the folder: {error.strerror}") from error
     if not entries:
-        return Plan(path, Mode.NEW)
+        return Plan(absolute, Mode.NEW)
     if _bastion_output(path, entries):
-        return Plan(path, Mode.REPLACE)
+        return Plan(absolute, Mode.REPLACE)
     if force:
-        return Plan(path, Mode.MERGE)
+        return Plan(absolute, Mode.MERGE)
     raise OutputError(
         f"{path}: the folder is not empty and was not written by Bastion (no {MARKER} file listing its files); "
         "give a new or empty folder, or --force to write Bastion's files into it"
@@ -108,6 +114,7 @@ def check_output(target: str | os.PathLike[str], *, force: bool = False) -> Plan
 @contextmanager
 def staged_output(target: str | os.PathLike[str], *, force: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder; when the block succeeds, publish it as `target` (see the module)."""
+    shown = Path(target)
     plan = check_output(target, force=force)
     path = plan.target
     try:
@@ -115,12 +122,12 @@ def staged_output(target: str | os.PathLike[str], *, force: bool = False) -> Ite
         clean_stale(path.parent)
         stage = Path(_make_temp_dir(path))
     except OSError as error:
-        raise OutputError(f"{path}: cannot be written: {error.strerror or error}") from error
+        raise OutputError(f"{shown}: cannot be written: {error.strerror or error}") from error
     try:
         yield stage
-        _publish(stage, check_output(path, force=force))
+        _publish(stage, check_output(target, force=force), shown)
     except OSError as error:
-        raise OutputError(f"{path}: cannot be written: {error.strerror or error}") from error
+        raise OutputError(f"{shown}: cannot be written: {error.strerror or error}") from error
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -162,13 +169,13 @@ def marker_text(files: list[str]) -> str:
     return json.dumps({"written_by": "bastion", "version": __version__, "files": sorted(files)}, indent=2) + "\n"
 
 
-def _publish(stage: Path, plan: Plan) -> None:
+def _publish(stage: Path, plan: Plan, shown: Path) -> None:
     target = plan.target
     files = sorted(str(item.relative_to(stage)) for item in stage.rglob("*") if not item.is_dir())
     if plan.mode is Mode.MERGE:
         for name in files:
             if (target / name).is_dir() and not (target / name).is_symlink():
-                raise OutputError(f"{target / name}: is a folder; Bastion would write a file there")
+                raise OutputError(f"{shown / name}: is a folder; Bastion would write a file there")
         for name in files:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(stage / name, target / name)

@@ -188,3 +188,46 @@ def test_check_output_modes(tmp_path: Path) -> None:
         (stage / "a.csv").write_text("x\n")
         raise RuntimeError("an engine failed")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]  # the stage of "failed" is gone
+
+
+KILLED_AT_SAVE = """
+import os, signal, sys
+from bastion.store import RunStore
+RunStore.save = lambda self, record: os.kill(os.getpid(), signal.SIGKILL)  # killed between report and save
+from bastion.cli import app
+sys.argv = ["bastion", *sys.argv[1:]]
+app()
+"""
+
+
+def test_a_kill_between_the_report_and_the_save_leaves_no_report(cli: Any, tmp_path: Path) -> None:
+    env = {**os.environ, "BASTION_HOME": str(tmp_path / "home"),
+           "PYTHONPATH": os.pathsep.join([str(cli.minimal.parents[1] / "src"), os.environ.get("PYTHONPATH", "")])}
+    env.pop("BASTION_DATABASE_URL", None)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-c", KILLED_AT_SAVE, "run", str(cli.minimal), "--out", str(out),
+                           "--paths", "50"], env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == -9
+    assert not out.exists()  # the report is not published: its run is not in the store
+    [stage] = [p for p in tmp_path.iterdir() if p.name.startswith(".out.bastion-")]
+    assert (stage / "report.html").is_file()  # it was written, in the staging folder
+    listed = cli.run("runs", "list", "--json", home=tmp_path / "home")
+    assert json.loads(listed.stdout) == {"runs": []}
+    # The next run in that folder removes the dead run's staging folder and publishes its own.
+    again = cli.run("run", str(cli.minimal), "--out", str(out), "--paths", "50", "--json", home=tmp_path / "home")
+    assert again.returncode == 0, again.stderr
+    assert not stage.exists()
+    [row] = json.loads(cli.run("runs", "list", "--json", home=tmp_path / "home").stdout)["runs"]
+    assert json.loads((out / "run.json").read_text())["run_id"] == row["run_id"]
+
+
+def test_dot_as_the_output_folder(cli: Any, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = cli.run("plan", str(cli.minimal), "--out", ".", "--json", home=tmp_path, cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    assert cli.files_under(work) == PLAN_FILES | {MARKER}
+    proc = cli.run("plan", str(cli.minimal), "--out", ".", "--json", home=tmp_path, cwd=work)  # replaced whole
+    assert proc.returncode == 0, proc.stderr
+    assert cli.files_under(work) == PLAN_FILES | {MARKER}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]

@@ -31,7 +31,8 @@ def demo(
 
     out = console()
     t0 = time.perf_counter()
-    check_out_or_exit(directory, force=False)  # new, empty, or an earlier demo: else exit 2, nothing written
+    # A new or empty folder, or an earlier demo: else exit 2, nothing written.
+    check_out_or_exit(directory, force=False, option="--dir")
     scenario_file = directory / f"{REFERENCE}.yaml"
     try:
         write_atomic(scenario_file, reference_text())

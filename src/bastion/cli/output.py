@@ -18,7 +18,7 @@ FORCE_HELP = (
 )
 
 
-def check_out_or_exit(out: Path | None, force: bool) -> None:
+def check_out_or_exit(out: Path | None, force: bool, option: str = "--out") -> None:
     """Exit 2 with the reason if `out` cannot be written as asked (nothing is touched)."""
     if out is None:
         return
@@ -27,7 +27,7 @@ def check_out_or_exit(out: Path | None, force: bool) -> None:
     try:
         check_output(out, force=force)
     except OutputError as error:
-        fail(f"--out {error}", EXIT_INVALID)
+        fail(f"{option} {error}", EXIT_INVALID)
 
 
 @contextmanager
