@@ -205,7 +205,7 @@ def economics_command(
     except SolverError as error:
         fail(f"{file}: the plan could not be solved: {error}", EXIT_INTERNAL)
     with refusals(file):
-        sim = simulated_paths(scenario, plan, paths, seed, max_bytes=limit)
+        sim = simulated_paths(scenario, plan, paths, seed, limit)
     if isinstance(sim, str):
         result = economics(scenario, plan, settings=settings, jcl_note=sim)
     else:
