@@ -76,7 +76,7 @@ def check_output(target: str | os.PathLike[str], *, force: bool = False) -> Plan
     Messages name `target` as given; the plan's target is absolute (so `.` works too).
     """
     path = Path(target)
-    absolute = Path(os.path.abspath(path))
+    absolute = Path(os.path.realpath(path))  # a link to a folder: the folder it names
     if absolute == absolute.parent:
         raise OutputError(f"{path}: the root folder cannot be an output folder")
     if path.is_symlink() and not path.exists():

@@ -231,3 +231,15 @@ def test_dot_as_the_output_folder(cli: Any, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert cli.files_under(work) == PLAN_FILES | {MARKER}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]
+
+
+def test_a_link_to_an_output_folder_stays_a_link(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    with staged_output(real) as stage:
+        (stage / "a.csv").write_text("1\n")
+    (tmp_path / "link").symlink_to(real)
+    with staged_output(tmp_path / "link") as stage:
+        (stage / "b.csv").write_text("2\n")
+    assert (tmp_path / "link").is_symlink()
+    assert sorted(p.name for p in real.iterdir()) == [MARKER, "b.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]

@@ -28,7 +28,7 @@ BUSY_TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 5
 
 #: Seconds one PostgreSQL statement may run (a hung or locked server gives an error, not a hang).
-STATEMENT_TIMEOUT_S = 15
+STATEMENT_TIMEOUT_S = 10
 
 #: Execution option that marks a connection as about to write (SQLite: `BEGIN IMMEDIATE`).
 WRITE_OPTION = "bastion_write"
