@@ -11,7 +11,7 @@ from bastion.store.engine import STATEMENT_TIMEOUT_S
 
 def test_the_statement_timeout_is_set(postgres_url: str) -> None:
     with RunStore.open(postgres_url) as store:
-        engine = store._engine  # noqa: SLF001 - the setting lives on the connections
+        engine = store._engine
         with engine.connect() as connection:
             assert connection.scalar(text("SHOW statement_timeout")) == f"{STATEMENT_TIMEOUT_S}s"
 
