@@ -170,3 +170,16 @@ def test_the_limit_applies_to_plan_schedule_and_resilience(cli: Any, tmp_path: P
     proc = cli.run("plan", str(MINIMAL), "--json", "--max-memory", "lots", home=tmp_path)
     assert proc.returncode == 2
     assert cli.one_clear_line(proc) == "--max-memory: 'lots' is not a memory size (e.g. 4GB, 512MB, 16G)"
+
+
+def test_a_long_programme_sharing_one_resource_is_refused_by_schedule(cli: Any, tmp_path: Path) -> None:
+    after = ["", *(f", after: [t{k}]" for k in range(299))]
+    tasks = "".join(f"    t{k}: {{duration_months: [1, 2, 3], uses: {{crew: 1}}{after[k]}}}\n" for k in range(300))
+    path = tmp_path / "chain.yaml"
+    path.write_text(MINIMAL.read_text() + f"\nprogramme:\n  resources: {{crew: 2}}\n  tasks:\n{tasks}")
+    proc = cli.run("schedule", str(path), "--json", home=tmp_path, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    line = cli.one_clear_line(proc)
+    assert line.startswith(f"{path}: schedule would need about ")
+    assert "paths 10,000, tasks 300, most tasks sharing a resource with one task 299; it would take roughly" in line
+    assert proc.stdout == ""
