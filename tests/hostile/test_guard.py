@@ -183,3 +183,19 @@ def test_a_long_programme_sharing_one_resource_is_refused_by_schedule(cli: Any, 
     assert line.startswith(f"{path}: schedule would need about ")
     assert "paths 10,000, tasks 300, most tasks sharing a resource with one task 299; it would take roughly" in line
     assert proc.stdout == ""
+
+
+def test_two_thousand_suppliers_of_one_item_are_refused_by_plan(cli: Any, tmp_path: Path) -> None:
+    text = many_suppliers(2000, 0).replace('horizon: {start: "2027-01", months: 24}',
+                                           'horizon: {start: "2027-01", months: 120}')
+    assert "months: 120" in text
+    s = scenario(text)
+    # 200 MB + 2,000 B x 240,840 variables + 0.12 B x (2,001 supplies x 120 months)^2
+    assert plan_estimate(s).bytes == int(200 * MB + 2_000 * 240_840 + 0.12 * (2_001 * 120) ** 2)
+    path = tmp_path / "crowd.yaml"
+    path.write_text(text)
+    proc = cli.run("plan", str(path), "--json", home=tmp_path, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    line = cli.one_clear_line(proc)
+    assert line.startswith(f"{path}: plan would need about 7.1 GB of memory, over the limit of 4.0 GB")
+    assert "model variables 240,840, months 120, most order columns into one store 240,120" in line
