@@ -129,7 +129,7 @@ def execute_and_save(
             write_atomic(stage / "run.json", json_text({"run_id": record.run_id, **data}))
             inside = _inside(file, target)
             if inside is not None:  # the scenario run sits in the folder replaced: keep it
-                write_atomic(stage / inside, run.scenario_text.encode("utf-8"))
+                write_atomic(stage / inside, Path(file).read_bytes())
             if runs is not None:
                 try:
                     runs.save(record)
