@@ -43,6 +43,8 @@ class Run:
     versions: dict[str, str]
     timings: dict[str, float] = field(default_factory=dict)
     results: dict[str, HasJson] = field(default_factory=dict)
+    max_bytes: int | None = None
+    """Memory limit of the simulation's chunks in flight (`bastion.guard.fit_chunk`); None: none."""
 
     @property
     def short(self) -> bool:
@@ -85,8 +87,13 @@ def execute(
     seed: int = 0,
     stages: tuple[str, ...] = STAGES,
     progress: Progress | None = None,
+    max_bytes: int | None = None,
 ) -> Run:
-    """Load `file` and run `stages` on it; raise ScenarioError for an invalid file."""
+    """Load `file` and run `stages` on it; raise ScenarioError for an invalid file.
+
+    `max_bytes` limits the simulation's memory (it runs fewer paths at a time to fit, or
+    raises `bastion.guard.TooLarge` before drawing anything).
+    """
     from bastion.store.record import package_versions, scenario_hash
     from bastion.xlsxio import is_workbook_name, load_workbook_scenario
 
@@ -105,6 +112,7 @@ def execute(
         seed=seed,
         paths=paths,
         versions=package_versions(),
+        max_bytes=max_bytes,
     )
     for stage in stages:
         if progress is not None:
@@ -143,7 +151,8 @@ def _simulate(run: Run, step: Step | None) -> HasJson | None:
 
     tell = step
     paths_done = None if tell is None else (lambda done, total: tell(f"{done:,} of {total:,} paths"))
-    return simulate(run.scenario, _plan_of(run), paths=run.paths, seed=run.seed, progress=paths_done)
+    return simulate(run.scenario, _plan_of(run), paths=run.paths, seed=run.seed, progress=paths_done,
+                    max_bytes=run.max_bytes)
 
 
 def _resilience(run: Run, step: Step | None) -> HasJson | None:

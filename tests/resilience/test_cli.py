@@ -59,7 +59,7 @@ def test_table_marks_and_out(tmp_path: Path) -> None:
     assert "sup-a" in res.stdout
     assert {p.name for p in out.iterdir()} == {
         "resilience-nodes.csv", "resilience-concentration.csv", "resilience-mitigations.csv",
-        "resilience.json"}
+        "resilience.json", ".bastion-output"}  # the marker: an output of Bastion, replaced whole next time
 
 
 def test_at_outside_horizon_exit_2(tmp_path: Path) -> None:

@@ -104,13 +104,11 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json_text(obj))
 
 
-def write_outputs(out_dir: Path, files: dict[str, str]) -> None:
-    """Write `files` (name -> text) into `out_dir` all together or not at all (a staged folder)."""
-    from bastion.files import staged_dir
+def write_outputs(out_dir: Path, files: dict[str, str], force: bool = False) -> None:
+    """Write `files` (name -> text) into `out_dir` all together or not at all (see `bastion.cli.output`)."""
+    from bastion.cli.output import write_files
 
-    with staged_dir(out_dir) as stage:
-        for name, text in files.items():
-            (stage / name).write_text(text, encoding="utf-8")
+    write_files(out_dir, files, force)
 
 
 def console(stderr: bool = False) -> Console:

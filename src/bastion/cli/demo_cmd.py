@@ -23,17 +23,24 @@ def demo(
     The packaged illustrative scenario end to end: the headline and the report.
     """
     from bastion.cli.common import print_json
+    from bastion.cli.output import check_out_or_exit
     from bastion.cli.run_cmds import execute_and_save
     from bastion.cli.run_view import render_headline
     from bastion.cli.scenario_cmds import REFERENCE, reference_text
     from bastion.files import write_atomic
+    from bastion.outdir import MARKER, marker_text
     from bastion.run import headline
 
     out = console()
     t0 = time.perf_counter()
+    # A new or empty folder, or an earlier demo: else exit 2, nothing written.
+    check_out_or_exit(directory, force=False, option="--dir")
     scenario_file = directory / f"{REFERENCE}.yaml"
     try:
         write_atomic(scenario_file, reference_text())
+        # The folder is Bastion's output (every file in it listed): the run below replaces it whole.
+        files = [str(p.relative_to(directory)) for p in directory.rglob("*") if p.is_file() and p.name != MARKER]
+        write_atomic(directory / MARKER, marker_text(files))
     except OSError as error:
         fail(f"{directory}: cannot write the demo here: {error.strerror or error}", EXIT_INVALID)
     if not as_json:

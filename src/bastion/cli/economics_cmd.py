@@ -23,6 +23,7 @@ from bastion.cli.common import (
     solver_trouble,
     solving,
 )
+from bastion.cli.limits import guard_or_exit, limit_or_exit, max_memory_option, refusals
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,13 +36,15 @@ if TYPE_CHECKING:
     SimArrays = tuple[npt.NDArray[np.float64], npt.NDArray[np.int16]]
 
 
-def simulated_paths(scenario: Scenario, plan: PlanResult, paths: int, seed: int) -> SimArrays | str:
+def simulated_paths(
+    scenario: Scenario, plan: PlanResult, paths: int, seed: int, max_bytes: int | None = None
+) -> SimArrays | str:
     """Per-path total cost and target months from the simulator, or why there are none."""
     if plan.tables is None:
         return "no plan, so no policy to simulate: JCL not computed"
     from bastion.simulate import simulate
 
-    per_path = simulate(scenario, plan, paths=paths, seed=seed).per_path
+    per_path = simulate(scenario, plan, paths=paths, seed=seed, max_bytes=max_bytes).per_path
     return per_path.cost, per_path.met_month
 
 
@@ -186,13 +189,18 @@ def economics_command(
     discount_rate: float | None = typer.Option(
         None, "--discount-rate", help="Yearly discount rate, e.g. 0.035 (default: the scenario's, or 0)."
     ),
+    max_memory: str = max_memory_option(),
 ) -> None:
     """Unit cost, cash by year against budget, and the 70% JCL.
 
     Learning-curve unit cost, cash by calendar year, and joint cost-schedule confidence.
     """
+    limit = limit_or_exit(max_memory)
     scenario = load_or_exit(file)
     settings = _settings(scenario, discount_rate)
+    from bastion.guard import plan_estimate, simulate_estimate
+
+    guard_or_exit(file, limit, plan_estimate(scenario, "economics (its plan)"), simulate_estimate(scenario, paths))
     from bastion.economics import economics
     from bastion.plan import solve_plan
     from bastion.plan.solve import SolverError
@@ -205,7 +213,8 @@ def economics_command(
     except MemoryError:
         solver_trouble(file, "the plan model is too large for this machine's memory")
     require_plan(file, plan)
-    sim = simulated_paths(scenario, plan, paths, seed)
+    with refusals(file):
+        sim = simulated_paths(scenario, plan, paths, seed, limit)
     if isinstance(sim, str):
         result = economics(scenario, plan, settings=settings, jcl_note=sim)
     else:

@@ -21,6 +21,8 @@ from bastion.cli.common import (
     solving,
     write_outputs,
 )
+from bastion.cli.limits import guard_or_exit, limit_or_exit, max_memory_option
+from bastion.cli.output import FORCE_HELP, check_out_or_exit
 
 if TYPE_CHECKING:
     from bastion.plan import PlanResult
@@ -78,15 +80,18 @@ def _summary(result: PlanResult, name: str) -> None:
     out.print(marking(mark))
 
 
-def _write_out(result: PlanResult, out_dir: Path) -> None:
+def _write_out(result: PlanResult, out_dir: Path, force: bool) -> None:
     tables = result.tables.all() if result.tables is not None else ()
-    write_outputs(out_dir, {**{f"{t.name}.csv": t.to_csv() for t in tables}, "plan.json": json_text(result.to_json())})
+    files = {**{f"{t.name}.csv": t.to_csv() for t in tables}, "plan.json": json_text(result.to_json())}
+    write_outputs(out_dir, files, force)
 
 
 def plan(
     file: Path = typer.Argument(..., help="Scenario file (YAML, JSON or .xlsx)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     out: Path | None = typer.Option(None, "--out", help="Write tidy CSV tables and plan.json here."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    max_memory: str = max_memory_option(),
     time_limit: float | None = typer.Option(
         None, "--time-limit", min=0.1, help="Seconds for the main solve (all stages)."
     ),
@@ -96,7 +101,12 @@ def plan(
 
     What to build, buy and make, who gets it, and why a target is short (exit 3 then).
     """
+    limit = limit_or_exit(max_memory)
     scenario = load_or_exit(file)
+    check_out_or_exit(out, force)
+    from bastion.guard import plan_estimate
+
+    guard_or_exit(file, limit, plan_estimate(scenario))
     from bastion.plan import solve_plan
     from bastion.plan.solve import SolverError
 
@@ -112,7 +122,7 @@ def plan(
             print_json(result.to_json())
         require_plan(file, result)
     if out is not None:
-        _write_out(result, out)
+        _write_out(result, out, force)
     if as_json:
         print_json(result.to_json())
     else:

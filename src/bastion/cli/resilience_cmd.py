@@ -22,6 +22,8 @@ from bastion.cli.common import (
     solving,
     write_outputs,
 )
+from bastion.cli.limits import guard_or_exit, limit_or_exit, max_memory_option
+from bastion.cli.output import FORCE_HELP, check_out_or_exit
 
 if TYPE_CHECKING:
     from bastion.resilience import ResilienceResult
@@ -77,8 +79,8 @@ def _summary(result: ResilienceResult, name: str) -> None:
     out.print(marking(mark))
 
 
-def _write_out(result: ResilienceResult, out_dir: Path) -> None:
-    write_outputs(out_dir, {**result.csv_tables(), "resilience.json": json_text(result.to_json())})
+def _write_out(result: ResilienceResult, out_dir: Path, force: bool) -> None:
+    write_outputs(out_dir, {**result.csv_tables(), "resilience.json": json_text(result.to_json())}, force)
 
 
 def resilience(
@@ -89,12 +91,19 @@ def resilience(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     out: Path | None = typer.Option(None, "--out", help="Write CSV tables and resilience.json here."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    max_memory: str = max_memory_option(),
 ) -> None:
     """Time to survive and to recover, per supplier, line, site.
 
     Also per correlated risk group, with exposure and the buffer or second source that fixes it.
     """
+    limit = limit_or_exit(max_memory)
     scenario = load_or_exit(file)
+    check_out_or_exit(out, force)
+    from bastion.guard import plan_estimate
+
+    guard_or_exit(file, limit, plan_estimate(scenario, "resilience"))
     from bastion.plan.solve import SolverError
     from bastion.resilience import ResilienceError
     from bastion.resilience import resilience as analyse
@@ -112,7 +121,7 @@ def resilience(
     except MemoryError:
         solver_trouble(file, "the plan model is too large for this machine's memory")
     if out is not None:
-        _write_out(result, out)
+        _write_out(result, out, force)
     if as_json:
         print_json(result.to_json())
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,8 @@ from bastion.cli.common import (
     print_json,
     solver_trouble,
 )
+from bastion.cli.limits import limit_or_exit, max_memory_option, refusals
+from bastion.cli.output import FORCE_HELP
 
 if TYPE_CHECKING:
     from bastion.run import Run
@@ -27,20 +31,56 @@ if TYPE_CHECKING:
 
 runs_app = typer.Typer(help="Stored runs: list, show, compare.", no_args_is_help=True)
 
+#: Where `bastion run` puts a run's folder when no --out is given.
+RUNS_DIR = Path("bastion-runs")
+
 DB_HELP = (
     "Database URL (default: $BASTION_DATABASE_URL, else the SQLite file in $BASTION_HOME or ~/.local/share/bastion)."
 )
 
 
-def _open_store(db: str | None) -> RunStore:
+def _describe(db: str | None) -> str:
+    """The store's URL as messages name it (password hidden), or what the user gave."""
+    from bastion.store.location import chosen_url, describe
+
+    text = chosen_url(db)
+    try:
+        from sqlalchemy.engine import make_url
+
+        return describe(make_url(text))
+    except Exception:  # not a URL at all: the store's own message says so
+        return text
+
+
+def _say(error: Exception) -> str:
+    text = str(error)
+    return text if "run store" in text else f"run store: {text}"
+
+
+def _open_store(db: str | None, *, for_writing: bool = False) -> RunStore:
+    """Open the store, or exit 2 with one line naming it (never a traceback)."""
     from bastion.store import RunStore, StoreError
 
     try:
-        return RunStore.open(db)
+        return RunStore.open(db, for_writing=for_writing, verify=for_writing)
     except StoreError as error:
-        fail(f"run store: {error}", EXIT_INVALID)
-    except Exception as error:  # a bad URL or an unreachable server: say so, no traceback
-        fail(f"run store: cannot open {db or 'the default store'}: {error}", EXIT_INVALID)
+        fail(_say(error), EXIT_INVALID)
+    except Exception as error:  # anything else the driver raises: say so, no traceback
+        fail(f"run store: cannot open {_describe(db)}: {str(error).splitlines()[0] if str(error) else error!r}")
+
+
+@contextmanager
+def _store(db: str | None) -> Iterator[RunStore]:
+    """The open store for a `runs` command; its errors end the command with one line (exit 2)."""
+    from bastion.store import StoreError
+
+    runs = _open_store(db)
+    try:
+        yield runs
+    except StoreError as error:
+        fail(_say(error), EXIT_INVALID)
+    finally:
+        runs.close()
 
 
 def csv_tables(run: Run) -> dict[str, str]:
@@ -59,54 +99,93 @@ def csv_tables(run: Run) -> dict[str, str]:
 
 
 def execute_and_save(
-    file: Path, out: Path | None, paths: int, seed: int, db: str | None, store: bool, quiet: bool
+    file: Path,
+    out: Path | None,
+    paths: int,
+    seed: int,
+    db: str | None,
+    store: bool,
+    quiet: bool,
+    force: bool = False,
+    max_bytes: int | None = None,
 ) -> tuple[Run, str, Path]:
-    """Run every stage with a progress display, write the report and the CSV tables, store the run.
+    """Check the store and the output folder, run every stage, store the run, publish the report.
+
+    The order makes a failure leave nothing behind: the scenario, the store (opened and
+    checked) and the output folder are checked before any work; the report is written
+    into a staging folder, the run is saved, and only then is the folder published, so
+    a report on disk always has its run in the store (a kill between the two leaves the
+    stored run without its folder, and a staging folder the next run removes).
 
     The stage lines go to stderr only when it is a terminal (never to a pipe or a file) and
     not `quiet`.
     """
     from bastion.cli.common import load_or_exit
+    from bastion.cli.output import check_out_or_exit, output_or_exit
     from bastion.cli.run_view import StageProgress
-    from bastion.files import staged_dir, write_atomic
+    from bastion.files import write_atomic
+    from bastion.plan.solve import SolverError
     from bastion.report import write_report
     from bastion.run import execute, headline, tables
-    from bastion.store import RunRecord
+    from bastion.store import RunRecord, StoreError, new_run_id
 
-    load_or_exit(file)  # every problem, exit 2, before anything runs
-    from bastion.plan.solve import SolverError
+    scenario = load_or_exit(file)  # every problem, exit 2, before anything runs
+    if max_bytes is not None:
+        from bastion.cli.limits import guard_or_exit
+        from bastion.guard import BLOCK, plan_estimate, schedule_estimate, simulate_estimate
 
-    err = console(stderr=True)
+        guard_or_exit(file, max_bytes, schedule_estimate(scenario, paths), plan_estimate(scenario, "run (its plan)"),
+                      simulate_estimate(scenario, paths, chunk=BLOCK))
+    check_out_or_exit(out if out is not None else RUNS_DIR / new_run_id(), force)
+    runs = _open_store(db, for_writing=True) if store else None
     try:
-        with StageProgress(err, enabled=not quiet and err.is_terminal) as progress:
-            run = execute(file, paths=paths, seed=seed, progress=progress.update)
-    except SolverError as error:
-        solver_trouble(file, str(error))
-    except MemoryError:
-        solver_trouble(file, "the plan model is too large for this machine's memory")
-    data = run.to_json()
-    record = RunRecord.new(
-        scenario_name=run.scenario.name,
-        scenario_file=str(file),
-        scenario_text=run.scenario_text,
-        seed=seed,
-        paths=paths,
-        status=run.status,
-        headline=headline(run),
-        results={k: data[k] for k in ("schedule", "plan", "simulate", "resilience", "economics") if k in data},
-        tables=tables(run),
-        timings=run.timings,
-    )
-    target = out if out is not None else Path("bastion-runs") / record.run_id
-    with staged_dir(target) as stage:  # report, tables and run.json land together or not at all
-        write_report({**data, "run_id": record.run_id}, record.tables, stage)
-        for name, text in csv_tables(run).items():
-            write_atomic(stage / name, text)
-        write_atomic(stage / "run.json", json_text({"run_id": record.run_id, **data}))
-    if store:
-        with _open_store(db) as runs:
-            runs.save(record)
+        err = console(stderr=True)
+        try:
+            with refusals(file), StageProgress(err, enabled=not quiet and err.is_terminal) as progress:
+                run = execute(file, paths=paths, seed=seed, progress=progress.update, max_bytes=max_bytes)
+        except SolverError as error:
+            solver_trouble(file, str(error))
+        except MemoryError:
+            solver_trouble(file, "the plan model is too large for this machine's memory")
+        data = run.to_json()
+        record = RunRecord.new(
+            scenario_name=run.scenario.name,
+            scenario_file=str(file),
+            scenario_text=run.scenario_text,
+            seed=seed,
+            paths=paths,
+            status=run.status,
+            headline=headline(run),
+            results={k: data[k] for k in ("schedule", "plan", "simulate", "resilience", "economics") if k in data},
+            tables=tables(run),
+            timings=run.timings,
+        )
+        target = out if out is not None else RUNS_DIR / record.run_id
+        with output_or_exit(target, force) as stage:
+            write_report({**data, "run_id": record.run_id}, record.tables, stage)
+            for name, text in csv_tables(run).items():
+                write_atomic(stage / name, text)
+            write_atomic(stage / "run.json", json_text({"run_id": record.run_id, **data}))
+            inside = _inside(file, target)
+            if inside is not None:  # the scenario run sits in the folder replaced: keep it
+                write_atomic(stage / inside, Path(file).read_bytes())
+            if runs is not None:
+                try:
+                    runs.save(record)
+                except StoreError as error:
+                    fail(f"{_say(error)}; nothing written", EXIT_INVALID)
+    finally:
+        if runs is not None:
+            runs.close()
     return run, record.run_id, target / "report.html"
+
+
+def _inside(file: Path, folder: Path) -> Path | None:
+    """`file`'s path relative to `folder` when it lies inside it, else None."""
+    try:
+        return file.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return None
 
 
 def run(
@@ -119,12 +198,17 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     store: bool = typer.Option(True, "--store/--no-store", help="Keep the run in the run store."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    max_memory: str = max_memory_option(),
 ) -> None:
     """Run every engine, store the run, write the report.
 
     Writes report.html (offline), report.xlsx, the CSV tables and run.json; exit 3 when the plan is short.
     """
-    result, run_id, report = execute_and_save(file, out, paths, seed, db, store, quiet=as_json)
+    limit = limit_or_exit(max_memory)
+    result, run_id, report = execute_and_save(
+        file, out, paths, seed, db, store, quiet=as_json, force=force, max_bytes=limit
+    )
     if as_json:
         print_json({"run_id": run_id, "report": str(report), **result.to_json()})
     else:
@@ -143,7 +227,7 @@ def runs_list(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """List stored runs, newest first."""
-    with _open_store(db) as runs:
+    with _store(db) as runs:
         rows = runs.list(limit)
     if as_json:
         print_json({"runs": [_summary(r) for r in rows]})
@@ -160,13 +244,8 @@ def runs_show(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Show one stored run: inputs, headline, timings."""
-    from bastion.store import StoreError
-
-    with _open_store(db) as runs:
-        try:
-            record = runs.get(run_id)
-        except StoreError as error:
-            fail(str(error), EXIT_INVALID)
+    with _store(db) as runs:
+        record = runs.get(run_id)
     if as_json:
         print_json(
             {
@@ -201,13 +280,10 @@ def runs_compare(
 
     The scenario lines that changed and the change in each headline number.
     """
-    from bastion.store import StoreError, compare
+    from bastion.store import compare
 
-    with _open_store(db) as runs:
-        try:
-            a, b = runs.get(first), runs.get(second)
-        except StoreError as error:
-            fail(str(error), EXIT_INVALID)
+    with _store(db) as runs:
+        a, b = runs.get(first), runs.get(second)
     diff = compare(a, b)
     if as_json:
         print_json(diff)

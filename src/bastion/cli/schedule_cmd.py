@@ -18,6 +18,7 @@ from bastion.cli.common import (
     markup_escape,
     print_json,
 )
+from bastion.cli.limits import guard_or_exit, limit_or_exit, max_memory_option
 
 if TYPE_CHECKING:
     from bastion.scenario.model import Scenario
@@ -32,6 +33,7 @@ def schedule(
     seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help=SEED_HELP),
     psplib: Path | None = typer.Option(None, "--psplib", help="Solve a PSPLIB .sm RCPSP instance instead."),
     time_limit: float = typer.Option(60.0, "--time-limit", min=0.1, help="CP-SAT time limit, seconds (each stage)."),
+    max_memory: str = max_memory_option(),
 ) -> None:
     """Schedule the build-up programme and its risk.
 
@@ -44,10 +46,14 @@ def schedule(
         return
     if file is None:
         fail("missing FILE (a scenario), or use --psplib FILE.sm", EXIT_INVALID)
+    limit = limit_or_exit(max_memory)
     scenario = load_or_exit(file)
     if scenario.programme is None or not scenario.programme.tasks:
         _no_programme(scenario, as_json)
         return
+    from bastion.guard import schedule_estimate
+
+    guard_or_exit(file, limit, schedule_estimate(scenario, paths))
     from bastion.programme.analysis import analyse_schedule
     from bastion.programme.network import NetworkError
 

@@ -23,6 +23,7 @@ from bastion.cli.common import (
     solver_trouble,
     solving,
 )
+from bastion.cli.limits import guard_or_exit, limit_or_exit, max_memory_option, refusals
 
 if TYPE_CHECKING:
     from bastion.simulate import SimulationResult
@@ -66,6 +67,7 @@ def simulate(
     seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help=SEED_HELP),
     backend: str = typer.Option("numpy", "--backend", help="numpy or jax."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    max_memory: str = max_memory_option(),
 ) -> None:
     """Probability of each target over sampled futures.
 
@@ -73,7 +75,11 @@ def simulate(
     """
     if backend not in ("numpy", "jax"):
         fail(f"--backend must be numpy or jax, not {backend!r}", EXIT_INVALID)
+    limit = limit_or_exit(max_memory)
     scenario = load_or_exit(file)
+    from bastion.guard import plan_estimate, simulate_estimate
+
+    guard_or_exit(file, limit, plan_estimate(scenario, "simulate (its plan)"), simulate_estimate(scenario, paths))
     from bastion.plan import solve_plan
     from bastion.plan.solve import SolverError
     from bastion.simulate import BackendError, NoPlanError
@@ -101,7 +107,9 @@ def simulate(
 
         bar.start()
     try:
-        result = run_simulation(scenario, plan, paths=paths, seed=seed, backend=backend, progress=progress)
+        with refusals(file):
+            result = run_simulation(scenario, plan, paths=paths, seed=seed, backend=backend, progress=progress,
+                                    max_bytes=limit)
     except NoPlanError as error:
         solver_trouble(file, str(error))
     except BackendError as error:

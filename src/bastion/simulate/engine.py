@@ -246,12 +246,15 @@ def prepare(scenario: Scenario, plan: PlanResult | None = None
 def simulate(scenario: Scenario, plan: PlanResult | None = None, *, paths: int = 10_000,
              seed: int = 0, backend: str = "numpy", chunk: int | None = None,
              workers: int | None = None, progress: Progress | None = None,
-             keep_paths: int = 100_000, precision: str = "float32") -> SimulationResult:
+             keep_paths: int = 100_000, precision: str = "float32",
+             max_bytes: int | None = None) -> SimulationResult:
     """Play the plan's policy over `paths` sampled futures (docs/method-simulate.md).
 
     chunk: paths per chunk (rounded up to whole blocks of 1,024; results do not
     depend on it); workers: processes running chunks (default: every core for
-    numpy from 4 blocks of paths on, 1 for JAX); keep_paths: per-path rows kept for economics.
+    numpy from 4 blocks of paths on, 1 for JAX); keep_paths: per-path rows kept for economics;
+    max_bytes: memory limit of the chunks in flight (`bastion.guard.fit_chunk`: fewer paths
+    at a time, then fewer workers; `bastion.guard.TooLarge` if one block does not fit).
     """
     if paths < 1:
         raise ValueError("paths must be at least 1")
@@ -271,6 +274,10 @@ def simulate(scenario: Scenario, plan: PlanResult | None = None, *, paths: int =
         from bastion.simulate.jax_backend import accelerator_chunk
 
         chunk = min(chunk, accelerator_chunk(p, u, itemsize=8 if precision == "float64" else 4))
+    if max_bytes is not None:  # before anything is drawn: fit the chunks in flight to the limit
+        from bastion.guard import fit_chunk
+
+        chunk, workers = fit_chunk(scenario, paths, chunk, workers, max_bytes)
     workers = min(workers, -(-paths // chunk))
     if workers > 1:  # each worker runs every workers-th chunk: no drawing ahead, no nested pools
         factory = dataclasses.replace(factory, paths=0)

@@ -14,7 +14,10 @@ from bastion.store.errors import (
     RunExists,
     RunNotFound,
     SchemaTooNew,
+    StoreDamaged,
     StoreError,
+    StoreReadOnly,
+    StoreUnavailable,
 )
 from bastion.store.location import DATABASE_URL_ENV, HOME_ENV, default_path, resolve_url
 from bastion.store.record import RunRecord, RunSummary, new_run_id, package_versions, scenario_hash
@@ -31,7 +34,10 @@ __all__ = [
     "RunStore",
     "RunSummary",
     "SchemaTooNew",
+    "StoreDamaged",
     "StoreError",
+    "StoreReadOnly",
+    "StoreUnavailable",
     "compare",
     "default_path",
     "diff_values",

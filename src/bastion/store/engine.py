@@ -15,6 +15,7 @@ import sqlite3
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
@@ -22,6 +23,12 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 #: Seconds a SQLite writer waits for another process's write to finish before giving up.
 BUSY_TIMEOUT_S = 60.0
+
+#: Seconds to wait for a PostgreSQL server to accept a connection and answer its start-up.
+CONNECT_TIMEOUT_S = 5
+
+#: Seconds one PostgreSQL statement may run (a hung or locked server gives an error, not a hang).
+STATEMENT_TIMEOUT_S = 10
 
 #: Execution option that marks a connection as about to write (SQLite: `BEGIN IMMEDIATE`).
 WRITE_OPTION = "bastion_write"
@@ -39,18 +46,49 @@ def normalise_url(url: URL) -> URL:
     return url
 
 
-def create_store_engine(url: URL) -> Engine:
-    """A new engine for `url`, with the SQLite settings above where the URL is SQLite."""
+def create_store_engine(url: URL, *, read_only: bool = False) -> Engine:
+    """A new engine for `url`, with the SQLite settings above where the URL is SQLite.
+
+    PostgreSQL gets a connect timeout, a statement timeout and TCP keepalives, so that an
+    unreachable or hung server gives an error within seconds. `read_only` (SQLite only)
+    opens an existing file without ever writing to it or beside it (no WAL switch, no
+    journal files): for a store in a read-only file or folder.
+    """
     url = normalise_url(url)
+    if url.get_backend_name() == "postgresql":
+        return create_engine(
+            url, json_serializer=json_dumps, pool_pre_ping=True, connect_args=_postgres_args(url)
+        )
     if url.get_backend_name() != "sqlite":
         return create_engine(url, json_serializer=json_dumps, pool_pre_ping=True)
     database = url.database
-    if database and database != ":memory:" and not database.startswith("file:"):
+    if read_only and database:
+        path = quote(str(Path(database).expanduser()))
+        url = url.set(database=f"file:{path}", query={"mode": "ro", "immutable": "1", "uri": "true"})
+    elif database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, json_serializer=json_dumps, connect_args={"timeout": BUSY_TIMEOUT_S})
-    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "connect", _sqlite_on_connect_read_only if read_only else _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _postgres_args(url: URL) -> dict[str, Any]:
+    """libpq settings for timeouts, unless the URL sets them itself."""
+    args: dict[str, Any] = {
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+    }
+    if "options" not in url.query:
+        args["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"
+    return {key: value for key, value in args.items() if key not in url.query}
+
+
+def _sqlite_on_connect_read_only(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
+    dbapi_connection.isolation_level = None
 
 
 def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:

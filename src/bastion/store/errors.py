@@ -39,3 +39,15 @@ class InvalidRecord(StoreError, ValueError):
 
 class SchemaTooNew(StoreError):
     """The database was migrated by a newer Bastion than this one."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened or reached (bad URL, unwritable folder, server down or hung)."""
+
+
+class StoreDamaged(StoreError):
+    """The store's database is corrupted: a damaged file, a missing table, unreadable JSON."""
+
+
+class StoreReadOnly(StoreError):
+    """The store can be read but not written (a read-only file or folder)."""
