@@ -1,7 +1,8 @@
 """The resource guard: a run that would take gigabytes is refused before it allocates, with the figures.
 
-Hand-computed estimates on small scenarios, the refusal of a disruption rate of 1e4 a year
-(and of many suppliers at a weekly rate) by every command that simulates, and the
+Hand-computed estimates on small scenarios, the refusal of a hundred suppliers disrupted at the
+largest rate the format allows (and of many suppliers at a weekly rate) by every command that
+simulates, and the
 simulation's chunks fitted to a limit without changing a single number.
 """
 
@@ -75,7 +76,7 @@ def test_parse_size() -> None:
 
 
 def test_fit_chunk_takes_fewer_paths_then_fewer_workers() -> None:
-    s = scenario(with_disruption(1000))
+    s = scenario(many_suppliers(10, 100))  # 2,000 events a path
     block = simulate_path_bytes(s) * BLOCK
     limit = int(3 * block + 100 * MB + 1)  # room for three blocks in flight
     assert fit_chunk(s, 100_000, 8 * BLOCK, 1, limit) == (3 * BLOCK, 1)
@@ -111,17 +112,19 @@ def test_schedule_estimate_grows_with_shared_resources() -> None:
     assert estimate.bytes > 10_000 * 60 * 60 * 6  # the criticality check's (path, task, task) cells
 
 
-REFERENCE = Path(__file__).resolve().parents[2] / "src" / "bastion" / "scenario" / "examples" / "baltic-atm-plant.yaml"
-REFERENCE_SUPPLIER = "disruption: {rate_per_year: 0.2, recovery_months: [1, 2, 4]}"
+def storm() -> str:
+    """A hundred suppliers at 120 events a year (the format's largest rate) over 120 months."""
+    text = many_suppliers(100, 120).replace('horizon: {start: "2027-01", months: 24}',
+                                            'horizon: {start: "2027-01", months: 120}')
+    assert "months: 120" in text
+    return text
 
 
 @pytest.mark.parametrize("command", ["simulate", "economics", "run"])
-def test_a_disruption_rate_of_ten_thousand_a_year_is_refused(cli: Any, tmp_path: Path, command: str) -> None:
-    # The reference scenario's 120 months: 100,000 events a path, some 16 GB for one block of paths.
-    text = REFERENCE.read_text()
-    assert REFERENCE_SUPPLIER in text
+def test_a_hundred_suppliers_at_the_largest_rate_are_refused(cli: Any, tmp_path: Path, command: str) -> None:
+    # 120 months: 120,000 events a path, some 19 GB for one block of paths.
     path = tmp_path / "storm.yaml"
-    path.write_text(text.replace(REFERENCE_SUPPLIER, REFERENCE_SUPPLIER.replace("0.2", "1e4"), 1))
+    path.write_text(storm())
     out = tmp_path / "report"
     extra = ("--out", str(out)) if command == "run" else ("--json",)
     proc = cli.run(command, str(path), "--paths", "2000", *extra, home=tmp_path / "home", cwd=tmp_path, timeout=120)
@@ -129,16 +132,16 @@ def test_a_disruption_rate_of_ten_thousand_a_year_is_refused(cli: Any, tmp_path:
     line = cli.one_clear_line(proc)
     assert line.startswith(f"{path}: simulate would need about ")
     assert "over the limit of 4.0 GB (--max-memory): paths at once 1,024, " in line
-    assert "events a path (rates x months) 100,030, months 120" in line
+    assert "events a path (rates x months) 120,000, months 120" in line
     assert line.endswith("or raise --max-memory; nothing done")
     assert proc.stdout == ""
     assert cli.files_under(tmp_path) == {"storm.yaml"}  # no report, no store, no staging
 
 
 def test_a_rate_that_fits_one_block_runs_one_block_at_a_time(tmp_path: Path) -> None:
-    # The minimal scenario's 24 months at 1e4 a year: 20,000 events a path, about 3.3 GB a block:
-    # under 4 GB one block at a time, refused at 2 GB.
-    s = scenario(with_disruption(1e4))
+    # The minimal scenario's 24 months with 100 suppliers at 100 a year: 20,000 events a path,
+    # about 3.3 GB a block: under 4 GB one block at a time, refused at 2 GB.
+    s = scenario(many_suppliers(100, 100))
     assert events_per_path(s) == pytest.approx(20_000)
     assert fit_chunk(s, 10_000, 8 * BLOCK, 2, 4 * GB) == (BLOCK, 1)
     with pytest.raises(TooLarge):

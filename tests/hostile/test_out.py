@@ -154,7 +154,10 @@ def test_run_keeps_its_scenario_when_it_replaces_the_folder_holding_it(cli: Any,
     proc = cli.run("run", str(scenario), "--out", str(out), "--paths", "50", "--no-store", home=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert scenario.read_text() == cli.minimal.read_text()
-    assert cli.files_under(out) == {"report.html", "report.xlsx", "run.json", "scenario.yaml", MARKER}
+    files = cli.files_under(out)
+    kept = {"report.html", "report.xlsx", "run.json", "scenario.yaml", MARKER}
+    assert kept <= files and "stockpiles.csv" in files  # the report, the kept scenario and the CSV tables
+    assert all(name.endswith(".csv") for name in files - kept)
 
 
 @pytest.mark.slow
@@ -162,9 +165,10 @@ def test_demo_runs_again_and_refuses_a_foreign_folder(cli: Any, tmp_path: Path) 
     for _ in range(2):
         proc = cli.run("demo", "--paths", "50", "--no-store", home=tmp_path, cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr
-        assert cli.files_under(tmp_path / "bastion-demo") == {
-            "baltic-atm-plant.yaml", "report.html", "report.xlsx", "run.json", MARKER
-        }
+        files = cli.files_under(tmp_path / "bastion-demo")
+        kept = {"baltic-atm-plant.yaml", "report.html", "report.xlsx", "run.json", MARKER}
+        assert kept <= files and "stockpiles.csv" in files
+        assert all(name.endswith(".csv") for name in files - kept)
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "thesis.tex").write_text("x")
     proc = cli.run("demo", "--dir", "other", "--no-store", home=tmp_path, cwd=tmp_path)
