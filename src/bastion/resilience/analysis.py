@@ -13,6 +13,7 @@ from bastion.resilience.concentration import item_concentration, made_dependency
 from bastion.resilience.mitigation import mitigate
 from bastion.resilience.nodes import list_nodes
 from bastion.resilience.outage import OutageModel
+from bastion.resilience.preplan import most_stock_at
 from bastion.resilience.result import NodeResilience, ResilienceResult
 from bastion.resilience.state import PlanState, full_rate_month
 from bastion.resilience.tts_ttr import analyse_node, tolerance
@@ -65,12 +66,16 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
         if solved.sol is None or solved.run.x is None:
             raise ResilienceError(f"no plan to analyse: {solved.run.message}")
         state = PlanState.from_solution(solved.ix, solved.model, solved.run.x, solved.sol.built)
+        at_m, rule = reference_month(scenario, state, at)
+        x, state_rule = most_stock_at(solved, at_m)
+        state = PlanState.from_solution(solved.ix, solved.model, x, solved.sol.built)
     else:
         try:
             state = PlanState.from_result(plan, start)
         except ValueError as exc:
             raise ResilienceError(str(exc)) from exc
-    at_m, rule = reference_month(scenario, state, at)
+        at_m, rule = reference_month(scenario, state, at)
+        state_rule = "the plan given, as it is"
     end = n if window is None else min(n, at_m + window)
     t1 = time.perf_counter()
     om = OutageModel(scenario, state, at_m, end, extra_stock)
@@ -101,7 +106,7 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
     t4 = time.perf_counter()
     return ResilienceResult(
         classification=scenario.classification, reference_month=month_name(at_m, start),
-        reference_rule=rule, window_end=month_name(end - 1, start), plan_lost_units=base,
+        reference_rule=rule, state_rule=state_rule, window_end=month_name(end - 1, start), plan_lost_units=base,
         nodes=tuple(rows), concentration=item_concentration(scenario),
         made_items=made_dependency(scenario),
         seconds={"plan": round(t1 - t0, 4), "model": round(t2 - t1, 4),

@@ -38,6 +38,7 @@ class ResilienceResult:
     classification: str
     reference_month: str
     reference_rule: str
+    state_rule: str  # how the state at M was chosen among optimal plans (preplan.py)
     window_end: str  # last month analysed
     plan_lost_units: float  # the plan's own losses from M on (no outage)
     nodes: tuple[NodeResilience, ...]  # sorted by exposure, then TTS
@@ -52,6 +53,7 @@ class ResilienceResult:
             "classification": self.classification,
             "reference_month": self.reference_month,
             "reference_rule": self.reference_rule,
+            "state_rule": self.state_rule,
             "window_end": self.window_end,
             "plan_lost_units": _q(self.plan_lost_units),
             "nodes": [
