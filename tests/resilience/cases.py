@@ -15,9 +15,9 @@ items:
 
 
 def scenario(suppliers: str, lines: str, *, store: float = 0.0, pile: float = 0.0,
-             risks: str = "") -> Scenario:
+             risks: str = "", months: int = 24) -> Scenario:
     """Customer consumes 100 atm a month from month 0; lines online at month 0, no ramp."""
-    text = HEAD + "suppliers:\n" + suppliers + f"""
+    text = HEAD.replace("months: 24", f"months: {months}") + "suppliers:\n" + suppliers + f"""
 sites:
   plant:
     country: LV

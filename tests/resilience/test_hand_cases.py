@@ -67,10 +67,10 @@ def test_line_outage_with_second_line() -> None:
     for lid in ("line-1", "line-2"):
         n = node(r, "line", lid)
         assert n.tts_months is None and n.lost_units == 0.0
-    # both lines stop; a partly covered month loses that share of its output
-    # (SCENARIO.md), so in month 1 the share left, (1 - s) x 200, must cover the 50
-    # the stockpile lacks: s <= 0.75, TTS 1.75 (with one line of 100 it is 1.5)
-    assert node(r, "site", "plant").tts_months == pytest.approx(1.75)
+    # both lines stop: flows are even within each month, so the 150 in the stockpile
+    # run out at 1.5 months, whatever the lines make after the outage ends within
+    # month 1 (issue 14: the output of [1 + s, 2) cannot serve [1.5, 1 + s)): TTS 1.5
+    assert node(r, "site", "plant").tts_months == pytest.approx(1.5)
 
 
 def test_correlated_risk_takes_both_sources() -> None:

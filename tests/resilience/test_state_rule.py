@@ -53,11 +53,11 @@ risks:
 
 
 def _key(r: ResilienceResult) -> dict[str, tuple[float | None, float, float | None, float]]:
-    return {f"{n.kind}:{n.node}": (n.tts_months, round(n.lost_units, 3), 0.0, 0.0)
-            for n in r.nodes}
+    return {f"{n.kind}:{n.node}": (n.tts_months, round(n.lost_units, 3), n.tts_window_months,
+                                   round(n.lost_units_in_window, 3)) for n in r.nodes}
 
 
-def xtest_state_at_m_is_the_cost_optimal_plan_with_most_stock() -> None:
+def test_state_at_m_is_the_cost_optimal_plan_with_most_stock() -> None:
     # before M = month 3 the plan can buy up to 300 fuzes and 200 cases a month at
     # no extra cost (holding 0): the rule buys them all, so at M the store holds
     # 900 - 300 = 600 fuzes and 600 - 300 = 300 cases (atm are made as used: making

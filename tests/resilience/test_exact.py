@@ -1,0 +1,95 @@
+"""Issue 14's cases: exact TTS in continuous time, horizon and window measures, pipelines."""
+
+from __future__ import annotations
+
+import pytest
+from tests.resilience.cases import line, scenario, supplier
+
+from bastion.resilience import NodeResilience, ResilienceResult, resilience
+
+
+def node(result: ResilienceResult, kind: str, nid: str) -> NodeResilience:
+    return next(n for n in result.nodes if n.kind == kind and n.node == nid)
+
+
+def _slack_case(months: int) -> ResilienceResult:
+    # one line of 90 a month, 100 consumed a month, 240 in the stockpile, the line
+    # down for TTR 4 from month 0 (its only source of atm)
+    return resilience(scenario(supplier("sup-a", cap=None, ttr=None),
+                               line("line-1", cap=90, ttr=4), pile=240, months=months))
+
+
+def test_window_measure_is_the_published_one() -> None:
+    # inside the window: 240 last 2.4 months; 4 x 100 due, 240 held -> 160 lost
+    n = node(_slack_case(24), "line", "line-1")
+    assert n.tts_window_months == pytest.approx(2.4)
+    assert n.lost_units_in_window == pytest.approx(160.0, abs=1e-4)
+    assert n.lost_in_window == {"atm": pytest.approx(160.0, abs=1e-4)}
+
+
+def test_horizon_measure_without_slack_loses_all_missed_output() -> None:
+    # 24 months: 240 + 24 x 90 = 2400 = 24 x 100, no slack: any outage loses units
+    # at the end (TTS 0) and the 4 x 90 never made are lost (360)
+    n = node(_slack_case(24), "line", "line-1")
+    assert n.tts_months == pytest.approx(0.0)
+    assert n.lost_units == pytest.approx(360.0, abs=1e-4)
+    assert n.lost == {"atm": pytest.approx(360.0, abs=1e-4)}
+
+
+def test_horizon_measure_with_slack() -> None:
+    # 12 months: 240 + 12 x 90 - 1200 = 120 of slack: TTS 120 / 90 = 1.33 (to the
+    # hundredth below); down 4 months: 360 - 120 = 240 lost
+    n = node(_slack_case(12), "line", "line-1")
+    assert n.tts_months == pytest.approx(1.33)
+    assert n.lost_units == pytest.approx(240.0, abs=1e-4)
+    assert n.tts_window_months == pytest.approx(2.4)
+    assert n.lost_units_in_window == pytest.approx(160.0, abs=1e-4)
+
+
+def test_single_source_ttr_3() -> None:
+    # 250 fuzes, 100 used a month: TTS 2.5; down 3 months: 300 due, 250 held -> 50
+    n = node(resilience(scenario(supplier("sup-a", ttr=3), line("line-1"), store=250)),
+             "supplier", "sup-a")
+    assert n.tts_months == pytest.approx(2.5) and n.tts_window_months == pytest.approx(2.5)
+    assert n.lost_units == pytest.approx(50.0, abs=1e-4)
+    assert n.lost_units_in_window == pytest.approx(50.0, abs=1e-4)
+
+
+def test_partial_month_output_cannot_serve_the_month_before_it() -> None:
+    # the single source down for 2.75 months (mode of [1, 2.75, 3]): the 250 run out
+    # at 2.5; the source's deliveries of [2.75, 3) come too late for [2.5, 2.75):
+    # 25 lost (a month's even share would have said 0)
+    n = node(resilience(scenario(supplier("sup-a", ttr=2.75), line("line-1", cap=200),
+                                 store=250)), "supplier", "sup-a")
+    assert n.tts_months == pytest.approx(2.5)
+    assert n.lost_units == pytest.approx(25.0, abs=1e-4)
+    assert n.lost_units_in_window == pytest.approx(25.0, abs=1e-4)
+
+
+def test_shipments_on_the_way_arrive_and_orders_wait_for_the_end() -> None:
+    # lead time 2, 100 a month = the line's use; at M = 2026-04 the orders of
+    # February and March (200) are on the way and arrive in April and May. Down for
+    # TTR 3 (April-June): orders of April-June ship from July, so June, July and
+    # August lack 100 each. Window (April-June): TTS 2, 100 lost; horizon: capacity
+    # equals use, so no outage is free (TTS 0) and 300 are lost.
+    sup = """  sup-a:
+    country: LV
+    supplies:
+      fuze: {price: 1, lead_time_months: 2, capacity_per_month: 100}
+    disruption: {rate_per_year: 0.1, recovery_months: [1, 3, 4]}
+"""
+    n = node(resilience(scenario(sup, line("line-1"), store=200), at="2026-04"),
+             "supplier", "sup-a")
+    assert n.tts_window_months == pytest.approx(2.0)
+    assert n.lost_units_in_window == pytest.approx(100.0, abs=1e-4)
+    assert n.tts_months == pytest.approx(0.0)
+    assert n.lost_units == pytest.approx(300.0, abs=1e-4)
+
+
+def test_unbounded_tts_is_null_in_both_measures() -> None:
+    r = resilience(scenario(supplier("sup-a") + supplier("sup-b"), line("line-1")))
+    n = node(r, "supplier", "sup-a")
+    assert n.tts_months is None and n.tts_window_months is None
+    obj = next(o for o in r.to_json()["nodes"] if o["node"] == "sup-a")
+    assert obj["tts_months"] is None and obj["tts_window_months"] is None
+    assert obj["lost_by_item"] == {} and obj["lost_units"] == 0.0
