@@ -93,3 +93,23 @@ def test_unbounded_tts_is_null_in_both_measures() -> None:
     obj = next(o for o in r.to_json()["nodes"] if o["node"] == "sup-a")
     assert obj["tts_months"] is None and obj["tts_window_months"] is None
     assert obj["lost_by_item"] == {} and obj["lost_units"] == 0.0
+
+
+@pytest.mark.parametrize(("ttr", "lost"), [(1.75, 25.0), (2.0, 50.0)])
+def test_site_event_stops_both_lines(ttr: float, lost: float) -> None:
+    # issue 14's site case: two lines of 100, 150 in the stockpile, 100 used a month,
+    # spare capacity after the outage. Both lines stop: the stock runs out at 1.5,
+    # so TTS 1.5 (not 1.75); down for 1.75, [1.5, 1.75) is lost: 25 (down for 2: 50)
+    sc = scenario(supplier("sup-a", cap=None, ttr=None),
+                  line("line-1", ttr=2) + line("line-2", ttr=2), pile=150, site_ttr=ttr)
+    r = resilience(sc)
+    site = node(r, "site", "plant")
+    assert site.ttr_months == ttr
+    assert site.tts_months == pytest.approx(1.5) and site.tts_window_months == pytest.approx(1.5)
+    assert site.lost == {"atm": pytest.approx(lost, abs=1e-4)}
+    assert site.lost_units_in_window == pytest.approx(lost, abs=1e-4)
+    assert site.risk_exposure_index == pytest.approx(1.0)
+    assert site.mitigation is not None
+    for lid in ("line-1", "line-2"):  # one line alone: the other's 100 suffices
+        n = node(r, "line", lid)
+        assert n.tts_months is None and n.lost_units == 0.0

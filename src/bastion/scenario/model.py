@@ -157,6 +157,8 @@ class Site(Base):
     """Stock of each item in the site's store at the start of month 0."""
     lines: dict[Id, Line] = {}
     """The site's lines; line ids are unique across all sites."""
+    disruption: Disruption | None = None
+    """Random events that stop all the site's lines at once (optional, format v1)."""
 
 
 class Task(Base):
