@@ -345,8 +345,8 @@ class OutageModel:
         self.solver.set_rows(np.array([self.loss_row]), np.array([-np.inf]), np.array([allowed]))
         try:
             with self.down(node, t):
-                cost = np.zeros(self.solver.n_col)
-                cost[cols] = 1.0
+                cost = np.zeros(self.solver.n_col)  # units of different items: by weight
+                cost[cols] = self.weight[self.ix.store_pairs[np.asarray(pairs, dtype=np.int64), 1]]
                 self.solver.set_objective(cost)
                 try:
                     out = self.solver.solve()
