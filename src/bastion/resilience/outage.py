@@ -129,6 +129,7 @@ class OutageModel:
         model.col_lower, model.col_upper = [lo], [hi]
         model.col_integer = [np.zeros(model.n_col, dtype=bool)]
         self.solver = _Solver(model)
+        self._wsolver: _Solver | None = None
         self.loss_cost = np.zeros(model.n_col)
         self.loss_row = model.rows["Resilience-loss"].start
         self.loss_cost[self._loss_cols] = self.weight[self._loss_item]
@@ -251,23 +252,43 @@ class OutageModel:
             out.append(pc[pm == k])
         return np.concatenate(out).astype(np.int64) if out else np.zeros(0, dtype=np.int64)
 
+    def reach(self, node: Node | None) -> IntArray | None:
+        """Items the node's late flows can reach: its own (supplied or made) and every item
+        made from them, through the bom (None: every item)."""
+        if node is None:
+            return None
+        ix = self.ix
+        out: set[int] = {sup.item for sup in ix.supplies if sup.supplier in node.suppliers}
+        out.update(i for ln in ix.lines if ln.id in node.lines for i in ln.makes)
+        grew = True
+        while grew:
+            more = {made for made, comps in ix.bom.items() if made not in out
+                    and any(c in out for c, _q in comps)}
+            out |= more
+            grew = bool(more)
+        return np.array(sorted(out), dtype=np.int64)
+
     @contextmanager
     def down(self, node: Node | None, t: float, *, window: bool = False
-             ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+             ) -> Iterator[tuple[np.ndarray, np.ndarray, _Solver]]:
         """`node` down over [M, M + t) (None: no outage, the split still made at t).
 
-        Yields the objective's columns and their items (horizon or window losses),
-        with the objective set to their weighted sum; undone on exit.
+        Yields the objective's columns and their items (horizon or window losses)
+        and the solver holding them, its objective set to their weighted sum; undone
+        on exit. Window questions go to a second HiGHS instance, so that neither
+        instance's basis is thrown off by the other's objective.
         """
+        sv = self._window_solver() if window else self.solver
         e = self.effect(node, t) if node is not None and t > 0 else None
         whole = int(np.floor(t + 1e-9))
         s = t - whole
         k = self.at + whole
         add = None
         if s > 1e-9 and k < self.end:
-            add = self.split.build(k, s, self._late_flows(node, k), self.solver.n_col)
+            add = self.split.build(k, s, self._late_flows(node, k), sv.n_col,
+                                   self.reach(node))
         if e is not None:
-            self._apply(e)
+            self._apply(e, sv)
         cols, items = self._loss_cols, self._loss_item
         if window:
             inside = np.where(self._loss_is_unmet, self._loss_due < k,
@@ -285,33 +306,39 @@ class OutageModel:
                     if a is not None:
                         extra_cols.append(a)
                         extra_items.append(int(it))
-                        cost_new[a - self.solver.n_col] = self.weight[it]
-            self.solver.push(add, cost_new)
+                        cost_new[a - sv.n_col] = self.weight[it]
+            sv.push(add, cost_new)
         if window:
             cost = np.zeros(self.model.n_col)
             cost[cols] = self.weight[items]
-            self.solver.set_objective(np.concatenate([cost, cost_new]))
+            sv.set_objective(np.concatenate([cost, cost_new]))
         try:
             yield (np.concatenate([cols, np.array(extra_cols, dtype=np.int64)]),
-                   np.concatenate([items, np.array(extra_items, dtype=np.int64)]))
+                   np.concatenate([items, np.array(extra_items, dtype=np.int64)]), sv)
         finally:
             if add is not None:
-                self.solver.pop(add)
+                sv.pop(add)
             if window:
-                self.solver.set_objective(self.loss_cost)
+                sv.set_objective(self.loss_cost)
             if e is not None:
-                self._restore(e)
+                self._restore(e, sv)
 
-    def _apply(self, e: Effect) -> None:
-        self.solver.set_cols(e.cols, e.col_lo, e.col_hi)
-        self.solver.set_rows(e.rows, e.row_lo, e.row_hi)
+    def _window_solver(self) -> _Solver:
+        if self._wsolver is None:
+            self._wsolver = _Solver(self.model)
+        return self._wsolver
 
-    def _restore(self, e: Effect) -> None:
-        self.solver.set_cols(e.cols, self.col_lo[e.cols], self.col_hi[e.cols])
-        self.solver.set_rows(e.rows, self.row_lo[e.rows], self.row_hi[e.rows])
+    def _apply(self, e: Effect, sv: _Solver) -> None:
+        sv.set_cols(e.cols, e.col_lo, e.col_hi)
+        sv.set_rows(e.rows, e.row_lo, e.row_hi)
 
-    def _solve(self) -> tuple[float, np.ndarray]:
-        out = self.solver.solve()
+    def _restore(self, e: Effect, sv: _Solver) -> None:
+        sv.set_cols(e.cols, self.col_lo[e.cols], self.col_hi[e.cols])
+        sv.set_rows(e.rows, self.row_lo[e.rows], self.row_hi[e.rows])
+
+    @staticmethod
+    def _solve(sv: _Solver) -> tuple[float, np.ndarray]:
+        out = sv.solve()
         if out.status is not SolveStatus.OPTIMAL or out.objective is None or out.x is None:
             raise OutageError(f"outage LP: {out.message}")
         return float(out.objective), out.x
@@ -319,8 +346,8 @@ class OutageModel:
     def loss(self, node: Node | None, t: float, *, window: bool = False) -> Loss:
         """Least weighted loss (and units per item) with `node` down for t months (None: no
         outage): from M on over the analysed months, or (window) what falls due in [M, M + t)."""
-        with self.down(node, t, window=window) as (cols, items):
-            value, x = self._solve()
+        with self.down(node, t, window=window) as (cols, items, sv):
+            value, x = self._solve(sv)
             units = np.zeros(len(self.ix.items))
             np.add.at(units, items, np.maximum(0.0, x[cols]))
             return Loss(value, units)
@@ -344,15 +371,15 @@ class OutageModel:
         self.solver.set_cols(cols, self.col_lo[cols], np.full(len(cols), np.inf))
         self.solver.set_rows(np.array([self.loss_row]), np.array([-np.inf]), np.array([allowed]))
         try:
-            with self.down(node, t):
-                cost = np.zeros(self.solver.n_col)  # units of different items: by weight
+            with self.down(node, t) as (_cols, _items, sv):
+                cost = np.zeros(sv.n_col)  # units of different items: by weight
                 cost[cols] = self.weight[self.ix.store_pairs[np.asarray(pairs, dtype=np.int64), 1]]
-                self.solver.set_objective(cost)
+                sv.set_objective(cost)
                 try:
-                    out = self.solver.solve()
+                    out = sv.solve()
                 finally:
-                    self.solver.set_objective(np.concatenate(
-                        [self.loss_cost, np.zeros(self.solver.n_col - self.model.n_col)]))
+                    sv.set_objective(np.concatenate(
+                        [self.loss_cost, np.zeros(sv.n_col - self.model.n_col)]))
                 if out.status is not SolveStatus.OPTIMAL or out.x is None:
                     return None
                 return np.asarray(out.x[cols] - self.col_lo[cols])

@@ -67,6 +67,7 @@ class SplitIndex:
     def __init__(self, ix: PlanIndex, model: LinearModel, row_lo: np.ndarray,
                  row_hi: np.ndarray) -> None:
         start, index, value = model.matrix()
+        self.c_start, self.c_row = start.astype(np.int64), index.astype(np.int64)
         cols = np.repeat(np.arange(model.n_col), np.diff(start))
         order = np.argsort(index, kind="stable")
         self.r_col, self.r_val = cols[order], value[order]
@@ -84,12 +85,21 @@ class SplitIndex:
         n = ix.n
         self.balance: dict[int, IntArray] = {}
         self.cons = np.zeros(model.n_row)
+        self.row_item = np.full(model.n_row, -1, dtype=np.int64)
+        self.row_month = np.full(model.n_row, -1, dtype=np.int64)
+        self.is_cap = np.zeros(model.n_row, dtype=bool)
         parts = []
-        for fam in ("Store-balance", "Stockpile-balance"):
+        for fam, pairs, key in (("Store-balance", ix.store_pairs, "pair"),
+                                ("Stockpile-balance", ix.pile_pairs, "pile")):
             b = model.rows[fam]
             parts.append((b.index, b.keys["month"]))
+            if b.size:
+                self.row_item[b.index] = pairs[b.keys[key], 1]
+                self.row_month[b.index] = b.keys["month"]
             if fam == "Stockpile-balance" and b.size:
                 self.cons[b.index] = ix.consumption.reshape(-1)
+        for fam in CAP_FAMILIES:
+            self.is_cap[model.rows[fam].index] = True
         self.capacity: dict[int, IntArray] = {}
         caps = [(model.rows[f].index, model.rows[f].keys["month"]) for f in CAP_FAMILIES]
         for table, src in ((self.balance, parts), (self.capacity, caps)):
@@ -106,11 +116,26 @@ class SplitIndex:
         if "month" in b.keys:
             self.month[b.index] = b.keys["month"]
 
-    def build(self, k: int, s: float, zero_a: IntArray, n_col: int) -> Additions:
-        """The split of months k .. k + lag at fraction s; `zero_a`: flows with no A part."""
-        months = range(k, min(self.n_months, k + self.lag + 1))
-        bal = np.concatenate([self.balance[j] for j in months])
-        cap = np.concatenate([self.capacity[j] for j in months])
+    def build(self, k: int, s: float, zero_a: IntArray, n_col: int,
+              items: IntArray | None = None) -> Additions:
+        """The split of months k .. k + lag at fraction s; `zero_a`: flows with no A part;
+        `items`: the items whose stores and stockpiles the node's late flows can reach
+        (None: all). Flows in those rows may be re-timed within the month (A parts); every
+        other flow stays even; every row an A part touches is checked at the split point."""
+        last = min(self.n_months, k + self.lag + 1)
+        bal = np.concatenate([self.balance[j] for j in range(k, last)])
+        if items is not None:
+            bal = bal[np.isin(self.row_item[bal], items)]
+        free: list[int] = [int(c) for c in zero_a]
+        for r in bal.tolist():
+            rc = self.r_col[self.r_start[r]:self.r_start[r + 1]]
+            free.extend(rc[(self.kind[rc] == FLOW) & (self.month[rc] >= k)].tolist())
+        a_set = sorted(set(free))
+        touched = np.concatenate([self.c_row[self.c_start[c]:self.c_start[c + 1]] for c in a_set]) \
+            if a_set else np.zeros(0, dtype=np.int64)
+        near = touched[(self.row_month[touched] >= k) & (self.row_month[touched] < last)]
+        bal = np.union1d(bal, near)
+        cap = np.unique(touched[self.is_cap[touched]])
         a_of: dict[int, int] = {}
         zero = set(int(c) for c in zero_a)
         col_lo: list[float] = []
@@ -123,12 +148,14 @@ class SplitIndex:
                 col_hi.append(0.0 if c in zero else hi)
             return a_of[c]
 
+        for c in a_set:
+            a_col(c, np.inf)
         rows: list[tuple[list[int], list[float], float, float]] = []
         unmet_a: dict[int, int] = {}
-        for r in bal:
+        for r in bal.tolist():
             lo, hi = self.r_start[r], self.r_start[r + 1]
             rc, rv = self.r_col[lo:hi], self.r_val[lo:hi]
-            j = int(self.month[rc[self.kind[rc] == LEVEL]].max(initial=-1))
+            j = int(self.row_month[r])
             cols: list[int] = []
             vals: list[float] = []
             for c, a in zip(rc.tolist(), rv.tolist(), strict=True):
@@ -147,10 +174,10 @@ class SplitIndex:
                     cols.append(ua)
                     vals.append(-a)
                     rows.append(([c, ua], [1.0, -1.0], 0.0, (1.0 - s) * cu))
-                elif kind == FLOW and self.month[c] >= k:
-                    cols.append(a_col(c, np.inf))
+                elif c in a_of:
+                    cols.append(a_of[c])
                     vals.append(-a)
-                else:  # a flow begun before k (even), or a fixed past flow
+                else:  # an even flow: begun before k, fixed in the past, or not re-timed
                     cols.append(c)
                     vals.append(-a * s)
             rows.append((cols, vals, -(self.row_lo[r] + (1.0 - s) * self.cons[r]), np.inf))
@@ -159,8 +186,8 @@ class SplitIndex:
             rc, rv = self.r_col[lo:hi], self.r_val[lo:hi]
             ca, va, cb, vb = [], [], [], []
             for c, a in zip(rc.tolist(), rv.tolist(), strict=True):
-                if int(self.kind[c]) == FLOW and self.month[c] >= k:
-                    ac = a_col(c, np.inf)
+                if c in a_of:
+                    ac = a_of[c]
                     ca.append(ac)
                     va.append(a)
                     cb.extend([c, ac])
@@ -173,8 +200,9 @@ class SplitIndex:
             u = float(self.row_hi[r])
             rows.append((ca, va, -np.inf, s * u))
             rows.append((cb, vb, -np.inf, (1.0 - s) * u))
-        for c, ac in a_of.items():  # a flow's A part is at most the flow
-            if int(self.kind[c]) == FLOW and c not in zero:
+        for c in a_set:  # a flow's A part is at most the flow
+            ac = a_of[c]
+            if c not in zero:
                 rows.append(([ac, c], [1.0, -1.0], -np.inf, 0.0))
         starts = np.zeros(len(rows) + 1, dtype=np.int64)
         starts[1:] = np.cumsum([len(c) for c, *_ in rows])

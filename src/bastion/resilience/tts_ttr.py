@@ -50,19 +50,22 @@ def tolerance(scale: float) -> float:
 
 
 def _measure(added: Callable[[float], Loss], ttr: float, span: int, tol: float,
-             n_items: int) -> Measure:
-    """TTS by bisection and the loss over TTR, for one measure's added-loss function."""
+             n_items: int, survives: float = 0.0, lost_none: bool = False) -> Measure:
+    """TTS by bisection and the loss over TTR, for one measure's added-loss function.
+
+    survives: an outage length already known to add no loss; lost_none: the loss
+    over TTR is already known to be 0 (both from the horizon measure, see below)."""
     def fails(t: float) -> bool:
         return added(t).value > tol
 
-    if ttr > 0:
+    if ttr > 0 and not lost_none:
         at_ttr = added(ttr)
         lost, units = (at_ttr.value, at_ttr.units) if at_ttr.value > tol else (0.0, np.zeros(n_items))
     else:
         lost, units = 0.0, np.zeros(n_items)
     if lost == 0.0 and (ttr >= span or not fails(float(span))):
         return Measure(None, 0.0, units)
-    lo, hi = 0, span  # whole months: lo survives, hi fails
+    lo, hi = int(survives), span  # whole months: lo survives, hi fails
     if ttr > 0:  # the TTR solve already splits the range
         k = int(ttr)
         if lost > 0:
@@ -75,7 +78,8 @@ def _measure(added: Callable[[float], Loss], ttr: float, span: int, tol: float,
             hi = mid
         else:
             lo = mid
-    a, b = 0, RESOLUTION  # hundredths within month lo: a survives, b fails
+    a = max(0, round((survives - lo) * RESOLUTION)) if survives >= lo else 0
+    b = RESOLUTION  # hundredths within month lo: a survives, b fails
     while b - a > 1:
         mid = (a + b) // 2
         if fails(lo + mid / RESOLUTION):
@@ -108,5 +112,11 @@ def analyse_node(om: OutageModel, node: Node, base: Loss, tol: float) -> NodeOut
 
     span = om.end - om.at
     horizon = _measure(added(False), node.ttr, span, tol, n_items)
-    window = _measure(added(True), node.ttr, span, tol, n_items)
+    if no_base and horizon.tts is None:  # no loss at all: none inside any window either
+        return NodeOutcome(node, horizon, Measure(None, 0.0, np.zeros(n_items)), solves)
+    # with no loss in the plan, a window's least loss is at most the horizon's (the
+    # horizon's re-plan is one candidate): the window TTS is at least the horizon's
+    window = _measure(added(True), node.ttr, span, tol, n_items,
+                      survives=horizon.tts if no_base and horizon.tts is not None else 0.0,
+                      lost_none=no_base and horizon.lost == 0.0)
     return NodeOutcome(node, horizon, window, solves)
