@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.resilience.cases import line, scenario, supplier
+from tests.resilience.cases import HEAD, line, scenario, supplier
 
 from bastion.resilience import NodeResilience, ResilienceResult, resilience
+from bastion.scenario import load_text
 
 
 def node(result: ResilienceResult, kind: str, nid: str) -> NodeResilience:
@@ -113,3 +114,27 @@ def test_site_event_stops_both_lines(ttr: float, lost: float) -> None:
     for lid in ("line-1", "line-2"):  # one line alone: the other's 100 suffices
         n = node(r, "line", lid)
         assert n.tts_months is None and n.lost_units == 0.0
+
+
+def test_a_target_counts_in_the_window_once_due() -> None:
+    # no consumption; a target of 300 atm by the end of March (time 3); one line of
+    # 100 a month, no slack. Horizon: any outage misses the target (TTS 0); down 1.5
+    # months, 150 short. Window: the target falls due at 3, at or after the end of any
+    # outage shorter than 3, so nothing is lost inside the window; from 3 on it is
+    # inside: TTS 2.99 (the last hundredth before it), and TTR 1.5 loses nothing there
+    sc = load_text(HEAD + "suppliers:\n" + supplier("sup-a", cap=None, ttr=None) + """
+sites:
+  plant:
+    country: LV
+    lines:
+""" + line("line-1", ttr=1.5) + """
+customers:
+  army:
+    country: LV
+    targets: [{item: atm, by: "2026-03", units: 300}]
+""")
+    n = node(resilience(sc), "line", "line-1")
+    assert n.tts_months == pytest.approx(0.0)
+    assert n.lost == {"atm": pytest.approx(150.0, abs=1e-4)}
+    assert n.tts_window_months == pytest.approx(2.99)
+    assert n.lost_units_in_window == 0.0

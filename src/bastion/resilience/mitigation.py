@@ -53,9 +53,13 @@ class Mitigation:
 
     @property
     def buffer_total(self) -> float | None:
-        """Total buffer units (None when no buffer closes the gap)."""
+        """Buffer units when the mitigation concerns one item (units of different items are
+        never added); None when no buffer closes the gap or several items need one."""
         vals = [m.buffer_units for m in self.items]
-        return None if any(v is None for v in vals) else sum(v or 0.0 for v in vals)
+        if any(v is None for v in vals):
+            return None
+        items = {m.item for m in self.items if m.buffer_units}
+        return sum(v or 0.0 for v in vals) if len(items) <= 1 else None
 
     def text(self) -> str:
         """A planner's line, each figure labelled with its item and rounded up, never down:
