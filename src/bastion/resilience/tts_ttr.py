@@ -4,15 +4,17 @@ Two measures (SCENARIO.md, "Outputs' meanings"):
 - horizon: what the outage adds to the plan's own losses from M to the end of
   the analysed months (a stock drawn down in the outage may be missed later);
 - window: what the outage adds to the losses falling due inside [M, M + t).
-TTS is the longest outage with no added loss, found by bisection on the
-outage length t: first on whole months, then on hundredths of the month in
-which supply first fails; each outage is exact in continuous time (split.py).
+TTS is the longest outage with no added loss, to the hundredth of a month
+below, found on the hundredths of the outage length t by a secant guess
+checked at two neighbouring hundredths, or bisection (`_search`); each
+outage is exact in continuous time (split.py).
 Added losses never decrease as t grows: the outage's feasible set only shrinks
 (and, in the window sense, more demand falls inside the window).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,44 +51,78 @@ def tolerance(scale: float) -> float:
     return max(1e-4, 1e-8 * scale)
 
 
+def _guess(a: int, b: int, failing: list[tuple[float, float]]) -> int | None:
+    """A guess of the last surviving hundredth from the two failing points nearest the
+    root: a secant where the added loss grows (a stock running out at some rate), the
+    hundredth before a whole month where it is flat (a target falling due then)."""
+    pts = sorted(failing)[:2]
+    if len(pts) < 2 or pts[1][0] <= pts[0][0]:
+        return None
+    (h1, v1), (h2, v2) = pts
+    if v2 > v1 * (1.0 + 1e-6):
+        g = math.floor(h1 - v1 * (h2 - h1) / (v2 - v1) + 1e-6)
+    elif v2 >= v1 * (1.0 - 1e-6) and h1 - a <= 2 * RESOLUTION:  # flat near the survivor
+        g = math.floor((h1 - 1e-6) / RESOLUTION) * RESOLUTION - 1
+    else:
+        return None
+    return g if a <= g < b else None
+
+
+def _search(value: Callable[[int], float], a: int, b: int,
+            failing: list[tuple[float, float]], tol: float) -> int:
+    """The last surviving hundredth in [a, b): a survives, b fails; `failing`: points
+    (hundredths, added loss) known to fail. A guess (`_guess`) is checked at its
+    hundredth and the next; bisection otherwise. Either way the answer is proven by a
+    surviving hundredth and the failing one after it."""
+    tries = 0
+    while b - a > 1:
+        guess = _guess(a, b, failing) if tries < 4 else None
+        tries += guess is not None
+        h = (a + b) // 2 if guess is None else guess
+        if h > a:
+            v = value(h)
+            if v > tol:
+                b = h
+                failing.append((float(h), v))
+                continue
+            a = h
+        if guess is not None and a + 1 < b:  # the guess survives: check the next hundredth
+            v = value(a + 1)
+            if v > tol:
+                b = a + 1
+                failing.append((float(a + 1), v))
+            else:
+                a += 1
+    return a
+
+
 def _measure(added: Callable[[float], Loss], ttr: float, span: int, tol: float,
              n_items: int, survives: float = 0.0, lost_none: bool = False) -> Measure:
-    """TTS by bisection and the loss over TTR, for one measure's added-loss function.
+    """TTS (in hundredths, `_search`) and the loss over TTR, for one measure's added loss.
 
     survives: an outage length already known to add no loss; lost_none: the loss
     over TTR is already known to be 0 (both from the horizon measure, see below)."""
-    def fails(t: float) -> bool:
-        return added(t).value > tol
-
     if ttr > 0 and not lost_none:
         at_ttr = added(ttr)
         lost, units = (at_ttr.value, at_ttr.units) if at_ttr.value > tol else (0.0, np.zeros(n_items))
     else:
         lost, units = 0.0, np.zeros(n_items)
-    if lost == 0.0 and (ttr >= span or not fails(float(span))):
-        return Measure(None, 0.0, units)
-    lo, hi = int(survives), span  # whole months: lo survives, hi fails
-    if ttr > 0:  # the TTR solve already splits the range
-        k = int(ttr)
-        if lost > 0:
-            hi = min(hi, k + 1)
-        else:
-            lo = max(lo, k)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if fails(float(mid)):
-            hi = mid
-        else:
-            lo = mid
-    a = max(0, round((survives - lo) * RESOLUTION)) if survives >= lo else 0
-    b = RESOLUTION  # hundredths within month lo: a survives, b fails
-    while b - a > 1:
-        mid = (a + b) // 2
-        if fails(lo + mid / RESOLUTION):
-            b = mid
-        else:
-            a = mid
-    return Measure(round(lo + a / RESOLUTION, 2), lost, units)
+    a = round(survives * RESOLUTION)
+    if lost > 0:  # the TTR solve fails: every longer outage fails too
+        b = math.ceil(ttr * RESOLUTION - 1e-9)
+        failing = [(ttr * RESOLUTION, lost)]
+    else:
+        if ttr >= span:
+            return Measure(None, 0.0, units)
+        at_span = added(float(span)).value
+        if at_span <= tol:
+            return Measure(None, 0.0, units)
+        b = span * RESOLUTION
+        failing = [(float(b), at_span)]
+        if ttr > 0:
+            a = max(a, math.floor(ttr * RESOLUTION + 1e-9))
+    tts = _search(lambda h: added(h / RESOLUTION).value, a, b, failing, tol)
+    return Measure(round(tts / RESOLUTION, 2), lost, units)
 
 
 def analyse_node(om: OutageModel, node: Node, base: Loss, tol: float) -> NodeOutcome:
