@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.resilience.cases import line, scenario, supplier
 
 from bastion.resilience import ResilienceResult, resilience
 from bastion.scenario import Scenario, load_text
@@ -81,3 +82,12 @@ def test_permuted_file_order_gives_the_same_figures() -> None:
 def test_vanishing_holding_cost_gives_the_same_figures() -> None:
     assert _key(resilience(_tie_case(), at="2026-04")) == \
         _key(resilience(_tie_case(holding=1e-9), at="2026-04"))
+
+
+def test_free_unlimited_item_keeps_the_plan_as_solved_and_says_so() -> None:
+    # a fuze that costs nothing and has no capacity limit: "most stock at M" has no
+    # maximum, so the plan is analysed as solved and the output says which rule held
+    sc = scenario(supplier("sup-a", cap=None).replace("price: 1", "price: 0"), line("line-1"))
+    r = resilience(sc, at="2026-04")
+    assert r.state_rule == "the plan as solved (most-stock stage not solvable)"
+    assert r.to_json()["state_rule"] == r.state_rule
