@@ -18,6 +18,12 @@ at j + s into an A part and a B part, each with even flows:
   (1 - s) x consumption;
 - each store and stockpile gets one more row: its level at j + s >= 0.
 
+Only the stores and stockpiles of the items the node's late flows can reach
+(its own items and every item made from them) get A parts for their flows;
+every other row such a re-timed flow touches is checked at j + s as well,
+with its other flows even. Flows nowhere near the node stay even, which is
+what they are.
+
 Within each part every rate is constant, so levels are linear and checking
 them at j + s and at the month's end is exact. Units lost inside the window
 [M, M + t) are the months before k plus u_A of month k.
