@@ -51,7 +51,19 @@ class _Solver(HighsSolver):
             self._h.changeColsBounds(len(cols), np.asarray(cols, dtype=np.int32),
                                      np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
 
+    row_map: np.ndarray | None = None  # model row -> row here, once `drop_rows` ran
+
+    def drop_rows(self, rows: IntArray) -> None:
+        """Delete rows for good (rows of fixed columns only); later row numbers map past them."""
+        keep = np.ones(self.n_row, dtype=bool)
+        keep[rows] = False
+        self._h.deleteRows(len(rows), np.asarray(rows, dtype=np.int32))
+        self.row_map = np.where(keep, np.cumsum(keep) - 1, -1)
+        self.n_row -= len(rows)
+
     def set_rows(self, rows: IntArray, lo: np.ndarray, hi: np.ndarray) -> None:
+        if self.row_map is not None:
+            rows = self.row_map[np.asarray(rows, dtype=np.int64)]
         if len(rows):
             self._h.changeRowsBounds(len(rows), np.asarray(rows, dtype=np.int32),
                                      np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
@@ -136,6 +148,23 @@ class OutageModel:
         self.solver.set_objective(self.loss_cost)
         self._index_effects(ix, model, state)
         self.split = SplitIndex(ix, model, self.row_lo, self.row_hi)
+        self._settle_past()
+
+    def _settle_past(self) -> None:
+        """Fix the levels before M at their (unique) values and drop the rows left with
+        fixed columns only: the past, settled, leaves the LP (faster re-solves)."""
+        _v, x = self._solve(self.solver)
+        lv = [self.model.vars[f] for f in ("Store-level", "Stockpile-level")]
+        cols = np.concatenate([b.index[b.keys["month"] < self.at] for b in lv])
+        vals = np.maximum(0.0, x[cols])
+        self.col_lo[cols] = self.col_hi[cols] = vals
+        self.solver.set_cols(cols, vals, vals)
+        free = (self.col_lo < self.col_hi).astype(np.int64)
+        sp = self.split
+        per_row = np.add.reduceat(np.r_[free[sp.r_col], 0], np.minimum(sp.r_start[:-1], len(sp.r_col)))
+        per_row[np.diff(sp.r_start) == 0] = 0
+        self._settled = np.flatnonzero(per_row == 0)
+        self.solver.drop_rows(self._settled)
 
     # -- building -------------------------------------------------------------
     def _add_extras(self, ix: PlanIndex, m: LinearModel, at: int) -> None:
@@ -326,6 +355,7 @@ class OutageModel:
     def _window_solver(self) -> _Solver:
         if self._wsolver is None:
             self._wsolver = _Solver(self.model)
+            self._wsolver.drop_rows(self._settled)
         return self._wsolver
 
     def _apply(self, e: Effect, sv: _Solver) -> None:
