@@ -69,12 +69,28 @@ def _guess(a: int, b: int, failing: list[tuple[float, float]]) -> int | None:
 
 
 def _search(value: Callable[[int], float], a: int, b: int,
-            failing: list[tuple[float, float]], tol: float) -> int:
+            failing: list[tuple[float, float]], tol: float, jumps: tuple[int, ...] = ()) -> int:
     """The last surviving hundredth in [a, b): a survives, b fails; `failing`: points
     (hundredths, added loss) known to fail. A guess (`_guess`) is checked at its
     hundredth and the next; bisection otherwise. Either way the answer is proven by a
-    surviving hundredth and the failing one after it."""
+    surviving hundredth and the failing one after it. `jumps`: hundredths where the loss
+    may jump (a target falling due inside the window): the hundredth before each is
+    tried first, by bisection over them."""
     tries = 0
+    inside = [j for j in sorted(set(jumps)) if a < j - 1 and j <= b]
+    while inside:
+        j = inside[len(inside) // 2]
+        v = value(j - 1)
+        if v > tol:
+            b = j - 1
+            failing.append((float(b), v))
+        else:
+            a = j - 1
+            v = value(j)
+            if v > tol:
+                return a
+            a = j
+        inside = [i for i in inside if a < i - 1 and i <= b]
     while b - a > 1:
         guess = _guess(a, b, failing) if tries < 4 else None
         tries += guess is not None
@@ -97,7 +113,8 @@ def _search(value: Callable[[int], float], a: int, b: int,
 
 
 def _measure(added: Callable[[float], Loss], ttr: float, span: int, tol: float,
-             n_items: int, survives: float = 0.0, lost_none: bool = False) -> Measure:
+             n_items: int, survives: float = 0.0, lost_none: bool = False,
+             jumps: tuple[int, ...] = ()) -> Measure:
     """TTS (in hundredths, `_search`) and the loss over TTR, for one measure's added loss.
 
     survives: an outage length already known to add no loss; lost_none: the loss
@@ -121,7 +138,7 @@ def _measure(added: Callable[[float], Loss], ttr: float, span: int, tol: float,
         failing = [(float(b), at_span)]
         if ttr > 0:
             a = max(a, math.floor(ttr * RESOLUTION + 1e-9))
-    tts = _search(lambda h: added(h / RESOLUTION).value, a, b, failing, tol)
+    tts = _search(lambda h: added(h / RESOLUTION).value, a, b, failing, tol, jumps)
     return Measure(round(tts / RESOLUTION, 2), lost, units)
 
 
@@ -154,5 +171,7 @@ def analyse_node(om: OutageModel, node: Node, base: Loss, tol: float) -> NodeOut
     # horizon's re-plan is one candidate): the window TTS is at least the horizon's
     window = _measure(added(True), node.ttr, span, tol, n_items,
                       survives=horizon.tts if no_base and horizon.tts is not None else 0.0,
-                      lost_none=no_base and horizon.lost == 0.0)
+                      lost_none=no_base and horizon.lost == 0.0,
+                      jumps=tuple((t.by + 1 - om.at) * RESOLUTION for t in om.ix.targets
+                                  if om.at <= t.by < om.end))
     return NodeOutcome(node, horizon, window, solves)
