@@ -138,3 +138,22 @@ customers:
     assert n.lost == {"atm": pytest.approx(150.0, abs=1e-4)}
     assert n.tts_window_months == pytest.approx(2.99)
     assert n.lost_units_in_window == 0.0
+
+
+def test_late_output_stays_late_through_acceptance() -> None:
+    # one line of 200 a month whose output is usable a month later (acceptance 1);
+    # 150 in the stockpile, 100 used a month. Down over [0, t): month 0's output is
+    # made in [t, 1) and usable in [1 + t, 2), at 200 a month, while the stockpile
+    # runs out at 1.5: it must arrive by then, so TTS = 0.5 (a month's even share
+    # would say 0.75). Down for 1 month: month 1 gets nothing, 50 lost, all after
+    # the window [0, 1): inside it nothing is lost, and inside any window the
+    # stockpile lasts to 1.5 (window TTS 1.5).
+    sc = scenario(supplier("sup-a", cap=None, ttr=None),
+                  line("line-1", cap=200, ttr=1).replace(
+                      "capacity_per_month: 200", "capacity_per_month: 200\n        acceptance_months: 1"),
+                  pile=150)
+    n = node(resilience(sc), "line", "line-1")
+    assert n.tts_months == pytest.approx(0.5)
+    assert n.lost == {"atm": pytest.approx(50.0, abs=1e-4)}
+    assert n.tts_window_months == pytest.approx(1.5)
+    assert n.lost_units_in_window == 0.0
