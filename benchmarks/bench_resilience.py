@@ -37,17 +37,20 @@ def main() -> None:
     else:
         scenario = load_scenario(REFERENCE)
         repeat = args.repeat
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         r = resilience(scenario, window=args.window, gap=args.gap)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     exposed = sum(1 for n in r.nodes if n.exposed)
     print(f"nodes {len(r.nodes)}, exposed {exposed}, solves {r.solves}, M {r.reference_month}, "
           f"to {r.window_end}")
     print(f"seconds (last run): {r.seconds}")
     print(f"total: median {statistics.median(times):.2f} s, min {min(times):.2f}, "
           f"max {max(times):.2f} over {repeat}")
+    print(f"cpu (this process, all threads): median {statistics.median(cpu):.2f} s, "
+          f"min {min(cpu):.2f}, max {max(cpu):.2f}")
 
 
 if __name__ == "__main__":

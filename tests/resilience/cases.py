@@ -15,12 +15,14 @@ items:
 
 
 def scenario(suppliers: str, lines: str, *, store: float = 0.0, pile: float = 0.0,
-             risks: str = "") -> Scenario:
+             risks: str = "", months: int = 24, site_ttr: float | None = None) -> Scenario:
     """Customer consumes 100 atm a month from month 0; lines online at month 0, no ramp."""
-    text = HEAD + "suppliers:\n" + suppliers + f"""
+    site_disruption = "" if site_ttr is None else (
+        f"\n    disruption: {{rate_per_year: 0.05, recovery_months: [0.5, {site_ttr}, {site_ttr + 1}]}}")
+    text = HEAD.replace("months: 24", f"months: {months}") + "suppliers:\n" + suppliers + f"""
 sites:
   plant:
-    country: LV
+    country: LV{site_disruption}
     initial_store: {{fuze: {store}}}
     lines:
 {lines}

@@ -20,15 +20,17 @@ def test_given_plan_matches_own_solve() -> None:
         [(n.node, n.tts_months, round(n.lost_units, 4)) for n in given.nodes]
 
 
-def test_at_later_month_uses_the_plans_stock_then() -> None:
-    # from month 3 on the store is whatever the plan kept: the cost-minimising
-    # plan uses the initial 250 first, so at 2026-06 nothing is left: TTS 0
+def test_at_later_month_uses_the_most_stocked_optimal_plan() -> None:
+    # the source's 100 a month meets the line's 100 a month, so buying every month
+    # before M costs no more than using the initial 250 first: among cost-optimal
+    # plans the rule (preplan.py) takes the one holding the most at M, which still
+    # holds the 250 at 2026-06: TTS 2.5 and, down for TTR 4, 150 lost.
     sc = scenario(supplier("sup-a"), line("line-1"), store=250)
     r = resilience(sc, at="2026-06")
     a = next(n for n in r.nodes if n.node == "sup-a")
     assert r.reference_month == "2026-06" and r.reference_rule == "given (--at)"
-    assert a.tts_months == pytest.approx(0.0)
-    assert a.lost_units == pytest.approx(400.0, abs=1e-4)
+    assert a.tts_months == pytest.approx(2.5)
+    assert a.lost_units == pytest.approx(150.0, abs=1e-4)
 
 
 def test_at_outside_horizon_is_an_error() -> None:

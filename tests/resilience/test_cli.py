@@ -48,6 +48,12 @@ def test_json_is_one_object(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     obj = json.loads(res.stdout)
     assert obj["nodes"][0]["node"] == "sup-a" and obj["nodes"][0]["tts_months"] == 2.5
+    first = obj["nodes"][0]
+    for key in ("tts_window_months", "lost_units_in_window", "lost_by_item",
+                "lost_by_item_in_window", "lost_weighted"):
+        assert key in first
+    assert set(first["lost_by_item"]) <= {"atm"}
+    assert obj["loss_weight"] and obj["state_rule"]
 
 
 def test_table_marks_and_out(tmp_path: Path) -> None:

@@ -32,33 +32,41 @@ if TYPE_CHECKING:
 def _summary(result: ResilienceResult, name: str) -> None:
     from rich.table import Table
 
+    from bastion.resilience.result import items_text
+
     out = console()
     mark = result.classification
     out.print(marking(mark))
     out.print(
         f"[bold]Resilience[/bold] {name}: reference month {result.reference_month} "
-        f"({markup_escape(result.reference_rule)}), analysed to {result.window_end}"
+        f"({markup_escape(result.reference_rule)}), analysed to {result.window_end}; state at M: "
+        f"{markup_escape(result.state_rule)}"
     )
     table = Table(
         "node",
         "kind",
         "TTR",
         "TTS",
-        "lost units",
+        "lost (horizon)",
+        "TTS in window",
+        "lost in window",
         "exposure",
         "mitigation",
-        title="Nodes by exposure (TTS < TTR in red)",
+        title=f"Nodes by exposure (weight: {markup_escape(result.loss_weight)}; TTS < TTR in red)",
     )
     for n in result.nodes:
         tts = "unbounded" if n.tts_months is None else f"{n.tts_months:.2f}"
         if n.exposed:
             tts = f"[red]{tts}[/red]"
+        tts_w = "unbounded" if n.tts_window_months is None else f"{n.tts_window_months:.2f}"
         table.add_row(
             markup_escape(n.node),
             markup_escape(n.kind),
             f"{n.ttr_months:g}",
             tts,
-            f"{n.lost_units:,.0f}",
+            markup_escape(items_text(n.lost) or "0"),
+            tts_w,
+            markup_escape(items_text(n.lost_in_window) or "0"),
             f"{n.risk_exposure_index:.3f}",
             "-" if n.mitigation is None else markup_escape(n.mitigation.text()),
         )

@@ -14,9 +14,11 @@ from bastion.resilience.concentration import item_concentration, made_dependency
 from bastion.resilience.mitigation import mitigate
 from bastion.resilience.nodes import list_nodes
 from bastion.resilience.outage import OutageModel
-from bastion.resilience.result import NodeResilience, ResilienceResult
+from bastion.resilience.preplan import most_stock_at
+from bastion.resilience.result import NodeResilience, ResilienceResult, by_item
 from bastion.resilience.state import PlanState, full_rate_month
 from bastion.resilience.tts_ttr import analyse_node, tolerance
+from bastion.resilience.weights import loss_weights
 from bastion.scenario.model import Scenario
 from bastion.scenario.types import month_index, month_name
 
@@ -66,18 +68,26 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
         if solved.sol is None or solved.run.x is None:
             raise SolverError(f"no plan to analyse: {solved.run.message}")  # solver trouble: exit 1
         state = PlanState.from_solution(solved.ix, solved.model, solved.run.x, solved.sol.built)
+        at_m, rule = reference_month(scenario, state, at)
+        x, state_rule = most_stock_at(solved, at_m)
+        state = PlanState.from_solution(solved.ix, solved.model, x, solved.sol.built)
     else:
         try:
             state = PlanState.from_result(plan, start)
         except ValueError as exc:
             raise ResilienceError(str(exc)) from exc
-    at_m, rule = reference_month(scenario, state, at)
+        at_m, rule = reference_month(scenario, state, at)
+        state_rule = "the plan given, as it is"
     end = n if window is None else min(n, at_m + window)
     t1 = time.perf_counter()
-    om = OutageModel(scenario, state, at_m, end, extra_stock)
+    weights, basis = loss_weights(scenario)
+    om = OutageModel(scenario, state, at_m, end, weights, extra_stock)
     base = om.plan_loss()
     ix = om.ix
-    scale = float(ix.consumption[:, at_m:].sum()) + sum(t.units for t in ix.targets if t.by >= at_m)
+    due = ix.consumption[:, at_m:].sum(axis=1)
+    w_pile = om.weight[ix.pile_pairs[:, 1]] if len(ix.pile_pairs) else np.zeros(0)
+    scale = float((due * w_pile).sum()) + sum(t.units * om.weight[t.item] for t in ix.targets
+                                              if t.by >= at_m)
     tol = tolerance(scale)
     t2 = time.perf_counter()
     nodes = list_nodes(scenario)
@@ -86,23 +96,28 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
         if progress is not None:
             progress(f"time to survive {k + 1}/{len(nodes)}: {node.id}")
         outcomes.append(analyse_node(om, node, base, tol))
-    worst = max((o.lost for o in outcomes), default=0.0)
+    worst = max((o.horizon.lost for o in outcomes), default=0.0)
     t3 = time.perf_counter()
     rows = []
     for k, o in enumerate(outcomes):
-        if progress is not None and o.lost > 0:
+        if progress is not None and o.horizon.lost > 0:
             progress(f"mitigation {k + 1}/{len(outcomes)}: {o.node.id}")
-        mit = mitigate(om, scenario, state, o.node, base + tol / 10) if o.lost > 0 else None
+        mit = mitigate(om, scenario, state, o.node, base.value + tol / 10) \
+            if o.horizon.lost > 0 else None
         rows.append(NodeResilience(
-            node=o.node.id, kind=o.node.kind, ttr_months=o.node.ttr, tts_months=o.tts,
-            lost_units=o.lost, risk_exposure_index=o.lost / worst if worst > 0 else 0.0,
+            node=o.node.id, kind=o.node.kind, ttr_months=o.node.ttr,
+            tts_months=o.horizon.tts, lost=by_item(ix.items, o.horizon.units), lost_weighted=o.horizon.lost,
+            tts_window_months=o.window.tts, lost_in_window=by_item(ix.items, o.window.units),
+            lost_weighted_in_window=o.window.lost,
+            risk_exposure_index=o.horizon.lost / worst if worst > 0 else 0.0,
             mitigation=mit))
     rows.sort(key=lambda r: (-r.risk_exposure_index,
                              np.inf if r.tts_months is None else r.tts_months, r.kind, r.node))
     t4 = time.perf_counter()
     return ResilienceResult(
         classification=scenario.classification, reference_month=month_name(at_m, start),
-        reference_rule=rule, window_end=month_name(end - 1, start), plan_lost_units=base,
+        reference_rule=rule, state_rule=state_rule, window_end=month_name(end - 1, start),
+        plan_lost=by_item(ix.items, base.units), loss_weight=basis,
         nodes=tuple(rows), concentration=item_concentration(scenario),
         made_items=made_dependency(scenario),
         seconds={"plan": round(t1 - t0, 4), "model": round(t2 - t1, 4),

@@ -1,12 +1,19 @@
 """Mitigation of an exposed node (TTS < TTR): the least buffer and the least second source.
 
 Both are LPs on the outage model with the node down for its TTR and the
-losses held at the plan's own (no outage) losses:
+losses over the analysed months (the horizon measure) held at the plan's own
+(no outage) losses:
 - buffer: extra stock of the node's items in the stores that hold them, at
-  the start of M; the total units are minimised;
+  the start of M; the total, each item's units weighted as losses are
+  (weights.py), is minimised;
 - second source: a new source of each of the node's items, delivering up to a
   constant capacity per month into the stores from M on (already qualified,
-  no lead time); the total capacity is minimised.
+  no lead time); the weighted total capacity is minimised.
+Shown figures are rounded up to whole units (never down: less would not
+close the gap). A buffer's months of cover divide it by the plan's average
+use of the item at that store (used by lines + delivered) over the 12 months
+from M (fewer where the horizon ends sooner), so they do not depend on when
+in the outage the plan would have drawn it.
 A supplier's items are the items it supplies (at any site's store); a line's,
 site's or risk group's lines add the items those lines make (at their site).
 """
@@ -46,22 +53,37 @@ class Mitigation:
 
     @property
     def buffer_total(self) -> float | None:
-        """Total buffer units (None when no buffer closes the gap)."""
+        """Buffer units when the mitigation concerns one item (units of different items are
+        never added); None when no buffer closes the gap or several items need one."""
         vals = [m.buffer_units for m in self.items]
-        return None if any(v is None for v in vals) else sum(v or 0.0 for v in vals)
+        if any(v is None for v in vals):
+            return None
+        items = {m.item for m in self.items if m.buffer_units}
+        return sum(v or 0.0 for v in vals) if len(items) <= 1 else None
 
     def text(self) -> str:
-        """A planner's line: buffer and second source per item."""
+        """A planner's line, each figure labelled with its item and rounded up, never down:
+        "buffer 150 fuze at plant (1.5 mo of use) or 2nd source 38/mo of fuze at plant"."""
         parts = []
         for m in self.items:
             if not (m.buffer_units or m.second_source_per_month):
                 continue
-            buf = "-" if m.buffer_units is None else f"{m.buffer_units:,.0f}"
-            if m.buffer_months is not None:
-                buf += f" ({m.buffer_months:.1f} mo)"
-            sec = "-" if m.second_source_per_month is None else f"{m.second_source_per_month:,.0f}/mo"
-            parts.append(f"{m.item}@{m.site}: buffer {buf} or 2nd source {sec}")
+            where = f"{m.item} at {m.site}"
+            if m.buffer_units is None:
+                buf = f"no buffer of {where} is enough"
+            else:
+                buf = f"buffer {ceil_units(m.buffer_units)} {where}"
+                if m.buffer_months is not None:
+                    buf += f" ({m.buffer_months:.1f} mo of use)"
+            sec = ("no 2nd source is enough" if m.second_source_per_month is None
+                   else f"2nd source {ceil_units(m.second_source_per_month)}/mo of {where}")
+            parts.append(f"{buf} or {sec}")
         return "; ".join(parts) if parts else "none found"
+
+
+def ceil_units(v: float) -> str:
+    """Whole units rounded up (1.25 -> "2"): a smaller figure would not close the gap."""
+    return f"{math.ceil(v - 1e-6):,d}"
 
 
 def node_items(scenario: Scenario, node: Node) -> set[tuple[str | None, str]]:
@@ -85,7 +107,8 @@ def _pairs(om: OutageModel, scenario: Scenario, node: Node) -> np.ndarray:
 
 
 def monthly_use(scenario: Scenario, state: PlanState, at: int, months: int) -> dict[tuple[str, str], float]:
-    """(site, item) -> the plan's average units a month leaving the store (used + delivered)."""
+    """(site, item) -> the plan's average units a month leaving the store (used + delivered)
+    over months at .. at + months - 1."""
     lines = scenario.all_lines()
     use: dict[tuple[str, str], float] = defaultdict(float)
     hi = at + max(1, months)
@@ -101,6 +124,9 @@ def monthly_use(scenario: Scenario, state: PlanState, at: int, months: int) -> d
     return {k: v / max(1, months) for k, v in use.items()}
 
 
+USE_MONTHS = 12  # a buffer's months of cover: of the plan's average use over these months after M
+
+
 def _up(v: float) -> float:
     """Round up to 1e-4 (a buffer a little above the LP's least still closes the gap)."""
     return math.ceil(v * 1e4 - 1e-6) / 1e4 if v > 1e-7 else 0.0
@@ -113,7 +139,7 @@ def mitigate(om: OutageModel, scenario: Scenario, state: PlanState, node: Node,
     pairs = _pairs(om, scenario, node)
     buf = om.least_extra(node, node.ttr, pairs, allowed, "buffer")
     sec = om.least_extra(node, node.ttr, pairs, allowed, "second")
-    use = monthly_use(scenario, state, om.at, math.ceil(node.ttr))
+    use = monthly_use(scenario, state, om.at, max(1, min(USE_MONTHS, scenario.horizon.months - om.at)))
     items = []
     for k, p in enumerate(pairs):
         s, i = (int(v) for v in ix.store_pairs[p])

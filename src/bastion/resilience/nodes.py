@@ -38,10 +38,11 @@ def list_nodes(scenario: Scenario) -> tuple[Node, ...]:
     for lid, (_site, line) in scenario.all_lines().items():
         ttr = mode_of(line.outage.recovery_months) if line.outage else 0.0
         out.append(Node(lid, "line", float(ttr), lines=(lid,)))
-    for sid in scenario.sites:
-        # a site has no disruption range of its own: TTR 0 (SCENARIO.md: "a node with
-        # none has TTR 0"); a risk group naming the site carries its duration
-        out.append(Node(sid, "site", 0.0,
+    for sid, site in scenario.sites.items():
+        # TTR: the mode of the site's own disruption (every line stops); a site with
+        # none has TTR 0 (SCENARIO.md), though a risk group naming it may have one
+        ttr = mode_of(site.disruption.recovery_months) if site.disruption else 0.0
+        out.append(Node(sid, "site", float(ttr),
                         lines=tuple(_site_lines(scenario, [sid])), sites=(sid,)))
     for risk in scenario.risks:
         at = risk.applies_to

@@ -10,11 +10,18 @@ Added to the plan's model (all inert unless opened):
 - "Resilience-second-capacity"/"-flow": a second source per store pair,
   delivering up to a constant capacity per month into the store from M on;
 - "Resilience-loss": one row, unmet consumption from M on + shortfall of the
-  targets due from M on (units, unweighted).
+  targets due from M on, each unit weighted by its item's weight (weights.py).
+
+An outage over [M, M + t) that ends inside a month splits the months it
+reaches there (split.py), so times and losses are exact in continuous time.
+Shipments on the way at M (orders placed before M) arrive; orders placed
+while the node is down are not shipped until it is up again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +32,7 @@ from bastion.plan.index import PlanIndex, build_index
 from bastion.plan.model import INF, LinearModel
 from bastion.plan.solve import HighsSolver, SolveStatus
 from bastion.resilience.nodes import Node
+from bastion.resilience.split import Additions, SplitIndex
 from bastion.resilience.state import FLOWS, PlanState, column_keys, windowed
 from bastion.scenario.model import Scenario
 
@@ -43,10 +51,46 @@ class _Solver(HighsSolver):
             self._h.changeColsBounds(len(cols), np.asarray(cols, dtype=np.int32),
                                      np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
 
+    row_map: np.ndarray | None = None  # model row -> row here, once `drop_rows` ran
+
+    def drop_rows(self, rows: IntArray) -> None:
+        """Delete rows for good (rows of fixed columns only); later row numbers map past them."""
+        keep = np.ones(self.n_row, dtype=bool)
+        keep[rows] = False
+        self._h.deleteRows(len(rows), np.asarray(rows, dtype=np.int32))
+        self.row_map = np.where(keep, np.cumsum(keep) - 1, -1)
+        self.n_row -= len(rows)
+
     def set_rows(self, rows: IntArray, lo: np.ndarray, hi: np.ndarray) -> None:
+        if self.row_map is not None:
+            rows = self.row_map[np.asarray(rows, dtype=np.int64)]
         if len(rows):
             self._h.changeRowsBounds(len(rows), np.asarray(rows, dtype=np.int32),
                                      np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+
+    def push(self, add: Additions, cost: np.ndarray) -> None:
+        """Add a split's columns (with their costs) and rows, after the model's own."""
+        inf = self._hs.kHighsInf
+        nc, nr = len(add.col_lo), len(add.row_lo)
+        self._h.addCols(nc, np.asarray(cost, dtype=float), add.col_lo,
+                        np.where(np.isinf(add.col_hi), inf, add.col_hi), 0,
+                        np.zeros(nc, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+        self._h.addRows(nr, np.where(np.isinf(add.row_lo), -inf, add.row_lo),
+                        np.where(np.isinf(add.row_hi), inf, add.row_hi), len(add.row_col),
+                        add.row_start[:-1].astype(np.int32), add.row_col.astype(np.int32),
+                        add.row_val)
+        self.n_col += nc
+        self.n_row += nr
+        self._cost = np.concatenate([self._cost, np.asarray(cost, dtype=float)])
+
+    def pop(self, add: Additions) -> None:
+        """Remove what `push` added (the last columns and rows)."""
+        nc, nr = len(add.col_lo), len(add.row_lo)
+        self._h.deleteRows(nr, np.arange(self.n_row - nr, self.n_row, dtype=np.int32))
+        self._h.deleteCols(nc, np.arange(self.n_col - nc, self.n_col, dtype=np.int32))
+        self.n_col -= nc
+        self.n_row -= nr
+        self._cost = self._cost[:self.n_col]
 
 
 @dataclass(frozen=True)
@@ -66,15 +110,25 @@ def down_share(months: np.ndarray, at: int, t: float) -> np.ndarray:
     return np.clip(at + t - months, 0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class Loss:
+    """One re-plan's weighted loss and the units lost per item (indexed as `ix.items`)."""
+
+    value: float
+    units: np.ndarray
+
+
 class OutageModel:
     """The windowed plan model with the plan's past fixed; answers lost-units questions."""
 
     def __init__(self, scenario: Scenario, state: PlanState, at: int, end: int,
+                 weights: dict[str, float],
                  extra_stock: dict[tuple[str, str], float] | None = None) -> None:
         self.at, self.end = at, end
         ix = build_index(windowed(scenario, end), line_online_months(scenario))
         model = build_model(ix)
         self.ix, self.model = ix, model
+        self.weight = np.array([float(weights.get(i, 1.0)) for i in ix.items])
         self._add_extras(ix, model, at)
         lo, hi, _integer, self.row_lo, self.row_hi = model.bounds()
         self._fix_past(ix, model, state, lo, hi)
@@ -87,12 +141,30 @@ class OutageModel:
         model.col_lower, model.col_upper = [lo], [hi]
         model.col_integer = [np.zeros(model.n_col, dtype=bool)]
         self.solver = _Solver(model)
+        self._wsolver: _Solver | None = None
         self.loss_cost = np.zeros(model.n_col)
-        r = model.rows["Resilience-loss"].start
-        self.loss_row = r
-        self.loss_cost[self._loss_cols] = 1.0
+        self.loss_row = model.rows["Resilience-loss"].start
+        self.loss_cost[self._loss_cols] = self.weight[self._loss_item]
         self.solver.set_objective(self.loss_cost)
         self._index_effects(ix, model, state)
+        self.split = SplitIndex(ix, model, self.row_lo, self.row_hi)
+        self._settle_past()
+
+    def _settle_past(self) -> None:
+        """Fix the levels before M at their (unique) values and drop the rows left with
+        fixed columns only: the past, settled, leaves the LP (faster re-solves)."""
+        _v, x = self._solve(self.solver)
+        lv = [self.model.vars[f] for f in ("Store-level", "Stockpile-level")]
+        cols = np.concatenate([b.index[b.keys["month"] < self.at] for b in lv])
+        vals = np.maximum(0.0, x[cols])
+        self.col_lo[cols] = self.col_hi[cols] = vals
+        self.solver.set_cols(cols, vals, vals)
+        free = (self.col_lo < self.col_hi).astype(np.int64)
+        sp = self.split
+        per_row = np.add.reduceat(np.r_[free[sp.r_col], 0], np.minimum(sp.r_start[:-1], len(sp.r_col)))
+        per_row[np.diff(sp.r_start) == 0] = 0
+        self._settled = np.flatnonzero(per_row == 0)
+        self.solver.drop_rows(self._settled)
 
     # -- building -------------------------------------------------------------
     def _add_extras(self, ix: PlanIndex, m: LinearModel, at: int) -> None:
@@ -112,9 +184,19 @@ class OutageModel:
         un = m.vars["Consumption-unmet"]
         sh = m.vars["Target-shortfall"]
         due = np.array([k for k, t in enumerate(ix.targets) if at <= t.by < n], dtype=np.int64)
-        self._loss_cols = np.concatenate([un.index[un.keys["month"] >= at], sh.start + due])
+        sel = un.keys["month"] >= at
+        self._loss_cols = np.concatenate([un.index[sel], sh.start + due])
+        pile_item = ix.pile_pairs[:, 1] if len(ix.pile_pairs) else np.zeros(0, dtype=np.int64)
+        self._loss_item = np.concatenate([
+            pile_item[un.keys["pile"][sel]],
+            np.array([ix.targets[k].item for k in due], dtype=np.int64)]).astype(np.int64)
+        # the month a loss falls due in: unmet in its month, a target at the end of `by`
+        self._loss_due = np.concatenate([un.keys["month"][sel].astype(float),
+                                         np.array([ix.targets[k].by + 1.0 for k in due])])
+        self._loss_is_unmet = np.r_[np.ones(int(sel.sum()), bool), np.zeros(len(due), bool)]
         loss = m.add_rows("Resilience-loss", -INF, INF, {"row": np.zeros(1, dtype=np.int64)})
-        m.add_terms(np.full(len(self._loss_cols), loss.start), self._loss_cols, 1.0)
+        m.add_terms(np.full(len(self._loss_cols), loss.start), self._loss_cols,
+                    self.weight[self._loss_item])
 
     def _fix_past(self, ix: PlanIndex, m: LinearModel, state: PlanState, lo: np.ndarray,
                   hi: np.ndarray) -> None:
@@ -133,28 +215,29 @@ class OutageModel:
 
     def _index_effects(self, ix: PlanIndex, m: LinearModel, state: PlanState) -> None:
         n = ix.n
-        # line capacity rows per line: (rows, months, plan capacity)
+        # line capacity rows per line: (rows, months, plan capacity); output columns per line
         cap = m.rows["Line-capacity"]
+        prod = m.vars["Line-production"]
         self._line_rows: dict[str, tuple[IntArray, IntArray, np.ndarray]] = {}
+        self._line_cols: dict[str, tuple[IntArray, IntArray]] = {}
         for li, line in enumerate(ix.lines):
             sel = (cap.keys["line"] == li) & (cap.keys["month"] >= self.at)
             mo = cap.keys["month"][sel]
             k0 = state.online.get(line.id)
             eff = np.zeros(len(mo)) if k0 is None else line.capacity * line.share(mo, k0)
             self._line_rows[line.id] = (cap.index[sel], mo, eff)
-        # supplier orders: past columns (fixed), future capped rows, future uncapped columns
+            ps = (prod.keys["line"] == li) & (prod.keys["month"] >= self.at)
+            self._line_cols[line.id] = (prod.index[ps], prod.keys["month"][ps])
+        # supplier orders placed from M on: columns, order months, capacity rows (-1: uncapped)
         buy = m.vars["Supplier-order"]
-        lead = np.array([s.lead for s in ix.supplies] or [0])[buy.keys["supply"]]
-        arrive = buy.keys["month"] + lead
         srow = m.rows["Supplier-capacity"]
         rowtab = np.full((max(1, len(ix.supplies)), n), -1, dtype=np.int64)
         rowtab[srow.keys["supply"], srow.keys["month"]] = srow.index
-        self._orders: dict[str, list[tuple[IntArray, IntArray, IntArray, np.ndarray]]] = {}
+        self._orders: dict[str, list[tuple[IntArray, IntArray, IntArray]]] = {}
         for j, sup in enumerate(ix.supplies):
-            sel = (buy.keys["supply"] == j) & (arrive >= self.at)
-            cols, om, arr = buy.index[sel], buy.keys["month"][sel], arrive[sel]
-            past = om < self.at
-            self._orders.setdefault(sup.supplier, []).append((cols, arr, rowtab[j, om], past))
+            sel = (buy.keys["supply"] == j) & (buy.keys["month"] >= self.at)
+            cols, om = buy.index[sel], buy.keys["month"][sel]
+            self._orders.setdefault(sup.supplier, []).append((cols, om, rowtab[j, om]))
 
     # -- outages --------------------------------------------------------------
     def effect(self, node: Node, t: float) -> Effect:
@@ -165,20 +248,17 @@ class OutageModel:
         rows: list[IntArray] = []
         rhi: list[np.ndarray] = []
         for sid in node.suppliers:
-            for oc, arr, orow, past in self._orders.get(sid, []):
-                s = down_share(arr, self.at, t)
-                hit = s > 0
-                fixed = hit & past  # placed before M: the plan's order, cut by the down share
-                v = self.col_lo[oc[fixed]] * (1.0 - s[fixed])
-                capped = hit & ~past & (orow >= 0)  # from M on, capped: the capacity row
+            for oc, om, orow in self._orders.get(sid, []):
+                s = down_share(om, self.at, t)
+                capped = (s > 0) & (orow >= 0)  # capacity left: the share of the month up
                 if capped.any():
                     r, first = np.unique(orow[capped], return_index=True)
                     rows.append(r)
                     rhi.append((self.row_hi[orow[capped]] * (1.0 - s[capped]))[first])
-                free = hit & ~past & (orow < 0)  # from M on, uncapped: none in a hit month
-                cols.extend([oc[fixed], oc[free]])
-                clo.extend([v, np.zeros(int(free.sum()))])
-                chi.extend([v, np.zeros(int(free.sum()))])
+                free = (s >= 1.0) & (orow < 0)  # uncapped: nothing in a month wholly down
+                cols.append(oc[free])
+                clo.append(np.zeros(int(free.sum())))
+                chi.append(np.zeros(int(free.sum())))
         for lid in node.lines:
             r, mo, eff = self._line_rows.get(lid, (np.zeros(0, np.int64), np.zeros(0), np.zeros(0)))
             s = down_share(mo, self.at, t)
@@ -191,38 +271,124 @@ class OutageModel:
         rr = cat(rows, np.int64)
         return Effect(cat(cols, np.int64), cat(clo), cat(chi), rr, self.row_lo[rr], cat(rhi))
 
-    def _apply(self, e: Effect) -> None:
-        self.solver.set_cols(e.cols, e.col_lo, e.col_hi)
-        self.solver.set_rows(e.rows, e.row_lo, e.row_hi)
+    def _late_flows(self, node: Node | None, k: int) -> IntArray:
+        """The node's flows of month k: they happen only after it is up (no A part)."""
+        if node is None:
+            return np.zeros(0, dtype=np.int64)
+        out = [oc[om == k] for sid in node.suppliers for oc, om, _r in self._orders.get(sid, [])]
+        for lid in node.lines:
+            pc, pm = self._line_cols.get(lid, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+            out.append(pc[pm == k])
+        return np.concatenate(out).astype(np.int64) if out else np.zeros(0, dtype=np.int64)
 
-    def _restore(self, e: Effect) -> None:
-        self.solver.set_cols(e.cols, self.col_lo[e.cols], self.col_hi[e.cols])
-        self.solver.set_rows(e.rows, self.row_lo[e.rows], self.row_hi[e.rows])
+    def reach(self, node: Node | None) -> IntArray | None:
+        """Items the node's late flows can reach: its own (supplied or made) and every item
+        made from them, through the bom (None: every item)."""
+        if node is None:
+            return None
+        ix = self.ix
+        out: set[int] = {sup.item for sup in ix.supplies if sup.supplier in node.suppliers}
+        out.update(i for ln in ix.lines if ln.id in node.lines for i in ln.makes)
+        grew = True
+        while grew:
+            more = {made for made, comps in ix.bom.items() if made not in out
+                    and any(c in out for c, _q in comps)}
+            out |= more
+            grew = bool(more)
+        return np.array(sorted(out), dtype=np.int64)
 
-    def _solve(self) -> tuple[float, np.ndarray]:
-        out = self.solver.solve()
+    @contextmanager
+    def down(self, node: Node | None, t: float, *, window: bool = False
+             ) -> Iterator[tuple[np.ndarray, np.ndarray, _Solver]]:
+        """`node` down over [M, M + t) (None: no outage, the split still made at t).
+
+        Yields the objective's columns and their items (horizon or window losses)
+        and the solver holding them, its objective set to their weighted sum; undone
+        on exit. Window questions go to a second HiGHS instance, so that neither
+        instance's basis is thrown off by the other's objective.
+        """
+        sv = self._window_solver() if window else self.solver
+        e = self.effect(node, t) if node is not None and t > 0 else None
+        whole = int(np.floor(t + 1e-9))
+        s = t - whole
+        k = self.at + whole
+        add = None
+        if s > 1e-9 and k < self.end:
+            add = self.split.build(k, s, self._late_flows(node, k), sv.n_col,
+                                   self.reach(node))
+        if e is not None:
+            self._apply(e, sv)
+        cols, items = self._loss_cols, self._loss_item
+        if window:
+            inside = np.where(self._loss_is_unmet, self._loss_due < k,
+                              self._loss_due <= self.at + t + 1e-9)
+            cols, items = cols[inside], items[inside]
+        extra_cols: list[int] = []
+        extra_items: list[int] = []
+        cost_new = np.zeros(0)
+        if add is not None:
+            cost_new = np.zeros(len(add.col_lo))
+            if window:
+                due_k = self._loss_is_unmet & (self._loss_due == k)
+                for c, it in zip(self._loss_cols[due_k], self._loss_item[due_k], strict=True):
+                    a = add.unmet_a.get(int(c))
+                    if a is not None:
+                        extra_cols.append(a)
+                        extra_items.append(int(it))
+                        cost_new[a - sv.n_col] = self.weight[it]
+            sv.push(add, cost_new)
+        if window:
+            cost = np.zeros(self.model.n_col)
+            cost[cols] = self.weight[items]
+            sv.set_objective(np.concatenate([cost, cost_new]))
+        try:
+            yield (np.concatenate([cols, np.array(extra_cols, dtype=np.int64)]),
+                   np.concatenate([items, np.array(extra_items, dtype=np.int64)]), sv)
+        finally:
+            if add is not None:
+                sv.pop(add)
+            if window:
+                sv.set_objective(self.loss_cost)
+            if e is not None:
+                self._restore(e, sv)
+
+    def _window_solver(self) -> _Solver:
+        if self._wsolver is None:
+            self._wsolver = _Solver(self.model)
+            self._wsolver.drop_rows(self._settled)
+        return self._wsolver
+
+    def _apply(self, e: Effect, sv: _Solver) -> None:
+        sv.set_cols(e.cols, e.col_lo, e.col_hi)
+        sv.set_rows(e.rows, e.row_lo, e.row_hi)
+
+    def _restore(self, e: Effect, sv: _Solver) -> None:
+        sv.set_cols(e.cols, self.col_lo[e.cols], self.col_hi[e.cols])
+        sv.set_rows(e.rows, self.row_lo[e.rows], self.row_hi[e.rows])
+
+    @staticmethod
+    def _solve(sv: _Solver) -> tuple[float, np.ndarray]:
+        out = sv.solve()
         if out.status is not SolveStatus.OPTIMAL or out.objective is None or out.x is None:
             raise OutageError(f"outage LP: {out.message}")
         return float(out.objective), out.x
 
-    def loss(self, node: Node | None, t: float) -> float:
-        """Least units lost (from M on) with `node` down for t months (None: no outage)."""
-        e = self.effect(node, t) if node is not None and t > 0 else None
-        if e is not None:
-            self._apply(e)
-        try:
-            return self._solve()[0]
-        finally:
-            if e is not None:
-                self._restore(e)
+    def loss(self, node: Node | None, t: float, *, window: bool = False) -> Loss:
+        """Least weighted loss (and units per item) with `node` down for t months (None: no
+        outage): from M on over the analysed months, or (window) what falls due in [M, M + t)."""
+        with self.down(node, t, window=window) as (cols, items, sv):
+            value, x = self._solve(sv)
+            units = np.zeros(len(self.ix.items))
+            np.add.at(units, items, np.maximum(0.0, x[cols]))
+            return Loss(value, units)
 
-    def plan_loss(self) -> float:
-        """Least units lost from M on with no outage and no buffer: the plan's own losses."""
+    def plan_loss(self) -> Loss:
+        """Least loss from M on with no outage and no buffer: the plan's own losses."""
         cols = self.buffer.index
         zero = np.zeros(len(cols))
         self.solver.set_cols(cols, zero, zero)
         try:
-            return self._solve()[0]
+            return self.loss(None, 0.0)
         finally:
             self.solver.set_cols(cols, self.col_lo[cols], self.col_hi[cols])
 
@@ -232,21 +398,22 @@ class OutageModel:
         units a month) per store pair in `pairs` keeping losses <= `allowed`; None if none does."""
         block = self.buffer if kind == "buffer" else self.second
         cols = block.start + np.asarray(pairs, dtype=np.int64)
-        e = self.effect(node, t)
-        self._apply(e)
         self.solver.set_cols(cols, self.col_lo[cols], np.full(len(cols), np.inf))
         self.solver.set_rows(np.array([self.loss_row]), np.array([-np.inf]), np.array([allowed]))
-        cost = np.zeros(self.model.n_col)
-        cost[cols] = 1.0
-        self.solver.set_objective(cost)
         try:
-            out = self.solver.solve()
-            if out.status is not SolveStatus.OPTIMAL or out.x is None:
-                return None
-            return np.asarray(out.x[cols] - self.col_lo[cols])
+            with self.down(node, t) as (_cols, _items, sv):
+                cost = np.zeros(sv.n_col)  # units of different items: by weight
+                cost[cols] = self.weight[self.ix.store_pairs[np.asarray(pairs, dtype=np.int64), 1]]
+                sv.set_objective(cost)
+                try:
+                    out = sv.solve()
+                finally:
+                    sv.set_objective(np.concatenate(
+                        [self.loss_cost, np.zeros(sv.n_col - self.model.n_col)]))
+                if out.status is not SolveStatus.OPTIMAL or out.x is None:
+                    return None
+                return np.asarray(out.x[cols] - self.col_lo[cols])
         finally:
-            self.solver.set_objective(self.loss_cost)
             self.solver.set_rows(np.array([self.loss_row]), np.array([-np.inf]),
                                  np.array([np.inf]))
             self.solver.set_cols(cols, self.col_lo[cols], self.col_hi[cols])
-            self._restore(e)

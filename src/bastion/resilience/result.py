@@ -7,29 +7,69 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from bastion.jsonfmt import quantity as _q
 from bastion.resilience.concentration import ItemConcentration, MadeItemDependency
 from bastion.resilience.countries import AS_OF, SOURCE_EU, SOURCE_NATO
 from bastion.resilience.mitigation import Mitigation
 from bastion.textsafe import spreadsheet_cell
 
+UNIT_EPS = 1e-6  # units below this count as none
+
+
+def by_item(items: list[str] | tuple[str, ...], units: np.ndarray) -> dict[str, float]:
+    """Item -> units, for the items with a loss (file order)."""
+    return {i: float(u) for i, u in zip(items, units, strict=True) if u > UNIT_EPS}
+
+
+def plain_or_weighted(lost: dict[str, float], weighted: float) -> float:
+    """`lost_units` (SCENARIO.md): the plain total where one item is lost, else the
+    weighted total (never units of different items added as they are)."""
+    if len(lost) <= 1:
+        return sum(lost.values()) if weighted > 0 else 0.0
+    return weighted
+
+
+def items_text(lost: dict[str, float]) -> str:
+    """"5 atm-1; 2 atm-2" (units per item, rounded to whole units shown)."""
+    return "; ".join(f"{v:,.0f} {k}" for k, v in lost.items())
+
 
 @dataclass(frozen=True)
 class NodeResilience:
-    """One node: TTR, TTS (None: unbounded within the analysed months), lost units, exposure."""
+    """One node: TTR, TTS (None: unbounded within the analysed months), losses, exposure.
+
+    Horizon measure: tts_months, lost (per item), lost_weighted; window measure:
+    tts_window_months, lost_in_window, lost_weighted_in_window (tts_ttr.py).
+    """
 
     node: str
     kind: str
     ttr_months: float
     tts_months: float | None
-    lost_units: float
+    lost: dict[str, float]
+    lost_weighted: float
+    tts_window_months: float | None
+    lost_in_window: dict[str, float]
+    lost_weighted_in_window: float
     risk_exposure_index: float
     mitigation: Mitigation | None
 
     @property
+    def lost_units(self) -> float:
+        """Over the horizon: one item's units, or the weighted total (see plain_or_weighted)."""
+        return plain_or_weighted(self.lost, self.lost_weighted)
+
+    @property
+    def lost_units_in_window(self) -> float:
+        """Inside the outage window: one item's units, or the weighted total."""
+        return plain_or_weighted(self.lost_in_window, self.lost_weighted_in_window)
+
+    @property
     def exposed(self) -> bool:
-        """TTS < TTR: the node's loss for its TTR loses units."""
-        return self.lost_units > 0
+        """The node's loss for its TTR loses units (over the horizon): TTS < TTR."""
+        return self.lost_weighted > 0
 
 
 @dataclass(frozen=True)
@@ -39,8 +79,10 @@ class ResilienceResult:
     classification: str
     reference_month: str
     reference_rule: str
+    state_rule: str  # how the state at M was chosen among optimal plans (preplan.py)
     window_end: str  # last month analysed
-    plan_lost_units: float  # the plan's own losses from M on (no outage)
+    plan_lost: dict[str, float]  # the plan's own losses from M on (no outage), per item
+    loss_weight: str  # the weight of a unit lost: "unit cost (EUR)" or "units" (weights.py)
     nodes: tuple[NodeResilience, ...]  # sorted by exposure, then TTS
     concentration: tuple[ItemConcentration, ...]
     made_items: tuple[MadeItemDependency, ...]
@@ -53,8 +95,10 @@ class ResilienceResult:
             "classification": self.classification,
             "reference_month": self.reference_month,
             "reference_rule": self.reference_rule,
+            "state_rule": self.state_rule,
             "window_end": self.window_end,
-            "plan_lost_units": _q(self.plan_lost_units),
+            "plan_lost_by_item": {k: _q(v) for k, v in self.plan_lost.items()},
+            "loss_weight": self.loss_weight,
             "nodes": [
                 {
                     "node": n.node,
@@ -63,6 +107,12 @@ class ResilienceResult:
                     "tts_months": n.tts_months,
                     "tts_unbounded": n.tts_months is None,
                     "lost_units": _q(n.lost_units),
+                    "lost_by_item": {k: _q(v) for k, v in n.lost.items()},
+                    "lost_weighted": _q(n.lost_weighted),
+                    "tts_window_months": n.tts_window_months,
+                    "lost_units_in_window": _q(n.lost_units_in_window),
+                    "lost_by_item_in_window": {k: _q(v) for k, v in n.lost_in_window.items()},
+                    "lost_weighted_in_window": _q(n.lost_weighted_in_window),
                     "risk_exposure_index": round(n.risk_exposure_index, 6),
                     "exposed": n.exposed,
                     "mitigation": None
@@ -131,6 +181,10 @@ class ResilienceResult:
                 "tts_months",
                 "tts_unbounded",
                 "lost_units",
+                "lost_by_item",
+                "tts_window_months",
+                "lost_units_in_window",
+                "lost_by_item_in_window",
                 "risk_exposure_index",
                 "mitigation",
             ],
@@ -142,6 +196,10 @@ class ResilienceResult:
                     "" if n.tts_months is None else n.tts_months,
                     n.tts_months is None,
                     _q(n.lost_units),
+                    items_text(n.lost),
+                    "" if n.tts_window_months is None else n.tts_window_months,
+                    _q(n.lost_units_in_window),
+                    items_text(n.lost_in_window),
                     round(n.risk_exposure_index, 6),
                     "" if n.mitigation is None else n.mitigation.text(),
                 ]

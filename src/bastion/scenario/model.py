@@ -186,6 +186,8 @@ class Site(Base):
     """Stock of each item in the site's store at the start of month 0 (0 <= x < 1e15)."""
     lines: dict[Id, Line] = {}
     """The site's lines; line ids are unique across all sites."""
+    disruption: Disruption | None = None
+    """Random events that stop all the site's lines at once (optional, format v1)."""
 
 
 class Task(Base):

@@ -1,8 +1,9 @@
 """The uncertainty model: event sources, programme online months, and their numpy sampler.
 
 Sources (SCENARIO.md, "Time"): each supplier's disruption, each line's
-outage, each correlated risk (stopping every supplier and line it names, and
-every line of the sites it names) and each customer's surge is a Poisson
+outage, each site's disruption (stopping every line of the site), each
+correlated risk (stopping every supplier and line it names, and every line
+of the sites it names) and each customer's surge is a Poisson
 process from t = 0 with triangular event durations, at 0.01-month
 resolution. A node (supplier, line, customer) is hit by the union of the
 events of its sources; the covered share of month m is the measure of that
@@ -95,6 +96,11 @@ def uncertainty_of(scenario: Scenario, pa: PlanArrays) -> Uncertainty:
         if d is not None and d.rate_per_year > 0:
             sources.append(Source(f"line:{lid}", d.rate_per_year / 12.0, tri(d.recovery_months),
                                   (col("line", lid),)))
+    for sid, site in scenario.sites.items():  # a site event stops every line of the site
+        d = site.disruption
+        if d is not None and d.rate_per_year > 0 and site.lines:
+            sources.append(Source(f"site:{sid}", d.rate_per_year / 12.0, tri(d.recovery_months),
+                                  tuple(col("line", lid) for lid in site.lines)))
     for risk in scenario.risks:
         if risk.rate_per_year <= 0:
             continue

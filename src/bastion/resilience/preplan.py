@@ -1,0 +1,82 @@
+"""The plan whose state at M is analysed: a rule that does not depend on solver ties.
+
+The plan's lexicographic solve (each priority level's shortfall held, then
+cost) often has many optimal plans: with no holding cost, buying a month
+earlier or later costs the same. The state at the start of M (stores,
+pipelines, stockpiles) must not depend on which one the solver returns, so
+one more stage is solved on the same model: the build decisions fixed at
+the plan's, every level held, cost held at its optimum (within
+COST_HOLD_REL of it), and the units held at the start of M maximised:
+
+    stock at M = store levels + stockpile levels at the end of M - 1
+               + units on the way at M (orders placed before M arriving
+                 from M on, output made before M accepted from M on,
+                 deliveries sent before M arriving from M on).
+
+Units of different items are added here only to choose among plans of the
+same cost (a tie-break, never a reported figure). A holding cost too small
+to matter (below COST_HOLD_REL of the cost) leaves the same state as none.
+When M is month 0 the state is the scenario's initial state. When the stage
+cannot be solved to optimality (e.g. an item free and unlimited, so that
+stock at M is unbounded) the plan's own solution is kept, and `rule` says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bastion.plan.index import PlanIndex
+from bastion.plan.model import LinearModel
+from bastion.plan.optimise import Solved
+from bastion.plan.solve import SolveStatus
+
+COST_HOLD_REL = 1e-6
+RULE_MOST_STOCK = "cost-optimal plan holding the most units at the start of M"
+RULE_AS_SOLVED = "the plan as solved (most-stock stage not solvable)"
+
+
+def stock_at_vector(ix: PlanIndex, model: LinearModel, at: int) -> np.ndarray:
+    """Coefficients of 'units held at the start of month `at`' (stores, piles, pipelines)."""
+    c = np.zeros(model.n_col)
+    if at <= 0:
+        return c
+    for fam in ("Store-level", "Stockpile-level"):
+        b = model.vars[fam]
+        c[b.index[b.keys["month"] == at - 1]] = 1.0
+    buy = model.vars["Supplier-order"]
+    if buy.size:
+        lead = np.array([s.lead for s in ix.supplies])[buy.keys["supply"]]
+        m = buy.keys["month"]
+        c[buy.index[(m < at) & (m + lead >= at)]] = 1.0
+    prod = model.vars["Line-production"]
+    if prod.size:
+        acc = np.array([ln.acceptance for ln in ix.lines])[prod.keys["line"]]
+        m = prod.keys["month"]
+        c[prod.index[(m < at) & (m + acc >= at)]] = 1.0
+    dl = model.vars["Customer-delivery"]
+    if dl.size:
+        d = ix.delivery[ix.pile_pairs[dl.keys["pile"], 0]]
+        m = dl.keys["month"]
+        c[dl.index[(m < at) & (m + d >= at)]] = 1.0
+    return c
+
+
+def most_stock_at(solved: Solved, at: int) -> tuple[np.ndarray, str]:
+    """The plan's solution re-chosen by the rule above, and the rule applied."""
+    x = solved.run.x
+    assert x is not None
+    if at <= 0:
+        return x, "initial state (M is month 0)"
+    solver, model = solved.run.solver, solved.model
+    ints = solver.integer_cols
+    if len(ints):
+        solver.fix_cols(ints, np.round(x[ints]))
+    cost = model.cost_vector("cost")
+    c0 = float(cost @ x)
+    nz = np.flatnonzero(cost)
+    solver.add_row(nz, cost[nz], -np.inf, c0 + COST_HOLD_REL * max(1.0, abs(c0)))
+    solver.set_objective(-stock_at_vector(solved.ix, model, at))
+    out = solver.solve()
+    if out.status is not SolveStatus.OPTIMAL or out.x is None:
+        return x, RULE_AS_SOLVED
+    return out.x, RULE_MOST_STOCK
