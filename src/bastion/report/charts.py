@@ -88,30 +88,55 @@ def stockpile_fan(run: dict[str, Any], fan: dict[str, Any], tables: dict[str, li
                   x="month", y=f"{item} in stock (units)")
 
 
+def finished_items(tables: dict[str, list[dict[str, Any]]]) -> set[str]:
+    """Items delivered to customers (those in a customer's stockpile): the programme's output."""
+    return {str(r.get("item")) for name in ("stockpiles", "deliveries") for r in tables.get(name) or []}
+
+
 def production_ramp(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> Chart | None:
-    """Monthly production of the plan, stacked by line."""
+    """Monthly output of finished items (those delivered to customers), stacked by line; items made
+    on the lines for other items (sub-assemblies) are drawn apart as dotted lines, not added in."""
     prod = tables.get("production") or []
     if not prod:
         return None
+    finished = finished_items(tables)
     by_line: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    inter: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     total: dict[str, float] = defaultdict(float)
     for r in prod:
-        m, line, u = str(r.get("month")), str(r.get("line")), num(r.get("units")) or 0.0
-        by_line[line][m] += u
-        total[m] += u
+        m, line, item, u = str(r.get("month")), str(r.get("line")), str(r.get("item")), num(r.get("units")) or 0.0
+        if item in finished or not finished:
+            by_line[line][m] += u
+            total[m] += u
+        else:
+            inter[item][m] += u
+        total.setdefault(m, 0.0)
     months = sorted(total)
     fig = go.Figure()
     for i, (line, series) in enumerate(sorted(by_line.items())):
         fig.add_trace(go.Scatter(x=months, y=[round(series.get(m, 0.0), 3) for m in months], name=line,
                                  mode="lines", stackgroup="one", line={"color": PALETTE[i % len(PALETTE)]}))
+    for i, (item, series) in enumerate(sorted(inter.items())):
+        fig.add_trace(go.Scatter(x=months, y=[round(series.get(m, 0.0), 3) for m in months],
+                                 name=f"{item} (intermediate, not output)", mode="lines",
+                                 line={"color": PALETTE[(i + 4) % len(PALETTE)], "dash": "dot", "width": 1.5}))
     fig.update_xaxes(type="date")
-    peak = max(months, key=lambda m: total[m])
-    starts = "; ".join(f"{line} from {min(m for m, u in s.items() if u > 0)}"
-                       for line, s in sorted(by_line.items()) if any(u > 0 for u in s.values()))
-    reading = (f"Production starts {months[0]} ({starts}); the plan peaks at {units(total[peak])} "
-               f"units/month in {peak} and makes {units(sum(total.values()))} units in all.")
-    return _chart("chart-production-ramp", "Production ramp by line (plan)", fig, reading,
-                  x="month", y="production (units/month)")
+    made = sum(total.values())
+    if made <= 0:
+        reading = "The plan makes no finished items."
+    else:
+        peak = max(months, key=lambda m: total[m])
+        starts = "; ".join(f"{line} from {min(m for m, u in s.items() if u > 0)}"
+                           for line, s in sorted(by_line.items()) if any(u > 0 for u in s.values()))
+        reading = (f"Output of finished items starts {min(m for m in months if total[m] > 0)} ({starts}); "
+                   f"the plan peaks at {units(total[peak])} units/month in {peak} and makes "
+                   f"{units(made)} finished units in all.")
+    if inter:
+        reading += (" Sub-assemblies made on the same lines (" + ", ".join(
+            f"{item} {units(sum(s.values()))}" for item, s in sorted(inter.items()))
+            + " units) are drawn dotted and not counted as output.")
+    return _chart("chart-production-ramp", "Output of finished items by line (plan)", fig, reading,
+                  x="month", y="finished items made (units/month)")
 
 
 def first_output_curve(run: dict[str, Any]) -> Chart | None:

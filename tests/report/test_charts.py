@@ -1,0 +1,36 @@
+"""Charts on small hand-made tables: what each chart counts, with exact answers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bastion.report.charts import production_ramp
+
+
+def _spec(chart: Any) -> dict[str, Any]:
+    return dict(json.loads(chart.figure_json))
+
+
+def test_production_counts_finished_items_only() -> None:
+    # "kit" is delivered to a customer; "sub" is made on the same line and used up in "kit".
+    tables: dict[str, list[dict[str, Any]]] = {
+        "production": [
+            {"month": "2030-01", "line": "l1", "site": "s", "item": "sub", "units": 100.0},
+            {"month": "2030-02", "line": "l1", "site": "s", "item": "kit", "units": 90.0},
+            {"month": "2030-03", "line": "l1", "site": "s", "item": "kit", "units": 60.0},
+            {"month": "2030-03", "line": "l2", "site": "s", "item": "kit", "units": 40.0},
+        ],
+        "stockpiles": [{"month": "2030-01", "customer": "c", "item": "kit", "closing": 0.0}],
+    }
+    chart = production_ramp({}, tables)
+    assert chart is not None
+    assert "makes 190 finished units in all" in chart.reading
+    assert "peaks at 100 units/month in 2030-03" in chart.reading
+    assert "sub 100 units" in chart.reading and "not counted as output" in chart.reading
+    data = _spec(chart)["data"]
+    stacked = {t["name"]: t["y"] for t in data if t.get("stackgroup")}
+    assert stacked == {"l1": [0.0, 90.0, 60.0], "l2": [0.0, 0.0, 40.0]}
+    apart = [t for t in data if not t.get("stackgroup")]
+    assert [t["name"] for t in apart] == ["sub (intermediate, not output)"]
+    assert apart[0]["y"] == [100.0, 0.0, 0.0]
