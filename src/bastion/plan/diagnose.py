@@ -21,9 +21,9 @@ import numpy as np
 
 from bastion.plan.index import PlanIndex, Relax
 from bastion.plan.lexico import hold_tolerance
-from bastion.plan.optimise import Solved, Step, prefixed, solve_model, target_tolerance
 from bastion.plan.result import Explanation, Sensitivity, TargetPlan
 from bastion.plan.solution import Solution, line_capacity
+from bastion.plan.variant import Solved, Step, prefixed, solve_model, target_tolerance
 from bastion.scenario.model import Scenario
 from bastion.scenario.types import month_name
 
