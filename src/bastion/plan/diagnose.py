@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bastion.plan.fixes import Search, find_fixes
 from bastion.plan.index import PlanIndex, Relax
 from bastion.plan.lexico import hold_tolerance
 from bastion.plan.result import Explanation, Sensitivity, TargetPlan
@@ -165,7 +166,8 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
     labels = {f: lab for f, _, lab in RELAXATIONS}
     out: list[Explanation] = []
     diag = Diagnosis()
-    for k, t in enumerate(targets):
+    search = Search(scenario, online, gap, time_limit, progress)
+    for k, t in sorted(enumerate(targets), key=lambda kt: (kt[1].priority, kt[1].by)):
         if t.met:
             continue
         tg = ix.targets[k]
@@ -193,14 +195,22 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
                     fixes.append(f"{labels[family]} would fix it")
                 else:
                     fixes.append(f"{labels[family]} would cut it to {qty(s)}")
-        if not fixes:
-            fixes.append("no single relaxation meets it")
         helps = {f for f, v in left.items() if v < t.shortfall - target_tolerance(t.units)}
+        found = find_fixes(search, base, k, t, helps)
+        if found:  # concrete changes replace the family-wide relaxations (budget kept: it is concrete)
+            fixes = [f.text + " meets it" for f in found] + [
+                x for x in fixes if x.startswith(("building", "a larger capex"))]
+        elif fixes:
+            fixes = ["no change of one supplier's or one line's limit meets it alone", *fixes]
+        else:
+            fixes.append("no single relaxation meets it")
         clauses = binding_clauses(ix, sol, tg.item, max(0, min(tg.by, ix.n - 1)), helps)
         text = (f"{t.customer} {t.item} target {t.by} short by {qty(t.shortfall)} "
                 f"({qty(t.planned_units or 0.0)} of {qty(t.units)}): "
                 + "; ".join(clauses + fixes))
-        out.append(Explanation(t.customer, t.item, t.by, t.shortfall, text, left))
+        out.append(Explanation(t.customer, t.item, t.by, t.shortfall, text, left, tuple(found)))
+    out.sort(key=lambda e: next(k for k, t in enumerate(targets)
+                                if (t.customer, t.item, t.by) == (e.customer, e.item, e.by)))
     for q, (c, i) in enumerate(ix.pile_pairs):
         total = float(sol.pile_unmet[q].sum())
         if total <= 1e-6:
