@@ -27,6 +27,8 @@ def _load(name: str) -> Any:
 
 _RUN: dict[str, Any] = _load("run-reference.json")
 _TABLES: dict[str, list[dict[str, Any]]] = _load("tables-reference.json")
+_SHORT_RUN: dict[str, Any] = _load("run-short.json")
+_SHORT_TABLES: dict[str, list[dict[str, Any]]] = _load("tables-short.json")
 
 
 @pytest.fixture
@@ -47,3 +49,15 @@ def page() -> str:
     from bastion.report import render_html
 
     return render_html(copy.deepcopy(_RUN), copy.deepcopy(_TABLES))
+
+
+@pytest.fixture
+def short_run() -> dict[str, Any]:
+    """The short variant's run dict (Lithuania's 2032-12 target raised to 36,000: short in the plan)."""
+    return copy.deepcopy(_SHORT_RUN)
+
+
+@pytest.fixture
+def short_tables() -> dict[str, list[dict[str, Any]]]:
+    """The short variant's plan tables."""
+    return copy.deepcopy(_SHORT_TABLES)

@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from bastion.online import line_online_months
+from bastion.plan.catalogue import catalogue
 from bastion.plan.diagnose import Diagnosis, explain_shortfalls, sensitivities
 from bastion.plan.index import PlanIndex, Relax
 from bastion.plan.result import (
@@ -129,4 +130,5 @@ def solve_plan(scenario: Scenario, *, time_limit: float | None = None, gap: floa
         sensitivity=sens, tables=make_tables(ix, solved.model, sol) if sol is not None else None,
         seconds={"build": round(solved.build_seconds, 4), "solve": round(t_solve, 4),
                  "total": round(t_all, 4)},
+        catalogue=catalogue(scenario),
     )

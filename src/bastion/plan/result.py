@@ -132,6 +132,7 @@ class PlanResult:
     sensitivity: tuple[Sensitivity, ...]
     tables: PlanTables | None
     seconds: dict[str, float]
+    catalogue: dict[str, Any] = field(default_factory=dict)  # names and limits (plan/catalogue.py)
 
     @property
     def short(self) -> bool:
@@ -233,4 +234,5 @@ class PlanResult:
                 for s in self.sensitivity
             ],
             "seconds": self.seconds,
+            "catalogue": self.catalogue,
         }

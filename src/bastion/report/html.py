@@ -10,6 +10,7 @@ import jinja2
 
 from bastion import __version__
 from bastion.report import charts as ch
+from bastion.report.answer import answers
 from bastion.report.content import derived_tables, headline, missing_notes
 from bastion.report.fmt import cell, currency, money, num, pct, section, units
 
@@ -147,6 +148,7 @@ def render_html(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) ->
         scenario=str(run.get("scenario") or "scenario"),
         meta=_meta(run),
         version=__version__,
+        answers=answers(run),
         headline=headline(run),
         notes=missing_notes(run),
         sections=sections(run, tables),
