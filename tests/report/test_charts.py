@@ -34,3 +34,16 @@ def test_production_counts_finished_items_only() -> None:
     apart = [t for t in data if not t.get("stackgroup")]
     assert [t["name"] for t in apart] == ["sub (intermediate, not output)"]
     assert apart[0]["y"] == [100.0, 0.0, 0.0]
+
+
+def test_every_exposed_point_is_labelled_by_name(run: dict[str, Any]) -> None:
+    from bastion.report.charts import exposure_scatter
+    from bastion.report.names import names
+
+    chart = exposure_scatter(run)
+    assert chart is not None
+    labels = [t for tr in _spec(chart)["data"] for t in tr.get("text") or [] if t]
+    nm = names(run)
+    exposed = [nm.node(n["node"]) for n in run["resilience"]["nodes"] if n["exposed"]]
+    assert exposed and sorted(labels) == sorted(exposed)
+    assert "Export restriction on energetics hits both fill-charge sources" in labels

@@ -14,6 +14,7 @@ import plotly.io as pio
 
 from bastion.report.content import first_output, node_rows
 from bastion.report.fmt import add_months, currency, money, month_date, num, pct, rows, section, units
+from bastion.report.names import names
 
 PALETTE = ("#1f5f8b", "#d9822b", "#2e8540", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#b7950b")
 CRITICAL, NORMAL = "#c0392b", "#5d7f9e"
@@ -55,6 +56,8 @@ def stockpile_fan(run: dict[str, Any], fan: dict[str, Any], tables: dict[str, li
                   index: int = 0) -> Chart:
     """The stockpile's P10-P90 band and median by month, the plan's stockpile, each target as a marker."""
     customer, item = str(fan.get("customer")), str(fan.get("item"))
+    nm = names(run)
+    cname, iname = nm.name("customers", customer), nm.name("items", item)
     months = list(fan.get("months") or [])
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=months, y=fan.get("p10"), mode="lines", line={"width": 0},
@@ -79,13 +82,13 @@ def stockpile_fan(run: dict[str, Any], fan: dict[str, Any], tables: dict[str, li
             text=[f"P(met) {pct(t.get('probability'))}" for t in sim_targets], textposition="top left"))
     parts = [f"{units(t.get('units'))} by {t.get('by')} in {pct(t.get('probability'))} of futures"
              for t in sim_targets]
-    reading = (f"{customer} reaches " + ", and ".join(parts) + "." if parts
-               else f"{customer}'s {item} stockpile: median {units((fan.get('p50') or [None])[-1])} "
+    reading = (f"{cname} reaches " + ", and ".join(parts) + "." if parts
+               else f"{cname}'s {iname} stockpile: median {units((fan.get('p50') or [None])[-1])} "
                     f"units at {months[-1] if months else 'the horizon end'}.")
     fig.update_xaxes(type="date")
     return _chart(f"chart-fan-{index}-{_slug(customer + '-' + item)}",
-                  f"Stockpile of {item} at {customer} against its targets", fig, reading,
-                  x="month", y=f"{item} in stock (units)")
+                  f"Stockpile of {iname} at {cname} against its targets", fig, reading,
+                  x="month", y=f"{iname} in stock ({nm.unit(item)})")
 
 
 def finished_items(tables: dict[str, list[dict[str, Any]]]) -> set[str]:
@@ -231,7 +234,7 @@ def exposure_scatter(run: dict[str, Any]) -> Chart | None:
         return None
     finite = [v for n in nodes for v in (num(n["tts_months"]), num(n["ttr_months"])) if v is not None]
     cap = max([*finite, 1.0]) * 1.15 + 1
-    top = {n["node"] for n in nodes if n["exposed"]}.intersection(n["node"] for n in nodes[:1])
+    nm = names(run)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, cap], y=[0, cap], mode="lines", line={"color": "#999", "dash": "dash"},
                              name="TTS = TTR", hoverinfo="skip"))
@@ -244,16 +247,16 @@ def exposure_scatter(run: dict[str, Any]) -> Chart | None:
             marker={"size": 11, "color": PALETTE[i % len(PALETTE)],
                     "symbol": ["triangle-up" if n["tts_months"] is None else "circle" for n in sel],
                     "line": {"width": 1, "color": "#fff"}},
-            hovertext=[f"{n['node']}: TTS {'unbounded' if n['tts_months'] is None else n['tts_months']}, "
-                       f"TTR {n['ttr_months']}, {units(n['lost_units'])} units lost" for n in sel],
-            text=[str(n["node"]) if n["node"] in top else "" for n in sel],
-            textposition="top center", hoverinfo="text"))
+            hovertext=[f"{nm.node(n['node'])}: TTS {'unbounded' if n['tts_months'] is None else n['tts_months']} "
+                       f"months, TTR {n['ttr_months']} months, {units(n['lost_units'])} units lost" for n in sel],
+            text=[nm.node(n["node"]) if n["exposed"] else "" for n in sel],  # every exposed point, named
+            textposition="middle right", textfont={"size": 10}, cliponaxis=False, hoverinfo="text"))
     fig.update_xaxes(range=[0, cap])
     fig.update_yaxes(range=[0, cap * 1.04])
     exposed = [n for n in nodes if n["exposed"]]
     worst = exposed[0] if exposed else None
     reading = (f"{len(exposed)} of {len(nodes)} nodes lose supply if they fail (time to survive shorter "
-               f"than time to recover); the worst, {worst['node']}, survives {worst['tts_months']} months "
+               f"than time to recover); the worst, {nm.node(worst['node'])}, survives {worst['tts_months']} months "
                f"but takes {worst['ttr_months']} to recover." if worst else
                f"None of the {len(nodes)} nodes loses supply if it fails: each survives longer than it "
                "takes to recover.")
@@ -267,8 +270,9 @@ def exposure_bars(run: dict[str, Any]) -> Chart | None:
     nodes = [n for n in node_rows(run) if (num(n["risk_exposure_index"]) or 0.0) > 0][:20]
     if not node_rows(run):
         return None
+    nm = names(run)
     fig = go.Figure(go.Bar(
-        x=[n["risk_exposure_index"] for n in nodes], y=[n["node"] for n in nodes], orientation="h",
+        x=[n["risk_exposure_index"] for n in nodes], y=[nm.node(n["node"]) for n in nodes], orientation="h",
         marker={"color": [CRITICAL if (num(n["risk_exposure_index"]) or 0) >= 0.5 else PALETTE[1]
                           for n in nodes]},
         text=[f"{units(n['lost_units'])} units lost" for n in nodes], textposition="auto",
@@ -276,7 +280,7 @@ def exposure_bars(run: dict[str, Any]) -> Chart | None:
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, 1.05])
     top = nodes[0] if nodes else None
-    reading = (f"Most exposed: {top['node']} (index {num(top['risk_exposure_index']) or 0:.2f}, "
+    reading = (f"Most exposed: {nm.node(top['node'])} (index {num(top['risk_exposure_index']) or 0:.2f}, "
                f"{units(top['lost_units'])} units lost); mitigation: {top['mitigation'] or 'none found'}."
                if top else "No node's loss costs any units.")
     return _chart("chart-exposure-index", "Risk exposure index by node", fig, reading,
