@@ -16,7 +16,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 CHART_IDS = (
     "chart-fan-0-lv-naf-atm-1", "chart-fan-1-ee-df-atm-1", "chart-fan-2-lt-af-atm-1",
-    "chart-production-ramp", "chart-first-output", "chart-gantt", "chart-exposure-tts-ttr",
+    "chart-production-ramp", "chart-deliveries", "chart-supplier-load", "chart-stock-cover",
+    "chart-first-output", "chart-gantt", "chart-exposure-tts-ttr",
     "chart-exposure-index", "chart-cash-by-year", "chart-unit-cost",
 )
 

@@ -35,7 +35,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
-def _chart(chart_id: str, title: str, fig: go.Figure, reading: str, *, x: str, y: str,
+def chart(chart_id: str, title: str, fig: go.Figure, reading: str, *, x: str, y: str,
            height: int = 420) -> Chart:
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
@@ -86,7 +86,7 @@ def stockpile_fan(run: dict[str, Any], fan: dict[str, Any], tables: dict[str, li
                else f"{cname}'s {iname} stockpile: median {units((fan.get('p50') or [None])[-1])} "
                     f"units at {months[-1] if months else 'the horizon end'}.")
     fig.update_xaxes(type="date")
-    return _chart(f"chart-fan-{index}-{_slug(customer + '-' + item)}",
+    return chart(f"chart-fan-{index}-{_slug(customer + '-' + item)}",
                   f"Stockpile of {iname} at {cname} against its targets", fig, reading,
                   x="month", y=f"{iname} in stock ({nm.unit(item)})")
 
@@ -138,7 +138,7 @@ def production_ramp(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]
         reading += (" Sub-assemblies made on the same lines (" + ", ".join(
             f"{item} {units(sum(s.values()))}" for item, s in sorted(inter.items()))
             + " units) are drawn dotted and not counted as output.")
-    return _chart("chart-production-ramp", "Output of finished items by line (plan)", fig, reading,
+    return chart("chart-production-ramp", "Output of finished items by line (plan)", fig, reading,
                   x="month", y="finished items made (units/month)")
 
 
@@ -181,7 +181,7 @@ def first_output_curve(run: dict[str, Any]) -> Chart | None:
     reading = (f"First output comes by {fo.get('p50') or 'never'} in half of the futures and by "
                f"{fo.get('p90') or 'never'} in 90%; {pct(fo.get('p_within_24_months'))} of futures deliver "
                f"within 24 months of the programme start{window} ({source}).")
-    return _chart("chart-first-output", "First output: probability by month", fig, reading,
+    return chart("chart-first-output", "First output: probability by month", fig, reading,
                   x="month of first output", y="probability (% of futures)")
 
 
@@ -223,7 +223,7 @@ def gantt(run: dict[str, Any]) -> Chart | None:
     path = " → ".join(str(t) for t in sched.get("critical_path") or [])
     reading = (f"The programme takes {num(sched.get('makespan_months')) or 0:.1f} months as planned{risk}; "
                f"the critical path runs {path or 'nowhere'}.")
-    return _chart("chart-gantt", "Programme schedule (critical path in red)", fig, reading,
+    return chart("chart-gantt", "Programme schedule (critical path in red)", fig, reading,
                   x="date", y="task", height=max(380, 90 + 28 * len(tasks)))
 
 
@@ -260,7 +260,7 @@ def exposure_scatter(run: dict[str, Any]) -> Chart | None:
                f"but takes {worst['ttr_months']} to recover." if worst else
                f"None of the {len(nodes)} nodes loses supply if it fails: each survives longer than it "
                "takes to recover.")
-    return _chart("chart-exposure-tts-ttr", "Supplier exposure: time to survive against time to recover",
+    return chart("chart-exposure-tts-ttr", "Supplier exposure: time to survive against time to recover",
                   fig, reading + " Triangles at the top: the node's loss never stops supply.",
                   x="time to recover, TTR (months)", y="time to survive, TTS (months)")
 
@@ -283,7 +283,7 @@ def exposure_bars(run: dict[str, Any]) -> Chart | None:
     reading = (f"Most exposed: {nm.node(top['node'])} (index {num(top['risk_exposure_index']) or 0:.2f}, "
                f"{units(top['lost_units'])} units lost); mitigation: {top['mitigation'] or 'none found'}."
                if top else "No node's loss costs any units.")
-    return _chart("chart-exposure-index", "Risk exposure index by node", fig, reading,
+    return chart("chart-exposure-index", "Risk exposure index by node", fig, reading,
                   x="risk exposure index (1 = the node that loses most units)", y="node",
                   height=max(360, 90 + 26 * len(nodes)))
 
@@ -312,7 +312,7 @@ def cash_by_year(run: dict[str, Any]) -> Chart | None:
     budget = f"capex is over budget in {', '.join(over)}" if over else "capex stays within budget every year"
     reading = (f"Spending peaks in {peak.get('year')} at {money(peak.get('total'), cur)}; {budget}; "
                f"{money(eco.get('total_cost') if eco else None, cur)} in all.")
-    return _chart("chart-cash-by-year", "Cash by year against the capex budget", fig, reading,
+    return chart("chart-cash-by-year", "Cash by year against the capex budget", fig, reading,
                   x="year", y=f"spend (million {cur})")
 
 
@@ -340,5 +340,5 @@ def unit_cost(run: dict[str, Any]) -> Chart | None:
     fig.update_xaxes(dtick=1)
     reading = ("Average production cost per unit falls down the learning curve: " + "; ".join(parts) + "."
                if parts else "No line produced.")
-    return _chart("chart-unit-cost", "Unit cost down the learning curve", fig, reading,
+    return chart("chart-unit-cost", "Unit cost down the learning curve", fig, reading,
                   x="year", y=f"average unit cost ({cur} per unit)")

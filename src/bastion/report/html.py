@@ -10,6 +10,7 @@ import jinja2
 
 from bastion import __version__
 from bastion.report import charts as ch
+from bastion.report import charts_supply as cs
 from bastion.report.answer import answers
 from bastion.report.content import HEADLINE_NOTE, derived_tables, headline, missing_notes
 from bastion.report.fmt import cell, currency, money, num, pct, section, units
@@ -136,8 +137,13 @@ def sections(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> li
         return Section(sid, title, [c for c, _ in made if c is not None],
                        [f"Left out: {why}." for c, why in made if c is None])
 
-    out.append(group("production", "Production", [
-        (ch.production_ramp(run, tables), "the production ramp needs the plan's production table")]))
+    out.append(group("production", "Production and who gets it", [
+        (ch.production_ramp(run, tables), "the production ramp needs the plan's production table"),
+        (cs.deliveries_by_customer(run, tables), "deliveries by customer need the plan's deliveries table")]))
+    out.append(group("supply", "Purchases and stock", [
+        (cs.supplier_load(run, tables), "supplier load needs the plan's purchases and its suppliers' "
+                                         "capacities"),
+        (cs.stock_cover(run, tables), "stock cover needs the plan's stockpiles with consumption")]))
     out.append(group("programme", "Programme", [
         (ch.first_output_curve(run), "the first-output curve needs the simulation or the schedule's risk"),
         (ch.gantt(run), "the Gantt needs the programme schedule")]))
