@@ -9,6 +9,7 @@ Skips only where /usr/bin/chromium or the playwright package is missing.
 from __future__ import annotations
 
 import importlib.util
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -116,15 +117,25 @@ def marking_heights(pdf: Path, marking: str) -> list[tuple[float, list[float]]]:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("pypdf") is None, reason="needs pypdf (pip install -e '.[dev]')")
-def test_printed_report_has_the_marking_on_every_page(run: dict[str, Any], tables: dict[str, Any],
-                                                      tmp_path: Path) -> None:
-    run["classification"] = "RESTRICTED - TEST MARKING"
-    files = write_report(run, tables, tmp_path)
+def test_printed_report_answers_on_page_one_with_the_marking_on_every_page(
+        short_run: dict[str, Any], short_tables: dict[str, Any], tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    short_run["classification"] = "RESTRICTED - TEST MARKING"
+    files = write_report(short_run, short_tables, tmp_path)
     pdf = tmp_path / "report.pdf"
     _print_pdf(files.html, pdf)
     pages = marking_heights(pdf, "RESTRICTED - TEST MARKING")
-    assert len(pages) >= 4  # the reference report runs to several A4 pages
+    assert len(pages) >= 4  # the report runs to several A4 pages
     for k, (height, ys) in enumerate(pages, start=1):
         assert any(y > 0.9 * height for y in ys), f"page {k}: no marking at the top ({ys})"
         assert any(y < 0.1 * height for y in ys), f"page {k}: no marking at the foot ({ys})"
+    first = " ".join(unicodedata.normalize("NFKC", PdfReader(str(pdf)).pages[0].extract_text()).split())
+    for question in ("Will we meet the targets?", "How sure are we?", "Why not?", "What fixes it?",
+                     "What does it cost?"):
+        assert question in first
+    assert "No: 1 of 6 targets is short in the plan." in first
+    assert "P(met)" in first and "no margin" in first
+    assert "+20 units a month of capacity on line-1" in first  # what fixes it, in numbers
+    assert "M EUR" in first
     print(f"\nprinted report: {pdf} ({len(pages)} pages)")
