@@ -138,7 +138,7 @@ def test_budget_forbids_optional_line() -> None:
     assert r.targets[0].shortfall == pytest.approx(900)
     assert r.first_output == "2026-01"  # the mandatory (zero-capacity) line
     text = r.explanations[0].text
-    assert "building new (online" in text and "the 2026 capex budget is 500k short" in text
+    assert "building new (online" in text and "the 2026 capex budget is 500k EUR short" in text
     assert r.explanations[0].relaxations["budget"] == pytest.approx(0, abs=1e-6)
     assert any(s.kind == "budget" for s in r.sensitivity)
 

@@ -129,7 +129,7 @@ def _supplier_clauses(ix: PlanIndex, sol: Solution, items: set[int], by: int) ->
     return out
 
 
-def _budget_clause(base: Solved, relaxed: Solved) -> tuple[str, float]:
+def _budget_clause(base: Solved, relaxed: Solved, currency: str = "") -> tuple[str, float]:
     """'building line-2 (online 2028-01)', with the 2027 capex budget 4.1M short; total excess."""
     ix, bsol, rsol = base.ix, base.sol, relaxed.sol
     assert bsol is not None and rsol is not None
@@ -145,7 +145,8 @@ def _budget_clause(base: Solved, relaxed: Solved) -> tuple[str, float]:
     text = ("building " + " and ".join(builds)) if builds else "a larger capex budget"
     if over:
         text += " would fix it but " + " and ".join(
-            f"the {yr} capex budget is {money(v)} short" for yr, v in over)
+            f"the {yr} capex budget is {money(v)}{' ' + currency if currency else ''} short"
+            for yr, v in over)
     return text, sum(v for _, v in over)
 
 
@@ -179,7 +180,7 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
             left[family] = s
             if s <= t.shortfall - target_tolerance(t.units):
                 if family == "budget":
-                    text, excess = _budget_clause(base, r)
+                    text, excess = _budget_clause(base, r, scenario.currency)
                     if s > target_tolerance(t.units):
                         text = text.replace("would fix it", f"would cut it to {qty(s)}")
                     fixes.append(text)
@@ -200,9 +201,9 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
         if found:  # concrete changes replace the family-wide relaxations (budget kept: it is concrete)
             fixes = [f.text + " meets it" for f in found] + [
                 x for x in fixes if x.startswith(("building", "a larger capex"))]
-        elif fixes:
+        elif any(not x.startswith(("building", "a larger capex")) for x in fixes):
             fixes = ["no change of one supplier's or one line's limit meets it alone", *fixes]
-        else:
+        elif not fixes:
             fixes.append("no single relaxation meets it")
         clauses = binding_clauses(ix, sol, tg.item, max(0, min(tg.by, ix.n - 1)), helps)
         text = (f"{t.customer} {t.item} target {t.by} short by {qty(t.shortfall)} "
@@ -233,9 +234,12 @@ def _marginals(base: Solved, dual: np.ndarray, stage: str, currency: str) -> lis
     ix, model, sol = base.ix, base.model, base.sol
     assert sol is not None
     out: list[Sensitivity] = []
-    unit = "weighted shortfall" if stage.startswith("level") else currency
+    # shortfall stages: units short of priority-p customers' targets, a unit of their unmet
+    # consumption counting as 10 (the stage's objective; docs/method-plan.md)
+    unit = "units short" if stage.startswith("level") else currency
     verb = "removes" if stage.startswith("level") else "saves"
-    where = f" at priority {stage.split('-')[1]}" if stage.startswith("level") else ""
+    where = (f" for priority-{stage.split('-')[1]} customers (a unit of unmet consumption counts 10)"
+             if stage.startswith("level") else "")
     rb = model.rows["Line-capacity"]
     d = -dual[rb.start:rb.start + rb.size]
     rl, rm = rb.keys["line"], rb.keys["month"]

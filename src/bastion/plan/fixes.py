@@ -161,7 +161,7 @@ def _bisect(search: Search, k: int, t: TargetPlan, hi: float, hi_sol: Solution,
     likely answer, is tried first."""
     lo, steps = 0.0, 0
     if guess is not None and 0 < guess < hi * (1 - PRECISION):
-        sol = search.met(*make(guess), k, t, f"{note} {qty(guess)}: ")
+        sol = search.met(*make(guess), k, t, f"{note}{qty(guess)}: ")
         if sol is not None:
             hi, hi_sol = guess, sol
         else:
@@ -170,7 +170,7 @@ def _bisect(search: Search, k: int, t: TargetPlan, hi: float, hi_sol: Solution,
         mid = math.floor((lo + hi) / 2) if whole else (lo + hi) / 2
         if whole and mid <= lo:
             break
-        sol = search.met(*make(mid), k, t, f"{note} {qty(mid)}: ")
+        sol = search.met(*make(mid), k, t, f"{note}{qty(mid)}: ")
         steps += 1
         if sol is not None:
             hi, hi_sol = mid, sol
@@ -179,12 +179,12 @@ def _bisect(search: Search, k: int, t: TargetPlan, hi: float, hi_sol: Solution,
     if not whole:
         nice = nicest(lo, hi)
         if nice < hi - 1e-9:
-            sol = search.met(*make(nice), k, t, f"{note} {qty(nice)}: ")
+            sol = search.met(*make(nice), k, t, f"{note}{qty(nice)}: ")
             if sol is not None:
                 return nice, sol
         nice = nice_up(hi)
         if nice > hi + 1e-9:
-            sol = search.met(*make(nice), k, t, f"{note} {qty(nice)}: ")
+            sol = search.met(*make(nice), k, t, f"{note}{qty(nice)}: ")
             if sol is not None:
                 hi, hi_sol = nice, sol
     return hi, hi_sol
@@ -255,13 +255,13 @@ def _online_fix(search: Search, ix: PlanIndex, base: Solution, k: int, t: Target
     first = line.first_candidate() if line.optional else 0
     if m0 <= first:
         return None
-    note = f"what fixes {t.customer} {t.item} {t.by}: {line.id} online earlier by"
+    note = f"what fixes {t.customer} {t.item} {t.by}: {line.id} online earlier by "
 
     def make(d: float) -> tuple[Scenario, dict[str, int]]:
         return search.scenario, {**search.online, line.id: int(m0 - d)}
 
     hi = float(m0 - first)
-    sol = search.met(*make(hi), k, t, f"{note} {qty(hi)}: ")
+    sol = search.met(*make(hi), k, t, f"{note}{qty(hi)}: ")
     if sol is None:
         return None
     d, sol = _bisect(search, k, t, hi, sol, make, note, whole=True)
