@@ -91,7 +91,9 @@ def _how_sure(run: dict[str, Any], nm: Names, targets: list[dict[str, Any]]) -> 
     lead = (f"{len(sims) - len(low)} of {len(sims)} targets are met in at least half of "
             f"{units(paths.get('paths'))} simulated futures.")
     if met_low:
-        lead += f" {len(met_low)} met in the plan {'is' if len(met_low) == 1 else 'are'} unlikely: {MARGIN}"
+        one = len(met_low) == 1
+        lead += (f" {len(met_low)} target{'' if one else 's'} met in the plan {'is' if one else 'are'} "
+                 f"unlikely. {MARGIN}")
     else:
         lead += " " + MARGIN
     tone = "good" if not low else "warn" if len(low) < len(sims) else "bad"
