@@ -116,3 +116,26 @@ def test_nicest_lies_in_the_interval(lo: float, width: float) -> None:
     c = nicest(lo, hi)
     assert lo < c <= hi
     assert nicest(99.2, 101.5) == 100 and nicest(24.3, 25.9) == 25 and nicest(0, 66.9) == 10
+
+
+def test_limits_that_bind_together_are_raised_together() -> None:
+    # line and supplier both cap output at 100 a month: neither raised alone meets 900 by month 5;
+    # both raised by the same share do: 6 x 100 x (1 + f) >= 900 -> f >= 50%.
+    r = plan(HEAD + """
+items:
+  shell: {made: true, bom: {case: 1}}
+  case: {made: false}
+suppliers:
+  sup: {country: LV, supplies: {case: {price: 1, capacity_per_month: 100}}}
+sites:
+  plant:
+    country: LV
+    lines: {line-1: {makes: [shell], capacity_per_month: 100}}
+customers:
+  army: {country: LV, targets: [{item: shell, by: "2026-06", units: 900}]}
+""")
+    (e,) = r.explanations
+    (f,) = e.fixes
+    assert (f.kind, f.unit, f.change) == ("together", "%", 50)
+    assert set(f.node.split("+")) == {"sup/case", "line-1"}
+    assert "sup case +50 a month (from 100)" in f.text and "line-1 +50 a month (from 100)" in f.text

@@ -197,7 +197,7 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
                 else:
                     fixes.append(f"{labels[family]} would cut it to {qty(s)}")
         helps = {f for f, v in left.items() if v < t.shortfall - target_tolerance(t.units)}
-        found = find_fixes(search, base, k, t, helps)
+        found = find_fixes(search, base, k, t, helps, set(relaxed))
         if found:  # concrete changes replace the family-wide relaxations (budget kept: it is concrete)
             fixes = [f.text + " meets it" for f in found] + [
                 x for x in fixes if x.startswith(("building", "a larger capex"))]

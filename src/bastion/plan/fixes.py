@@ -124,8 +124,8 @@ def _first(mask: np.ndarray) -> int | None:
     return int(hit[0]) if len(hit) else None
 
 
-def candidates(ix: PlanIndex, sol: Solution, item: int, by: int,
-               families: set[str]) -> list[tuple[int, str, int]]:
+def candidates(ix: PlanIndex, sol: Solution, item: int, by: int, families: set[str],
+               limit: int | None = MAX_CANDIDATES) -> list[tuple[int, str, int]]:
     """(first binding month, kind, position) of each limit worth a search, earliest first."""
     items = closure(ix, item)
     out: list[tuple[int, str, int]] = []
@@ -147,7 +147,7 @@ def candidates(ix: PlanIndex, sol: Solution, item: int, by: int,
         if "online" in families and 0 < m0 <= by:
             out.append((m0, "line_online", li))
     out.sort(key=lambda c: (c[0], c[1], c[2]))
-    return out[:MAX_CANDIDATES]
+    return out[:limit]
 
 
 Variant = Callable[[float], tuple[Scenario, dict[str, int]]]
@@ -270,8 +270,49 @@ def _online_fix(search: Search, ix: PlanIndex, base: Solution, k: int, t: Target
     return Fix("line_online", line.id, None, d, float(m0), "months", new, text)
 
 
-def find_fixes(search: Search, base: Solved, k: int, t: TargetPlan, families: set[str]) -> list[Fix]:
-    """The fixes of short target `k` (each alone meets it), smallest relative change first."""
+def _together_fix(search: Search, ix: PlanIndex, k: int, t: TargetPlan,
+                  caps: list[tuple[str, int]]) -> Fix | None:
+    """The least common share by which every binding capacity (suppliers' and lines') must grow
+    together to meet target k, when none alone can: bisection on the share in (0, 9]."""
+    def make(f: float) -> tuple[Scenario, dict[str, int]]:
+        sc = search.scenario
+        for kind, pos in caps:
+            if kind == "supplier_capacity":
+                s = ix.supplies[pos]
+                sc = with_supply(sc, s.supplier, ix.items[s.item], float(s.capacity or 0.0) * (1 + f))
+            else:
+                sc = with_line(sc, ix.lines[pos].id, ix.lines[pos].capacity * (1 + f))
+        return sc, search.online
+
+    note = f"what fixes {t.customer} {t.item} {t.by}: every binding capacity +"
+    hi = LINE_FACTOR - 1
+    sol = search.met(*make(hi), k, t, f"{note}{hi * 100:.0f}%: ")
+    if sol is None:
+        return None
+    f, sol = _bisect(search, k, t, hi * 100, sol, lambda pc: make(pc / 100), note)
+    share = f / 100
+    parts = []
+    for kind, pos in caps:
+        if kind == "supplier_capacity":
+            s = ix.supplies[pos]
+            c = float(s.capacity or 0.0)
+            parts.append(f"{s.supplier} {ix.items[s.item]} +{qty(c * share)} a month (from {qty(c)})")
+        else:
+            c = ix.lines[pos].capacity
+            parts.append(f"{ix.lines[pos].id} +{qty(c * share)} a month (from {qty(c)})")
+    nodes = "+".join(ix.lines[p].id if kd == "line_capacity" else
+                     f"{ix.supplies[p].supplier}/{ix.items[ix.supplies[p].item]}" for kd, p in caps)
+    text = f"every binding capacity +{qty(f)}% together: " + ", ".join(parts)
+    return Fix("together", nodes, None, f, 100.0, "%", None, text)
+
+
+def find_fixes(search: Search, base: Solved, k: int, t: TargetPlan, families: set[str],
+               tried: set[str] | None = None) -> list[Fix]:
+    """The fixes of short target `k` (each alone meets it), smallest relative change first.
+
+    families: those whose relaxation lowers the target's shortfall (single limits are searched
+    there); tried: every family relaxed (when no single limit fixes it, the binding capacities of
+    these are raised together)."""
     ix, sol = base.ix, base.sol
     assert sol is not None
     tg = ix.targets[k]
@@ -284,5 +325,13 @@ def find_fixes(search: Search, base: Solved, k: int, t: TargetPlan, families: se
                _online_fix(search, ix, sol, k, t, pos))
         if fix is not None:
             found.append(fix)
+    if not found and search.solves_left > 0:
+        caps = [(kind, pos) for _m, kind, pos in candidates(ix, sol, tg.item, max(0, min(tg.by, ix.n - 1)),
+                                                              families | (tried or set()), limit=None)
+                if kind != "line_online"]
+        if len(caps) > 1:
+            fix = _together_fix(search, ix, k, t, caps)
+            if fix is not None:
+                found.append(fix)
     return sorted(found, key=lambda f: f.change / max(f.current, 1.0) if f.unit != "months"
                   else f.change / 12.0)

@@ -84,8 +84,9 @@ class Sensitivity:
 class Fix:
     """The least change of one limit that meets a short target (plan/fixes.py).
 
-    kind: supplier_capacity (node = supplier, item = the item), line_capacity (node = line) or
-    line_online (node = line); change: units a month more, or months earlier; current: today's
+    kind: supplier_capacity (node = supplier, item = the item), line_capacity (node = line),
+    line_online (node = line) or together (node = the limits joined by "+", change = the common
+    share in %); change: units a month more, or months earlier; current: today's
     capacity (units a month) or online month index; from_month: the first month the change is
     used (line_online: the new online month)."""
 
