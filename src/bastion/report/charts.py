@@ -249,19 +249,32 @@ def exposure_scatter(run: dict[str, Any]) -> Chart | None:
                     "line": {"width": 1, "color": "#fff"}},
             hovertext=[f"{nm.node(n['node'])}: TTS {'unbounded' if n['tts_months'] is None else n['tts_months']} "
                        f"months, TTR {n['ttr_months']} months, {units(n['lost_units'])} units lost" for n in sel],
-            text=[nm.node(n["node"]) if n["exposed"] else "" for n in sel],  # every exposed point, named
-            textposition="middle right", textfont={"size": 10}, cliponaxis=False, hoverinfo="text"))
+            text=[""] * len(sel), hoverinfo="text"))
+    # every exposed point gets its number (most exposed = 1) on a leader line, staggered where points
+    # crowd; the key under the chart names them: legible on screen and printed
+    exposed = [n for n in nodes if n["exposed"]]
+    crowd: dict[tuple[float, float], int] = defaultdict(int)
+    for rank, n in enumerate(exposed, start=1):
+        x, y = num(n["ttr_months"]) or 0.0, num(n["tts_months"]) or 0.0
+        spot = (round(x / cap * 8), round(y / cap * 8))
+        j = crowd[spot]
+        crowd[spot] += 1
+        fig.add_annotation(x=x, y=y, text=f"<b>{rank}</b>", showarrow=True, arrowhead=0, arrowwidth=1,
+                           arrowcolor="#555", ax=8 + 18 * (j // 5), ay=-(16 + 14 * (j % 5)),
+                           font={"size": 11, "color": "#1d2733"}, bgcolor="rgba(255,255,255,0.85)")
     fig.update_xaxes(range=[0, cap])
     fig.update_yaxes(range=[0, cap * 1.04])
-    exposed = [n for n in nodes if n["exposed"]]
     worst = exposed[0] if exposed else None
+    key = ("Numbers on the chart: " + "; ".join(
+        f"{rank} {nm.node(n['node'])} (TTS {n['tts_months']}, TTR {n['ttr_months']} months)"
+        for rank, n in enumerate(exposed, start=1)) + ".") if exposed else ""
     reading = (f"{len(exposed)} of {len(nodes)} nodes lose supply if they fail (time to survive shorter "
                f"than time to recover); the worst, {nm.node(worst['node'])}, survives {worst['tts_months']} months "
                f"but takes {worst['ttr_months']} to recover." if worst else
                f"None of the {len(nodes)} nodes loses supply if it fails: each survives longer than it "
                "takes to recover.")
     return chart("chart-exposure-tts-ttr", "Supplier exposure: time to survive against time to recover",
-                  fig, reading + " Triangles at the top: the node's loss never stops supply.",
+                  fig, f"{reading} Triangles at the top: the node's loss never stops supply. {key}".strip(),
                   x="time to recover, TTR (months)", y="time to survive, TTS (months)")
 
 
@@ -284,7 +297,7 @@ def exposure_bars(run: dict[str, Any]) -> Chart | None:
                f"{units(top['lost_units'])} units lost); mitigation: {top['mitigation'] or 'none found'}."
                if top else "No node's loss costs any units.")
     return chart("chart-exposure-index", "Risk exposure index by node", fig, reading,
-                  x="risk exposure index (1 = the node that loses most units)", y="node",
+                  x="exposure index (1 = the worst node)", y="node",
                   height=max(360, 90 + 26 * len(nodes)))
 
 
