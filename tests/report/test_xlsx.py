@@ -59,6 +59,7 @@ def test_headers_carry_units_and_cells_their_formats(run: dict[str, Any], tables
     head = _header(targets)
     assert head[:4] == ["customer", "customer name", "item", "item name"]
     assert "probability (%)" in head and "planned_units (units)" in head and "units" in head
+    assert head[head.index("met in plan") + 1] == "probability (%)"  # P(met) beside met in plan
     row = {h: targets.cell(row=3, column=i + 1) for i, h in enumerate(head)}
     assert row["customer name"].value == "Latvian armed forces (illustrative)"
     assert row["by"].value == dt.datetime(2030, 12, 1) and row["by"].number_format == "yyyy-mm"

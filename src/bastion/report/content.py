@@ -159,7 +159,10 @@ def target_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
                                       "units": t.get("units")})
         for k in ("probability", "stderr", "p10_units", "p50_units", "p90_units"):
             row[k] = t.get(k)
-    return list(merged.values())
+    order = ("customer", "item", "by", "units", "planned_units", "met", "probability", "stderr", "met_month",
+             "shortfall", "priority", "p10_units", "p50_units", "p90_units")
+    # P(met) right beside "met in plan", wherever the table is shown
+    return [{k: r[k] for k in order if k in r} for r in merged.values()]
 
 
 def cost_rows(run: dict[str, Any]) -> list[dict[str, Any]]:

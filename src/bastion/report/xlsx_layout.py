@@ -52,6 +52,8 @@ def column_format(col: str, cur: str, table: str = "") -> tuple[str, str | None]
         return f"{col} (months)", MONTHS_FMT
     if col in INDEX:
         return col, INDEX_FMT
+    if col == "met" and table == "targets":
+        return "met in plan", None
     return col, None
 
 
