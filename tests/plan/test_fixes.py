@@ -139,3 +139,21 @@ customers:
     assert (f.kind, f.unit, f.change) == ("together", "%", 50)
     assert set(f.node.split("+")) == {"sup/case", "line-1"}
     assert "sup case +50 a month (from 100)" in f.text and "line-1 +50 a month (from 100)" in f.text
+
+
+def test_consumption_short_gets_a_fix_too() -> None:
+    # 50 a month from the line against 80 a month of consumption: +30 a month from 2026-01
+    r = plan(HEAD + """
+items: {shell: {made: true}}
+sites:
+  plant:
+    country: LV
+    lines: {line-1: {makes: [shell], capacity_per_month: 50}}
+customers:
+  army: {country: LV, consumption: {shell: 80}}
+""")
+    (e,) = r.explanations
+    assert e.by is None
+    (f,) = e.fixes
+    assert (f.kind, f.node, f.change, f.from_month) == ("line_capacity", "line-1", 30, "2026-01")
+    assert "+30 a month of line-1 capacity (from 50 to 80) from 2026-01 meets it" in e.text

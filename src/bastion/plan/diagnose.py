@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bastion.plan.fixes import Search, find_fixes
+from bastion.plan.fixes import Search, consumption_goal, find_fixes, target_goal
 from bastion.plan.index import PlanIndex, Relax
 from bastion.plan.lexico import hold_tolerance
 from bastion.plan.result import Explanation, Sensitivity, TargetPlan
@@ -197,7 +197,7 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
                 else:
                     fixes.append(f"{labels[family]} would cut it to {qty(s)}")
         helps = {f for f, v in left.items() if v < t.shortfall - target_tolerance(t.units)}
-        found = find_fixes(search, base, k, t, helps, set(relaxed))
+        found = find_fixes(search, base, target_goal(ix, k, t), helps, set(relaxed))
         if found:  # concrete changes replace the family-wide relaxations (budget kept: it is concrete)
             fixes = [f.text + " meets it" for f in found] + [
                 x for x in fixes if x.startswith(("building", "a larger capex"))]
@@ -222,10 +222,15 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
         clauses = binding_clauses(ix, sol, int(i), ix.n - 1, helps)
         fixes = [f"{labels[f]} would fix it" if v <= 1e-6 else f"{labels[f]} would cut it to {qty(v)}"
                  for f, v in left.items() if v < total - 1e-6]
+        found = find_fixes(search, base, consumption_goal(ix, q), helps, set(relaxed))
+        if found:
+            fixes = [f.text + " meets it" for f in found]
+        elif fixes:
+            fixes = ["no change of one supplier's or one line's limit meets it alone", *fixes]
         text = (f"{ix.customers[c]} {ix.items[i]} consumption short by {qty(total)} in all, "
                 f"from {month_name(first, ix.start)}: "
                 + "; ".join(clauses + (fixes or ["no single relaxation meets it"])))
-        out.append(Explanation(ix.customers[c], ix.items[i], None, total, text, left))
+        out.append(Explanation(ix.customers[c], ix.items[i], None, total, text, left, tuple(found)))
     diag.explanations = tuple(out)
     return diag
 

@@ -78,17 +78,46 @@ class Search:
     progress: Step | None
     solves_left: int = MAX_SOLVES
 
-    def met(self, scenario: Scenario, online: dict[str, int], k: int, t: TargetPlan,
+    def met(self, scenario: Scenario, online: dict[str, int], goal: Goal,
             note: str) -> Solution | None:
-        """The plan of the variant when it meets target `k`, else None (also when out of solves)."""
+        """The plan of the variant when it meets the goal, else None (also when out of solves)."""
         if self.solves_left <= 0:
             return None
         self.solves_left -= 1
         r = solve_model(scenario, online, None, time_limit=self.time_limit, gap=self.gap,
-                        with_cost=False, upto=t.priority, progress=prefixed(self.progress, note))
+                        with_cost=False, upto=goal.priority, progress=prefixed(self.progress, note))
         if r.sol is None:
             return None
-        return r.sol if float(r.sol.shortfall[k]) <= target_tolerance(t.units) else None
+        return r.sol if goal.check(r.sol) else None
+
+
+@dataclass(frozen=True)
+class Goal:
+    """What a fix must achieve: a target met (or a customer's consumption served) in the re-solved
+    plan. `label` names it in progress texts; `item` and `by` (month index) bound the limits
+    searched; `priority` the levels re-solved."""
+
+    label: str
+    priority: int
+    item: int
+    by: int
+    check: Callable[[Solution], bool]
+
+
+def target_goal(ix: PlanIndex, k: int, t: TargetPlan) -> Goal:
+    """Target `k` met: its shortfall within the target tolerance."""
+    tol = target_tolerance(t.units)
+    tg = ix.targets[k]
+    return Goal(f"{t.customer} {t.item} {t.by}", t.priority, tg.item, max(0, min(tg.by, ix.n - 1)),
+                lambda sol: float(sol.shortfall[k]) <= tol)
+
+
+def consumption_goal(ix: PlanIndex, q: int) -> Goal:
+    """Stockpile `q`'s consumption served in every month."""
+    c, i = (int(v) for v in ix.pile_pairs[q])
+    tol = 1e-6 * max(1.0, float(ix.consumption[q].sum()))
+    return Goal(f"{ix.customers[c]} {ix.items[i]} consumption", int(ix.priority[c]), i, ix.n - 1,
+                lambda sol: float(sol.pile_unmet[q].sum()) <= tol)
 
 
 def with_supply(scenario: Scenario, supplier: str, item: str, capacity: float | None) -> Scenario:
@@ -154,14 +183,14 @@ Variant = Callable[[float], tuple[Scenario, dict[str, int]]]
 """A change (units a month, or months) -> the scenario and online months with it made."""
 
 
-def _bisect(search: Search, k: int, t: TargetPlan, hi: float, hi_sol: Solution,
+def _bisect(search: Search, goal: Goal, hi: float, hi_sol: Solution,
             make: Variant, note: str, whole: bool = False,
             guess: float | None = None) -> tuple[float, Solution]:
-    """The least change in (0, hi] that meets target k (hi meets it), and its plan; `guess`, a
+    """The least change in (0, hi] that meets the goal (hi meets it), and its plan; `guess`, a
     likely answer, is tried first."""
     lo, steps = 0.0, 0
     if guess is not None and 0 < guess < hi * (1 - PRECISION):
-        sol = search.met(*make(guess), k, t, f"{note}{qty(guess)}: ")
+        sol = search.met(*make(guess), goal, f"{note}{qty(guess)}: ")
         if sol is not None:
             hi, hi_sol = guess, sol
         else:
@@ -170,7 +199,7 @@ def _bisect(search: Search, k: int, t: TargetPlan, hi: float, hi_sol: Solution,
         mid = math.floor((lo + hi) / 2) if whole else (lo + hi) / 2
         if whole and mid <= lo:
             break
-        sol = search.met(*make(mid), k, t, f"{note}{qty(mid)}: ")
+        sol = search.met(*make(mid), goal, f"{note}{qty(mid)}: ")
         steps += 1
         if sol is not None:
             hi, hi_sol = mid, sol
@@ -179,12 +208,12 @@ def _bisect(search: Search, k: int, t: TargetPlan, hi: float, hi_sol: Solution,
     if not whole:
         nice = nicest(lo, hi)
         if nice < hi - 1e-9:
-            sol = search.met(*make(nice), k, t, f"{note}{qty(nice)}: ")
+            sol = search.met(*make(nice), goal, f"{note}{qty(nice)}: ")
             if sol is not None:
                 return nice, sol
         nice = nice_up(hi)
         if nice > hi + 1e-9:
-            sol = search.met(*make(nice), k, t, f"{note}{qty(nice)}: ")
+            sol = search.met(*make(nice), goal, f"{note}{qty(nice)}: ")
             if sol is not None:
                 hi, hi_sol = nice, sol
     return hi, hi_sol
@@ -197,12 +226,12 @@ def spread(extra: np.ndarray, first: int, by: int) -> float | None:
     return nice_up(total / (by + 1 - first)) if total > 0 and first <= by else None
 
 
-def _supply_fix(search: Search, ix: PlanIndex, k: int, t: TargetPlan, j: int, first: int) -> Fix | None:
+def _supply_fix(search: Search, ix: PlanIndex, goal: Goal, j: int, first: int) -> Fix | None:
     s = ix.supplies[j]
     item = ix.items[s.item]
     cap = float(s.capacity or 0.0)
-    note = f"what fixes {t.customer} {t.item} {t.by}: {s.supplier} {item} capacity +"
-    sol = search.met(with_supply(search.scenario, s.supplier, item, None), search.online, k, t,
+    note = f"what fixes {goal.label}: {s.supplier} {item} capacity +"
+    sol = search.met(with_supply(search.scenario, s.supplier, item, None), search.online, goal,
                      f"{note}unlimited: ")
     if sol is None:
         return None
@@ -212,7 +241,7 @@ def _supply_fix(search: Search, ix: PlanIndex, k: int, t: TargetPlan, j: int, fi
     def make(d: float) -> tuple[Scenario, dict[str, int]]:
         return with_supply(search.scenario, s.supplier, item, cap + d), search.online
 
-    d, sol = _bisect(search, k, t, hi, sol, make, note, guess=spread(extra, first, ix.targets[k].by))
+    d, sol = _bisect(search, goal, hi, sol, make, note, guess=spread(extra, first, goal.by))
     k0 = _first(sol.supply_orders[j] > cap + 1e-6 * max(1.0, cap))
     start = month_name(k0, ix.start) if k0 is not None else None
     text = (f"+{qty(d)} {item} a month from {s.supplier} (from {qty(cap)} to {qty(cap + d)})"
@@ -220,11 +249,11 @@ def _supply_fix(search: Search, ix: PlanIndex, k: int, t: TargetPlan, j: int, fi
     return Fix("supplier_capacity", s.supplier, item, d, cap, "units/month", start, text)
 
 
-def _line_fix(search: Search, ix: PlanIndex, k: int, t: TargetPlan, li: int, first: int) -> Fix | None:
+def _line_fix(search: Search, ix: PlanIndex, goal: Goal, li: int, first: int) -> Fix | None:
     line = ix.lines[li]
     cap = line.capacity
-    note = f"what fixes {t.customer} {t.item} {t.by}: {line.id} capacity +"
-    sol = search.met(with_line(search.scenario, line.id, cap * LINE_FACTOR), search.online, k, t,
+    note = f"what fixes {goal.label}: {line.id} capacity +"
+    sol = search.met(with_line(search.scenario, line.id, cap * LINE_FACTOR), search.online, goal,
                      f"{note}x{LINE_FACTOR:g}: ")
     if sol is None:
         return None
@@ -240,7 +269,7 @@ def _line_fix(search: Search, ix: PlanIndex, k: int, t: TargetPlan, li: int, fir
     def make(d: float) -> tuple[Scenario, dict[str, int]]:
         return with_line(search.scenario, line.id, cap + d), search.online
 
-    d, sol = _bisect(search, k, t, hi, sol, make, note, guess=spread(extra, first, ix.targets[k].by))
+    d, sol = _bisect(search, goal, hi, sol, make, note, guess=spread(extra, first, goal.by))
     k0 = _first(needed(sol, line.capacity) > cap + 1e-6 * max(1.0, cap))
     start = month_name(k0, ix.start) if k0 is not None else None
     text = (f"+{qty(d)} a month of {line.id} capacity (from {qty(cap)} to {qty(cap + d)})"
@@ -248,30 +277,28 @@ def _line_fix(search: Search, ix: PlanIndex, k: int, t: TargetPlan, li: int, fir
     return Fix("line_capacity", line.id, None, d, cap, "units/month", start, text)
 
 
-def _online_fix(search: Search, ix: PlanIndex, base: Solution, k: int, t: TargetPlan,
-                li: int) -> Fix | None:
+def _online_fix(search: Search, ix: PlanIndex, base: Solution, goal: Goal, li: int) -> Fix | None:
     line = ix.lines[li]
     m0 = base.built.get(li, line.online) if line.optional else line.online
     first = line.first_candidate() if line.optional else 0
     if m0 <= first:
         return None
-    note = f"what fixes {t.customer} {t.item} {t.by}: {line.id} online earlier by "
+    note = f"what fixes {goal.label}: {line.id} online earlier by "
 
     def make(d: float) -> tuple[Scenario, dict[str, int]]:
         return search.scenario, {**search.online, line.id: int(m0 - d)}
 
     hi = float(m0 - first)
-    sol = search.met(*make(hi), k, t, f"{note}{qty(hi)}: ")
+    sol = search.met(*make(hi), goal, f"{note}{qty(hi)}: ")
     if sol is None:
         return None
-    d, sol = _bisect(search, k, t, hi, sol, make, note, whole=True)
+    d, sol = _bisect(search, goal, hi, sol, make, note, whole=True)
     new, old = month_name(int(m0 - d), ix.start), month_name(m0, ix.start)
     text = f"{line.id} online in {new} instead of {old} ({qty(d)} month{'s' if d != 1 else ''} earlier)"
     return Fix("line_online", line.id, None, d, float(m0), "months", new, text)
 
 
-def _together_fix(search: Search, ix: PlanIndex, k: int, t: TargetPlan,
-                  caps: list[tuple[str, int]]) -> Fix | None:
+def _together_fix(search: Search, ix: PlanIndex, goal: Goal, caps: list[tuple[str, int]]) -> Fix | None:
     """The least common share by which every binding capacity (suppliers' and lines') must grow
     together to meet target k, when none alone can: bisection on the share in (0, 9]."""
     def make(f: float) -> tuple[Scenario, dict[str, int]]:
@@ -284,12 +311,12 @@ def _together_fix(search: Search, ix: PlanIndex, k: int, t: TargetPlan,
                 sc = with_line(sc, ix.lines[pos].id, ix.lines[pos].capacity * (1 + f))
         return sc, search.online
 
-    note = f"what fixes {t.customer} {t.item} {t.by}: every binding capacity +"
+    note = f"what fixes {goal.label}: every binding capacity +"
     hi = LINE_FACTOR - 1
-    sol = search.met(*make(hi), k, t, f"{note}{hi * 100:.0f}%: ")
+    sol = search.met(*make(hi), goal, f"{note}{hi * 100:.0f}%: ")
     if sol is None:
         return None
-    f, sol = _bisect(search, k, t, hi * 100, sol, lambda pc: make(pc / 100), note)
+    f, sol = _bisect(search, goal, hi * 100, sol, lambda pc: make(pc / 100), note)
     share = f / 100
     parts = []
     for kind, pos in caps:
@@ -306,31 +333,30 @@ def _together_fix(search: Search, ix: PlanIndex, k: int, t: TargetPlan,
     return Fix("together", nodes, None, f, 100.0, "%", None, text)
 
 
-def find_fixes(search: Search, base: Solved, k: int, t: TargetPlan, families: set[str],
+def find_fixes(search: Search, base: Solved, goal: Goal, families: set[str],
                tried: set[str] | None = None) -> list[Fix]:
-    """The fixes of short target `k` (each alone meets it), smallest relative change first.
+    """The fixes of a short goal (each alone meets it), smallest relative change first.
 
     families: those whose relaxation lowers the target's shortfall (single limits are searched
     there); tried: every family relaxed (when no single limit fixes it, the binding capacities of
     these are raised together)."""
     ix, sol = base.ix, base.sol
     assert sol is not None
-    tg = ix.targets[k]
     found: list[Fix] = []
-    for m, kind, pos in candidates(ix, sol, tg.item, max(0, min(tg.by, ix.n - 1)), families):
+    for m, kind, pos in candidates(ix, sol, goal.item, goal.by, families):
         if search.solves_left <= 0:
             break
-        fix = (_supply_fix(search, ix, k, t, pos, m) if kind == "supplier_capacity" else
-               _line_fix(search, ix, k, t, pos, m) if kind == "line_capacity" else
-               _online_fix(search, ix, sol, k, t, pos))
+        fix = (_supply_fix(search, ix, goal, pos, m) if kind == "supplier_capacity" else
+               _line_fix(search, ix, goal, pos, m) if kind == "line_capacity" else
+               _online_fix(search, ix, sol, goal, pos))
         if fix is not None:
             found.append(fix)
     if not found and search.solves_left > 0:
-        caps = [(kind, pos) for _m, kind, pos in candidates(ix, sol, tg.item, max(0, min(tg.by, ix.n - 1)),
+        caps = [(kind, pos) for _m, kind, pos in candidates(ix, sol, goal.item, goal.by,
                                                               families | (tried or set()), limit=None)
                 if kind != "line_online"]
         if len(caps) > 1:
-            fix = _together_fix(search, ix, k, t, caps)
+            fix = _together_fix(search, ix, goal, caps)
             if fix is not None:
                 found.append(fix)
     return sorted(found, key=lambda f: f.change / max(f.current, 1.0) if f.unit != "months"
