@@ -1,4 +1,5 @@
-"""What fixes a short target: the least change of one limit that meets it, found by bisection.
+"""What fixes a short target (or a short consumption): the least change of one limit that meets
+it, found by bisection.
 
 For each short target, the candidates are the limits the plan runs into before the target's
 month and whose family, relaxed as a whole, lowers that target's shortfall (diagnose.py):
