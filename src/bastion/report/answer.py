@@ -170,8 +170,10 @@ def _exposed(run: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _node_risk(n: dict[str, Any], nm: Names) -> str:
     tts = "at once" if (num(n.get("tts_months")) or 0.0) <= 0 else f"after {n.get('tts_months')} months"
-    return (f"losing {nm.node(n.get('node'))} ({n.get('kind')}) stops supply {tts} while it takes "
-            f"{n.get('ttr_months')} months to recover: {units(n.get('lost_units'))} units lost.")
+    what = (f"if the risk \"{nm.node(n.get('node'))}\" happens, supply stops" if n.get("kind") == "risk" else
+            f"losing {nm.node(n.get('node'))} ({n.get('kind')}) stops supply")
+    return (f"{what} {tts} and takes {n.get('ttr_months')} months to recover: "
+            f"{units(n.get('lost_units'))} units lost.")
 
 
 def _why(run: dict[str, Any], nm: Names, targets: list[dict[str, Any]]) -> Answer:
@@ -219,7 +221,9 @@ def _fixes(run: dict[str, Any], nm: Names) -> Answer:
         for it in (items or [])[:1]:
             if not isinstance(it, dict) or (num(it.get("buffer_units")) or 0.0) <= 0:
                 continue
-            points.append(f"Against losing {nm.node(n.get('node'))}: hold {units(it.get('buffer_units'))} "
+            against = (f"Against the risk \"{nm.node(n.get('node'))}\"" if n.get("kind") == "risk" else
+                       f"Against losing {nm.node(n.get('node'))}")
+            points.append(f"{against}: hold {units(it.get('buffer_units'))} "
                           f"{nm.name('items', it.get('item'))} in stock at {nm.name('sites', it.get('site'))} "
                           f"({it.get('buffer_months')} months of use), or add a second source of "
                           f"{units(it.get('second_source_per_month'))} a month.")
