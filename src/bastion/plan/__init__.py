@@ -5,6 +5,7 @@ from bastion.plan.optimise import solve_plan
 from bastion.plan.result import (
     CostBreakdown,
     Explanation,
+    Fix,
     LevelShortfall,
     LinePlan,
     PlanResult,
@@ -17,6 +18,7 @@ from bastion.plan.tables import PlanTables, Table
 __all__ = [
     "CostBreakdown",
     "Explanation",
+    "Fix",
     "LevelShortfall",
     "LinePlan",
     "PlanResult",

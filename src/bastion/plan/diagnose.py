@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bastion.plan.fixes import Search, consumption_goal, find_fixes, target_goal
 from bastion.plan.index import PlanIndex, Relax
 from bastion.plan.lexico import hold_tolerance
-from bastion.plan.optimise import Solved, Step, prefixed, solve_model, target_tolerance
 from bastion.plan.result import Explanation, Sensitivity, TargetPlan
 from bastion.plan.solution import Solution, line_capacity
+from bastion.plan.variant import Solved, Step, prefixed, solve_model, target_tolerance
 from bastion.scenario.model import Scenario
 from bastion.scenario.types import month_name
 
@@ -128,7 +129,7 @@ def _supplier_clauses(ix: PlanIndex, sol: Solution, items: set[int], by: int) ->
     return out
 
 
-def _budget_clause(base: Solved, relaxed: Solved) -> tuple[str, float]:
+def _budget_clause(base: Solved, relaxed: Solved, currency: str = "") -> tuple[str, float]:
     """'building line-2 (online 2028-01)', with the 2027 capex budget 4.1M short; total excess."""
     ix, bsol, rsol = base.ix, base.sol, relaxed.sol
     assert bsol is not None and rsol is not None
@@ -144,7 +145,8 @@ def _budget_clause(base: Solved, relaxed: Solved) -> tuple[str, float]:
     text = ("building " + " and ".join(builds)) if builds else "a larger capex budget"
     if over:
         text += " would fix it but " + " and ".join(
-            f"the {yr} capex budget is {money(v)} short" for yr, v in over)
+            f"the {yr} capex budget is {money(v)}{' ' + currency if currency else ''} short"
+            for yr, v in over)
     return text, sum(v for _, v in over)
 
 
@@ -165,7 +167,8 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
     labels = {f: lab for f, _, lab in RELAXATIONS}
     out: list[Explanation] = []
     diag = Diagnosis()
-    for k, t in enumerate(targets):
+    search = Search(scenario, online, gap, time_limit, progress)
+    for k, t in sorted(enumerate(targets), key=lambda kt: (kt[1].priority, kt[1].by)):
         if t.met:
             continue
         tg = ix.targets[k]
@@ -177,7 +180,7 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
             left[family] = s
             if s <= t.shortfall - target_tolerance(t.units):
                 if family == "budget":
-                    text, excess = _budget_clause(base, r)
+                    text, excess = _budget_clause(base, r, scenario.currency)
                     if s > target_tolerance(t.units):
                         text = text.replace("would fix it", f"would cut it to {qty(s)}")
                     fixes.append(text)
@@ -193,14 +196,22 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
                     fixes.append(f"{labels[family]} would fix it")
                 else:
                     fixes.append(f"{labels[family]} would cut it to {qty(s)}")
-        if not fixes:
-            fixes.append("no single relaxation meets it")
         helps = {f for f, v in left.items() if v < t.shortfall - target_tolerance(t.units)}
+        found = find_fixes(search, base, target_goal(ix, k, t), helps, set(relaxed))
+        if found:  # concrete changes replace the family-wide relaxations (budget kept: it is concrete)
+            fixes = [f.text + " meets it" for f in found] + [
+                x for x in fixes if x.startswith(("building", "a larger capex"))]
+        elif any(not x.startswith(("building", "a larger capex")) for x in fixes):
+            fixes = ["no change of one supplier's or one line's limit meets it alone", *fixes]
+        elif not fixes:
+            fixes.append("no single relaxation meets it")
         clauses = binding_clauses(ix, sol, tg.item, max(0, min(tg.by, ix.n - 1)), helps)
         text = (f"{t.customer} {t.item} target {t.by} short by {qty(t.shortfall)} "
                 f"({qty(t.planned_units or 0.0)} of {qty(t.units)}): "
                 + "; ".join(clauses + fixes))
-        out.append(Explanation(t.customer, t.item, t.by, t.shortfall, text, left))
+        out.append(Explanation(t.customer, t.item, t.by, t.shortfall, text, left, tuple(found)))
+    out.sort(key=lambda e: next(k for k, t in enumerate(targets)
+                                if (t.customer, t.item, t.by) == (e.customer, e.item, e.by)))
     for q, (c, i) in enumerate(ix.pile_pairs):
         total = float(sol.pile_unmet[q].sum())
         if total <= 1e-6:
@@ -211,10 +222,15 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
         clauses = binding_clauses(ix, sol, int(i), ix.n - 1, helps)
         fixes = [f"{labels[f]} would fix it" if v <= 1e-6 else f"{labels[f]} would cut it to {qty(v)}"
                  for f, v in left.items() if v < total - 1e-6]
+        found = find_fixes(search, base, consumption_goal(ix, q), helps, set(relaxed))
+        if found:
+            fixes = [f.text + " meets it" for f in found]
+        elif fixes:
+            fixes = ["no change of one supplier's or one line's limit meets it alone", *fixes]
         text = (f"{ix.customers[c]} {ix.items[i]} consumption short by {qty(total)} in all, "
                 f"from {month_name(first, ix.start)}: "
                 + "; ".join(clauses + (fixes or ["no single relaxation meets it"])))
-        out.append(Explanation(ix.customers[c], ix.items[i], None, total, text, left))
+        out.append(Explanation(ix.customers[c], ix.items[i], None, total, text, left, tuple(found)))
     diag.explanations = tuple(out)
     return diag
 
@@ -223,9 +239,12 @@ def _marginals(base: Solved, dual: np.ndarray, stage: str, currency: str) -> lis
     ix, model, sol = base.ix, base.model, base.sol
     assert sol is not None
     out: list[Sensitivity] = []
-    unit = "weighted shortfall" if stage.startswith("level") else currency
+    # shortfall stages: units short of priority-p customers' targets, a unit of their unmet
+    # consumption counting as 10 (the stage's objective; docs/method-plan.md)
+    unit = "units short" if stage.startswith("level") else currency
     verb = "removes" if stage.startswith("level") else "saves"
-    where = f" at priority {stage.split('-')[1]}" if stage.startswith("level") else ""
+    where = (f" for priority-{stage.split('-')[1]} customers (a unit of unmet consumption counts 10)"
+             if stage.startswith("level") else "")
     rb = model.rows["Line-capacity"]
     d = -dual[rb.start:rb.start + rb.size]
     rl, rm = rb.keys["line"], rb.keys["month"]

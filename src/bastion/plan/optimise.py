@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from bastion.online import line_online_months
-from bastion.plan.build import build_model
-from bastion.plan.index import PlanIndex, Relax, build_index
-from bastion.plan.lexico import LexRun, run_lexicographic
-from bastion.plan.model import LinearModel
+from bastion.plan.catalogue import catalogue
+from bastion.plan.diagnose import Diagnosis, explain_shortfalls, sensitivities
+from bastion.plan.index import PlanIndex, Relax
 from bastion.plan.result import (
     CostBreakdown,
     LevelShortfall,
@@ -21,53 +18,14 @@ from bastion.plan.result import (
     Sensitivity,
     TargetPlan,
 )
-from bastion.plan.solution import Solution, extract
+from bastion.plan.solution import Solution
 from bastion.plan.solve import SolveStatus
 from bastion.plan.tables import make_tables
+from bastion.plan.variant import Solved, Step, prefixed, solve_model, target_tolerance
 from bastion.scenario.model import Scenario
 from bastion.scenario.types import month_name
 
-
-def target_tolerance(units: float) -> float:
-    """A target is met when the stockpile is at least units minus this."""
-    return 1e-6 * max(1.0, units)
-
-
-@dataclass
-class Solved:
-    """Everything one solve produced, for the result and for diagnosis."""
-
-    ix: PlanIndex
-    model: LinearModel
-    run: LexRun
-    sol: Solution | None
-    build_seconds: float
-
-
-Step = Callable[[str], None]
-"""Told a short text as each step of a long solve starts (for a progress display)."""
-
-
-def prefixed(progress: Step | None, head: str) -> Step | None:
-    """progress with `head` put before every text (None stays None)."""
-    if progress is None:
-        return None
-    tell = progress
-    return lambda text: tell(head + text)
-
-
-def solve_model(scenario: Scenario, online: dict[str, int], relax: Relax | None, *,
-                time_limit: float | None, gap: float, with_cost: bool = True,
-                progress: Step | None = None) -> Solved:
-    """Build and solve (lexicographically) one variant of the model."""
-    t0 = time.perf_counter()
-    ix = build_index(scenario, online, relax)
-    model = build_model(ix)
-    t1 = time.perf_counter()
-    run = run_lexicographic(model, ix.levels, time_limit=time_limit, gap=gap, with_cost=with_cost,
-                            progress=progress)
-    sol = extract(ix, model, run.x) if run.x is not None else None
-    return Solved(ix, model, run, sol, t1 - t0)
+__all__ = ["Solved", "Step", "first_output", "prefixed", "solve_model", "solve_plan", "target_tolerance"]
 
 
 def _targets(ix: PlanIndex, sol: Solution | None) -> tuple[TargetPlan, ...]:
@@ -141,8 +99,6 @@ def solve_plan(scenario: Scenario, *, time_limit: float | None = None, gap: floa
     months (default: `line_online_months(scenario)`); relax relaxes families of
     limits; explain/sensitivity run the 'what binds' re-solves and the duals.
     """
-    from bastion.plan.diagnose import Diagnosis, explain_shortfalls, sensitivities
-
     t0 = time.perf_counter()
     online = dict(online) if online is not None else line_online_months(scenario)
     solved = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap,
@@ -174,4 +130,5 @@ def solve_plan(scenario: Scenario, *, time_limit: float | None = None, gap: floa
         sensitivity=sens, tables=make_tables(ix, solved.model, sol) if sol is not None else None,
         seconds={"build": round(solved.build_seconds, 4), "solve": round(t_solve, 4),
                  "total": round(t_all, 4)},
+        catalogue=catalogue(scenario),
     )

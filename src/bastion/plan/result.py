@@ -81,6 +81,26 @@ class Sensitivity:
 
 
 @dataclass(frozen=True)
+class Fix:
+    """The least change of one limit that meets a short target (plan/fixes.py).
+
+    kind: supplier_capacity (node = supplier, item = the item), line_capacity (node = line),
+    line_online (node = line) or together (node = the limits joined by "+", change = the common
+    share in %); change: units a month more, or months earlier; current: today's
+    capacity (units a month) or online month index; from_month: the first month the change is
+    used (line_online: the new online month)."""
+
+    kind: str
+    node: str
+    item: str | None
+    change: float
+    current: float
+    unit: str
+    from_month: str | None
+    text: str
+
+
+@dataclass(frozen=True)
 class Explanation:
     """Why a target (or a customer's consumption) is short, in a planner's sentence."""
 
@@ -90,6 +110,7 @@ class Explanation:
     shortfall: float
     text: str
     relaxations: dict[str, float] = field(default_factory=dict)  # family -> shortfall left
+    fixes: tuple[Fix, ...] = ()  # each alone meets the target, smallest relative change first
 
 
 @dataclass(frozen=True)
@@ -112,6 +133,7 @@ class PlanResult:
     sensitivity: tuple[Sensitivity, ...]
     tables: PlanTables | None
     seconds: dict[str, float]
+    catalogue: dict[str, Any] = field(default_factory=dict)  # names and limits (plan/catalogue.py)
 
     @property
     def short(self) -> bool:
@@ -185,6 +207,19 @@ class PlanResult:
                     "shortfall": _q(e.shortfall),
                     "text": e.text,
                     "relaxations": {k: _q(v) for k, v in e.relaxations.items()},
+                    "fixes": [
+                        {
+                            "kind": f.kind,
+                            "node": f.node,
+                            "item": f.item,
+                            "change": _q(f.change),
+                            "current": _q(f.current),
+                            "unit": f.unit,
+                            "from_month": f.from_month,
+                            "text": f.text,
+                        }
+                        for f in e.fixes
+                    ],
                 }
                 for e in self.explanations
             ],
@@ -200,4 +235,5 @@ class PlanResult:
                 for s in self.sensitivity
             ],
             "seconds": self.seconds,
+            "catalogue": self.catalogue,
         }

@@ -14,6 +14,7 @@ import plotly.io as pio
 
 from bastion.report.content import first_output, node_rows
 from bastion.report.fmt import add_months, currency, money, month_date, num, pct, rows, section, units
+from bastion.report.names import names
 
 PALETTE = ("#1f5f8b", "#d9822b", "#2e8540", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#b7950b")
 CRITICAL, NORMAL = "#c0392b", "#5d7f9e"
@@ -34,7 +35,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
-def _chart(chart_id: str, title: str, fig: go.Figure, reading: str, *, x: str, y: str,
+def chart(chart_id: str, title: str, fig: go.Figure, reading: str, *, x: str, y: str,
            height: int = 420) -> Chart:
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
@@ -55,6 +56,8 @@ def stockpile_fan(run: dict[str, Any], fan: dict[str, Any], tables: dict[str, li
                   index: int = 0) -> Chart:
     """The stockpile's P10-P90 band and median by month, the plan's stockpile, each target as a marker."""
     customer, item = str(fan.get("customer")), str(fan.get("item"))
+    nm = names(run)
+    cname, iname = nm.name("customers", customer), nm.name("items", item)
     months = list(fan.get("months") or [])
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=months, y=fan.get("p10"), mode="lines", line={"width": 0},
@@ -79,39 +82,64 @@ def stockpile_fan(run: dict[str, Any], fan: dict[str, Any], tables: dict[str, li
             text=[f"P(met) {pct(t.get('probability'))}" for t in sim_targets], textposition="top left"))
     parts = [f"{units(t.get('units'))} by {t.get('by')} in {pct(t.get('probability'))} of futures"
              for t in sim_targets]
-    reading = (f"{customer} reaches " + ", and ".join(parts) + "." if parts
-               else f"{customer}'s {item} stockpile: median {units((fan.get('p50') or [None])[-1])} "
+    reading = (f"{cname} reaches " + ", and ".join(parts) + "." if parts
+               else f"{cname}'s {iname} stockpile: median {units((fan.get('p50') or [None])[-1])} "
                     f"units at {months[-1] if months else 'the horizon end'}.")
     fig.update_xaxes(type="date")
-    return _chart(f"chart-fan-{index}-{_slug(customer + '-' + item)}",
-                  f"Stockpile of {item} at {customer} against its targets", fig, reading,
-                  x="month", y=f"{item} in stock (units)")
+    return chart(f"chart-fan-{index}-{_slug(customer + '-' + item)}",
+                  f"Stockpile of {iname} at {cname} against its targets", fig, reading,
+                  x="month", y=f"{iname} in stock ({nm.unit(item)})")
+
+
+def finished_items(tables: dict[str, list[dict[str, Any]]]) -> set[str]:
+    """Items delivered to customers (those in a customer's stockpile): the programme's output."""
+    return {str(r.get("item")) for name in ("stockpiles", "deliveries") for r in tables.get(name) or []}
 
 
 def production_ramp(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> Chart | None:
-    """Monthly production of the plan, stacked by line."""
+    """Monthly output of finished items (those delivered to customers), stacked by line; items made
+    on the lines for other items (sub-assemblies) are drawn apart as dotted lines, not added in."""
     prod = tables.get("production") or []
     if not prod:
         return None
+    finished = finished_items(tables)
     by_line: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    inter: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     total: dict[str, float] = defaultdict(float)
     for r in prod:
-        m, line, u = str(r.get("month")), str(r.get("line")), num(r.get("units")) or 0.0
-        by_line[line][m] += u
-        total[m] += u
+        m, line, item, u = str(r.get("month")), str(r.get("line")), str(r.get("item")), num(r.get("units")) or 0.0
+        if item in finished or not finished:
+            by_line[line][m] += u
+            total[m] += u
+        else:
+            inter[item][m] += u
+        total.setdefault(m, 0.0)
     months = sorted(total)
     fig = go.Figure()
     for i, (line, series) in enumerate(sorted(by_line.items())):
         fig.add_trace(go.Scatter(x=months, y=[round(series.get(m, 0.0), 3) for m in months], name=line,
                                  mode="lines", stackgroup="one", line={"color": PALETTE[i % len(PALETTE)]}))
+    for i, (item, series) in enumerate(sorted(inter.items())):
+        fig.add_trace(go.Scatter(x=months, y=[round(series.get(m, 0.0), 3) for m in months],
+                                 name=f"{item} (intermediate, not output)", mode="lines",
+                                 line={"color": PALETTE[(i + 4) % len(PALETTE)], "dash": "dot", "width": 1.5}))
     fig.update_xaxes(type="date")
-    peak = max(months, key=lambda m: total[m])
-    starts = "; ".join(f"{line} from {min(m for m, u in s.items() if u > 0)}"
-                       for line, s in sorted(by_line.items()) if any(u > 0 for u in s.values()))
-    reading = (f"Production starts {months[0]} ({starts}); the plan peaks at {units(total[peak])} "
-               f"units/month in {peak} and makes {units(sum(total.values()))} units in all.")
-    return _chart("chart-production-ramp", "Production ramp by line (plan)", fig, reading,
-                  x="month", y="production (units/month)")
+    made = sum(total.values())
+    if made <= 0:
+        reading = "The plan makes no finished items."
+    else:
+        peak = max(months, key=lambda m: total[m])
+        starts = "; ".join(f"{line} from {min(m for m, u in s.items() if u > 0)}"
+                           for line, s in sorted(by_line.items()) if any(u > 0 for u in s.values()))
+        reading = (f"Output of finished items starts {min(m for m in months if total[m] > 0)} ({starts}); "
+                   f"the plan peaks at {units(total[peak])} units/month in {peak} and makes "
+                   f"{units(made)} finished units in all.")
+    if inter:
+        reading += (" Sub-assemblies made on the same lines (" + ", ".join(
+            f"{item} {units(sum(s.values()))}" for item, s in sorted(inter.items()))
+            + " units) are drawn dotted and not counted as output.")
+    return chart("chart-production-ramp", "Output of finished items by line (plan)", fig, reading,
+                  x="month", y="finished items made (units/month)")
 
 
 def first_output_curve(run: dict[str, Any]) -> Chart | None:
@@ -153,7 +181,7 @@ def first_output_curve(run: dict[str, Any]) -> Chart | None:
     reading = (f"First output comes by {fo.get('p50') or 'never'} in half of the futures and by "
                f"{fo.get('p90') or 'never'} in 90%; {pct(fo.get('p_within_24_months'))} of futures deliver "
                f"within 24 months of the programme start{window} ({source}).")
-    return _chart("chart-first-output", "First output: probability by month", fig, reading,
+    return chart("chart-first-output", "First output: probability by month", fig, reading,
                   x="month of first output", y="probability (% of futures)")
 
 
@@ -195,7 +223,7 @@ def gantt(run: dict[str, Any]) -> Chart | None:
     path = " → ".join(str(t) for t in sched.get("critical_path") or [])
     reading = (f"The programme takes {num(sched.get('makespan_months')) or 0:.1f} months as planned{risk}; "
                f"the critical path runs {path or 'nowhere'}.")
-    return _chart("chart-gantt", "Programme schedule (critical path in red)", fig, reading,
+    return chart("chart-gantt", "Programme schedule (critical path in red)", fig, reading,
                   x="date", y="task", height=max(380, 90 + 28 * len(tasks)))
 
 
@@ -206,7 +234,7 @@ def exposure_scatter(run: dict[str, Any]) -> Chart | None:
         return None
     finite = [v for n in nodes for v in (num(n["tts_months"]), num(n["ttr_months"])) if v is not None]
     cap = max([*finite, 1.0]) * 1.15 + 1
-    top = {n["node"] for n in nodes if n["exposed"]}.intersection(n["node"] for n in nodes[:1])
+    nm = names(run)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, cap], y=[0, cap], mode="lines", line={"color": "#999", "dash": "dash"},
                              name="TTS = TTR", hoverinfo="skip"))
@@ -219,21 +247,34 @@ def exposure_scatter(run: dict[str, Any]) -> Chart | None:
             marker={"size": 11, "color": PALETTE[i % len(PALETTE)],
                     "symbol": ["triangle-up" if n["tts_months"] is None else "circle" for n in sel],
                     "line": {"width": 1, "color": "#fff"}},
-            hovertext=[f"{n['node']}: TTS {'unbounded' if n['tts_months'] is None else n['tts_months']}, "
-                       f"TTR {n['ttr_months']}, {units(n['lost_units'])} units lost" for n in sel],
-            text=[str(n["node"]) if n["node"] in top else "" for n in sel],
-            textposition="top center", hoverinfo="text"))
+            hovertext=[f"{nm.node(n['node'])}: TTS {'unbounded' if n['tts_months'] is None else n['tts_months']} "
+                       f"months, TTR {n['ttr_months']} months, {units(n['lost_units'])} units lost" for n in sel],
+            text=[""] * len(sel), hoverinfo="text"))
+    # every exposed point gets its number (most exposed = 1) on a leader line, staggered where points
+    # crowd; the key under the chart names them: legible on screen and printed
+    exposed = [n for n in nodes if n["exposed"]]
+    crowd: dict[tuple[float, float], int] = defaultdict(int)
+    for rank, n in enumerate(exposed, start=1):
+        x, y = num(n["ttr_months"]) or 0.0, num(n["tts_months"]) or 0.0
+        spot = (round(x / cap * 8), round(y / cap * 8))
+        j = crowd[spot]
+        crowd[spot] += 1
+        fig.add_annotation(x=x, y=y, text=f"<b>{rank}</b>", showarrow=True, arrowhead=0, arrowwidth=1,
+                           arrowcolor="#555", ax=8 + 18 * (j // 5), ay=-(16 + 14 * (j % 5)),
+                           font={"size": 11, "color": "#1d2733"}, bgcolor="rgba(255,255,255,0.85)")
     fig.update_xaxes(range=[0, cap])
     fig.update_yaxes(range=[0, cap * 1.04])
-    exposed = [n for n in nodes if n["exposed"]]
     worst = exposed[0] if exposed else None
+    key = ("Numbers on the chart: " + "; ".join(
+        f"{rank} {nm.node(n['node'])} (TTS {n['tts_months']}, TTR {n['ttr_months']} months)"
+        for rank, n in enumerate(exposed, start=1)) + ".") if exposed else ""
     reading = (f"{len(exposed)} of {len(nodes)} nodes lose supply if they fail (time to survive shorter "
-               f"than time to recover); the worst, {worst['node']}, survives {worst['tts_months']} months "
+               f"than time to recover); the worst, {nm.node(worst['node'])}, survives {worst['tts_months']} months "
                f"but takes {worst['ttr_months']} to recover." if worst else
                f"None of the {len(nodes)} nodes loses supply if it fails: each survives longer than it "
                "takes to recover.")
-    return _chart("chart-exposure-tts-ttr", "Supplier exposure: time to survive against time to recover",
-                  fig, reading + " Triangles at the top: the node's loss never stops supply.",
+    return chart("chart-exposure-tts-ttr", "Supplier exposure: time to survive against time to recover",
+                  fig, f"{reading} Triangles at the top: the node's loss never stops supply. {key}".strip(),
                   x="time to recover, TTR (months)", y="time to survive, TTS (months)")
 
 
@@ -242,8 +283,9 @@ def exposure_bars(run: dict[str, Any]) -> Chart | None:
     nodes = [n for n in node_rows(run) if (num(n["risk_exposure_index"]) or 0.0) > 0][:20]
     if not node_rows(run):
         return None
+    nm = names(run)
     fig = go.Figure(go.Bar(
-        x=[n["risk_exposure_index"] for n in nodes], y=[n["node"] for n in nodes], orientation="h",
+        x=[n["risk_exposure_index"] for n in nodes], y=[nm.node(n["node"]) for n in nodes], orientation="h",
         marker={"color": [CRITICAL if (num(n["risk_exposure_index"]) or 0) >= 0.5 else PALETTE[1]
                           for n in nodes]},
         text=[f"{units(n['lost_units'])} units lost" for n in nodes], textposition="auto",
@@ -251,11 +293,11 @@ def exposure_bars(run: dict[str, Any]) -> Chart | None:
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, 1.05])
     top = nodes[0] if nodes else None
-    reading = (f"Most exposed: {top['node']} (index {num(top['risk_exposure_index']) or 0:.2f}, "
+    reading = (f"Most exposed: {nm.node(top['node'])} (index {num(top['risk_exposure_index']) or 0:.2f}, "
                f"{units(top['lost_units'])} units lost); mitigation: {top['mitigation'] or 'none found'}."
                if top else "No node's loss costs any units.")
-    return _chart("chart-exposure-index", "Risk exposure index by node", fig, reading,
-                  x="risk exposure index (1 = the node that loses most units)", y="node",
+    return chart("chart-exposure-index", "Risk exposure index by node", fig, reading,
+                  x="exposure index (1 = the worst node)", y="node",
                   height=max(360, 90 + 26 * len(nodes)))
 
 
@@ -283,7 +325,7 @@ def cash_by_year(run: dict[str, Any]) -> Chart | None:
     budget = f"capex is over budget in {', '.join(over)}" if over else "capex stays within budget every year"
     reading = (f"Spending peaks in {peak.get('year')} at {money(peak.get('total'), cur)}; {budget}; "
                f"{money(eco.get('total_cost') if eco else None, cur)} in all.")
-    return _chart("chart-cash-by-year", "Cash by year against the capex budget", fig, reading,
+    return chart("chart-cash-by-year", "Cash by year against the capex budget", fig, reading,
                   x="year", y=f"spend (million {cur})")
 
 
@@ -311,5 +353,5 @@ def unit_cost(run: dict[str, Any]) -> Chart | None:
     fig.update_xaxes(dtick=1)
     reading = ("Average production cost per unit falls down the learning curve: " + "; ".join(parts) + "."
                if parts else "No line produced.")
-    return _chart("chart-unit-cost", "Unit cost down the learning curve", fig, reading,
+    return chart("chart-unit-cost", "Unit cost down the learning curve", fig, reading,
                   x="year", y=f"average unit cost ({cur} per unit)")

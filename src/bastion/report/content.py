@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bastion.report.fmt import cell, currency, money, num, pct, pct_pm, rows, section
+from bastion.report.names import Names, names
 
 ENGINES = ("schedule", "plan", "simulate", "resilience", "economics")
 
@@ -66,6 +67,12 @@ def _sample(part: dict[str, Any]) -> str:
     return "" if paths is None else f", {paths:,.0f} paths" + ("" if seed is None else f", seed {seed}")
 
 
+HEADLINE_NOTE = ("Met in the plan is not the same as likely: the plan meets each target just in time in "
+                 "one future where everything takes its expected value, with no margin, so in the "
+                 "simulated futures any delay or loss misses it; P(met) is the share of futures that "
+                 "meet it.")
+
+
 def headline(run: dict[str, Any]) -> list[Headline]:
     """The headline box: first output, each target's P(met), cost, capex, the 70% JCL, plan status."""
     cur = currency(run)
@@ -80,21 +87,23 @@ def headline(run: dict[str, Any]) -> list[Headline]:
                             "of the programme start", _tone(p24)))
     elif plan is not None:
         out.append(Headline("First output (plan)", str(plan.get("first_output") or "none")))
+    nm = names(run)
     for t in target_rows(run):
         p = num(t.get("probability"))
-        label = f"{t['customer']} {t['item']}: {t['units']:,.0f} by {t['by']}" if num(t.get("units")) \
-            else f"{t.get('customer')} {t.get('item')} by {t.get('by')}"
+        amount = f"{t['units']:,.0f} " if num(t.get("units")) is not None else ""
+        label = (f"{nm.name('customers', t.get('customer'))}: {amount}{nm.name('items', t.get('item'))} "
+                 f"by {t.get('by')}")
+        met = t.get("met")
+        in_plan = ("met in plan" + (f" ({t['met_month']})" if t.get("met_month") else "") if met is True
+                   else "SHORT in plan" + (f" by {t.get('shortfall', 0):,.0f}" if num(t.get("shortfall"))
+                                            else "") if met is False else "not in the plan")
         if p is not None:
-            detail = "P(met) across simulated futures"
-            if t.get("met") is False:
-                detail += "; SHORT in the plan"
-            out.append(Headline(label, pct_pm(p, t.get("stderr")), detail,
-                                "bad" if t.get("met") is False else _tone(p)))
+            out.append(Headline(label, pct_pm(p, t.get("stderr")),
+                                f"P(met) in simulated futures; {in_plan}",
+                                "bad" if met is False else _tone(p)))
         else:
-            met = t.get("met")
-            out.append(Headline(label, "met in plan" if met else "SHORT in plan",
-                                f"met {t.get('met_month')}" if met else
-                                f"shortfall {t.get('shortfall', 0):,.0f} units", "good" if met else "bad"))
+            out.append(Headline(label, in_plan, "P(met): not simulated in this run",
+                                "good" if met else "bad"))
     total = eco.get("total_cost") if eco is not None else None
     if total is None and plan is not None:
         total = (plan.get("cost") or {}).get("total")
@@ -109,7 +118,7 @@ def headline(run: dict[str, Any]) -> list[Headline]:
     if eco is not None:
         out.append(_jcl(eco, cur))
     if plan is not None:
-        out.append(_plan_status(plan))
+        out.append(_plan_status(plan, nm))
     return out
 
 
@@ -127,15 +136,16 @@ def _jcl(eco: dict[str, Any], cur: str) -> Headline:
                     f"({num(j.get('paths')) or 0:,.0f} simulated paths)")
 
 
-def _plan_status(plan: dict[str, Any]) -> Headline:
+def _plan_status(plan: dict[str, Any], nm: Names) -> Headline:
     status = str(plan.get("status", "unknown"))
     short = [t for t in rows(plan, "targets") if t.get("met") is False]
     if status == "infeasible":
         return Headline("Plan", "infeasible", "no plan meets the hard constraints", "bad")
     detail = f"gap {pct(plan.get('gap'), 2)}" if status == "time_limit" else "solver proved optimal"
     if short:
-        names = ", ".join(f"{t.get('customer')} {t.get('item')} by {t.get('by')}" for t in short)
-        return Headline("Plan", f"{status}: {len(short)} target(s) short", names, "bad")
+        which = ", ".join(f"{nm.name('customers', t.get('customer'))}: {nm.name('items', t.get('item'))} "
+                          f"by {t.get('by')}" for t in short)
+        return Headline("Plan", f"{status}: {len(short)} target(s) short", which, "bad")
     if (num(plan.get("unmet_consumption")) or 0.0) > 0:
         return Headline("Plan", f"{status}: consumption short",
                         f"{plan['unmet_consumption']:,.0f} units of consumption unmet", "bad")
@@ -156,7 +166,10 @@ def target_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
                                       "units": t.get("units")})
         for k in ("probability", "stderr", "p10_units", "p50_units", "p90_units"):
             row[k] = t.get(k)
-    return list(merged.values())
+    order = ("customer", "item", "by", "units", "planned_units", "met", "probability", "stderr", "met_month",
+             "shortfall", "priority", "p10_units", "p50_units", "p90_units")
+    # P(met) right beside "met in plan", wherever the table is shown
+    return [{k: r[k] for k in order if k in r} for r in merged.values()]
 
 
 def cost_rows(run: dict[str, Any]) -> list[dict[str, Any]]:

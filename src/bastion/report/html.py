@@ -10,8 +10,11 @@ import jinja2
 
 from bastion import __version__
 from bastion.report import charts as ch
-from bastion.report.content import derived_tables, headline, missing_notes
+from bastion.report import charts_supply as cs
+from bastion.report.answer import answers
+from bastion.report.content import HEADLINE_NOTE, derived_tables, headline, missing_notes
 from bastion.report.fmt import cell, currency, money, num, pct, section, units
+from bastion.report.names import Names, names
 
 
 @dataclass(frozen=True)
@@ -33,31 +36,46 @@ class HtmlTable:
     headers: list[str]
     rows: list[dict[str, Any]]
     empty: str
+    note: str = ""
 
 
 # Column kinds: how each cell is written. "t" text, "u" units, "m" money, "p" probability,
-# "n" number (2 decimals), "b" yes/no.
+# "n" number (2 decimals), "b" yes/no. "{cur}" in a header is the run's currency.
 _TABLES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...], str], ...] = (
-    ("targets", "Targets", (
-        ("customer", "customer", "t"), ("item", "item", "t"), ("by", "by", "t"), ("units", "units", "u"),
-        ("planned_units", "planned units", "u"), ("met", "met in plan", "b"), ("met_month", "met in", "t"),
-        ("probability", "P(met)", "p"), ("stderr", "± stderr", "p1"), ("p10_units", "P10 units", "u"),
-        ("p50_units", "P50 units", "u"), ("p90_units", "P90 units", "u")), "No targets in this run."),
+    ("targets", "Targets: met in the plan, and P(met) in the simulated futures", (
+        ("customer_name", "customer", "t"), ("item_name", "item", "t"), ("by", "by (month)", "t"),
+        ("units", "target (units)", "u"), ("planned_units", "in the plan (units)", "u"),
+        ("met", "met in plan", "b"), ("probability", "P(met)", "p"), ("stderr", "± std. error", "p1"),
+        ("met_month", "plan reaches it in", "t"), ("p10_units", "P10 units (1 future in 10 has less)", "u"),
+        ("p50_units", "P50 units (median)", "u"), ("p90_units", "P90 units (9 in 10 have less)", "u"),
+        ("codes", "codes (customer / item)", "t")), "No targets in this run."),
     ("lines", "Production lines", (
-        ("line", "line", "t"), ("site", "site", "t"), ("built", "built", "b"), ("optional", "optional", "b"),
-        ("capex_month", "capex committed", "t"), ("online", "online", "t")), "No lines in this run."),
-    ("cost_breakdown", "Cost breakdown", (
-        ("component", "component", "t"), ("plan", "plan (first-unit cost)", "m"),
-        ("simulated_mean", "simulated mean", "m"), ("learning_adjusted", "learning-adjusted", "m")),
+        ("line", "line", "t"), ("site_name", "site", "t"), ("built", "built", "b"),
+        ("optional", "optional", "b"), ("capex_month", "capex paid (month)", "t"),
+        ("online", "online (month)", "t")), "No lines in this run."),
+    ("cost_breakdown", "Cost breakdown ({cur})", (
+        ("component", "component", "t"), ("plan", "plan at first-unit cost ({cur})", "m"),
+        ("simulated_mean", "simulated mean ({cur})", "m"),
+        ("learning_adjusted", "after the learning curve ({cur})", "m")),
      "No cost figures in this run."),
     ("resilience_nodes", "Resilience: nodes and mitigations (most exposed first)", (
-        ("node", "node", "t"), ("kind", "kind", "t"), ("tts_months", "TTS (months)", "tts"),
-        ("ttr_months", "TTR (months)", "n"), ("lost_units", "units lost", "u"),
-        ("risk_exposure_index", "exposure index", "n"), ("mitigation", "mitigation", "t")),
+        ("node_name", "node", "t"), ("kind", "kind", "t"), ("tts_months", "TTS: time to survive (months)", "tts"),
+        ("ttr_months", "TTR: time to recover (months)", "n"), ("lost_units", "units lost if it fails", "u"),
+        ("risk_exposure_index", "exposure index (units lost / the worst node's)", "n"),
+        ("mitigation", "mitigation", "t"), ("node", "code", "t")),
      "No resilience analysis in this run."),
     ("inputs", "Inputs of this run", (("input", "input", "t"), ("value", "value", "t")),
      "No inputs recorded."),
 )
+
+TABLE_NOTES = {
+    "resilience_nodes": "A node is exposed when its time to survive (how long stock on hand and in "
+                        "transit and other sources keep supply going without it) is shorter than its "
+                        "time to recover: its failure then loses units. \"unbounded\": its loss never "
+                        "stops supply.",
+    "targets": "P(met) is the share of simulated futures in which the stockpile reaches the target by "
+               "its month; P10/P50/P90 are the stockpile at that month in the futures ranked low to high.",
+}
 
 
 def _format(value: Any, kind: str, cur: str) -> tuple[str, bool]:
@@ -78,14 +96,32 @@ def _format(value: Any, kind: str, cur: str) -> tuple[str, bool]:
     return (str(value), False)
 
 
+def _named(r: dict[str, Any], nm: Names) -> dict[str, Any]:
+    """The row with names beside its codes."""
+    out = dict(r)
+    if "customer" in r:
+        out["customer_name"] = nm.name("customers", r["customer"])
+    if "item" in r:
+        out["item_name"] = nm.name("items", r["item"])
+    if "customer" in r and "item" in r:
+        out["codes"] = f"{r['customer']} / {r['item']}"
+    if "site" in r:
+        out["site_name"] = nm.both("sites", r["site"])
+    if "node" in r:
+        out["node_name"] = nm.node(r["node"])
+    return out
+
+
 def html_tables(run: dict[str, Any], derived: dict[str, list[dict[str, Any]]]) -> list[HtmlTable]:
-    """The tables shown under the charts, cells formatted."""
+    """The tables shown under the charts, cells formatted, names beside codes."""
     cur = currency(run)
+    nm = names(run)
     out = []
     for tid, title, cols, empty in _TABLES:
         body = [{"cells": [_format(r.get(k), kind, cur) for k, _, kind in cols],
-                 "flag": r.get("met") is False} for r in derived.get(tid, [])]
-        out.append(HtmlTable(tid, title, [h for _, h, _ in cols], body, empty))
+                 "flag": r.get("met") is False} for r in (_named(r, nm) for r in derived.get(tid, []))]
+        out.append(HtmlTable(tid, title.format(cur=cur), [h.format(cur=cur) for _, h, _ in cols], body,
+                             empty, TABLE_NOTES.get(tid, "")))
     return out
 
 
@@ -101,8 +137,13 @@ def sections(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> li
         return Section(sid, title, [c for c, _ in made if c is not None],
                        [f"Left out: {why}." for c, why in made if c is None])
 
-    out.append(group("production", "Production", [
-        (ch.production_ramp(run, tables), "the production ramp needs the plan's production table")]))
+    out.append(group("production", "Production and who gets it", [
+        (ch.production_ramp(run, tables), "the production ramp needs the plan's production table"),
+        (cs.deliveries_by_customer(run, tables), "deliveries by customer need the plan's deliveries table")]))
+    out.append(group("supply", "Purchases and stock", [
+        (cs.supplier_load(run, tables), "supplier load needs the plan's purchases and its suppliers' "
+                                         "capacities"),
+        (cs.stock_cover(run, tables), "stock cover needs the plan's stockpiles with consumption")]))
     out.append(group("programme", "Programme", [
         (ch.first_output_curve(run), "the first-output curve needs the simulation or the schedule's risk"),
         (ch.gantt(run), "the Gantt needs the programme schedule")]))
@@ -147,7 +188,9 @@ def render_html(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) ->
         scenario=str(run.get("scenario") or "scenario"),
         meta=_meta(run),
         version=__version__,
+        answers=answers(run),
         headline=headline(run),
+        headline_note=HEADLINE_NOTE if section(run, "plan") and section(run, "simulate") else "",
         notes=missing_notes(run),
         sections=sections(run, tables),
         tables=html_tables(run, derived),
