@@ -4,7 +4,8 @@ The scenarios in tests/data/hostile-text/ put rich markup (`[/draft]`, `[draft v
 `:warning:`) and control characters (ANSI escapes, CR, BEL, C1, a bidirectional override) in
 every free text: name, description, classification, currency, item/supplier/site/task/customer
 names. Every command must exit normally, print the markup literally, and let no control
-character reach the terminal.
+character reach the terminal. A lone surrogate, which UTF-8 cannot encode, is no text at all:
+the loader refuses it (tests/data/hostile/*-surrogate.yaml) and the message shows its escape.
 """
 
 from __future__ import annotations
@@ -80,13 +81,28 @@ def test_json_output_escapes_terminal_controls_and_keeps_the_text(command: str, 
         assert data["customers"]["army"]["name"] == "Army\u202e"
 
 
+REFUSED = Path(__file__).resolve().parents[1] / "data" / "hostile"
+#: Scenarios whose text holds a lone surrogate: (file, line, field, the text as the message shows it).
+SURROGATES = [("currency-surrogate.yaml", 3, "currency", '"\\ud800"'),
+              ("name-surrogate.yaml", 2, "name", '"Hostile \\udfff base"')]
+
+
+@pytest.mark.parametrize(("name", "line", "field", "shown"), SURROGATES, ids=[s[0] for s in SURROGATES])
 @pytest.mark.parametrize("json_flag", [[], ["--json"]])
-@pytest.mark.parametrize("command", COMMANDS)
-def test_a_lone_surrogate_is_shown_as_its_escape(command: str, json_flag: list[str], tmp_path: Path) -> None:
-    code, out = _invoke([command, str(HOSTILE / "surrogate-currency.yaml"), *json_flag], tmp_path)
-    assert code == 0, out
-    if "currency" in PRINTS[command] or (json_flag and command in ("show", "plan", "simulate", "economics")):
-        assert "\\ud800" in out
+@pytest.mark.parametrize("command", [*COMMANDS, "validate"])
+def test_a_lone_surrogate_is_refused_on_its_line_and_shown_as_its_escape(
+        command: str, json_flag: list[str], name: str, line: int, field: str, shown: str, tmp_path: Path) -> None:
+    """Issue 21: UTF-8 cannot encode a lone surrogate, so the loader refuses the text (FILE:LINE, exit 2);
+    the message shows it as its escape and no command gets as far as printing or writing anything."""
+    file = REFUSED / name
+    code, out = _invoke([command, str(file), *json_flag], tmp_path)
+    assert code == 2, out
+    message = f"not valid Unicode text (it holds a lone surrogate), found {shown}"
+    if command == "validate" and json_flag:
+        assert json.loads(out)["errors"] == [{"file": str(file), "line": line, "path": field, "message": message}]
+    else:
+        assert out.splitlines() == [f"{file}:{line}: {field}: {message}", f"{file}: 1 problem, nothing done"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_init_and_validate_in_a_folder_named_like_markup(tmp_path: Path) -> None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from xlsx_helpers import scenario_of
 
-from bastion.scenario import Scenario, dump_scenario, load_text
+from bastion.scenario import Scenario, dump_scenario, load_text, model
 from bastion.scenario.types import month_name
 from bastion.xlsxio import build_workbook
+from bastion.xlsxio.layout import Bound, field_bounds
 
 TEXT = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Zs")), max_size=20),
@@ -25,9 +27,30 @@ def _sixteen_digits(x: float) -> bool:
     return float(f"{x:.16g}") == x
 
 
-AMOUNT = st.one_of(st.integers(0, 10**9), st.floats(0, 1e9, allow_nan=False).filter(_sixteen_digits))
-SHARE = st.floats(0, 0.99, allow_nan=False).filter(_sixteen_digits)
-MONTHS = st.one_of(st.integers(0, 24), st.floats(0, 24, allow_nan=False).filter(_sixteen_digits))
+def within(bounds: tuple[Bound | None, Bound | None], whole: bool = False) -> st.SearchStrategy[Any]:
+    """Numbers inside the loader's documented range (read from the pydantic constraints, as the
+    workbook's limits are), integers and floats alike, each limit included where the range includes it."""
+    (low, low_in), (high, high_in) = (b if b is not None else (math.inf, True) for b in bounds)
+    first = math.ceil(low) if low_in or not low.is_integer() else int(low) + 1
+    last = math.floor(high) if high_in or not high.is_integer() else int(high) - 1
+    ints = st.integers(first, last) if first <= last else st.nothing()
+    if whole:
+        return ints
+    floats = st.floats(low, high, exclude_min=not low_in, exclude_max=not high_in, allow_nan=False)
+    return st.one_of(ints, floats.filter(_sixteen_digits))
+
+
+AMOUNT = within(field_bounds(model.Item, "holding_cost_per_month"))  # every NonNeg: 0 <= x < 1e15
+BOM = within(field_bounds(model.Item, "bom", 1))
+SCRAP = within(field_bounds(model.Item, "scrap_rate"))
+RATE = within(field_bounds(model.Disruption, "rate_per_year"))
+MONTHS = within(field_bounds(model.Line, "ramp_months"))
+LEARNING = within(field_bounds(model.Line, "learning_rate"))
+FACTOR = within(field_bounds(model.Surge, "factor"))
+RESOURCE = within(field_bounds(model.Programme, "resources", 1), whole=True)
+PRIORITY = within(field_bounds(model.Customer, "priority"), whole=True)
+DISCOUNT = within(field_bounds(model.EconomicsSettings, "discount_rate"))
+CONFIDENCE = within(field_bounds(model.EconomicsSettings, "confidence_level"))
 
 
 @st.composite
@@ -50,7 +73,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             items[iid]["unit"] = draw(st.sampled_from(["kg", "each", "m"]))
     for k, iid in enumerate(made):
         comps = draw(st.lists(st.sampled_from(bought + made[:k]), unique=True, max_size=3))
-        items[iid] = {"made": True, "bom": {c: draw(AMOUNT) for c in comps}, "scrap_rate": draw(SHARE)}
+        items[iid] = {"made": True, "bom": {c: draw(BOM) for c in comps}, "scrap_rate": draw(SCRAP)}
     data: dict[str, Any] = {"bastion": 1, "name": draw(TEXT.filter(bool)),
                             "horizon": {"start": start, "months": months}, "items": items}
     if draw(st.booleans()):
@@ -61,25 +84,27 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     for _ in range(draw(st.integers(0, 3))):
         sup: dict[str, Any] = {"country": draw(st.sampled_from(["LV", "NO", "DE"])), "supplies": {}}
         for iid in draw(st.lists(st.sampled_from(bought), unique=True, max_size=3)):
-            supply: dict[str, Any] = {"price": draw(AMOUNT), "lead_time_months": draw(st.integers(0, 6))}
+            supply: dict[str, Any] = {"price": draw(AMOUNT), "lead_time_months": draw(st.integers(0, months))}
             if draw(st.booleans()):
                 supply["capacity_per_month"] = draw(AMOUNT)
             sup["supplies"][iid] = supply
         if draw(st.booleans()):
-            sup["disruption"] = {"rate_per_year": draw(SHARE), "recovery_months": draw(ranges())}
+            sup["disruption"] = {"rate_per_year": draw(RATE), "recovery_months": draw(ranges())}
         suppliers[next(ids)] = sup
     if suppliers:
         data["suppliers"] = suppliers
     tasks = [next(ids) for _ in range(draw(st.integers(0, 3)))]
     resources = [next(ids) for _ in range(draw(st.integers(0, 2)))]
     if tasks or resources:
-        programme: dict[str, Any] = {"resources": {r: draw(st.integers(1, 5)) for r in resources}, "tasks": {}}
+        capacity = {r: draw(RESOURCE) for r in resources}
+        programme: dict[str, Any] = {"resources": capacity, "tasks": {}}
         for k, tid in enumerate(tasks):
             task: dict[str, Any] = {"duration_months": draw(ranges())}
             if k and draw(st.booleans()):
                 task["after"] = draw(st.lists(st.sampled_from(tasks[:k]), unique=True, min_size=1))
             if resources and draw(st.booleans()):
-                task["uses"] = {r: 1 for r in draw(st.lists(st.sampled_from(resources), unique=True, min_size=1))}
+                task["uses"] = {r: draw(st.integers(0, capacity[r]))  # a task holds at most the capacity
+                                for r in draw(st.lists(st.sampled_from(resources), unique=True, min_size=1))}
             programme["tasks"][tid] = task
         if draw(st.booleans()):
             programme["start"] = start
@@ -90,7 +115,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         for _ in range(draw(st.integers(1, 2))):
             line: dict[str, Any] = {"makes": draw(st.lists(st.sampled_from(made), unique=True, min_size=1)),
                                     "capacity_per_month": draw(AMOUNT), "ramp_months": draw(MONTHS),
-                                    "learning_rate": draw(st.floats(0.5, 1).filter(_sixteen_digits)),
+                                    "learning_rate": draw(LEARNING),
                                     "optional": draw(st.booleans())}
             online = draw(st.sampled_from(["none", "month", "milestone"] if tasks else ["none", "month"]))
             if online == "month":
@@ -98,7 +123,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             elif online == "milestone":
                 line["online"] = {"milestone": draw(st.sampled_from(tasks))}
             if draw(st.booleans()):
-                line["outage"] = {"rate_per_year": draw(SHARE), "recovery_months": draw(ranges())}
+                line["outage"] = {"rate_per_year": draw(RATE), "recovery_months": draw(ranges())}
             lines[next(ids)] = line
         site: dict[str, Any] = {"country": "LV", "lines": lines}
         if draw(st.booleans()):
@@ -107,7 +132,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     data["sites"] = sites
     customers: dict[str, Any] = {}
     for _ in range(draw(st.integers(1, 2))):
-        cust: dict[str, Any] = {"country": "EE", "priority": draw(st.integers(1, 3))}
+        cust: dict[str, Any] = {"country": "EE", "priority": draw(PRIORITY)}
         consumption: dict[str, Any] = {}
         for iid in draw(st.lists(st.sampled_from(made), unique=True, max_size=2)):
             if draw(st.booleans()):
@@ -120,7 +145,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                                                                                     start), "units": draw(AMOUNT)}
                            for _ in range(draw(st.integers(0, 2)))]
         if draw(st.booleans()):
-            cust["surge"] = {"rate_per_year": draw(SHARE), "duration_months": draw(ranges()), "factor": 2}
+            cust["surge"] = {"rate_per_year": draw(RATE), "duration_months": draw(ranges()), "factor": draw(FACTOR)}
         customers[next(ids)] = cust
     data["customers"] = customers
     if draw(st.booleans()):
@@ -129,8 +154,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         data["risks"] = [{"id": next(ids), "applies_to": {"suppliers": list(suppliers)[:1]},
                           "duration_months": draw(ranges())}]
     if draw(st.booleans()):
-        level = draw(st.floats(0.01, 0.99).filter(_sixteen_digits))
-        data["economics"] = {"discount_rate": draw(SHARE), "confidence_level": level}
+        data["economics"] = {"discount_rate": draw(DISCOUNT), "confidence_level": draw(CONFIDENCE)}
     return data
 
 

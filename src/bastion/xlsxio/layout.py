@@ -96,6 +96,41 @@ def _bounds(meta: list[Any]) -> tuple[tuple[float, bool] | None, tuple[float, bo
     return lower, upper
 
 
+Bound = tuple[float, bool]
+"""(limit, inclusive?)."""
+
+
+def number_bounds(annotation: Any, metadata: tuple[Any, ...] = ()) -> tuple[Bound | None, Bound | None]:
+    """(lower, upper) limits of a number type, read from its pydantic constraints (the loader's ranges).
+
+    A union (`Consumption`: a number or a mapping) gives the limits of its number member.
+    """
+    base, meta, _optional = _unwrap(annotation, list(metadata))
+    if base in (int, float):
+        return _bounds(meta)
+    if typing.get_origin(base) in (typing.Union, types.UnionType):
+        for member in typing.get_args(base):
+            lower, upper = number_bounds(member)
+            if lower is not None or upper is not None:
+                return lower, upper
+    return None, None
+
+
+def field_bounds(cls: type[BaseModel], name: str, part: int | None = None) -> tuple[Bound | None, Bound | None]:
+    """(lower, upper) of the number field `cls.name`; of its mapping's keys (part 0) or values (part 1)."""
+    info = cls.model_fields[name]
+    if part is None:
+        return number_bounds(info.annotation, tuple(info.metadata))
+    base, _meta, _optional = _unwrap(info.annotation, [])
+    return number_bounds(typing.get_args(base)[part])
+
+
+def _mapping_bounds(cls: type[BaseModel], name: str, part: int = 1) -> dict[str, Any]:
+    """`lower=` and `upper=` of the keys (part 0) or values (part 1) of the mapping field `cls.name`."""
+    lower, upper = field_bounds(cls, name, part)
+    return {"lower": lower, "upper": upper}
+
+
 def _is_month(meta: list[Any]) -> bool:
     return "_check_month" in repr(meta)
 
@@ -205,7 +240,7 @@ def _sheets() -> tuple[Sheet, ...]:
               (_key("item", "The made item (Items sheet).", made_ref),
                _key("component", "A component item used to make it (Items sheet).", "Items")),
               (Column("quantity", (), "number", "Quantity of the component per GOOD unit made.", "units",
-                      lower=(0.0, True), required=True),)),
+                      required=True, **_mapping_bounds(m.Item, "bom")),)),
         Sheet("Suppliers", "table", _field_doc(m.Scenario, "suppliers"),
               (_key("id", "Supplier id."),), tuple(model_columns(m.Supplier, ("supplies",)))),
         Sheet("Supplies", "table", _field_doc(m.Supplier, "supplies"),
@@ -217,7 +252,7 @@ def _sheets() -> tuple[Sheet, ...]:
         Sheet("Site stores", "table", _field_doc(m.Site, "initial_store"),
               (_key("site", "Site id (Sites sheet).", "Sites"), _key("item", "Item id (Items sheet).", "Items")),
               (Column("units", (), "number", "Units in the site's store at the start of month 0.", "units",
-                      lower=(0.0, True), required=True),)),
+                      required=True, **_mapping_bounds(m.Site, "initial_store")),)),
         Sheet("Lines", "table", _field_doc(m.Site, "lines"),
               (_key("site", "Site id (Sites sheet).", "Sites"), _key("id", "Line id, unique across all sites.")),
               tuple(model_columns(m.Line))),
@@ -228,7 +263,7 @@ def _sheets() -> tuple[Sheet, ...]:
               (_key("customer", "Customer id (Customers sheet).", "Customers"),
                _key("item", "Item id (Items sheet).", "Items")),
               (Column("units", (), "number", "Units in the stockpile at the start of month 0.", "units",
-                      lower=(0.0, True), required=True),)),
+                      required=True, **_mapping_bounds(m.Customer, "initial_stock")),)),
         Sheet("Targets", "table", _field_doc(m.Customer, "targets"),
               (_key("customer", "Customer id (Customers sheet).", "Customers"),),
               tuple(model_columns(m.Target))),
@@ -238,20 +273,20 @@ def _sheets() -> tuple[Sheet, ...]:
               (Column("from", ("from",), "month", "Month from which this rate applies; leave empty for one rate over "
                       "the whole horizon (several rows of one customer and item: one per month).", "month"),
                Column("units_per_month", ("units_per_month",), "number", "Units per month drawn from the stockpile.",
-                      "units/month", lower=(0.0, True), required=True))),
+                      "units/month", required=True, **_mapping_bounds(m.Customer, "consumption")))),
         Sheet("Programme", "table", _field_doc(m.Programme, "tasks"),
               (_key("id", "Task id; a milestone is a task's finish."),), tuple(model_columns(m.Task))),
         Sheet("Resources", "table", _field_doc(m.Programme, "resources"),
               (_key("id", "Resource id."),),
               (Column("capacity", (), "int", "Units of the resource available at any time.", "",
-                      lower=(0.0, True), required=True),)),
+                      required=True, **_mapping_bounds(m.Programme, "resources")),)),
         Sheet("Risks", "table", _field_doc(m.Scenario, "risks"),
               (_key("id", "Unique id of the risk."),), tuple(model_columns(m.Risk, ("id",)))),
         Sheet("Budget", "table", _field_doc(m.Budget, "capex_per_year"),
-              (Column("year", (), "int", "Calendar year.", "", lower=(1900.0, True), upper=(2999.0, True),
-                      required=True),),
+              (Column("year", (), "int", "Calendar year.", "", required=True,
+                      **_mapping_bounds(m.Budget, "capex_per_year", 0)),),
               (Column("capex_per_year", (), "number", "Most capex of optional lines paid in that year.", "money",
-                      lower=(0.0, True), required=True, money=True),)),
+                      required=True, money=True, **_mapping_bounds(m.Budget, "capex_per_year")),)),
         Sheet("Economics", "fields", m.EconomicsSettings.__doc__ or "", (),
               tuple(model_columns(m.EconomicsSettings))),
     )
@@ -273,4 +308,5 @@ def header_name(text: str) -> str:
     return "".join(name.split()).lower()
 
 
-__all__ = ["BY_TITLE", "RANGE_PARTS", "SHEETS", "Column", "Sheet", "header_name", "header_text", "model_columns"]
+__all__ = ["BY_TITLE", "RANGE_PARTS", "SHEETS", "Bound", "Column", "Sheet", "field_bounds", "header_name",
+           "header_text", "model_columns", "number_bounds"]

@@ -83,6 +83,11 @@ def _comment(text: str) -> Comment:
     return comment
 
 
+def _limit(bound: float) -> str:
+    """A limit as a formula's number: `0.01`, `1200`, `1000000000000000` (never `1e+15`)."""
+    return str(int(bound)) if bound.is_integer() else repr(bound)
+
+
 def _validation(col: Column, ws: Worksheet, letter: str, first: int, count: int = VALIDATED_ROWS) -> None:
     """Drop-downs for references and choices; number and date limits."""
     dv: DataValidation | None = None
@@ -99,14 +104,14 @@ def _validation(col: Column, ws: Worksheet, letter: str, first: int, count: int 
     elif col.kind in ("number", "int", "range") and (col.lower or col.upper):
         kind = "whole" if col.kind == "int" else "decimal"
         if col.lower and col.upper:
-            dv = DataValidation(type=kind, operator="between", formula1=f"{col.lower[0]:g}",
-                                formula2=f"{col.upper[0]:g}")
+            dv = DataValidation(type=kind, operator="between", formula1=_limit(col.lower[0]),
+                                formula2=_limit(col.upper[0]))
         elif col.lower:
             op = "greaterThanOrEqual" if col.lower[1] else "greaterThan"
-            dv = DataValidation(type=kind, operator=op, formula1=f"{col.lower[0]:g}")
+            dv = DataValidation(type=kind, operator=op, formula1=_limit(col.lower[0]))
         elif col.upper:
             op = "lessThanOrEqual" if col.upper[1] else "lessThan"
-            dv = DataValidation(type=kind, operator=op, formula1=f"{col.upper[0]:g}")
+            dv = DataValidation(type=kind, operator=op, formula1=_limit(col.upper[0]))
         if dv is not None:
             dv.error = f"{col.header}: {col.doc}"[:255]
     if dv is None:
