@@ -1,0 +1,114 @@
+"""The study's task graph on Dask distributed: one task per variant, one code path.
+
+By default a `LocalCluster` of `workers` processes (one thread each; default: every
+core) is started and closed around the study; with `scheduler` the study runs on an
+existing cluster (`tcp://host:8786`). Results do not depend on which: each task is a
+pure function of its variant (text, seed, paths). A worker that dies is retried by
+Dask (the scheduler's `distributed.scheduler.allowed-failures`, 3 by default); a
+variant whose workers die every time is reported as failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bastion.study.task import VariantTask, run_variant
+
+
+@dataclass
+class Progress:
+    """Where a study stands: variants done of total, per worker, and the time so far."""
+
+    total: int
+    done: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    per_worker: dict[str, int] = field(default_factory=dict)
+    workers: int = 0
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    @property
+    def left_seconds(self) -> float | None:
+        """Time left at the pace so far (None before the first variant is done)."""
+        if self.done == 0:
+            return None
+        return self.elapsed / self.done * (self.total - self.done)
+
+
+Tell = Callable[[Progress], None]
+
+
+@contextmanager
+def study_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """A Dask client: on `scheduler`, or on a LocalCluster of `workers` processes started here."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        client = Client(scheduler, timeout="30s")
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n = max(1, int(workers or os.cpu_count() or 1))
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR)
+    try:
+        client = Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def failed(task: VariantTask, message: str) -> dict[str, Any]:
+    """The result of a variant that produced nothing (a dead worker, a lost connection)."""
+    return {"id": task.id, "status": "failed", "message": message, "plan": None, "simulate": None,
+            "plan_full": None, "simulate_full": None, "timings": {}}
+
+
+def run_tasks(tasks: list[VariantTask], *, scheduler: str | None = None, workers: int | None = None,
+              tell: Tell | None = None) -> list[dict[str, Any]]:
+    """Run every task on Dask and return their results in the tasks' order."""
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    if not tasks:
+        return []
+    results: dict[str, dict[str, Any]] = {}
+    progress = Progress(total=len(tasks))
+    token = uuid.uuid4().hex[:12]
+    with study_client(scheduler, workers) as client:
+        progress.workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        futures = {
+            client.submit(run_variant, task, key=f"bastion-variant-{token}-{task.id}", pure=False): task
+            for task in tasks
+        }
+        if tell is not None:
+            tell(progress)
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                result = future.result()
+            except KilledWorker as error:
+                result = failed(task, f"its worker died every time it ran ({error})")
+            except Exception as error:  # lost connection, cancelled: reported, the rest go on
+                result = failed(task, f"{type(error).__name__}: {error}")
+            results[task.id] = result
+            progress.done += 1
+            worker = str((result.get("timings") or {}).get("worker") or "?")
+            progress.per_worker[worker] = progress.per_worker.get(worker, 0) + 1
+            if tell is not None:
+                tell(progress)
+    return [results[task.id] for task in tasks]
