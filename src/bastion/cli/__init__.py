@@ -19,6 +19,7 @@ from bastion.cli import (
     scenario_cmds,
     schedule_cmd,
     simulate_cmd,
+    study_cmd,
 )
 
 app = typer.Typer(
@@ -57,6 +58,7 @@ for _module in (
     resilience_cmd,
     economics_cmd,
     run_cmds,
+    study_cmd,
     demo_cmd,
 ):
     _module.register(app)

@@ -53,21 +53,21 @@ def study_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        client = Client(scheduler, timeout="30s")
+        client = Client(scheduler, timeout="30s")  # type: ignore[no-untyped-call]
         try:
             yield client
         finally:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
         return
     n = max(1, int(workers or os.cpu_count() or 1))
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
     try:
-        client = Client(cluster)
+        client = Client(cluster)  # type: ignore[no-untyped-call]
         try:
             yield client
         finally:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
     finally:
         cluster.close()
 
@@ -97,7 +97,7 @@ def run_tasks(tasks: list[VariantTask], *, scheduler: str | None = None, workers
         }
         if tell is not None:
             tell(progress)
-        for future in as_completed(futures):
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
             task = futures[future]
             try:
                 result = future.result()

@@ -149,7 +149,8 @@ def tornado_rankings(base: dict[str, Any] | None, variants: list[dict[str, Any]]
         return (metrics(v) if v["status"] in ANSWERED else None), value, v["id"]
 
     keys = targets_of(variants + ([base] if base is not None else []))
-    cost_rows, target_rows = [], {k: [] for k in keys}
+    cost_rows: list[dict[str, Any]] = []
+    target_rows: dict[tuple[str, str, str], list[dict[str, Any]]] = {k: [] for k in keys}
     for entry in params.values():
         (lo_m, lo_v, lo_id), (hi_m, hi_v, hi_id) = side(entry, "-"), side(entry, "+")
         common = {"parameter": entry["parameter"], "kind": entry["kind"], "base_value": entry["base_value"],

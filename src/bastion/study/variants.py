@@ -157,7 +157,7 @@ def sample_changes(varies: list[Vary], n: int, seed: int) -> list[dict[str, Any]
         for v, u in zip(varies, row, strict=True):
             assert v.low is not None and v.high is not None
             x = v.low + float(u) * (v.high - v.low)
-            point[v.path] = int(round(x)) if v.integer else float(f"{x:.6g}")
+            point[v.path] = round(x) if v.integer else float(f"{x:.6g}")
         out.append(point)
     return out
 
@@ -237,7 +237,7 @@ def _moved(value: Any, factor: float, integer: bool) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
     if integer and isinstance(value, int):
-        return int(round(value * factor))
+        return round(value * factor)
     return _round(float(value) * factor)
 
 
