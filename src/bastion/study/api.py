@@ -38,10 +38,11 @@ class Prepared:
     invalid: list[dict[str, Any]] = field(default_factory=list)
 
 
-def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str], sample: int | None = None,
+def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str] | None = None, sample: int | None = None,
             tornado: float | None = None, confidence: tuple[float, ...] = (), seed: int = 0,
             paths: int = 2_000, skip_invalid: bool = False) -> Prepared:
     """Make every variant of the request and validate it; raise StudyError naming each problem."""
+    vary = list(vary or [])
     if not vary and tornado is None:
         raise StudyError(["nothing to vary: give --vary PATH=V1,V2,... and/or --tornado PCT"])
     for level in confidence:
