@@ -148,8 +148,8 @@ def render_study_record(record: StudyRecord, out: Console) -> None:
     """One stored study: inputs (hash, seed, versions), each variant and its member run."""
     out.print(f"[bold]Study[/bold] {record.study_id}  ({record.created_at:%Y-%m-%d %H:%M:%S} UTC)")
     out.print(f"scenario: {escape(record.scenario_name)}  file: {escape(record.scenario_file)}")
-    out.print(f"sha256: {record.scenario_hash}  seed: {record.seed}  paths: {record.paths:,}  "
-              f"status: {record.status}")
+    out.print(f"sha256: {record.scenario_hash}")
+    out.print(f"seed: {record.seed}  paths: {record.paths:,}  status: {record.status}")
     out.print("request: " + escape(", ".join(f"{k}={v}" for k, v in record.spec.items() if v not in (None, [], False))))
     out.print("versions: " + ", ".join(f"{k} {v}" for k, v in sorted(record.versions.items())))
     variants = {v["id"]: v for v in record.data.get("variants", [])}
