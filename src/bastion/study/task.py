@@ -102,4 +102,15 @@ def run_variant(task: VariantTask) -> dict[str, Any]:
         out["message"] = f"{type(error).__name__}: {error}"
     finally:
         timings["total"] = round(time.perf_counter() - t0, 4)
+        timings["peak_rss_mib"] = _peak_rss_mib()
     return out
+
+
+def _peak_rss_mib() -> float | None:
+    """The worker process's peak resident memory so far (MiB; None where unknown)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return None
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return round(kib / 1024, 1)
