@@ -85,7 +85,9 @@ def test_sample_draws_latin_hypercube_points_in_the_ranges(binding: Path) -> Non
 
 
 @pytest.mark.parametrize(("vary", "needle"), [
-    (["suppliers.parts-lv.supplies.part-x.capacity_per_month=1,2"], "variant v1 (suppliers.parts-lv.supplies"),
+    (["suppliers.parts-lv.supplies.part-x.capacity_per_month=1,2"],
+     "--vary suppliers.parts-lv.supplies.part-x.capacity_per_month: suppliers.parts-lv.supplies has no key "
+     "'part-x' (it has: part-b) (so in every variant)"),
     (["suppliers.parts-lv.supplies.part-b.capacity_per_month=100,-5"], "variant v2 (suppliers.parts-lv"),
     (["customers.lv.targets[3].units=5"], "targets is a list of 1"),
 ])
@@ -126,3 +128,13 @@ def test_nothing_to_vary_is_an_error(binding: Path) -> None:
 def test_the_scenario_text_is_unchanged_by_a_study(binding: Path) -> None:
     _prepare(binding, vary=["sites.plant.lines.line-1.capacity_per_month=1,2"])
     assert binding.read_text() == BINDING
+
+
+def test_the_readme_example_makes_nine_valid_variants_of_the_reference(reference_path: Path) -> None:
+    p = _prepare(reference_path, vary=[
+        "suppliers.fuze-works-de.supplies.fuze-assy.capacity_per_month=800,1000,1300",
+        "budget.capex_per_year.2028=10e6,20e6,30e6"])
+    assert len(p.variants) == 9
+    doc = json.loads(p.variants[8].text)
+    assert doc["suppliers"]["fuze-works-de"]["supplies"]["fuze-assy"]["capacity_per_month"] == 1300
+    assert doc["budget"]["capex_per_year"]["2028"] == 30e6

@@ -9,6 +9,7 @@ from typing import Any
 
 from bastion.scenario.model import Scenario
 from bastion.study.engine import Tell, run_tasks
+from bastion.study.paths import PathError, get_value
 from bastion.study.result import Study, tornado_rankings
 from bastion.study.task import VariantTask
 from bastion.study.variants import (
@@ -63,6 +64,13 @@ def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str] | None 
     variants: list[Variant] = []
     invalid: list[dict[str, Any]] = []
     problems: list[str] = []
+    for v in varies:  # a path missing from the file is one problem, not one per variant
+        try:
+            get_value(doc.value, v.keys)
+        except PathError as error:
+            problems.append(f"--vary {v.path}: {error} (so in every variant)")
+    if problems:
+        raise StudyError(problems)
     mode = "sample" if sample is not None else "grid" if varies else "tornado"
 
     def add(made: tuple[list[Variant], list[dict[str, Any]]]) -> None:
