@@ -177,9 +177,9 @@ def test_an_invalid_variant_is_reported_and_the_rest_complete(binding: Path, tmp
     assert "capacity_per_month" in data["variants"][2]["message"] and data["status"] == "incomplete"
 
 
-def test_the_tornado_ranks_the_binding_supplier_first(binding: Path) -> None:
+def test_the_tornado_ranks_the_binding_supplier_first(binding: Path, tmp_path: Path) -> None:
     result = invoke(["study", str(binding), "--tornado", "20", "--paths", "400", "--workers", "2", "--json",
-                     "--no-store"])
+                     "--no-store", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.stderr
     tornado = json.loads(result.stdout)["tornado"]
     (target,) = tornado["targets"]
@@ -189,6 +189,10 @@ def test_the_tornado_ranks_the_binding_supplier_first(binding: Path) -> None:
     assert first["planned_low"] == 880 and first["planned_high"] >= 1050  # 11 months x 80 units; met
     assert first["low"] == 0.0 and first["swing"] > 0.5
     assert all(r["swing"] < first["swing"] for r in target["ranking"][1:])
+    charts = Page((tmp_path / "out" / "study.html").read_text()).charts
+    assert sorted(charts) == ["chart-tornado-0", "chart-tornado-1"]  # the target's P(met), the plan cost
+    bars = charts["chart-tornado-0"]["data"]
+    assert [b["type"] for b in bars] == ["bar", "bar"] and bars[0]["y"][-1] == SUPPLY  # largest swing on top
 
 
 def test_the_study_and_its_member_runs_are_stored(two_workers: tuple[Path, dict[str, Any], Path]) -> None:

@@ -93,3 +93,12 @@ def test_bad_confidence_levels_are_refused(binding: Path) -> None:
     result = invoke(["study", str(binding), "--vary", "sites.plant.lines.line-1.capacity_per_month=100",
                      "--confidence", "0.7,x", "--no-store"])
     assert result.exit_code == 2 and "--confidence '0.7,x'" in result.stderr
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(binding: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bastion.study.engine.CONNECT_TIMEOUT", "1s")
+    result = invoke(["study", str(binding), "--vary", "sites.plant.lines.line-1.capacity_per_month=100",
+                     "--scheduler", "tcp://127.0.0.1:1", "--no-store", "--json"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "--scheduler tcp://127.0.0.1:1: cannot use this Dask scheduler" in result.stderr
+    assert "nothing run" in result.stderr and "Traceback" not in result.stderr

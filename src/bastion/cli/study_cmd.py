@@ -116,9 +116,14 @@ def study(
         fail(f"{file}: {n} problem{'s' if n != 1 else ''}, nothing run", EXIT_INVALID)
     from bastion.cli.study_view import StudyProgress, render_study
 
-    with StudyProgress(console(stderr=True), enabled=not as_json) as progress:
-        result = execute(prepared, study_id=new_study_id(), scheduler=scheduler, workers=workers,
-                         tell=progress.tell)
+    from bastion.study.engine import SchedulerError
+
+    try:
+        with StudyProgress(console(stderr=True), enabled=not as_json) as progress:
+            result = execute(prepared, study_id=new_study_id(), scheduler=scheduler, workers=workers,
+                             tell=progress.tell)
+    except SchedulerError as error:
+        fail(f"{file}: {error}; nothing run", EXIT_INVALID)
     if out is not None:
         from bastion.study.report import write_study
 

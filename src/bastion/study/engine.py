@@ -46,6 +46,13 @@ class Progress:
 
 Tell = Callable[[Progress], None]
 
+#: How long to wait for a `--scheduler` to answer.
+CONNECT_TIMEOUT = "20s"
+
+
+class SchedulerError(RuntimeError):
+    """The Dask scheduler given cannot be reached or used (nothing ran)."""
+
 
 @contextmanager
 def study_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
@@ -53,7 +60,10 @@ def study_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        client = Client(scheduler, timeout="30s")  # type: ignore[no-untyped-call]
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
+        except (OSError, ValueError, TypeError) as error:
+            raise SchedulerError(f"--scheduler {scheduler}: cannot use this Dask scheduler: {error}") from None
         try:
             yield client
         finally:
