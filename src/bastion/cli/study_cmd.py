@@ -115,7 +115,6 @@ def study(
         n = len(error.problems)
         fail(f"{file}: {n} problem{'s' if n != 1 else ''}, nothing run", EXIT_INVALID)
     from bastion.cli.study_view import StudyProgress, render_study
-
     from bastion.study.engine import SchedulerError
 
     try:
