@@ -173,8 +173,8 @@ def test_an_invalid_variant_is_reported_and_the_rest_complete(binding: Path, tmp
     kept = invoke([*args, "--skip-invalid", "--json"])
     assert kept.exit_code == 3
     data = json.loads(kept.stdout)
-    assert [(v["id"], v["status"]) for v in data["variants"]] == [("v1", "ok"), ("v3", "ok"), ("v2", "invalid")]
-    assert "capacity_per_month" in data["variants"][2]["message"] and data["status"] == "incomplete"
+    assert [(v["id"], v["status"]) for v in data["variants"]] == [("v1", "ok"), ("v2", "invalid"), ("v3", "ok")]
+    assert "capacity_per_month" in data["variants"][1]["message"] and data["status"] == "incomplete"
 
 
 def test_the_tornado_ranks_the_binding_supplier_first(binding: Path, tmp_path: Path) -> None:
@@ -237,3 +237,20 @@ def test_the_out_folder_holds_csv_xlsx_and_an_offline_html_report(
     assert heat["type"] == "heatmap" and len(heat["z"]) == 2 and len(heat["z"][0]) == 3
     for spec in doc.charts.values():
         assert spec["layout"]["xaxis"]["title"]["text"] == SUPPLY
+
+
+def test_a_sampled_study_charts_each_varied_path_with_error_bars(binding: Path, tmp_path: Path) -> None:
+    lead = "suppliers.parts-lv.supplies.part-b.lead_time_months"
+    result = invoke(["study", str(binding), "--vary", f"{SUPPLY}=150.0:250.0", "--vary", f"{lead}=0:2",
+                     "--sample", "4", "--seed", "3", "--paths", "200", "--workers", "1", "--no-store", "--json",
+                     "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["mode"] == "sample" and [v["kind"] for v in data["variants"]] == ["sample"] * 4
+    assert sorted(int((v["changes"][SUPPLY] - 150) // 25) for v in data["variants"]) == [0, 1, 2, 3]
+    charts = Page((tmp_path / "out" / "study.html").read_text()).charts
+    assert len(charts) == 4  # P(met) and cost against each of the two paths
+    p_chart = next(c for cid, c in charts.items() if cid.startswith("chart-response-p-0-"))
+    trace = p_chart["data"][0]
+    assert trace["mode"] == "markers" and len(trace["error_y"]["array"]) == 4
+    assert p_chart["layout"]["xaxis"]["title"]["text"] == SUPPLY

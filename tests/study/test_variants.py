@@ -76,7 +76,7 @@ def test_grid_crosses_values_first_vary_slowest(binding: Path) -> None:
 
 
 def test_sample_draws_latin_hypercube_points_in_the_ranges(binding: Path) -> None:
-    p = _prepare(binding, vary=["suppliers.parts-lv.supplies.part-b.capacity_per_month=100:300",
+    p = _prepare(binding, vary=["suppliers.parts-lv.supplies.part-b.capacity_per_month=100.0:300.0",
                                 "suppliers.parts-lv.supplies.part-b.lead_time_months=0:3"], sample=8, seed=5)
     caps = [v.changes["suppliers.parts-lv.supplies.part-b.capacity_per_month"] for v in p.variants]
     leads = [v.changes["suppliers.parts-lv.supplies.part-b.lead_time_months"] for v in p.variants]

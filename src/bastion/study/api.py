@@ -37,6 +37,8 @@ class Prepared:
     spec: dict[str, Any]
     variants: list[Variant]
     invalid: list[dict[str, Any]] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
+    """Every variant id, valid or not, in the order the variants were made."""
 
 
 def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str] | None = None, sample: int | None = None,
@@ -71,11 +73,16 @@ def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str] | None 
             problems.append(f"--vary {v.path}: {error} (so in every variant)")
     if problems:
         raise StudyError(problems)
+    if sample is not None and not varies:
+        raise StudyError(["--sample N needs --vary PATH=LOW:HIGH ranges"])
     mode = "sample" if sample is not None else "grid" if varies else "tornado"
+
+    order: list[str] = []
 
     def add(made: tuple[list[Variant], list[dict[str, Any]]]) -> None:
         variants.extend(made[0])
         invalid.extend(made[1])
+        order.extend(sorted([v.id for v in made[0]] + [b["id"] for b in made[1]]))  # ids are zero-padded
 
     try:
         if varies:
@@ -103,7 +110,7 @@ def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str] | None 
         raise StudyError(problems)
     spec = {"vary": vary, "sample": sample, "tornado": tornado, "confidence": list(confidence),
             "skip_invalid": skip_invalid}
-    return Prepared(scenario, file, text, seed, paths, mode, spec, variants, invalid)
+    return Prepared(scenario, file, text, seed, paths, mode, spec, variants, invalid, order)
 
 
 def execute(prepared: Prepared, *, study_id: str, scheduler: str | None = None, workers: int | None = None,
@@ -128,6 +135,8 @@ def execute(prepared: Prepared, *, study_id: str, scheduler: str | None = None, 
     for bad in prepared.invalid:
         rows.append({**bad, "status": "invalid", "plan": None, "simulate": None, "timings": {},
                      "plan_full": None, "simulate_full": None, "text": None})
+    position = {vid: i for i, vid in enumerate(prepared.order)}
+    rows.sort(key=lambda r: position.get(r["id"], len(position)))
     tornado = None
     if prepared.spec.get("tornado") is not None:
         base = next((r for r in rows if r["kind"] == "base"), None)

@@ -89,7 +89,8 @@ def render_study_html(data: dict[str, Any]) -> str:
     rows = table_rows(data["variants"])
     headers = list(rows[0]) if rows else []
     varied = set(data["variants"][0]["changes"]) if rows else set()
-    shown = [h for h in headers if h not in ("kind", "seed") and h not in varied]
+    hidden = {"kind", "seed"} | ({"confidence"} if all(r.get("confidence") is None for r in rows) else set())
+    shown = [h for h in headers if h not in hidden and h not in varied]
     body = [{"cells": [(_cell(r.get(h)), isinstance(r.get(h), int | float) and not isinstance(r.get(h), bool))
                        for h in shown], "flag": r["status"] not in ANSWERED} for r in rows]
     notes = [f"{v['id']} {v['status']}: {v.get('message')}" for v in data["variants"]
