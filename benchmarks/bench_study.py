@@ -61,6 +61,8 @@ def main() -> None:
     ap.add_argument("--paths", type=int, default=2_000)
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts, e.g. 1,4,8,16")
     ap.add_argument("--scenario", type=Path, default=REFERENCE)
+    ap.add_argument("--vary", action="append", default=None,
+                    help="PATH=V1,V2,... (repeatable) instead of the reference's fuze x capex grid")
     ap.add_argument("--json", type=Path, default=None, help="also write the measurements here")
     args = ap.parse_args()
 
@@ -69,7 +71,7 @@ def main() -> None:
     from bastion.study.engine import Progress
 
     text = args.scenario.read_text(encoding="utf-8")
-    prepared = prepare(load_scenario(args.scenario), str(args.scenario), text, vary=_grid(args.variants),
+    prepared = prepare(load_scenario(args.scenario), str(args.scenario), text, vary=args.vary or _grid(args.variants),
                        seed=1, paths=args.paths)
     prepared = dataclasses.replace(prepared, variants=prepared.variants[: args.variants])
     counts = [int(k) for k in args.workers.split(",")]
