@@ -102,3 +102,10 @@ def test_an_unreachable_scheduler_is_a_clear_error(binding: Path, monkeypatch: p
     assert result.exit_code == 2 and result.stdout == ""
     assert "--scheduler tcp://127.0.0.1:1: cannot use this Dask scheduler" in result.stderr
     assert "nothing run" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_store_that_cannot_be_opened_stops_the_study_before_it_runs(binding: Path, tmp_path: Path) -> None:
+    result = invoke(["study", str(binding), "--vary", "sites.plant.lines.line-1.capacity_per_month=100",
+                     "--db", "nosuch://x", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "run store: cannot open nosuch://x" in result.stderr
+    assert not (tmp_path / "out").exists()

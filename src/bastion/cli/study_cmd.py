@@ -114,6 +114,10 @@ def study(
             sys.stderr.write(f"{file}: {problem}\n")
         n = len(error.problems)
         fail(f"{file}: {n} problem{'s' if n != 1 else ''}, nothing run", EXIT_INVALID)
+    if store:  # a store that cannot be opened is found before anything runs
+        from bastion.cli.run_cmds import _open_store
+
+        _open_store(db).close()
     from bastion.cli.study_view import StudyProgress, render_study
     from bastion.study.engine import SchedulerError
 
