@@ -17,7 +17,7 @@ import jinja2
 
 from bastion import __version__
 from bastion.jsonfmt import quantity
-from bastion.report.fmt import money, pct
+from bastion.report.fmt import money, pct, units
 from bastion.study.charts import response_charts, tornado_charts
 from bastion.study.paths import show_value
 from bastion.study.result import ANSWERED, table_rows
@@ -42,12 +42,21 @@ def _run_report_style() -> str:
     return match.group(0) if match else ""
 
 
-def _cell(value: Any) -> str:
+def _cell(column: str, value: Any, cur: str) -> tuple[str, bool]:
+    """A table cell as the page shows it, and whether it is a number (right-aligned)."""
     if value is None:
-        return ""
-    if isinstance(value, float):
-        return show_value(quantity(value)) if abs(value) >= 1 else f"{value:.4g}"
-    return show_value(value)
+        return ("", False)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return (show_value(value), False)
+    if column == "cost":
+        return (money(value, cur), True)
+    if column.endswith(": P(met)"):
+        return (pct(value, 1), True)
+    if column.endswith(": stderr"):
+        return (pct(value, 1), True)
+    if column.endswith(": planned units"):
+        return (units(value), True)
+    return (show_value(quantity(float(value))) if isinstance(value, float) else str(value), True)
 
 
 def _headline(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -88,11 +97,11 @@ def render_study_html(data: dict[str, Any]) -> str:
                                 [] if charts else ["Left out: the base variant gave no answer."]))
     rows = table_rows(data["variants"])
     headers = list(rows[0]) if rows else []
-    varied = set(data["variants"][0]["changes"]) if rows else set()
+    varied = {path for v in data["variants"] for path in v["changes"]}  # shown in "changes"
     hidden = {"kind", "seed"} | ({"confidence"} if all(r.get("confidence") is None for r in rows) else set())
     shown = [h for h in headers if h not in hidden and h not in varied]
-    body = [{"cells": [(_cell(r.get(h)), isinstance(r.get(h), int | float) and not isinstance(r.get(h), bool))
-                       for h in shown], "flag": r["status"] not in ANSWERED} for r in rows]
+    body = [{"cells": [_cell(h, r.get(h), cur) for h in shown], "flag": r["status"] not in ANSWERED} for r in rows]
+    shown = [h.replace("_", " ") if h in ("first_output",) else h for h in shown]
     notes = [f"{v['id']} {v['status']}: {v.get('message')}" for v in data["variants"]
              if v["status"] not in ANSWERED]
     meta = " · ".join([f"file {data['scenario_file']}", f"sha256 {data['scenario_hash'][:12]}",

@@ -99,6 +99,9 @@ def table_rows(variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One flat row per variant (for CSV, XLSX and the report): the changes, status, cost,
     first output, and for each target its planned units, P(met) and the standard error."""
     keys = targets_of(variants)
+    paths: dict[str, None] = {}
+    for v in variants:
+        paths.update(dict.fromkeys(v["changes"]))
     rows = []
     for v in variants:
         m = metrics(v)
@@ -106,7 +109,8 @@ def table_rows(variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                "changes": "; ".join(f"{k}={show_value(x)}" for k, x in v["changes"].items()),
                                "confidence": v.get("confidence"), "seed": v.get("seed"),
                                "status": v["status"], "cost": m["cost"], "first_output": m["first_output"]}
-        for path, value in v["changes"].items():
+        for path in paths:
+            value = v["changes"].get(path)
             row[path] = value if not isinstance(value, list) else show_value(value)
         for key in keys:
             label = target_label(key)
