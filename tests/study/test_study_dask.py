@@ -147,10 +147,15 @@ def test_a_worker_killed_mid_study_is_retried_and_the_numbers_do_not_change(
                       dashboard_address=None) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
 
         def kill_one(progress: Progress) -> None:
-            if killed or progress.done < 1:
+            """Once the variants are submitted (none done yet), SIGKILL a worker running one."""
+            if killed:
                 return
-            busy = [w for w, keys in client.processing().items() if keys]
-            assert busy, "the study finished before a worker could be killed"
+            deadline = time.monotonic() + 30
+            busy: list[str] = []
+            while not busy and time.monotonic() < deadline:
+                busy = [w for w, keys in client.processing().items() if keys]
+                time.sleep(0.05)
+            assert busy and progress.done == 0, "no worker was running a variant"
             pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
