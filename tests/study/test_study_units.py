@@ -109,3 +109,13 @@ def test_a_store_that_cannot_be_opened_stops_the_study_before_it_runs(binding: P
                      "--db", "nosuch://x", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "run store: cannot open nosuch://x" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduler_without_workers_is_a_clear_error(binding: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from distributed import LocalCluster
+
+    monkeypatch.setattr("bastion.study.engine.CONNECT_TIMEOUT", "1s")
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:  # type: ignore[no-untyped-call]
+        result = invoke(["study", str(binding), "--vary", "sites.plant.lines.line-1.capacity_per_month=100",
+                         "--scheduler", cluster.scheduler_address, "--no-store"])
+    assert result.exit_code == 2 and "no worker joined the cluster" in result.stderr

@@ -54,6 +54,43 @@ class SchedulerError(RuntimeError):
     """The Dask scheduler given cannot be reached or used (nothing ran)."""
 
 
+def cores() -> int:
+    """The cores this process may use (its CPU affinity where known)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def bastion_version() -> str:
+    """The Bastion version a worker runs (called on the workers)."""
+    from bastion import __version__
+
+    return __version__
+
+
+def _check_workers(client: Any, scheduler: str) -> None:
+    """The cluster has a worker, and every worker runs this version of Bastion."""
+    from bastion import __version__
+
+    try:
+        client.wait_for_workers(1, timeout=_seconds(CONNECT_TIMEOUT))
+    except (TimeoutError, OSError) as error:
+        raise SchedulerError(f"--scheduler {scheduler}: no worker joined the cluster ({error})") from None
+    try:
+        found = client.run(bastion_version)
+    except Exception as error:  # a worker that cannot import Bastion
+        raise SchedulerError(f"--scheduler {scheduler}: a worker cannot run Bastion: {error}") from None
+    other = sorted({f"{v} on {w}" for w, v in found.items() if v != __version__})
+    if other:
+        raise SchedulerError(f"--scheduler {scheduler}: workers run another Bastion ({'; '.join(other)}); "
+                             f"this is {__version__}, and a study needs the same everywhere")
+
+
+def _seconds(text: str) -> float:
+    return float(text.removesuffix("s"))
+
+
 @contextmanager
 def study_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     """A Dask client: on `scheduler`, or on a LocalCluster of `workers` processes started here."""
@@ -65,11 +102,12 @@ def study_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         except (OSError, ValueError, TypeError) as error:
             raise SchedulerError(f"--scheduler {scheduler}: cannot use this Dask scheduler: {error}") from None
         try:
+            _check_workers(client, scheduler)
             yield client
         finally:
             client.close()  # type: ignore[no-untyped-call]
         return
-    n = max(1, int(workers or os.cpu_count() or 1))
+    n = max(1, int(workers or cores()))
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
     try:
