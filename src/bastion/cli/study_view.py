@@ -95,7 +95,8 @@ def render_study(study: Study, out: Console) -> None:
             out.print(f"  [bold]{escape(short[p])}[/bold] = {escape(p)}")
     table = Table("variant", *(escape(short[p]) for p in varied), "status", f"cost ({study.currency})",
                   "first output", title="Variants")
-    if any(v.get("confidence") is not None for v in variants):
+    levels = any(v.get("confidence") is not None for v in variants)
+    if levels:
         table.add_column("confidence")
     for key in keys:
         table.add_column(f"{escape(target_label(key))}\nplanned / P(met)")
@@ -103,8 +104,7 @@ def render_study(study: Study, out: Console) -> None:
         m = metrics(v)
         values = [escape(show_value(v["changes"][p])) if p in v["changes"] else "" for p in varied]
         status = v["status"] if v["status"] in ("ok",) else f"[red]{escape(v['status'])}[/red]"
-        extra = [f"{v['confidence']:g}" if v.get("confidence") is not None else "-"] if len(table.columns) > (
-            len(varied) + 4 + len(keys)) else []
+        extra = [f"{v['confidence']:g}" if v.get("confidence") is not None else "-"] if levels else []
         cells = [f"{_num(m['planned'].get(k))} / {_pct(*m['probability'].get(k, (None, None)))}" for k in keys]
         table.add_row(v["id"], *values, status, _num(m["cost"]), m["first_output"] or "-", *extra, *cells)
     out.print(table)
