@@ -17,6 +17,7 @@ from bastion.store.migrate import MIGRATIONS, alembic_config, current_revision, 
 from bastion.store.schema import Base
 
 MakeRecord = Callable[..., RunRecord]
+ALL_TABLES = {"alembic_version", "runs", "run_results", "run_tables", "studies", "study_runs"}
 
 
 def create_store_engine_for(url: str) -> Engine:
@@ -34,13 +35,13 @@ def tables_of(url: str) -> set[str]:
 def test_the_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS / "env.py").is_file()
     assert list((MIGRATIONS / "versions").glob("r*_*.py"))
-    assert head_revision() == "0001"
+    assert head_revision() == "0002"
 
 
 def test_opening_an_empty_database_creates_the_schema_at_head(store_url: str) -> None:
     assert tables_of(store_url) == set()
     RunStore.open(store_url).close()
-    assert tables_of(store_url) == {"alembic_version", "runs", "run_results", "run_tables"}
+    assert tables_of(store_url) == ALL_TABLES
     engine = create_store_engine_for(store_url)
     try:
         assert current_revision(engine) == head_revision()
@@ -96,6 +97,6 @@ def test_downgrade_to_base_and_back(store_url: str) -> None:
             command.downgrade(alembic_config(connection), "base")
         assert tables_of(store_url) == {"alembic_version"}
         upgrade(engine)
-        assert tables_of(store_url) == {"alembic_version", "runs", "run_results", "run_tables"}
+        assert tables_of(store_url) == ALL_TABLES
     finally:
         engine.dispose()

@@ -19,6 +19,7 @@ from bastion.cli import (
     scenario_cmds,
     schedule_cmd,
     simulate_cmd,
+    study_cmd,
     xlsx_cmd,
 )
 
@@ -58,6 +59,7 @@ for _module in (
     resilience_cmd,
     economics_cmd,
     run_cmds,
+    study_cmd,
     demo_cmd,
     xlsx_cmd,
 ):

@@ -42,8 +42,11 @@ def output_or_exit(out: Path, force: bool) -> Iterator[Path]:
         fail(f"--out {error}; nothing written", EXIT_INVALID)
 
 
-def write_files(out: Path, files: dict[str, str], force: bool) -> None:
-    """Write `files` (name -> text) into `out` all together or not at all."""
+def write_files(out: Path, files: dict[str, str] | dict[str, str | bytes], force: bool) -> None:
+    """Write `files` (name -> text or bytes) into `out` all together or not at all."""
     with output_or_exit(out, force) as stage:
-        for name, text in files.items():
-            (stage / name).write_text(text, encoding="utf-8")
+        for name, data in files.items():
+            if isinstance(data, bytes):
+                (stage / name).write_bytes(data)
+            else:
+                (stage / name).write_text(data, encoding="utf-8")

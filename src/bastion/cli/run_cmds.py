@@ -226,15 +226,21 @@ def runs_list(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """List stored runs, newest first."""
+    """List stored runs and studies, newest first (a study's member runs: `runs show STUDY_ID`)."""
+    from bastion.cli.study_view import render_study_list
+    from bastion.store.studies import list_studies, member_run_ids
+
     with _store(db) as runs:
-        rows = runs.list(limit)
+        members = member_run_ids(runs)
+        rows = [r for r in runs.list(None if members else limit) if r.run_id not in members][:limit]
+        studies = list_studies(runs, limit)
     if as_json:
-        print_json({"runs": [_summary(r) for r in rows]})
+        print_json({"runs": [_summary(r) for r in rows], "studies": [_study_summary(s) for s in studies]})
         return
     from bastion.cli.run_view import render_list
 
     render_list(rows, console())
+    render_study_list(studies, console())
 
 
 @runs_app.command("show")
@@ -243,7 +249,10 @@ def runs_show(
     as_json: bool = typer.Option(False, "--json", help="Print the whole stored run as JSON."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Show one stored run: inputs, headline, timings."""
+    """Show one stored run (inputs, headline, timings), or a study (`study-...`)."""
+    if run_id.startswith("study-"):
+        _show_study(run_id, as_json, db)
+        return
     with _store(db) as runs:
         record = runs.get(run_id)
     if as_json:
@@ -303,6 +312,34 @@ def _summary(row: Any) -> dict[str, Any]:
         "status": row.status,
         "headline": row.headline,
     }
+
+
+def _study_summary(row: Any) -> dict[str, Any]:
+    return {"study_id": row.study_id, "created_at": row.created_at.isoformat(), "scenario": row.scenario_name,
+            "scenario_hash": row.scenario_hash, "status": row.status, "variants": row.variants, "mode": row.mode}
+
+
+def _show_study(study_id: str, as_json: bool, db: str | None) -> None:
+    from bastion.store import StoreError
+    from bastion.store.studies import get_study
+
+    with _store(db) as runs:
+        try:
+            record = get_study(runs, study_id)
+        except StoreError as error:
+            fail(_say(error).replace("run", "study", 1), EXIT_INVALID)
+    if as_json:
+        print_json({"study_id": record.study_id, "created_at": record.created_at.isoformat(),
+                    "scenario": record.scenario_name, "scenario_file": record.scenario_file,
+                    "scenario_hash": record.scenario_hash, "seed": record.seed, "paths": record.paths,
+                    "status": record.status, "versions": record.versions, "spec": record.spec,
+                    "members": [{"variant": m.variant_id, "status": m.status, "run_id": m.run_id}
+                                for m in record.members],
+                    "study": record.data})
+        return
+    from bastion.cli.study_view import render_study_record
+
+    render_study_record(record, console())
 
 
 def register(app: typer.Typer) -> None:

@@ -120,3 +120,48 @@ class RunTable(Base):
     rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
     run: Mapped[Run] = relationship(back_populates="tables")
+
+
+class Study(Base):
+    """One study: many variants of one scenario, each stored as a run (see `StudyRun`)."""
+
+    __tablename__ = "studies"
+
+    study_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    scenario_name: Mapped[str] = mapped_column(Text)
+    scenario_file: Mapped[str] = mapped_column(Text)
+    scenario_text: Mapped[str] = mapped_column(Text)
+    scenario_hash: Mapped[str] = mapped_column(String(64), index=True)
+    seed: Mapped[int] = mapped_column(Integer)
+    paths: Mapped[int] = mapped_column(Integer)
+    versions: Mapped[dict[str, str]] = mapped_column(JSON)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column("json", JSON)
+    """The study JSON object (`bastion study --json`)."""
+
+    members: Mapped[list[StudyRun]] = relationship(
+        back_populates="study",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="StudyRun.position",
+    )
+
+
+class StudyRun(Base):
+    """One variant of a study: its member run (none for a variant that did not run)."""
+
+    __tablename__ = "study_runs"
+
+    study_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("studies.study_id", ondelete="CASCADE"), primary_key=True
+    )
+    variant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("runs.run_id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(32))
+
+    study: Mapped[Study] = relationship(back_populates="members")
