@@ -1,0 +1,166 @@
+"""`plan_at_confidence`: sampled futures -> sample-average plan -> validation -> correction rounds.
+
+Pure: no printing, no files (docs/method-confidence.md).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from bastion.online import line_online_months
+from bastion.plan.confidence.futures import all_built_uncertainty, draw_futures, uncertain
+from bastion.plan.confidence.price import price_of_confidence
+from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
+from bastion.plan.confidence.saa import Composite, build_composite
+from bastion.plan.index import build_index
+from bastion.plan.lexico import run_lexicographic
+from bastion.plan.optimise import _levels, _lines, _targets, first_output
+from bastion.plan.result import CostBreakdown, PlanResult
+from bastion.plan.solution import extract
+from bastion.plan.solve import SolveStatus
+from bastion.plan.tables import make_tables
+from bastion.scenario.model import Scenario
+
+Step = Callable[[str], None]
+
+VALIDATION_SEED_OFFSET = 1
+"""The validation simulates on seed + 1 (the planning futures have spawn keys of their own)."""
+
+
+def requested_confidence(scenario: Scenario, confidence: float | None) -> list[float | None]:
+    """Per target (scenario order): its own `confidence`, else the flag's, else None."""
+    return [t.confidence if t.confidence is not None else confidence
+            for c in scenario.customers.values() for t in c.targets]
+
+
+def wants_confidence(scenario: Scenario, confidence: float | None) -> bool:
+    """True when some target asks for a confidence (its own, or the flag)."""
+    return any(r is not None for r in requested_confidence(scenario, confidence))
+
+
+def _plan_from(scenario: Scenario, comp: Composite, x: np.ndarray | None, status: SolveStatus,
+               gap: float | None, message: str, seconds: dict[str, float]) -> PlanResult:
+    """The first stage of a composite solution as a PlanResult (as `solve_plan` assembles it)."""
+    ix, first = comp.ix, comp.first
+    sol = extract(ix, first, x[: first.n_col]) if x is not None else None
+    cost = None if sol is None else CostBreakdown(
+        **{k: float(v.sum()) for k, v in sol.cost_by_month.items()})
+    return PlanResult(
+        status=status, gap=gap, message=message, classification=scenario.classification,
+        currency=scenario.currency, objective=cost.total if cost is not None else None,
+        first_output=first_output(ix, sol), lines=_lines(ix, sol), targets=_targets(ix, sol),
+        cost=cost, levels=_levels(ix, sol),
+        unmet_consumption=float(sol.pile_unmet.sum()) if sol is not None else 0.0,
+        explanations=(), sensitivity=(),
+        tables=make_tables(ix, first, sol) if sol is not None else None, seconds=seconds,
+    )
+
+
+def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, futures: int = 200,
+                       seed: int = 0, paths: int = 10_000, rounds: int = 4,
+                       time_limit: float | None = None, gap: float = 1e-4,
+                       deterministic: PlanResult | None = None,
+                       progress: Step | None = None) -> ConfidencePlan:
+    """The plan meeting each target in its requested share of futures (docs/method-confidence.md).
+
+    confidence applies to every target without its own; futures is S, the
+    number of sampled futures planned against; paths the validation's;
+    rounds the most correction rounds. deterministic: the deterministic
+    plan, when the caller has it (else solved here).
+    """
+    from bastion.plan import solve_plan
+    from bastion.simulate import simulate
+
+    t0 = time.perf_counter()
+    if futures < 1 or paths < 1:
+        raise ValueError("futures and paths must be at least 1")
+    requested = requested_confidence(scenario, confidence)
+    det = deterministic if deterministic is not None else solve_plan(
+        scenario, time_limit=time_limit, gap=gap, explain=False, sensitivity=False)
+    det_sim = simulate(scenario, det, paths=paths, seed=seed + VALIDATION_SEED_OFFSET) \
+        if det.status.has_solution else None
+    u = all_built_uncertainty(scenario, det) if det.status.has_solution else None
+    conf_targets = {t: float(r) for t, r in enumerate(requested) if r is not None}
+    if u is None or not uncertain(u) or not conf_targets:
+        # nothing is random (or nothing asked): every future is the deterministic one
+        same = {t: 1.0 if det.targets[t].met else 0.0 for t in conf_targets} \
+            if det.status.has_solution else {}
+        return _result(scenario, requested, det, det, det_sim, det_sim, same, {}, futures, seed,
+                       paths, 0, [], time.perf_counter() - t0, sampled=False)
+    online0 = line_online_months(scenario)
+    ix0 = build_index(scenario, online0)
+    fut = draw_futures(scenario, u, futures, seed)
+    margins = dict.fromkeys(conf_targets, 0.0)
+    history: list[dict[str, object]] = []
+    best: tuple[PlanResult, object, dict[int, float], dict[int, int]] | None = None
+    for rnd in range(rounds + 1):
+        shares = {t: min(1.0, conf_targets[t] + margins[t]) for t in conf_targets}
+        if progress is not None:
+            progress(f"confidence round {rnd + 1}: {futures} futures")
+        comp = build_composite(scenario, ix0, online0, fut, shares)
+        run = run_lexicographic(comp.model, ix0.levels, time_limit=time_limit, gap=gap,
+                                progress=progress)
+        plan = _plan_from(scenario, comp, run.x, run.status, run.gap,
+                          run.message or run.status.value,
+                          {"total": round(time.perf_counter() - t0, 4)})
+        if run.x is None or not plan.status.has_solution:
+            break
+        in_sample = {t: float(np.round(run.x[comp.z[t]]).sum()) / futures for t in conf_targets}
+        deficit = {t: round(float(run.x[comp.deficit[t]])) for t in conf_targets}
+        if progress is not None:
+            progress(f"validating round {rnd + 1} on {paths:,} paths")
+        sim = simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET)
+        best = (plan, sim, in_sample, deficit)
+        short = {}
+        for t in conf_targets:
+            v = sim.targets[t]
+            if v.probability < conf_targets[t] - v.stderr:
+                short[t] = v
+        history.append({"round": rnd + 1, "required": {str(t): round(s, 4) for t, s in shares.items()},
+                        "validated": {str(t): round(sim.targets[t].probability, 4)
+                                      for t in conf_targets}})
+        raisable = {t: v for t, v in short.items() if shares[t] < 1.0 and deficit[t] == 0}
+        if not raisable:
+            break
+        for t, v in raisable.items():  # raise the in-sample share by the gap seen, plus one error
+            margins[t] += max(1.0 / futures, conf_targets[t] - v.probability + v.stderr)
+    if best is None:
+        return _result(scenario, requested, det, det, det_sim, None, {}, {}, futures, seed, paths,
+                       len(history), history, time.perf_counter() - t0)
+    plan, sim, in_sample, deficit = best
+    return _result(scenario, requested, det, plan, det_sim, sim, in_sample, deficit, futures, seed,
+                   paths, len(history), history, time.perf_counter() - t0)
+
+
+def _result(scenario: Scenario, requested: list[float | None], det: PlanResult, plan: PlanResult,
+            det_sim: object, sim: object, in_sample: dict[int, float], deficit: dict[int, int],
+            futures: int, seed: int, paths: int, rounds: int, history: list[dict[str, object]],
+            seconds: float, *, sampled: bool = True) -> ConfidencePlan:
+    from bastion.simulate import SimulationResult
+
+    assert sim is None or isinstance(sim, SimulationResult)
+    assert det_sim is None or isinstance(det_sim, SimulationResult)
+    rows = []
+    for t, req in enumerate(requested):
+        tp = plan.targets[t] if plan.targets else det.targets[t]
+        val = None
+        if sim is not None:
+            r = sim.targets[t]
+            val = Validated(r.probability, r.stderr, sim.paths, sim.seed)
+        det_p = det_sim.targets[t].probability if det_sim is not None else None
+        ok = req is None or (val is not None and val.probability >= req - val.stderr)
+        rows.append(TargetConfidence(
+            customer=tp.customer, item=tp.item, by=tp.by, units=tp.units, priority=tp.priority,
+            requested=req, in_sample=in_sample.get(t),
+            validated=val, deterministic_probability=det_p, reached=ok,
+            deficit_futures=deficit.get(t, 0),
+        ))
+    return ConfidencePlan(
+        plan=plan, deterministic=det, targets=tuple(rows), futures=futures, seed=seed,
+        validation_paths=paths, rounds=rounds, history=tuple(history),
+        price=price_of_confidence(scenario, det, plan), seconds=round(seconds, 4),
+        sampled=sampled,
+    )
