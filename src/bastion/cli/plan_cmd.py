@@ -90,6 +90,13 @@ def plan(
         None, "--time-limit", min=0.1, help="Seconds for the main solve (all stages)."
     ),
     gap: float = typer.Option(1e-4, "--gap", min=0.0, max=1.0, help="Relative MIP gap of each stage."),
+    confidence: float | None = typer.Option(
+        None, "--confidence", min=0.0, max=1.0,
+        help="Plan so that each target is met in this share of futures (a target's own "
+             "`confidence` wins); see docs/method-confidence.md.",
+    ),
+    futures: int = typer.Option(200, "--futures", min=1, help="Sampled futures planned against "
+                                "(with a confidence)."),
 ) -> None:
     """Optimise the production and stockpile plan.
 
@@ -106,6 +113,13 @@ def plan(
         fail(f"{file}: the plan could not be solved: {error}", EXIT_SHORT)
     except MemoryError:
         fail(f"{file}: the plan model is too large for this machine's memory", EXIT_INTERNAL)
+    from bastion.plan.confidence import wants_confidence
+
+    if wants_confidence(scenario, confidence):
+        from bastion.cli.confidence_view import plan_confidence
+
+        plan_confidence(scenario, result, confidence, futures=futures, gap=gap,
+                        time_limit=time_limit, as_json=as_json, out=out)
     if out is not None:
         _write_out(result, out)
     if as_json:

@@ -11,18 +11,25 @@ from collections.abc import Callable
 import numpy as np
 
 from bastion.online import line_online_months
-from bastion.plan.confidence.futures import all_built_uncertainty, draw_futures, uncertain
+from bastion.plan.build import build_model
+from bastion.plan.confidence.futures import (
+    Futures,
+    all_built_uncertainty,
+    draw_futures,
+    uncertain,
+)
 from bastion.plan.confidence.price import price_of_confidence
 from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
 from bastion.plan.confidence.saa import Composite, build_composite
-from bastion.plan.index import build_index
-from bastion.plan.lexico import run_lexicographic
+from bastion.plan.index import PlanIndex, build_index
+from bastion.plan.lexico import LexRun, run_lexicographic
 from bastion.plan.optimise import _levels, _lines, _targets, first_output
 from bastion.plan.result import CostBreakdown, PlanResult
 from bastion.plan.solution import extract
 from bastion.plan.solve import SolveStatus
 from bastion.plan.tables import make_tables
 from bastion.scenario.model import Scenario
+from bastion.simulate.result import SimulationResult
 
 Step = Callable[[str], None]
 
@@ -59,17 +66,72 @@ def _plan_from(scenario: Scenario, comp: Composite, x: np.ndarray | None, status
     )
 
 
+MIP_MAX_COLUMNS = 20_000
+"""The chance rows are solved exactly (binaries) up to this many columns; beyond, by rounding."""
+
+
+def solve_round(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut: Futures,
+                shares: dict[int, float], *, method: str, time_limit: float | None, gap: float,
+                progress: Step | None) -> tuple[Composite, LexRun]:
+    """One sample-average solve: exact (a binary per target and future) or by rounding.
+
+    Rounding: the deterministic plan's policy is played in every future by
+    the same model (its first stage fixed), which gives each future's least
+    shortfall of each target; futures are ranked by that shortfall (then by
+    index), and the plan is asked to meet each target in its k best futures
+    (least shortfall there, per priority level, then cost).
+    """
+    if method not in ("auto", "mip", "rounding"):
+        raise ValueError(f"unknown method {method!r}")
+    if method == "auto":
+        size = build_model(ix0).n_col * (fut.count + 1)
+        method = "mip" if size <= MIP_MAX_COLUMNS else "rounding"
+    if method == "mip":
+        comp = build_composite(scenario, ix0, online0, fut, shares)
+        return comp, run_lexicographic(comp.model, ix0.levels, time_limit=time_limit, gap=gap,
+                                       progress=progress, parallel=False)
+    every = {t: np.arange(fut.count) for t in shares}
+    rank = build_composite(scenario, ix0, online0, fut, shares, chosen=every)
+    first = build_model(ix0)
+    det = run_lexicographic(first, ix0.levels, time_limit=time_limit, gap=gap)
+    if det.x is not None:  # rank the futures under the deterministic plan's policy
+        fix_first_stage(rank, det.x)
+    run = run_lexicographic(rank.model, ix0.levels, time_limit=time_limit, gap=gap,
+                            with_cost=False, progress=progress, parallel=False)
+    chosen = {}
+    for t in shares:
+        k = int(rank.required[t])
+        short = run.x[rank.shortfall[t]] if run.x is not None else np.zeros(fut.count)
+        chosen[t] = np.sort(np.lexsort((np.arange(fut.count), np.round(short, 6)))[:k])
+    comp = build_composite(scenario, ix0, online0, fut, shares, chosen=chosen)
+    return comp, run_lexicographic(comp.model, ix0.levels, time_limit=time_limit, gap=gap,
+                                   progress=progress, parallel=False)
+
+
+def fix_first_stage(comp: Composite, x: np.ndarray) -> None:
+    """Fix the composite's first-stage columns at plan x (the deterministic plan's, to rank)."""
+    m, pos = comp.model, 0
+    for k in range(len(comp.first.col_lower)):
+        size = len(m.col_lower[k])
+        m.col_lower[k] = x[pos:pos + size].copy()
+        m.col_upper[k] = x[pos:pos + size].copy()
+        m.col_integer[k] = np.zeros(size, dtype=bool)
+        pos += size
+
+
 def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, futures: int = 200,
                        seed: int = 0, paths: int = 10_000, rounds: int = 4,
                        time_limit: float | None = None, gap: float = 1e-4,
-                       deterministic: PlanResult | None = None,
+                       deterministic: PlanResult | None = None, method: str = "auto",
                        progress: Step | None = None) -> ConfidencePlan:
     """The plan meeting each target in its requested share of futures (docs/method-confidence.md).
 
     confidence applies to every target without its own; futures is S, the
     number of sampled futures planned against; paths the validation's;
     rounds the most correction rounds. deterministic: the deterministic
-    plan, when the caller has it (else solved here).
+    plan, when the caller has it (else solved here). method: "mip" (a binary
+    per target and future), "rounding" (see `solve_round`) or "auto" (mip up
+    to MIP_MAX_COLUMNS columns).
     """
     from bastion.plan import solve_plan
     from bastion.simulate import simulate
@@ -95,21 +157,22 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     fut = draw_futures(scenario, u, futures, seed)
     margins = dict.fromkeys(conf_targets, 0.0)
     history: list[dict[str, object]] = []
-    best: tuple[PlanResult, object, dict[int, float], dict[int, int]] | None = None
+    best: tuple[PlanResult, SimulationResult, dict[int, float], dict[int, int]] | None = None
     for rnd in range(rounds + 1):
         shares = {t: min(1.0, conf_targets[t] + margins[t]) for t in conf_targets}
         if progress is not None:
             progress(f"confidence round {rnd + 1}: {futures} futures")
-        comp = build_composite(scenario, ix0, online0, fut, shares)
-        run = run_lexicographic(comp.model, ix0.levels, time_limit=time_limit, gap=gap,
-                                progress=progress)
+        comp, run = solve_round(scenario, ix0, online0, fut, shares, method=method,
+                                time_limit=time_limit, gap=gap, progress=progress)
         plan = _plan_from(scenario, comp, run.x, run.status, run.gap,
                           run.message or run.status.value,
                           {"total": round(time.perf_counter() - t0, 4)})
         if run.x is None or not plan.status.has_solution:
             break
-        in_sample = {t: float(np.round(run.x[comp.z[t]]).sum()) / futures for t in conf_targets}
-        deficit = {t: round(float(run.x[comp.deficit[t]])) for t in conf_targets}
+        x = run.x
+        in_sample = {t: float(comp.met(x, t).mean()) for t in conf_targets}
+        deficit = {t: max(0, int(comp.required[t]) - int(comp.met(x, t).sum()))
+                   for t in conf_targets}
         if progress is not None:
             progress(f"validating round {rnd + 1} on {paths:,} paths")
         sim = simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET)
@@ -136,13 +199,9 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
 
 
 def _result(scenario: Scenario, requested: list[float | None], det: PlanResult, plan: PlanResult,
-            det_sim: object, sim: object, in_sample: dict[int, float], deficit: dict[int, int],
+            det_sim: SimulationResult | None, sim: SimulationResult | None, in_sample: dict[int, float], deficit: dict[int, int],
             futures: int, seed: int, paths: int, rounds: int, history: list[dict[str, object]],
             seconds: float, *, sampled: bool = True) -> ConfidencePlan:
-    from bastion.simulate import SimulationResult
-
-    assert sim is None or isinstance(sim, SimulationResult)
-    assert det_sim is None or isinstance(det_sim, SimulationResult)
     rows = []
     for t, req in enumerate(requested):
         tp = plan.targets[t] if plan.targets else det.targets[t]

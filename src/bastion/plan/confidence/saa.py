@@ -47,9 +47,18 @@ class Composite:
     model: LinearModel
     ix: PlanIndex  # the first stage's index
     first: LinearModel  # the first stage as built alone (its columns are the composite's first)
-    z: np.ndarray  # (T, S) column of z[t, s], -1 where the target has no confidence
+    z: np.ndarray  # (T, S) column of z[t, s], -1 where the target has no confidence (or chosen)
     deficit: np.ndarray  # (T,) column of deficit[t], -1 where none
     required: np.ndarray  # (T,) k[t]: futures in which the target must be met (0: none)
+    shortfall: np.ndarray  # (T, S) column of the target's shortfall in future s, -1 where none
+    pile_by: np.ndarray  # (T, S) column of the stockpile at the end of `by` in future s, -1
+
+    def met(self, x: np.ndarray, t: int) -> np.ndarray:
+        """(S,) True where target t is met in future s in solution x (stockpile at `by`)."""
+        tg = self.ix.targets[t]
+        tol = 1e-6 * max(1.0, tg.units)
+        out: np.ndarray = x[self.pile_by[t]] >= tg.units - tol
+        return out
 
 
 def future_index(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut: Futures,
@@ -101,8 +110,15 @@ def _lag(m: LinearModel, name: str, plan: Block, fut: Block, a: str, b: str, wid
 
 
 def build_composite(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut: Futures,
-                    levels_conf: dict[int, float]) -> Composite:
-    """The sample-average model for targets `levels_conf` {target position: required share}."""
+                    levels_conf: dict[int, float], *, relaxed: bool = False,
+                    chosen: dict[int, np.ndarray] | None = None) -> Composite:
+    """The sample-average model for targets `levels_conf` {target position: required share}.
+
+    relaxed: the z[t, s] continuous (the LP relaxation, used to rank futures).
+    chosen: instead of the chance rows, per target the futures in which it must
+    be met (the rounding route): their shortfall, in units, is minimised at the
+    target's priority level, the other futures' is free.
+    """
     first = build_model(ix0)
     m = LinearModel()
     v0, _ = append_model(m, first, "", objectives=False)
@@ -119,13 +135,14 @@ def build_composite(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int],
             w = np.ones(len(cols))
             if cols.size and cols[0] >= v0["Target-shortfall"].start \
                     and cols[0] < v0["Target-shortfall"].start + v0["Target-shortfall"].size:
-                t = cols - v0["Target-shortfall"].start
-                w = np.where(np.isin(t, list(conf_targets)), FIRST_STAGE_WEIGHT, 1.0)
+                pos = cols - v0["Target-shortfall"].start
+                w = np.where(np.isin(pos, list(conf_targets)), FIRST_STAGE_WEIGHT, 1.0)
             m.add_objective(f"level-{p}", cols, coef * w)
 
     n, S, T = ix0.n, fut.count, len(ix0.targets)
     z_cols = np.full((T, S), -1, dtype=np.int64)
     shortfall_cols = np.full((T, S), -1, dtype=np.int64)
+    pile_cols = np.full((T, S), -1, dtype=np.int64)
     bigm = np.zeros((T, S))
     for s in range(S):
         ixs = future_index(scenario, ix0, online0, fut, s)
@@ -147,28 +164,32 @@ def build_composite(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int],
         for t in conf_targets:
             tg = ixs.targets[t]
             shortfall_cols[t, s] = vs["Target-shortfall"].start + t
+            pile_cols[t, s] = vs["Stockpile-level"].start + tg.pile * n + min(max(tg.by, 0), n - 1)
             drawn = float(ixs.consumption[tg.pile, : max(0, tg.by) + 1].sum())
             bigm[t, s] = tg.units + drawn + 1.0
     deficit = np.full(T, -1, dtype=np.int64)
     required = np.zeros(T, dtype=np.int64)
     for t, share in sorted(levels_conf.items()):
+        k = min(S, math.ceil(share * S - 1e-9))
+        required[t] = k
+        tg = ix0.targets[t]
+        level = f"level-{int(ix0.priority[tg.customer])}"
+        if chosen is not None:
+            m.add_objective(level, shortfall_cols[t, chosen[t]], 1.0)
+            continue
         zb = m.add_vars(f"Met-in-future[{t}]", 0.0, 1.0,
-                        {"future": np.arange(S)}, integer=True)
+                        {"future": np.arange(S)}, integer=not relaxed)
         z_cols[t] = zb.index
         rb = m.add_rows(f"Chance-link[{t}]", -INF, bigm[t], {"future": np.arange(S)})
         m.add_terms(rb.index, shortfall_cols[t], 1.0)
         m.add_terms(rb.index, zb.index, bigm[t])
-        k = min(S, math.ceil(share * S - 1e-9))
-        required[t] = k
         db = m.add_vars(f"Confidence-deficit[{t}]", 0.0, INF, {"target": np.array([t])})
         deficit[t] = db.start
         rc = m.add_rows(f"Chance[{t}]", float(k), INF, {"target": np.array([t])})
         m.add_terms(np.full(S, rc.start), zb.index, 1.0)
         m.add_terms(np.array([rc.start]), np.array([db.start]), 1.0)
-        tg = ix0.targets[t]
-        m.add_objective(f"level-{int(ix0.priority[tg.customer])}", np.array([db.start]),
-                        max(1.0, tg.units))
-    return Composite(m, ix0, first, z_cols, deficit, required)
+        m.add_objective(level, np.array([db.start]), max(1.0, tg.units))
+    return Composite(m, ix0, first, z_cols, deficit, required, shortfall_cols, pile_cols)
 
 
 
