@@ -199,7 +199,8 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
 
 
 def _result(scenario: Scenario, requested: list[float | None], det: PlanResult, plan: PlanResult,
-            det_sim: SimulationResult | None, sim: SimulationResult | None, in_sample: dict[int, float], deficit: dict[int, int],
+            det_sim: SimulationResult | None, sim: SimulationResult | None,
+            in_sample: dict[int, float], deficit: dict[int, int],
             futures: int, seed: int, paths: int, rounds: int, history: list[dict[str, object]],
             seconds: float, *, sampled: bool = True) -> ConfidencePlan:
     rows = []
