@@ -43,12 +43,16 @@ class Run:
     versions: dict[str, str]
     timings: dict[str, float] = field(default_factory=dict)
     results: dict[str, HasJson] = field(default_factory=dict)
+    confidence: float | None = None  # plan at this confidence (targets' own win); None: as given
+    futures: int = 200  # sampled futures of the confidence plan
 
     @property
     def short(self) -> bool:
-        """True when the plan leaves a target or consumption short (exit status 3)."""
+        """True when the plan leaves a target or consumption short, or a target misses its
+        confidence (exit status 3)."""
         plan = self.results.get("plan")
-        return bool(getattr(plan, "short", False))
+        conf = self.results.get("confidence")
+        return bool(getattr(plan, "short", False)) or bool(getattr(conf, "short", False))
 
     @property
     def status(self) -> str:
@@ -85,8 +89,16 @@ def execute(
     seed: int = 0,
     stages: tuple[str, ...] = STAGES,
     progress: Progress | None = None,
+    confidence: float | None = None,
+    futures: int = 200,
 ) -> Run:
-    """Load `file` and run `stages` on it; raise ScenarioError for an invalid file."""
+    """Load `file` and run `stages` on it; raise ScenarioError for an invalid file.
+
+    confidence (or a target's own `confidence`): the plan stage plans at that
+    confidence (docs/method-confidence.md); the run then carries `confidence`
+    (per target P(met) of the deterministic and of the confidence plan) and
+    the later stages use the confidence plan.
+    """
     from bastion.store.record import package_versions, scenario_hash
 
     data = Path(file).read_bytes()
@@ -100,6 +112,8 @@ def execute(
         seed=seed,
         paths=paths,
         versions=package_versions(),
+        confidence=confidence,
+        futures=futures,
     )
     for stage in stages:
         if progress is not None:
@@ -125,8 +139,17 @@ def _schedule(run: Run, step: Step | None) -> HasJson | None:
 
 def _plan(run: Run, step: Step | None) -> HasJson:
     from bastion.plan import solve_plan
+    from bastion.plan.confidence import wants_confidence
 
-    return solve_plan(run.scenario, progress=step)
+    plan = solve_plan(run.scenario, progress=step)
+    if not wants_confidence(run.scenario, run.confidence):
+        return plan
+    from bastion.plan.confidence import plan_at_confidence
+
+    conf = plan_at_confidence(run.scenario, run.confidence, futures=run.futures, seed=run.seed,
+                              paths=run.paths, deterministic=plan, progress=step)
+    run.results["confidence"] = conf.part()
+    return conf.plan
 
 
 def _simulate(run: Run, step: Step | None) -> HasJson | None:
@@ -196,6 +219,15 @@ def headline(run: Run) -> dict[str, Any]:
         }
         for t in plan.get("targets", [])
     ]
+    conf = data.get("confidence")
+    if conf:
+        out["price_of_confidence"] = conf["price"]["text"]
+        out["confidence_targets"] = [
+            {k: t[k] for k in ("customer", "item", "by", "requested", "deterministic_probability",
+                               "reached")}
+            | {"probability": (t.get("validated") or {}).get("probability")}
+            for t in conf["targets"]
+        ]
     cost = plan.get("cost") or {}
     econ = data.get("economics") or {}
     out["plan_cost"] = cost.get("total")

@@ -32,7 +32,8 @@ def _open_store(db: str | None) -> RunStore:
 
 
 def execute_and_save(
-    file: Path, out: Path | None, paths: int, seed: int, db: str | None, store: bool, quiet: bool
+    file: Path, out: Path | None, paths: int, seed: int, db: str | None, store: bool, quiet: bool,
+    confidence: float | None = None, futures: int = 200,
 ) -> tuple[Run, str, Path]:
     """Run every stage with a progress display, write the report, store the run."""
     from bastion.cli.common import load_or_exit
@@ -44,7 +45,8 @@ def execute_and_save(
 
     load_or_exit(file)  # every problem, exit 2, before anything runs
     with StageProgress(console(stderr=True), enabled=not quiet) as progress:
-        run = execute(file, paths=paths, seed=seed, progress=progress.update)
+        run = execute(file, paths=paths, seed=seed, progress=progress.update, confidence=confidence,
+                      futures=futures)
     data = run.to_json()
     record = RunRecord.new(
         scenario_name=run.scenario.name,
@@ -54,7 +56,8 @@ def execute_and_save(
         paths=paths,
         status=run.status,
         headline=headline(run),
-        results={k: data[k] for k in ("schedule", "plan", "simulate", "resilience", "economics") if k in data},
+        results={k: data[k] for k in ("schedule", "plan", "confidence", "simulate", "resilience",
+                                      "economics") if k in data},
         tables=tables(run),
         timings=run.timings,
     )
@@ -76,12 +79,19 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     store: bool = typer.Option(True, "--store/--no-store", help="Keep the run in the run store."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    confidence: float | None = typer.Option(
+        None, "--confidence", min=0.0, max=1.0,
+        help="Plan so that each target is met in this share of futures (docs/method-confidence.md).",
+    ),
+    futures: int = typer.Option(200, "--futures", min=1, help="Sampled futures planned against "
+                                "(with a confidence)."),
 ) -> None:
     """Run every engine, store the run, write the report.
 
     The report is report.html (offline) and report.xlsx; exit 3 when the plan is short.
     """
-    result, run_id, report = execute_and_save(file, out, paths, seed, db, store, quiet=as_json)
+    result, run_id, report = execute_and_save(file, out, paths, seed, db, store, quiet=as_json,
+                                              confidence=confidence, futures=futures)
     if as_json:
         print_json({"run_id": run_id, "report": str(report), **result.to_json()})
     else:

@@ -117,9 +117,29 @@ class ConfidencePlan:
             "seconds": self.seconds,
         }
 
+    def part(self) -> ConfidencePart:
+        """The `confidence` object alone, for a run (whose `plan` is the plan at P)."""
+        return ConfidencePart(self)
+
     def to_json(self) -> dict[str, Any]:
         """The plan's keys (the plan at P) plus `confidence`; `short` includes the confidence."""
         out = self.plan.to_json()
         out["confidence"] = self.confidence_json()
         out["short"] = self.short
         return out
+
+
+@dataclass(frozen=True)
+class ConfidencePart:
+    """A run's `confidence` stage result: the confidence object and whether a target misses it."""
+
+    conf: ConfidencePlan
+
+    @property
+    def short(self) -> bool:
+        """True when some target misses its confidence."""
+        return any(not t.reached for t in self.conf.targets)
+
+    def to_json(self) -> dict[str, Any]:
+        """`ConfidencePlan.confidence_json()`."""
+        return self.conf.confidence_json()
