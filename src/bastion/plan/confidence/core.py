@@ -5,8 +5,10 @@ Pure: no printing, no files (docs/method-confidence.md).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,6 +18,7 @@ from bastion.plan.confidence.futures import (
     Futures,
     all_built_uncertainty,
     draw_futures,
+    simulated_shortfall,
     uncertain,
 )
 from bastion.plan.confidence.price import price_of_confidence
@@ -28,6 +31,7 @@ from bastion.plan.result import CostBreakdown, PlanResult
 from bastion.plan.solution import extract
 from bastion.plan.solve import SolveStatus
 from bastion.plan.tables import make_tables
+from bastion.plan.weighted import solve_weighted, weights_for
 from bastion.scenario.model import Scenario
 from bastion.simulate.result import SimulationResult
 
@@ -66,20 +70,35 @@ def _plan_from(scenario: Scenario, comp: Composite, x: np.ndarray | None, status
     )
 
 
+@dataclass(frozen=True)
+class Solved:
+    """A composite's solution: the column values, status, gap and message."""
+
+    x: np.ndarray | None
+    status: SolveStatus
+    gap: float | None
+    message: str
+
+    @staticmethod
+    def of(run: LexRun) -> Solved:
+        """From a lexicographic run."""
+        return Solved(run.x, run.status, run.gap, run.message or run.status.value)
+
+
 MIP_MAX_COLUMNS = 20_000
 """The chance rows are solved exactly (binaries) up to this many columns; beyond, by rounding."""
 
 
 def solve_round(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut: Futures,
                 shares: dict[int, float], *, method: str, time_limit: float | None, gap: float,
-                progress: Step | None) -> tuple[Composite, LexRun]:
+                progress: Step | None, deterministic: PlanResult) -> tuple[Composite, Solved]:
     """One sample-average solve: exact (a binary per target and future) or by rounding.
 
-    Rounding: the deterministic plan's policy is played in every future by
-    the same model (its first stage fixed), which gives each future's least
-    shortfall of each target; futures are ranked by that shortfall (then by
-    index), and the plan is asked to meet each target in its k best futures
-    (least shortfall there, per priority level, then cost).
+    Rounding: the simulator plays the deterministic plan in every planning
+    future (`rank_futures`), which gives each target's shortfall there;
+    futures are ranked by that shortfall (then by index), and the plan is
+    asked to meet each target in its k best futures (least shortfall there,
+    per priority level, then cost).
     """
     if method not in ("auto", "mip", "rounding"):
         raise ValueError(f"unknown method {method!r}")
@@ -88,24 +107,49 @@ def solve_round(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut
         method = "mip" if size <= MIP_MAX_COLUMNS else "rounding"
     if method == "mip":
         comp = build_composite(scenario, ix0, online0, fut, shares)
-        return comp, run_lexicographic(comp.model, ix0.levels, time_limit=time_limit, gap=gap,
-                                       progress=progress, parallel=False)
-    every = {t: np.arange(fut.count) for t in shares}
-    rank = build_composite(scenario, ix0, online0, fut, shares, chosen=every)
-    first = build_model(ix0)
-    det = run_lexicographic(first, ix0.levels, time_limit=time_limit, gap=gap)
-    if det.x is not None:  # rank the futures under the deterministic plan's policy
-        fix_first_stage(rank, det.x)
-    run = run_lexicographic(rank.model, ix0.levels, time_limit=time_limit, gap=gap,
-                            with_cost=False, progress=progress, parallel=False)
+        return comp, Solved.of(run_lexicographic(comp.model, ix0.levels, time_limit=time_limit,
+                                                 gap=gap, progress=progress, parallel=False))
+    shortfall = rank_futures(scenario, ix0, online0, fut, shares, deterministic, time_limit, gap)
     chosen = {}
     for t in shares:
-        k = int(rank.required[t])
-        short = run.x[rank.shortfall[t]] if run.x is not None else np.zeros(fut.count)
-        chosen[t] = np.sort(np.lexsort((np.arange(fut.count), np.round(short, 6)))[:k])
+        k = min(fut.count, math.ceil(shares[t] * fut.count - 1e-9))
+        order = np.lexsort((np.arange(fut.count), np.round(shortfall[t], 6)))
+        chosen[t] = np.sort(order[:k])
     comp = build_composite(scenario, ix0, online0, fut, shares, chosen=chosen)
-    return comp, run_lexicographic(comp.model, ix0.levels, time_limit=time_limit, gap=gap,
-                                   progress=progress, parallel=False)
+    if progress is not None:
+        progress("weighted plan over the chosen futures")
+    w = solve_weighted(comp.model, weights_for(list(ix0.levels)), time_limit=time_limit)
+    if w.outcome is not None and w.outcome.x is not None and w.outcome.objective is not None:
+        return comp, Solved(w.outcome.x, SolveStatus.OPTIMAL, 0.0,
+                            "optimal (weighted: shortfall by priority, then cost)")
+    return comp, Solved.of(run_lexicographic(comp.model, ix0.levels, time_limit=time_limit,
+                                             gap=gap, progress=progress, parallel=False))
+
+
+def rank_futures(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut: Futures,
+                 shares: dict[int, float], deterministic: PlanResult, time_limit: float | None,
+                 gap: float) -> np.ndarray:
+    """(T, S) each target's shortfall in each planning future under the deterministic plan.
+
+    The simulator plays the deterministic plan in the planning futures (the
+    same streams); where it cannot draw the same numbers, the model does
+    (its first stage fixed at the deterministic plan).
+    """
+    short = simulated_shortfall(scenario, deterministic, fut.count, fut.seed)
+    if short is not None:
+        return short
+    every = {t: np.arange(fut.count) for t in shares}
+    rank = build_composite(scenario, ix0, online0, fut, shares, chosen=every)
+    det = run_lexicographic(build_model(ix0), ix0.levels, time_limit=time_limit, gap=gap)
+    if det.x is not None:
+        fix_first_stage(rank, det.x)
+    run = run_lexicographic(rank.model, ix0.levels, time_limit=time_limit, gap=gap,
+                            with_cost=False, parallel=False)
+    out = np.zeros((len(ix0.targets), fut.count))
+    for t in shares:
+        if run.x is not None:
+            out[t] = run.x[rank.shortfall[t]]
+    return out
 
 
 def fix_first_stage(comp: Composite, x: np.ndarray) -> None:
@@ -163,9 +207,9 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
         if progress is not None:
             progress(f"confidence round {rnd + 1}: {futures} futures")
         comp, run = solve_round(scenario, ix0, online0, fut, shares, method=method,
-                                time_limit=time_limit, gap=gap, progress=progress)
-        plan = _plan_from(scenario, comp, run.x, run.status, run.gap,
-                          run.message or run.status.value,
+                                time_limit=time_limit, gap=gap, progress=progress,
+                                deterministic=det)
+        plan = _plan_from(scenario, comp, run.x, run.status, run.gap, run.message,
                           {"total": round(time.perf_counter() - t0, 4)})
         if run.x is None or not plan.status.has_solution:
             break

@@ -84,3 +84,25 @@ def draw_futures(scenario: Scenario, u: Uncertainty, count: int, seed: int) -> F
                    line_avail=np.concatenate(line_av), supplier_avail=np.concatenate(sup_av),
                    surge=np.concatenate(surge), surge_factor=u.surge_factor.copy(),
                    suppliers=tuple(scenario.suppliers))
+
+
+def simulated_shortfall(scenario: Scenario, plan: PlanResult, count: int, seed: int
+                        ) -> FloatArray | None:
+    """(T, S) each target's shortfall at `by` when the simulator plays `plan` in the planning
+    futures (the same streams as `draw_futures`), or None when the plan's uncertainty does not
+    draw the same numbers (its programme is not sampled while the all-built one is)."""
+    from bastion.simulate.engine import prepare
+    from bastion.simulate.numpy_backend import run_months
+
+    pa, u, p = prepare(scenario, plan)
+    if u.samples_programme != all_built_uncertainty(scenario, plan).samples_programme:
+        return None
+    units = np.array([t for _c, _i, _b, t in pa.targets])
+    out = []
+    for b in range(-(-count // BLOCK)):
+        k = min(BLOCK, count - b * BLOCK)
+        online, ev = sample_block(u, k, block_rng(seed, PLAN_BLOCK_BASE + b))
+        state, _piles, _outs = run_months(p, u, online, coverage(u, ev, k))
+        out.append(np.maximum(units[:, None] - np.asarray(state.at_by), 0.0))
+    short: FloatArray = np.concatenate(out, axis=1)
+    return short
