@@ -51,6 +51,7 @@ def test_unreachable_confidence_exits_3_with_the_best_probability(tmp_path: Path
     assert t["validated"]["paths"] == 10_000 and t["validated"]["seed"] == 1
     assert t["best_reachable"] == pytest.approx(0.368, abs=0.03)
     assert data["short"] is True
+    assert "line line-1 is down" in t["binds"]
 
 
 def test_confidence_out_of_range_exits_2_and_writes_nothing(tmp_path: Path) -> None:

@@ -115,3 +115,16 @@ def test_a_target_confidence_wins_over_the_flag() -> None:
     r = plan_at_confidence(scenario(text), 0.9, **FAST)  # type: ignore[arg-type]
     assert r.targets[0].requested == 0.25
     assert [ln.built for ln in r.plan.lines] == [True, False]
+
+
+def test_a_by_rounding_builds_the_line_and_validates() -> None:
+    sc = scenario(case(optional=True))
+    low = plan_at_confidence(sc, 0.25, method="rounding", **FAST)  # type: ignore[arg-type]
+    high = plan_at_confidence(sc, 0.9, method="rounding", **FAST)  # type: ignore[arg-type]
+    assert [ln.built for ln in low.plan.lines] == [True, False]
+    assert [ln.built for ln in high.plan.lines] == [True, True]
+    v_low, v_high = low.targets[0].validated, high.targets[0].validated
+    assert v_low is not None and v_high is not None
+    assert v_high.probability >= 0.9 and v_high.probability >= v_low.probability
+    assert high.price.cost is not None and low.price.cost is not None
+    assert high.price.cost >= low.price.cost  # cost does not fall as P rises

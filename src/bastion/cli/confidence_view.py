@@ -64,7 +64,8 @@ def summary(conf: ConfidencePlan, name: str) -> None:
     for t in conf.targets:
         if not t.reached and t.validated is not None:
             out.print(f"[red]{t.customer} {t.item} by {t.by}: {t.requested:.0%} is not reachable; "
-                      f"best reached {t.validated.probability:.1%}[/red]")
+                      f"best reached {t.validated.probability:.1%}[/red]"
+                      + (f"; {markup_escape(t.binds)}" if t.binds else ""))
     out.print(marking(conf.plan.classification))
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from bastion.online import line_online_months
 from bastion.plan.build import build_model
+from bastion.plan.confidence.binds import what_binds
 from bastion.plan.confidence.futures import (
     Futures,
     all_built_uncertainty,
@@ -200,6 +201,7 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     ix0 = build_index(scenario, online0)
     fut = draw_futures(scenario, u, futures, seed)
     margins = dict.fromkeys(conf_targets, 0.0)
+    binds: dict[int, str] = {}
     history: list[dict[str, object]] = []
     best: tuple[PlanResult, SimulationResult, dict[int, float], dict[int, int]] | None = None
     for rnd in range(rounds + 1):
@@ -221,6 +223,8 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
             progress(f"validating round {rnd + 1} on {paths:,} paths")
         sim = simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET)
         best = (plan, sim, in_sample, deficit)
+        binds = {t: what_binds(scenario, fut, comp.met(x, t), ix0.targets[t].by,
+                               plan.targets[t].by) for t in conf_targets}
         short = {}
         for t in conf_targets:
             v = sim.targets[t]
@@ -239,14 +243,15 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
                        len(history), history, time.perf_counter() - t0)
     plan, sim, in_sample, deficit = best
     return _result(scenario, requested, det, plan, det_sim, sim, in_sample, deficit, futures, seed,
-                   paths, len(history), history, time.perf_counter() - t0)
+                   paths, len(history), history, time.perf_counter() - t0, binds=binds)
 
 
 def _result(scenario: Scenario, requested: list[float | None], det: PlanResult, plan: PlanResult,
             det_sim: SimulationResult | None, sim: SimulationResult | None,
             in_sample: dict[int, float], deficit: dict[int, int],
             futures: int, seed: int, paths: int, rounds: int, history: list[dict[str, object]],
-            seconds: float, *, sampled: bool = True) -> ConfidencePlan:
+            seconds: float, *, sampled: bool = True,
+            binds: dict[int, str] | None = None) -> ConfidencePlan:
     rows = []
     for t, req in enumerate(requested):
         tp = plan.targets[t] if plan.targets else det.targets[t]
@@ -261,6 +266,7 @@ def _result(scenario: Scenario, requested: list[float | None], det: PlanResult, 
             requested=req, in_sample=in_sample.get(t),
             validated=val, deterministic_probability=det_p, reached=ok,
             deficit_futures=deficit.get(t, 0),
+            binds="" if ok else (binds or {}).get(t, ""),
         ))
     return ConfidencePlan(
         plan=plan, deterministic=det, targets=tuple(rows), futures=futures, seed=seed,

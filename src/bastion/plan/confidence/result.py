@@ -34,6 +34,7 @@ class TargetConfidence:
     deterministic_probability: float | None  # P(met) of the deterministic plan, same paths
     reached: bool  # validated >= requested - stderr (True when nothing is requested)
     deficit_futures: int = 0  # planning futures short of the requested share (0: reached in-sample)
+    binds: str = ""  # not reached: the node down longest where the plan misses it
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class ConfidencePlan:
                     "reached": t.reached,
                     "best_reachable": None if t.reached or t.validated is None
                     else round(t.validated.probability, 6),
+                    "binds": t.binds or None,
                 }
                 for t in self.targets
             ],
