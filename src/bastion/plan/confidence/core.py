@@ -216,14 +216,17 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
         if run.x is None or not plan.status.has_solution:
             break
         x = run.x
-        in_sample = {t: float(comp.met(x, t).mean()) for t in conf_targets}
+        played = simulated_shortfall(scenario, plan, futures, fut.seed)
+        met_in = {t: comp.met(x, t) if played is None
+                  else played[t] <= 1e-6 * max(1.0, ix0.targets[t].units) for t in conf_targets}
+        in_sample = {t: float(met_in[t].mean()) for t in conf_targets}
         deficit = {t: max(0, int(comp.required[t]) - int(comp.met(x, t).sum()))
                    for t in conf_targets}
         if progress is not None:
             progress(f"validating round {rnd + 1} on {paths:,} paths")
         sim = simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET)
         best = (plan, sim, in_sample, deficit)
-        binds = {t: what_binds(scenario, fut, comp.met(x, t), ix0.targets[t].by,
+        binds = {t: what_binds(scenario, fut, met_in[t], ix0.targets[t].by,
                                plan.targets[t].by) for t in conf_targets}
         short = {}
         for t in conf_targets:

@@ -54,10 +54,12 @@ class Composite:
     pile_by: np.ndarray  # (T, S) column of the stockpile at the end of `by` in future s, -1
 
     def met(self, x: np.ndarray, t: int) -> np.ndarray:
-        """(S,) True where target t is met in future s in solution x (stockpile at `by`)."""
+        """(S,) True where target t is met in future s in solution x (stockpile at `by`);
+        False for a future left out of the model (the rounding route keeps the chosen ones)."""
         tg = self.ix.targets[t]
         tol = 1e-6 * max(1.0, tg.units)
-        out: np.ndarray = x[self.pile_by[t]] >= tg.units - tol
+        cols = self.pile_by[t]
+        out: np.ndarray = (cols >= 0) & (x[cols] >= tg.units - tol)
         return out
 
 
@@ -144,7 +146,10 @@ def build_composite(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int],
     shortfall_cols = np.full((T, S), -1, dtype=np.int64)
     pile_cols = np.full((T, S), -1, dtype=np.int64)
     bigm = np.zeros((T, S))
+    needed = set(range(S)) if chosen is None else {int(s) for c in chosen.values() for s in c}
     for s in range(S):
+        if s not in needed:  # a future no target must meet: its recourse is always feasible
+            continue
         ixs = future_index(scenario, ix0, online0, fut, s)
         vs, _ = append_model(m, build_model(ixs), f"f{s}:", objectives=False)
         set_col_bounds(m, vs["Stockpile-level"], lower=-INF)
