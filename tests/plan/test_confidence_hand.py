@@ -128,3 +128,26 @@ def test_a_by_rounding_builds_the_line_and_validates() -> None:
     assert v_high.probability >= 0.9 and v_high.probability >= v_low.probability
     assert high.price.cost is not None and low.price.cost is not None
     assert high.price.cost >= low.price.cost  # cost does not fall as P rises
+
+
+@pytest.mark.parametrize("optional", [True, False])
+def test_margin_route_on_case_a(optional: bool) -> None:
+    r = plan_at_confidence(scenario(case(optional=optional)), 0.9, method="margin",
+                           **FAST)  # type: ignore[arg-type]
+    t = r.targets[0]
+    assert t.validated is not None
+    if optional:  # early stock needs the second line, which then absorbs line-1's outages
+        assert [ln.built for ln in r.plan.lines] == [True, True]
+        assert t.reached and t.validated.probability >= 0.9
+    else:
+        assert r.short and not t.reached
+        assert t.validated.probability == pytest.approx(math.exp(-1), abs=0.03)
+
+
+def test_margin_route_on_case_b_buffers_with_holding_only() -> None:
+    r = plan_at_confidence(scenario(case(cap=150, vc=100, holding=1.0)), 0.9, method="margin",
+                           **FAST)  # type: ignore[arg-type]
+    t = r.targets[0]
+    assert t.reached and t.validated is not None and t.validated.probability >= 0.9
+    kinds = r.price.by_kind
+    assert kinds["holding"] > 0 and abs(kinds["production"]) < 1e-3

@@ -22,6 +22,7 @@ from bastion.plan.confidence.futures import (
     simulated_shortfall,
     uncertain,
 )
+from bastion.plan.confidence.margin import margin_plan, months_to, next_margin
 from bastion.plan.confidence.price import price_of_confidence
 from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
 from bastion.plan.confidence.saa import Composite, build_composite
@@ -88,6 +89,20 @@ class Solved:
 
 MIP_MAX_COLUMNS = 20_000
 """The chance rows are solved exactly (binaries) up to this many columns; beyond, by rounding."""
+MARGIN_FROM_COLUMNS = 150_000
+"""Beyond this many columns of the sample-average model, the margin route (margin.py)."""
+
+
+def resolve_method(method: str, ix0: PlanIndex, futures: int) -> str:
+    """"mip", "rounding" or "margin" ("auto": by the sample-average model's size)."""
+    if method not in ("auto", "mip", "rounding", "margin"):
+        raise ValueError(f"unknown method {method!r}")
+    if method != "auto":
+        return method
+    size = build_model(ix0).n_col * (futures + 1)
+    if size <= MIP_MAX_COLUMNS:
+        return "mip"
+    return "rounding" if size <= MARGIN_FROM_COLUMNS else "margin"
 
 
 def solve_round(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut: Futures,
@@ -101,11 +116,6 @@ def solve_round(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut
     asked to meet each target in its k best futures (least shortfall there,
     per priority level, then cost).
     """
-    if method not in ("auto", "mip", "rounding"):
-        raise ValueError(f"unknown method {method!r}")
-    if method == "auto":
-        size = build_model(ix0).n_col * (fut.count + 1)
-        method = "mip" if size <= MIP_MAX_COLUMNS else "rounding"
     if method == "mip":
         comp = build_composite(scenario, ix0, online0, fut, shares)
         return comp, Solved.of(run_lexicographic(comp.model, ix0.levels, time_limit=time_limit,
@@ -175,8 +185,9 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     number of sampled futures planned against; paths the validation's;
     rounds the most correction rounds. deterministic: the deterministic
     plan, when the caller has it (else solved here). method: "mip" (a binary
-    per target and future), "rounding" (see `solve_round`) or "auto" (mip up
-    to MIP_MAX_COLUMNS columns).
+    per target and future), "rounding" (see `solve_round`), "margin" (early
+    stock, margin.py) or "auto" (mip up to MIP_MAX_COLUMNS columns of the
+    sample-average model, rounding up to MARGIN_FROM_COLUMNS, margin beyond).
     """
     from bastion.plan import solve_plan
     from bastion.simulate import simulate
@@ -200,42 +211,75 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     online0 = line_online_months(scenario)
     ix0 = build_index(scenario, online0)
     fut = draw_futures(scenario, u, futures, seed)
-    margins = dict.fromkeys(conf_targets, 0.0)
+    route = resolve_method(method, ix0, futures)
+    margins = dict.fromkeys(conf_targets, 0.0)  # in-sample share raised (sample-average routes)
+    early = dict.fromkeys(conf_targets, 0)  # months of early stock (margin route)
+    by = months_to(scenario)
     binds: dict[int, str] = {}
     history: list[dict[str, object]] = []
     best: tuple[PlanResult, SimulationResult, dict[int, float], dict[int, int]] | None = None
-    for rnd in range(rounds + 1):
+    chosen_key: tuple[int, float] | None = None
+    for rnd in range((2 * rounds if route == "margin" else rounds) + 1):
         shares = {t: min(1.0, conf_targets[t] + margins[t]) for t in conf_targets}
         if progress is not None:
-            progress(f"confidence round {rnd + 1}: {futures} futures")
-        comp, run = solve_round(scenario, ix0, online0, fut, shares, method=method,
-                                time_limit=time_limit, gap=gap, progress=progress,
-                                deterministic=det)
-        plan = _plan_from(scenario, comp, run.x, run.status, run.gap, run.message,
-                          {"total": round(time.perf_counter() - t0, 4)})
-        if run.x is None or not plan.status.has_solution:
+            progress(f"confidence round {rnd + 1} ({route}): {futures} futures")
+        comp: Composite | None = None
+        x: np.ndarray | None = None
+        if route == "margin":
+            plan = det if not any(early.values()) else margin_plan(
+                scenario, early, time_limit=time_limit, gap=gap, progress=progress)
+        else:
+            comp, run = solve_round(scenario, ix0, online0, fut, shares, method=route,
+                                    time_limit=time_limit, gap=gap, progress=progress,
+                                    deterministic=det)
+            plan = _plan_from(scenario, comp, run.x, run.status, run.gap, run.message,
+                              {"total": round(time.perf_counter() - t0, 4)})
+            x = run.x
+        if not plan.status.has_solution or (comp is not None and x is None):
             break
-        x = run.x
         played = simulated_shortfall(scenario, plan, futures, fut.seed)
-        met_in = {t: comp.met(x, t) if played is None
-                  else played[t] <= 1e-6 * max(1.0, ix0.targets[t].units) for t in conf_targets}
+        met_in = {}
+        for t in conf_targets:
+            if played is not None:
+                met_in[t] = played[t] <= 1e-6 * max(1.0, ix0.targets[t].units)
+            elif comp is not None and x is not None:
+                met_in[t] = comp.met(x, t)
+            else:
+                met_in[t] = np.zeros(futures, dtype=bool)
         in_sample = {t: float(met_in[t].mean()) for t in conf_targets}
-        deficit = {t: max(0, int(comp.required[t]) - int(comp.met(x, t).sum()))
+        deficit = {t: 0 if comp is None or x is None
+                   else max(0, int(comp.required[t]) - int(comp.met(x, t).sum()))
                    for t in conf_targets}
         if progress is not None:
             progress(f"validating round {rnd + 1} on {paths:,} paths")
         sim = simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET)
-        best = (plan, sim, in_sample, deficit)
-        binds = {t: what_binds(scenario, fut, met_in[t], ix0.targets[t].by,
-                               plan.targets[t].by) for t in conf_targets}
         short = {}
         for t in conf_targets:
             v = sim.targets[t]
             if v.probability < conf_targets[t] - v.stderr:
                 short[t] = v
-        history.append({"round": rnd + 1, "required": {str(t): round(s, 4) for t, s in shares.items()},
+        # the round kept: most targets reached, then most probability up to the requested
+        key = (-len(short), sum(min(sim.targets[t].probability, conf_targets[t])
+                                for t in conf_targets))
+        if chosen_key is None or key > chosen_key or route != "margin":
+            chosen_key = key
+            best = (plan, sim, in_sample, deficit)
+            binds = {t: what_binds(scenario, fut, met_in[t], ix0.targets[t].by,
+                                   plan.targets[t].by) for t in conf_targets}
+        history.append({"round": rnd + 1, "method": route,
+                        "required": {str(t): round(s, 4) for t, s in shares.items()}
+                        if route != "margin" else {str(t): 1.0 for t in conf_targets},
+                        "early_months": {str(t): k for t, k in early.items()}
+                        if route == "margin" else {},
                         "validated": {str(t): round(sim.targets[t].probability, 4)
                                       for t in conf_targets}})
+        if route == "margin":
+            grow = [t for t in short if early[t] < by[t]]
+            if not grow:
+                break
+            for t in grow:
+                early[t] = next_margin(early[t], conf_targets[t], short[t].probability, by[t])
+            continue
         raisable = {t: v for t, v in short.items() if shares[t] < 1.0 and deficit[t] == 0}
         if not raisable:
             break

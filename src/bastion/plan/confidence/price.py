@@ -100,5 +100,5 @@ def price_of_confidence(scenario: Scenario, det: PlanResult, plan: PlanResult) -
         buys.append(f"up to {peak:,.0f} {item} more in {cust}'s stockpile from {mo}")
     diff = plan.cost.total - det.cost.total
     text = (f"{money_text(diff, cur)}: " + "; ".join(buys[:4])) if buys else \
-        f"{money_text(diff, cur)}: the deterministic plan already meets the requested confidence"
+        f"{money_text(diff, cur)}: the same plan as the deterministic one"
     return Price(det.cost.total, plan.cost.total, by_kind, tuple(buys), text)
