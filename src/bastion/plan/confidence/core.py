@@ -22,7 +22,7 @@ from bastion.plan.confidence.futures import (
     simulated_shortfall,
     uncertain,
 )
-from bastion.plan.confidence.margin import margin_plan, months_to, next_margin
+from bastion.plan.confidence.margin import margin_plan, months_to, next_extra, next_margin
 from bastion.plan.confidence.price import price_of_confidence
 from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
 from bastion.plan.confidence.saa import Composite, build_composite
@@ -214,6 +214,8 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     route = resolve_method(method, ix0, futures)
     margins = dict.fromkeys(conf_targets, 0.0)  # in-sample share raised (sample-average routes)
     early = dict.fromkeys(conf_targets, 0)  # months of early stock (margin route)
+    extra = dict.fromkeys(conf_targets, 0.0)  # units of extra stock (margin route)
+    last_p = dict.fromkeys(conf_targets, 0.0)
     by = months_to(scenario)
     binds: dict[int, str] = {}
     history: list[dict[str, object]] = []
@@ -226,8 +228,8 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
         comp: Composite | None = None
         x: np.ndarray | None = None
         if route == "margin":
-            plan = det if not any(early.values()) else margin_plan(
-                scenario, early, time_limit=time_limit, gap=gap, progress=progress)
+            plan = det if not any(early.values()) and not any(extra.values()) else margin_plan(
+                scenario, early, extra, time_limit=time_limit, gap=gap, progress=progress)
         else:
             comp, run = solve_round(scenario, ix0, online0, fut, shares, method=route,
                                     time_limit=time_limit, gap=gap, progress=progress,
@@ -271,14 +273,21 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
                         if route != "margin" else {str(t): 1.0 for t in conf_targets},
                         "early_months": {str(t): k for t, k in early.items()}
                         if route == "margin" else {},
+                        "extra_units": {str(t): round(v, 4) for t, v in extra.items()}
+                        if route == "margin" else {},
                         "validated": {str(t): round(sim.targets[t].probability, 4)
                                       for t in conf_targets}})
         if route == "margin":
-            grow = [t for t in short if early[t] < by[t]]
+            grow = [t for t in short
+                    if early[t] < by[t] or extra[t] < ix0.targets[t].units]
             if not grow:
                 break
-            for t in grow:
-                early[t] = next_margin(early[t], conf_targets[t], short[t].probability, by[t])
+            for t in grow:  # time first; units too once more time stopped helping
+                v = short[t]
+                if early[t] > 0 and v.probability <= last_p[t] + 2 * v.stderr:
+                    extra[t] = next_extra(extra[t], v.units, v.p10_units)
+                early[t] = next_margin(early[t], conf_targets[t], v.probability, by[t])
+            last_p = {t: sim.targets[t].probability for t in conf_targets}
             continue
         raisable = {t: v for t, v in short.items() if shares[t] < 1.0 and deficit[t] == 0}
         if not raisable:

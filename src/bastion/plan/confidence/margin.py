@@ -23,25 +23,28 @@ from bastion.scenario.types import month_index, month_name
 Step = Callable[[str], None]
 
 
-def with_early_targets(scenario: Scenario, margins: dict[int, int]) -> tuple[Scenario, list[int]]:
-    """The scenario with a companion target k months early per target position t -> k, and the
-    positions of the original targets among the new scenario's targets."""
+def with_early_targets(scenario: Scenario, margins: dict[int, int],
+                       extra: dict[int, float] | None = None) -> tuple[Scenario, list[int]]:
+    """The scenario with a companion target per target position t: units + extra[t] held
+    margins[t] months early; and the positions of the original targets among the new ones."""
+    extra = extra or {}
     start = scenario.horizon.start
     customers = {}
     keep: list[int] = []
     pos = t = 0
     for cid, cust in scenario.customers.items():
-        extra = []
+        companions: list[Target] = []
         for tg in cust.targets:
             keep.append(pos)
             pos += 1
-            k = margins.get(t, 0)
+            k, more = margins.get(t, 0), extra.get(t, 0.0)
             early = month_index(tg.by, start) - k
-            if k > 0 and early >= 0:
-                extra.append(Target(item=tg.item, by=month_name(early, start), units=tg.units))
+            if (k > 0 or more > 0) and early >= 0:
+                companions.append(Target(item=tg.item, by=month_name(early, start),
+                                         units=tg.units + more))
             t += 1
-        pos += len(extra)
-        customers[cid] = cust.model_copy(update={"targets": [*cust.targets, *extra]})
+        pos += len(companions)
+        customers[cid] = cust.model_copy(update={"targets": [*cust.targets, *companions]})
     return scenario.model_copy(update={"customers": customers}), keep
 
 
@@ -68,12 +71,17 @@ def months_to(scenario: Scenario) -> list[int]:
     return [month_index(t.by, start) for c in scenario.customers.values() for t in c.targets]
 
 
-def margin_plan(scenario: Scenario, margins: dict[int, int], *, time_limit: float | None,
-                gap: float, progress: Step | None) -> PlanResult:
-    """The deterministic plan with companion targets `margins`, reported on the original ones."""
+def next_extra(current: float, units: float, p10_units: float) -> float:
+    """More units: what the validation's lowest decile missed at `by` (at most `units` in all)."""
+    return float(min(units, current + max(0.0, units - p10_units)))
+
+
+def margin_plan(scenario: Scenario, margins: dict[int, int], extra: dict[int, float], *,
+                time_limit: float | None, gap: float, progress: Step | None) -> PlanResult:
+    """The deterministic plan with companion targets, reported on the original targets."""
     from bastion.plan import solve_plan
 
-    early, keep = with_early_targets(scenario, margins)
+    early, keep = with_early_targets(scenario, margins, extra)
     plan = solve_plan(early, time_limit=time_limit, gap=gap, explain=False, sensitivity=False,
                       progress=progress)
     return original_targets(plan, keep)
