@@ -14,6 +14,9 @@ def what_binds(scenario: Scenario, fut: Futures, met: np.ndarray, by: int, by_na
     miss = ~met
     if not miss.any():
         return ""
+    if not met.any():
+        return (f"missed in every one of the {len(met)} planning futures: not a matter of risk "
+                "but of what the plan can hold at all")
     end = max(0, min(by, fut.line_avail.shape[2] - 1)) + 1
     names = [f"line {lid}" for lid in scenario.all_lines()]
     lost = [1.0 - fut.line_avail[:, :, :end]]

@@ -216,6 +216,8 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     early = dict.fromkeys(conf_targets, 0)  # months of early stock (margin route)
     extra = dict.fromkeys(conf_targets, 0.0)  # units of extra stock (margin route)
     last_p = dict.fromkeys(conf_targets, 0.0)
+    peak: dict[int, tuple[float, int, float]] = {}  # best validated probability and its margins
+    held: set[int] = set()
     by = months_to(scenario)
     binds: dict[int, str] = {}
     history: list[dict[str, object]] = []
@@ -278,8 +280,15 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
                         "validated": {str(t): round(sim.targets[t].probability, 4)
                                       for t in conf_targets}})
         if route == "margin":
-            grow = [t for t in short
-                    if early[t] < by[t] or extra[t] < ix0.targets[t].units]
+            for t in conf_targets:  # a margin that made a target worse: back to its best, held
+                v = sim.targets[t]
+                if t not in peak or v.probability > peak[t][0]:
+                    peak[t] = (v.probability, early[t], extra[t])
+                elif v.probability < peak[t][0] - 2 * v.stderr - 1e-12:
+                    _p, early[t], extra[t] = peak[t]
+                    held.add(t)
+            grow = [t for t in short if t not in held
+                    and (early[t] < by[t] or extra[t] < ix0.targets[t].units)]
             if not grow:
                 break
             for t in grow:  # time first; units too once more time stopped helping
@@ -302,6 +311,12 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
                    paths, len(history), history, time.perf_counter() - t0, binds=binds)
 
 
+def _with_explanation(binds: str, det: PlanResult, customer: str, item: str, by: str) -> str:
+    """The deterministic plan's 'why short' for the target, after `binds`, when it has one."""
+    why = [e.text for e in det.explanations if (e.customer, e.item, e.by) == (customer, item, by)]
+    return "; ".join([b for b in (binds, *why) if b])
+
+
 def _result(scenario: Scenario, requested: list[float | None], det: PlanResult, plan: PlanResult,
             det_sim: SimulationResult | None, sim: SimulationResult | None,
             in_sample: dict[int, float], deficit: dict[int, int],
@@ -322,7 +337,8 @@ def _result(scenario: Scenario, requested: list[float | None], det: PlanResult, 
             requested=req, in_sample=in_sample.get(t),
             validated=val, deterministic_probability=det_p, reached=ok,
             deficit_futures=deficit.get(t, 0),
-            binds="" if ok else (binds or {}).get(t, ""),
+            binds="" if ok else _with_explanation((binds or {}).get(t, ""), det, tp.customer,
+                                                  tp.item, tp.by),
         ))
     return ConfidencePlan(
         plan=plan, deterministic=det, targets=tuple(rows), futures=futures, seed=seed,
