@@ -89,6 +89,9 @@ class Solved:
 
 MIP_MAX_COLUMNS = 20_000
 """The chance rows are solved exactly (binaries) up to this many columns; beyond, by rounding."""
+MARGIN_ROUNDS = 4
+"""The margin route runs this many times `rounds` correction rounds (each is one plan and one
+validation, a few seconds on the reference scenario)."""
 MARGIN_FROM_COLUMNS = 150_000
 """Beyond this many columns of the sample-average model, the margin route (margin.py)."""
 
@@ -216,14 +219,12 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     early = dict.fromkeys(conf_targets, 0)  # months of early stock (margin route)
     extra = dict.fromkeys(conf_targets, 0.0)  # units of extra stock (margin route)
     last_p = dict.fromkeys(conf_targets, 0.0)
-    peak: dict[int, tuple[float, int, float]] = {}  # best validated probability and its margins
-    held: set[int] = set()
     by = months_to(scenario)
     binds: dict[int, str] = {}
     history: list[dict[str, object]] = []
     best: tuple[PlanResult, SimulationResult, dict[int, float], dict[int, int]] | None = None
     chosen_key: tuple[int, float] | None = None
-    for rnd in range((2 * rounds if route == "margin" else rounds) + 1):
+    for rnd in range((MARGIN_ROUNDS * rounds if route == "margin" else rounds) + 1):
         shares = {t: min(1.0, conf_targets[t] + margins[t]) for t in conf_targets}
         if progress is not None:
             progress(f"confidence round {rnd + 1} ({route}): {futures} futures")
@@ -280,15 +281,7 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
                         "validated": {str(t): round(sim.targets[t].probability, 4)
                                       for t in conf_targets}})
         if route == "margin":
-            for t in conf_targets:  # a margin that made a target worse: back to its best, held
-                v = sim.targets[t]
-                if t not in peak or v.probability > peak[t][0]:
-                    peak[t] = (v.probability, early[t], extra[t])
-                elif v.probability < peak[t][0] - 2 * v.stderr - 1e-12:
-                    _p, early[t], extra[t] = peak[t]
-                    held.add(t)
-            grow = [t for t in short if t not in held
-                    and (early[t] < by[t] or extra[t] < ix0.targets[t].units)]
+            grow = [t for t in short if early[t] < by[t] or extra[t] < ix0.targets[t].units]
             if not grow:
                 break
             for t in grow:  # time first; units too once more time stopped helping
