@@ -223,7 +223,7 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     binds: dict[int, str] = {}
     history: list[dict[str, object]] = []
     best: tuple[PlanResult, SimulationResult, dict[int, float], dict[int, int]] | None = None
-    chosen_key: tuple[int, float] | None = None
+    chosen_key: tuple[float, ...] | None = None
     for rnd in range((MARGIN_ROUNDS * rounds if route == "margin" else rounds) + 1):
         shares = {t: min(1.0, conf_targets[t] + margins[t]) for t in conf_targets}
         if progress is not None:
@@ -263,9 +263,10 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
             v = sim.targets[t]
             if v.probability < conf_targets[t] - v.stderr:
                 short[t] = v
-        # the round kept: most targets reached, then most probability up to the requested
-        key = (-len(short), sum(min(sim.targets[t].probability, conf_targets[t])
-                                for t in conf_targets))
+        # the round kept (margin route): per priority level in order, the most probability up
+        # to the requested (the confidence shortfall of level 1 first, as in the objective)
+        key = tuple(sum(min(sim.targets[t].probability, conf_targets[t]) for t in conf_targets
+                        if int(ix0.priority[ix0.targets[t].customer]) == p) for p in ix0.levels)
         if chosen_key is None or key > chosen_key or route != "margin":
             chosen_key = key
             best = (plan, sim, in_sample, deficit)
