@@ -45,12 +45,16 @@ class Run:
     results: dict[str, HasJson] = field(default_factory=dict)
     max_bytes: int | None = None
     """Memory limit of the simulation's chunks in flight (`bastion.guard.fit_chunk`); None: none."""
+    confidence: float | None = None  # plan at this confidence (targets' own win); None: as given
+    futures: int = 200  # sampled futures of the confidence plan
 
     @property
     def short(self) -> bool:
-        """True when the plan leaves a target or consumption short (exit status 3)."""
+        """True when the plan leaves a target or consumption short, or a target misses its
+        confidence (exit status 3)."""
         plan = self.results.get("plan")
-        return bool(getattr(plan, "short", False))
+        conf = self.results.get("confidence")
+        return bool(getattr(plan, "short", False)) or bool(getattr(conf, "short", False))
 
     @property
     def status(self) -> str:
@@ -88,8 +92,15 @@ def execute(
     stages: tuple[str, ...] = STAGES,
     progress: Progress | None = None,
     max_bytes: int | None = None,
+    confidence: float | None = None,
+    futures: int = 200,
 ) -> Run:
     """Load `file` and run `stages` on it; raise ScenarioError for an invalid file.
+
+    confidence (or a target's own `confidence`): the plan stage plans at that
+    confidence (docs/method-confidence.md); the run then carries `confidence`
+    (per target P(met) of the deterministic and of the confidence plan) and
+    the later stages use the confidence plan.
 
     `max_bytes` limits the simulation's memory (it runs fewer paths at a time to fit, or
     raises `bastion.guard.TooLarge` before drawing anything).
@@ -113,6 +124,8 @@ def execute(
         paths=paths,
         versions=package_versions(),
         max_bytes=max_bytes,
+        confidence=confidence,
+        futures=futures,
     )
     for stage in stages:
         if progress is not None:
@@ -138,12 +151,20 @@ def _schedule(run: Run, step: Step | None) -> HasJson | None:
 
 def _plan(run: Run, step: Step | None) -> HasJson:
     from bastion.plan import solve_plan
+    from bastion.plan.confidence import wants_confidence
     from bastion.plan.solve import SolverError
 
-    result = solve_plan(run.scenario, progress=step)
-    if not result.status.has_solution:  # solver trouble, not a short plan: stop before the other stages
-        raise SolverError(result.message or result.status.value)
-    return result
+    plan = solve_plan(run.scenario, progress=step)
+    if not plan.status.has_solution:  # solver trouble, not a short plan: stop before the other stages
+        raise SolverError(plan.message or plan.status.value)
+    if not wants_confidence(run.scenario, run.confidence):
+        return plan
+    from bastion.plan.confidence import plan_at_confidence
+
+    conf = plan_at_confidence(run.scenario, run.confidence, futures=run.futures, seed=run.seed,
+                              paths=run.paths, deterministic=plan, progress=step)
+    run.results["confidence"] = conf.part()
+    return conf.plan
 
 
 def _simulate(run: Run, step: Step | None) -> HasJson | None:
@@ -217,6 +238,15 @@ def headline(run: Run) -> dict[str, Any]:
         }
         for t in plan.get("targets", [])
     ]
+    conf = data.get("confidence")
+    if conf:
+        out["price_of_confidence"] = conf["price"]["text"]
+        out["confidence_targets"] = [
+            {k: t[k] for k in ("customer", "item", "by", "requested", "deterministic_probability",
+                               "reached")}
+            | {"probability": (t.get("validated") or {}).get("probability")}
+            for t in conf["targets"]
+        ]
     cost = plan.get("cost") or {}
     econ = data.get("economics") or {}
     out["plan_cost"] = cost.get("total")

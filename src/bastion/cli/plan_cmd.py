@@ -96,6 +96,13 @@ def plan(
         None, "--time-limit", min=0.1, help="Seconds for the main solve (all stages)."
     ),
     gap: float = typer.Option(1e-4, "--gap", min=0.0, max=1.0, help="Relative MIP gap of each stage."),
+    confidence: float | None = typer.Option(
+        None, "--confidence", min=0.0, max=1.0,
+        help="Plan so that each target is met in this share of futures (a target's own "
+             "`confidence` wins); see docs/method-confidence.md.",
+    ),
+    futures: int = typer.Option(200, "--futures", min=1, help="Sampled futures planned against "
+                                "(with a confidence)."),
 ) -> None:
     """Optimise the production and stockpile plan.
 
@@ -121,6 +128,13 @@ def plan(
         if as_json:
             print_json(result.to_json())
         require_plan(file, result)
+    from bastion.plan.confidence import wants_confidence
+
+    if wants_confidence(scenario, confidence):
+        from bastion.cli.confidence_view import plan_confidence
+
+        plan_confidence(scenario, result, confidence, futures=futures, gap=gap,
+                        time_limit=time_limit, as_json=as_json, out=out)
     if out is not None:
         _write_out(result, out, force)
     if as_json:

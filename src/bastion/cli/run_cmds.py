@@ -108,6 +108,8 @@ def execute_and_save(
     quiet: bool,
     force: bool = False,
     max_bytes: int | None = None,
+    confidence: float | None = None,
+    futures: int = 200,
 ) -> tuple[Run, str, Path]:
     """Check the store and the output folder, run every stage, store the run, publish the report.
 
@@ -142,7 +144,8 @@ def execute_and_save(
         err = console(stderr=True)
         try:
             with refusals(file), StageProgress(err, enabled=not quiet and err.is_terminal) as progress:
-                run = execute(file, paths=paths, seed=seed, progress=progress.update, max_bytes=max_bytes)
+                run = execute(file, paths=paths, seed=seed, progress=progress.update, max_bytes=max_bytes,
+                              confidence=confidence, futures=futures)
         except SolverError as error:
             solver_trouble(file, str(error))
         except MemoryError:
@@ -156,7 +159,8 @@ def execute_and_save(
             paths=paths,
             status=run.status,
             headline=headline(run),
-            results={k: data[k] for k in ("schedule", "plan", "simulate", "resilience", "economics") if k in data},
+            results={k: data[k] for k in ("schedule", "plan", "confidence", "simulate", "resilience",
+                                          "economics") if k in data},
             tables=tables(run),
             timings=run.timings,
         )
@@ -200,6 +204,12 @@ def run(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     max_memory: str = max_memory_option(),
+    confidence: float | None = typer.Option(
+        None, "--confidence", min=0.0, max=1.0,
+        help="Plan so that each target is met in this share of futures (docs/method-confidence.md).",
+    ),
+    futures: int = typer.Option(200, "--futures", min=1, help="Sampled futures planned against "
+                                "(with a confidence)."),
 ) -> None:
     """Run every engine, store the run, write the report.
 
@@ -207,7 +217,8 @@ def run(
     """
     limit = limit_or_exit(max_memory)
     result, run_id, report = execute_and_save(
-        file, out, paths, seed, db, store, quiet=as_json, force=force, max_bytes=limit
+        file, out, paths, seed, db, store, quiet=as_json, force=force, max_bytes=limit,
+        confidence=confidence, futures=futures,
     )
     if as_json:
         print_json({"run_id": run_id, "report": str(report), **result.to_json()})

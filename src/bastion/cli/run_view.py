@@ -118,6 +118,18 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
             _pct(t.get("probability")),
         )
     out.print(table)
+    if head.get("confidence_targets"):
+        conf = Table(title="Confidence: P(met) of the deterministic and of the confidence plan",
+                     title_justify="left")
+        for col in ("customer", "item", "by", "requested", "deterministic", "at confidence"):
+            conf.add_column(col)
+        for t in head["confidence_targets"]:
+            req = t.get("requested")
+            conf.add_row(terminal(t["customer"]), terminal(t["item"]), t["by"], "-" if req is None else f"{req:.0%}",
+                         _pct(t.get("deterministic_probability")),
+                         _pct(t.get("probability")) + ("" if t.get("reached") else " [red](short)[/red]"))
+        out.print(conf)
+        out.print(f"Price of confidence: {terminal(head.get('price_of_confidence'))}")
     for explanation in getattr(run.results.get("plan"), "explanations", ())[:5]:
         out.print(f"[red]Short:[/red] {terminal(explanation.text)}")
     out.print(

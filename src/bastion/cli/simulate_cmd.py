@@ -68,6 +68,13 @@ def simulate(
     backend: str = typer.Option("numpy", "--backend", help="numpy or jax."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     max_memory: str = max_memory_option(),
+    confidence: float | None = typer.Option(
+        None, "--confidence", min=0.0, max=1.0,
+        help="Simulate the plan made at this confidence (its planning futures are independent "
+             "of the simulated ones).",
+    ),
+    futures: int = typer.Option(200, "--futures", min=1, help="Sampled futures planned against "
+                                "(with a confidence)."),
 ) -> None:
     """Probability of each target over sampled futures.
 
@@ -88,6 +95,13 @@ def simulate(
     try:
         with solving(console(stderr=True), "Planning") as step:
             plan = solve_plan(scenario, explain=False, sensitivity=False, progress=step)
+        from bastion.plan.confidence import wants_confidence
+
+        if wants_confidence(scenario, confidence):
+            from bastion.cli.confidence_view import confidence_plan
+
+            plan = confidence_plan(scenario, plan, confidence, futures=futures, gap=1e-4,
+                                   time_limit=None).plan
     except SolverError as error:
         solver_trouble(file, str(error))
     except MemoryError:

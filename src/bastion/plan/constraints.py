@@ -39,7 +39,9 @@ def define_line_capacity_constraints(m: LinearModel, ix: PlanIndex) -> None:
         line = ix.lines[li]
         rl.append(np.full(len(months), li))
         rm.append(months)
-        upper.append(np.zeros(len(months)) if line.optional else line.capacity * line.share(months))
+        avail = 1.0 if ix.line_avail is None else ix.line_avail[li, months]
+        upper.append(np.zeros(len(months)) if line.optional
+                     else line.capacity * line.share(months) * avail)
     def cat(parts: list[np.ndarray]) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     rb = m.add_rows("Line-capacity", -INF, np.concatenate(upper) if upper else np.zeros(0),
@@ -58,13 +60,15 @@ def define_line_capacity_constraints(m: LinearModel, ix: PlanIndex) -> None:
         months = np.arange(lo, hi)
         rows = rb.start + offset[li] + months - lo
         split = ramp_split(line.ramp)
+        cap = line.capacity * (np.ones(len(months)) if ix.line_avail is None
+                               else ix.line_avail[li, months])
         t = months - split  # online by t: full share
         sel = t >= kmin
-        m.add_terms(rows[sel], zstart + t[sel] - kmin, -line.capacity)
+        m.add_terms(rows[sel], zstart + t[sel] - kmin, -cap[sel])
         for d in range(split):  # came online d months ago: partial share
             k = months - d
             sel = k >= kmin
-            m.add_terms(rows[sel], ystart + k[sel] - kmin, -line.capacity * (d + 1) / (line.ramp + 1))
+            m.add_terms(rows[sel], ystart + k[sel] - kmin, -cap[sel] * (d + 1) / (line.ramp + 1))
 
 
 def define_online_constraints(m: LinearModel, ix: PlanIndex) -> None:
@@ -90,6 +94,8 @@ def define_supplier_capacity_constraints(m: LinearModel, ix: PlanIndex) -> None:
         else np.zeros(0, dtype=np.int64)
     keys_m = np.concatenate([np.arange(n) for n in sizes]) if capped else np.zeros(0, dtype=np.int64)
     cap = np.array([ix.supplies[j].capacity or 0.0 for j in keys_j.astype(np.int64)])
+    if ix.supply_avail is not None and len(keys_j):
+        cap = cap * ix.supply_avail[keys_j.astype(np.int64), keys_m.astype(np.int64)]
     rb = m.add_rows("Supplier-capacity", -INF, cap, {"supply": keys_j, "month": keys_m})
     bj = buy.keys["supply"]
     sel = offset[bj] >= 0 if len(bj) else np.zeros(0, dtype=bool)

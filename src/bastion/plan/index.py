@@ -117,6 +117,9 @@ class PlanIndex:
     relax: Relax
     store_pos: dict[tuple[int, int], int] = field(default_factory=dict)
     pile_pos: dict[tuple[int, int], int] = field(default_factory=dict)
+    # availability per month (the confidence plan's futures; None: 1 everywhere)
+    line_avail: np.ndarray | None = None  # (lines, N) share of each month a line can produce
+    supply_avail: np.ndarray | None = None  # (supplies, N) share of each month a supply ships
 
     @property
     def levels(self) -> tuple[int, ...]:

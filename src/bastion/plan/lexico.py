@@ -18,6 +18,7 @@ unchanged; only the route to the proven optimum is.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ import numpy as np
 
 from bastion.plan.model import LinearModel
 from bastion.plan.solve import HighsSolver, SolveOutcome, SolveStatus
+from bastion.plan.variables import ORDER_OBJECTIVE
 from bastion.plan.weighted import MAX_LEVELS, Background, verify
 
 INTEGRAL_TOL = 1e-6
@@ -53,6 +55,7 @@ class LexRun:
     stages: list[tuple[str, SolveOutcome]] = field(default_factory=list)
     seconds: float = 0.0
     face: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage -> (cols fixed, rows)
+    tiebreak: SolveOutcome | None = None  # the deliveries-by-priority stage after cost, if any
 
 
 _RANK = {SolveStatus.OPTIMAL: 0, SolveStatus.TIME_LIMIT: 1, SolveStatus.UNBOUNDED: 2,
@@ -231,10 +234,50 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
     finally:
         if early is not None:
             early.result()  # never leave a solve running behind the caller
+    order = model.cost_vector(ORDER_OBJECTIVE)
+    if with_cost and np.any(order) and run.x is not None and run.status is SolveStatus.OPTIMAL:
+        _tiebreak(run, solver, model, order, time_limit)
     if run.status is SolveStatus.OPTIMAL:
         run.gap = max((o.gap or 0.0) for _, o in run.stages) if run.stages else 0.0
     run.seconds = time.perf_counter() - t0
     return run
+
+
+def _tiebreak(run: LexRun, solver: HighsSolver, model: LinearModel, order: np.ndarray,
+              time_limit: float | None) -> None:
+    """Among the plans of least cost (cost held as the levels are), deliveries by priority.
+
+    The build decisions stay at the cost stage's; the cost row is made inert
+    again afterwards (sensitivity re-solves the cost stage). The cost stage
+    stays the last entry of run.stages; this outcome goes to run.tiebreak.
+    """
+    assert run.x is not None
+    cost_c, off = model.cost_vector("cost"), model.offsets.get("cost", 0.0)
+    opt = float(cost_c @ run.x) + off
+    nz = np.flatnonzero(cost_c)
+    row = solver.add_row(nz, cost_c[nz], -np.inf, opt - off + hold_tolerance(opt))
+    solver.set_objective(order)
+    try:
+        out = _solve_fixed_builds(solver, run.x, time_limit)
+    finally:
+        solver.set_row_bounds(row, -np.inf, np.inf)
+    if out.status is SolveStatus.OPTIMAL and out.x is not None:
+        run.tiebreak = dataclasses.replace(out, objective=float(cost_c @ out.x) + off)
+        run.x = out.x
+
+
+def _solve_fixed_builds(solver: HighsSolver, x: np.ndarray, time_limit: float | None
+                        ) -> SolveOutcome:
+    """The current objective as an LP with the build decisions fixed at plan x's (tie-break)."""
+    ints = solver.integer_cols
+    vals = np.round(x[ints])
+    solver.set_integrality(ints, False)
+    solver.set_col_bounds(ints, vals, vals)
+    try:
+        return solver.solve(time_limit=time_limit, method="simplex")
+    finally:
+        solver.reset_col_bounds(ints)
+        solver.set_integrality(ints, True)
 
 
 def _hold_at(run: LexRun, solver: HighsSolver, model: LinearModel, x: np.ndarray | None) -> None:

@@ -121,8 +121,37 @@ def define_delivery_variables(m: LinearModel, ix: PlanIndex) -> None:
                 qq.append(np.full(len(months), q))
                 ss.append(np.full(len(months), s))
                 mm.append(months)
-    m.add_vars("Customer-delivery", 0.0, INF,
-               {"pile": _concat(qq), "site": _concat(ss), "month": _concat(mm)})
+    b = m.add_vars("Customer-delivery", 0.0, INF,
+                   {"pile": _concat(qq), "site": _concat(ss), "month": _concat(mm)})
+    if b.size and competing(ix):
+        m.add_objective(ORDER_OBJECTIVE, b.index, order_weights(ix, b.keys["pile"], b.keys["month"]))
+
+
+def competing(ix: PlanIndex) -> bool:
+    """True when customers of two priority levels hold the same item (their deliveries compete)."""
+    levels: dict[int, set[int]] = {}
+    for c, i in ix.pile_pairs:
+        levels.setdefault(int(i), set()).add(int(ix.priority[c]))
+    return any(len(v) > 1 for v in levels.values())
+
+
+ORDER_OBJECTIVE = "priority-order"
+"""The tie-break stage's objective (after cost, cost held): deliveries to higher priorities first."""
+
+
+def order_weights(ix: PlanIndex, pile: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """(month + 1) x (number of levels - rank of the customer's priority), per delivery.
+
+    Minimised among the plans of least cost: a unit delivered one month
+    earlier to a higher priority saves more than it costs to deliver a unit of
+    a lower priority one month later, so among equal-cost plans deliveries go
+    to higher priorities first (docs/method-plan.md, "Tie-break").
+    """
+    rank = {p: k for k, p in enumerate(ix.levels)}
+    weight = np.array([len(ix.levels) - rank[int(p)] for p in ix.priority], dtype=float)
+    cust = ix.pile_pairs[pile, 0]
+    out: np.ndarray = (month + 1.0) * weight[cust]
+    return out
 
 
 def define_stockpile_variables(m: LinearModel, ix: PlanIndex) -> None:

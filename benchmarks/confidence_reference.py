@@ -1,0 +1,44 @@
+"""Time the confidence plan on the packaged reference scenario (issue 15).
+
+Usage: PYTHONPATH=src python benchmarks/confidence_reference.py [P] [S ...]
+Prints, per S: seconds, cost at P, the deterministic cost, rounds, and per
+target the in-sample share and the validated probability (10,000 paths).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from bastion.plan.confidence import plan_at_confidence
+from bastion.scenario.load import load_scenario
+
+
+def main() -> None:
+    p = float(sys.argv[1]) if len(sys.argv) > 1 else 0.9
+    sizes = [int(v) for v in sys.argv[2:]] or [50]
+    import bastion.scenario.examples as ex
+
+    sc = load_scenario(Path(ex.__file__).parent / "baltic-atm-plant.yaml")
+    for s in sizes:
+        t0 = time.perf_counter()
+        r = plan_at_confidence(sc, p, futures=s, paths=10_000,
+                               progress=lambda text: print("  ..", text, flush=True))
+        secs = time.perf_counter() - t0
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({
+            "P": p, "S": s, "seconds": round(secs, 1), "max_rss_mb": round(rss),
+            "cost": r.price.cost, "deterministic_cost": r.price.deterministic_cost,
+            "rounds": r.rounds, "price": r.price.text,
+            "targets": [{"customer": t.customer, "by": t.by, "in_sample": t.in_sample,
+                         "validated": t.validated.probability if t.validated else None,
+                         "deterministic": t.deterministic_probability, "reached": t.reached}
+                        for t in r.targets],
+        }), flush=True)
+
+
+if __name__ == "__main__":
+    main()
