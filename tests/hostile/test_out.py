@@ -216,7 +216,7 @@ def test_a_kill_between_the_report_and_the_save_leaves_no_report(cli: Any, tmp_p
     [stage] = [p for p in tmp_path.iterdir() if p.name.startswith(".out.bastion-")]
     assert (stage / "report.html").is_file()  # it was written, in the staging folder
     listed = cli.run("runs", "list", "--json", home=tmp_path / "home")
-    assert json.loads(listed.stdout) == {"runs": []}
+    assert json.loads(listed.stdout) == {"runs": [], "studies": []}
     # The next run in that folder removes the dead run's staging folder and publishes its own.
     again = cli.run("run", str(cli.minimal), "--out", str(out), "--paths", "50", "--json", home=tmp_path / "home")
     assert again.returncode == 0, again.stderr

@@ -144,7 +144,7 @@ def test_a_worker_killed_mid_study_is_retried_and_the_numbers_do_not_change(
                        vary=[GRID[1], GRID[3]], seed=11, paths=int(PATHS))
     killed: list[int] = []
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
-                      dashboard_address=None) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
 
         def kill_one(progress: Progress) -> None:
             """Once the variants are submitted (none done yet), SIGKILL a worker running one."""

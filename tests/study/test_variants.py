@@ -64,6 +64,13 @@ def test_a_variants_seed_depends_on_the_study_seed_and_its_content_only() -> Non
                 variant_seed(7, {"x.y": 800}, 0.9)}) == 4
 
 
+@given(seed=st.integers(0, 2**31 - 1), value=st.integers(0, 10**6))
+def test_a_variants_seed_is_one_every_command_takes(seed: int, value: int) -> None:
+    from bastion.cli.common import SEED_MAX
+
+    assert 0 <= variant_seed(seed, {"x.y": value}) <= SEED_MAX
+
+
 def test_grid_crosses_values_first_vary_slowest(binding: Path) -> None:
     p = _prepare(binding, vary=["suppliers.parts-lv.supplies.part-b.capacity_per_month=160,200,240",
                                 "sites.plant.lines.line-1.capacity_per_month=100,150"])

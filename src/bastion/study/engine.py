@@ -109,7 +109,8 @@ def study_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         return
     n = max(1, int(workers or cores()))
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+        n_workers=n, threads_per_worker=1, processes=True, silence_logs=logging.ERROR,
+        dashboard_address="127.0.0.1:0")  # the scheduler always serves HTTP: any free loopback port
     try:
         client = Client(cluster)  # type: ignore[no-untyped-call]
         try:

@@ -83,11 +83,12 @@ def parse_vary(text: str) -> Vary:
 
 
 def variant_seed(study_seed: int, changes: dict[str, Any], confidence: float | None = None) -> int:
-    """The variant's seed: numpy's SeedSequence of (study seed, sha256 of its content), 32 bits."""
+    """The variant's seed: numpy's SeedSequence of (study seed, sha256 of its content), 31 bits
+    (0 .. 2,147,483,647: a seed every command's `--seed` takes, so a variant reproduces by hand)."""
     content = json.dumps({"changes": changes, "confidence": confidence}, sort_keys=True,
                          ensure_ascii=True, allow_nan=False).encode("utf-8")
     digest = int.from_bytes(hashlib.sha256(content).digest()[:8], "big")
-    return int(np.random.SeedSequence([int(study_seed), digest]).generate_state(1, dtype=np.uint32)[0])
+    return int(np.random.SeedSequence([int(study_seed), digest]).generate_state(1, dtype=np.uint32)[0] >> 1)
 
 
 def latin_hypercube(n: int, dims: int, seed: int) -> np.ndarray:
