@@ -100,7 +100,7 @@ def test_tables_are_present(page: str, run: dict[str, Any]) -> None:
     assert run["scenario_hash"] in inputs and run["scenario_file"] in inputs
     nodes = doc.text_of["table-resilience_nodes"]
     assert all(n["node"] in nodes for n in run["resilience"]["nodes"])
-    assert "buffer 13,900" in nodes  # the most exposed node's mitigation
+    assert "hold 13,900 Fill charge (bought complete) at Mine plant" in nodes  # the most exposed node's mitigation
 
 
 def test_text_is_escaped(run: dict[str, Any], tables: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ import plotly.io as pio
 
 from bastion.report.content import first_output, node_rows
 from bastion.report.fmt import add_months, currency, money, month_date, num, pct, rows, section, units
+from bastion.report.losses import OUTAGE_MEANING
 from bastion.report.names import names
 
 PALETTE = ("#1f5f8b", "#d9822b", "#2e8540", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#b7950b")
@@ -248,7 +249,8 @@ def exposure_scatter(run: dict[str, Any]) -> Chart | None:
                     "symbol": ["triangle-up" if n["tts_months"] is None else "circle" for n in sel],
                     "line": {"width": 1, "color": "#fff"}},
             hovertext=[f"{nm.node(n['node'])}: TTS {'unbounded' if n['tts_months'] is None else n['tts_months']} "
-                       f"months, TTR {n['ttr_months']} months, {units(n['lost_units'])} units lost" for n in sel],
+                       f"months, TTR {n['ttr_months']} months, lost over the horizon: {n['lost_text']}"
+                       for n in sel],
             text=[""] * len(sel), hoverinfo="text"))
     # every exposed point gets its number (most exposed = 1) on a leader line, staggered where points
     # crowd; the key under the chart names them: legible on screen and printed
@@ -274,7 +276,9 @@ def exposure_scatter(run: dict[str, Any]) -> Chart | None:
                f"None of the {len(nodes)} nodes loses supply if it fails: each survives longer than it "
                "takes to recover.")
     return chart("chart-exposure-tts-ttr", "Supplier exposure: time to survive against time to recover",
-                  fig, f"{reading} Triangles at the top: the node's loss never stops supply. {key}".strip(),
+                  fig, f"{reading} {OUTAGE_MEANING} TTS here is over the horizon (what the outage adds to "
+                       f"the plan's losses to its end). Triangles at the top: the node's loss never stops "
+                       f"supply. {key}".strip(),
                   x="time to recover, TTR (months)", y="time to survive, TTS (months)")
 
 
@@ -288,13 +292,16 @@ def exposure_bars(run: dict[str, Any]) -> Chart | None:
         x=[n["risk_exposure_index"] for n in nodes], y=[nm.node(n["node"]) for n in nodes], orientation="h",
         marker={"color": [CRITICAL if (num(n["risk_exposure_index"]) or 0) >= 0.5 else PALETTE[1]
                           for n in nodes]},
-        text=[f"{units(n['lost_units'])} units lost" for n in nodes], textposition="auto",
+        text=[f"lost: {n['lost_text']}" for n in nodes], textposition="auto",
         hovertext=[str(n["mitigation"] or "") for n in nodes], name="exposure index"))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, 1.05])
     top = nodes[0] if nodes else None
-    reading = (f"Most exposed: {nm.node(top['node'])} (index {num(top['risk_exposure_index']) or 0:.2f}, "
-               f"{units(top['lost_units'])} units lost); mitigation: {top['mitigation'] or 'none found'}."
+    weight = nodes[0]["loss_weight"] if nodes else ""
+    reading = (f"Most exposed: {nm.node(top['node'])} (index {num(top['risk_exposure_index']) or 0:.2f}; "
+               f"lost over the horizon: {top['lost_text']}; in the outage window: "
+               f"{top['lost_in_window_text'] or 'not given'}); mitigation: {top['mitigation'] or 'none found'}. "
+               f"The index is each node's loss over the horizon, {weight}, over the worst node's."
                if top else "No node's loss costs any units.")
     return chart("chart-exposure-index", "Risk exposure index by node", fig, reading,
                   x="exposure index (1 = the worst node)", y="node",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bastion.report.fmt import cell, currency, money, num, pct, pct_pm, rows, section
+from bastion.report.losses import mitigation_text, node_losses, weight_text
 from bastion.report.names import Names, names
 
 ENGINES = ("schedule", "plan", "simulate", "resilience", "economics")
@@ -211,16 +212,23 @@ def input_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def node_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
-    """Resilience nodes, most exposed first, with the mitigation as text."""
+    """Resilience nodes, most exposed first: losses per item by name over the horizon and in the
+    outage window, the weighted totals with their weight, the mitigation as text."""
     res = section(run, "resilience")
+    nm = names(run)
+    weight = weight_text((res or {}).get("loss_weight"))
     out = []
     for n in rows(res, "nodes"):
+        lost = n.get("lost_weighted", n.get("lost_units"))
         out.append({
             "node": n.get("node"), "kind": n.get("kind"), "ttr_months": n.get("ttr_months"),
-            "tts_months": n.get("tts_months"), "lost_units": n.get("lost_units"),
+            "tts_months": n.get("tts_months"), **node_losses(n, nm),
+            "tts_window_months": n.get("tts_window_months"),
+            "lost_weighted": lost, "lost_weighted_in_window": n.get("lost_weighted_in_window"),
+            "loss_weight": weight,
             "risk_exposure_index": n.get("risk_exposure_index"),
-            "exposed": n.get("exposed", (num(n.get("lost_units")) or 0.0) > 0),
-            "mitigation": cell(n.get("mitigation")),
+            "exposed": n.get("exposed", (num(lost) or 0.0) > 0),
+            "mitigation": mitigation_text(n.get("mitigation"), nm),
         })
     out.sort(key=lambda r: -(num(r["risk_exposure_index"]) or 0.0))
     return out
