@@ -146,3 +146,22 @@ def test_write_report_writes_both_atomically(run: dict[str, Any], tables: dict[s
     # plotly.js is about 4.8 MB; the run adds well under 1 MB
     assert files.html_bytes < 6_000_000
     load_workbook(files.xlsx)
+
+
+def test_control_characters_written_as_escapes(run: dict[str, Any], tables: dict[str, Any]) -> None:
+    """openpyxl refuses C0 controls (IllegalCharacterError): user text is written with them escaped,
+    in cells, in the marking of the print header, and in the tables the study's workbook shares."""
+    from openpyxl import Workbook
+
+    from bastion.report.xlsx import write_table
+
+    run["classification"] = "SECRET\x07"
+    run["scenario"] = "Plant\x1b[2J\x00"
+    wb = _book(run, tables)
+    assert wb["Summary"]["A1"].value == "SECRET\\x07"
+    assert wb["Summary"].oddFooter.center.text == "SECRET\\x07"
+    assert wb["Summary"]["A2"].value.startswith("Plant\\x1b[2J\\x00")
+    book = Workbook()
+    ws = write_table(book, "variants", [{"variant": "a\x0bb", "value": 1.0}], "M\x01", "EUR", set())
+    assert ws["A3"].value == "a\\x0bb" and ws["A1"].value == "M\\x01"
+    book.save(io.BytesIO())
