@@ -8,6 +8,7 @@ from typing import Any
 from tests.report.conftest import CHART_IDS
 from tests.report.pagehtml import Page
 
+from bastion.programme.analysis import critical_path_text
 from bastion.report import render_html
 from bastion.report.fmt import money, pct, pct_pm
 from bastion.report.names import names
@@ -86,8 +87,11 @@ def test_readings_are_computed_from_the_data(page: str, run: dict[str, Any]) -> 
     name = run["plan"]["catalogue"]["customers"][t["customer"]]["name"]
     assert (f"{name} reaches {t['units']:,.0f} by {t['by']} in {pct(t['probability'])} of futures"
             in page)
-    path = " → ".join(run["schedule"]["critical_path"])
-    assert path in page
+    path = critical_path_text(run["schedule"]["critical_steps"])  # the wording of `bastion schedule`
+    assert f"the critical path runs {path} (∥: side by side, both critical)" in page
+    # the reference programme builds and procures side by side: never shown as a chain
+    assert "(construction ∥ equipment-procurement)" in path
+    assert "construction → equipment-procurement" not in page
     top = max(run["resilience"]["nodes"], key=lambda n: n["risk_exposure_index"])
     assert f"Most exposed: {names(run).node(top['node'])}" in page
 

@@ -12,6 +12,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from bastion.programme.analysis import critical_path_text
 from bastion.report.content import first_output, node_rows
 from bastion.report.fmt import add_months, currency, money, month_date, num, pct, rows, section, units
 from bastion.report.losses import OUTAGE_MEANING
@@ -221,9 +222,12 @@ def gantt(run: dict[str, Any]) -> Chart | None:
     span = (sched.get("risk") or {}).get("makespan") or {}
     risk = (f", {span['p50']:.1f} (P50) to {span['p90']:.1f} (P90) months with duration risk"
             if num(span.get("p50")) is not None and num(span.get("p90")) is not None else "")
-    path = " → ".join(str(t) for t in sched.get("critical_path") or [])
+    steps = sched.get("critical_steps")
+    if not isinstance(steps, list):  # an older run: its critical path, one task a step
+        steps = [[t] for t in sched.get("critical_path") or []]
+    path = critical_path_text([[str(t) for t in s] for s in steps if isinstance(s, list) and s])
     reading = (f"The programme takes {num(sched.get('makespan_months')) or 0:.1f} months as planned{risk}; "
-               f"the critical path runs {path or 'nowhere'}.")
+               f"the critical path runs {path or 'nowhere'} (∥: side by side, both critical).")
     return chart("chart-gantt", "Programme schedule (critical path in red)", fig, reading,
                   x="date", y="task", height=max(380, 90 + 28 * len(tasks)))
 
