@@ -4,6 +4,7 @@ measures, and says what an outage means (issue 14 items 4, 6 and 7)."""
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 from openpyxl import load_workbook
@@ -93,3 +94,17 @@ def test_workbook_nodes_sheet(run: dict[str, Any], tables: dict[str, Any]) -> No
     assert "lost_units (units)" not in head
     col = head.index("weight of the weighted losses") + 1
     assert ws.cell(row=3, column=col).value == "each unit valued at its unit cost (EUR)"
+
+
+def test_bar_labels_short_and_items_named_on_hover(run: dict[str, Any]) -> None:
+    node = _two_items(run)
+    bars = exposure_bars(run)
+    assert bars is not None
+    trace = json.loads(bars.figure_json)["data"][0]
+    rows = {r["node"]: r for r in node_rows(run)}
+    at = trace["y"].index(names(run).node(node["node"]))
+    assert trace["text"][at] == "2 items lost"
+    atm = names(run).name("items", "atm-1")
+    assert trace["hovertext"][at].startswith(f"lost over the horizon: 1,200 {atm}; 35 ")
+    one = next(r for r in rows.values() if r["lost_text"] != "none" and ";" not in r["lost_text"])
+    assert one["lost_short"] == one["lost_text"].split(" ")[0] + " lost"

@@ -296,10 +296,11 @@ def exposure_bars(run: dict[str, Any]) -> Chart | None:
         x=[n["risk_exposure_index"] for n in nodes], y=[nm.node(n["node"]) for n in nodes], orientation="h",
         marker={"color": [CRITICAL if (num(n["risk_exposure_index"]) or 0) >= 0.5 else PALETTE[1]
                           for n in nodes]},
-        text=[f"lost: {n['lost_text']}" for n in nodes], textposition="auto",
-        hovertext=[str(n["mitigation"] or "") for n in nodes], name="exposure index"))
+        text=[n["lost_short"] for n in nodes], textposition="outside", cliponaxis=False,
+        hovertext=[f"lost over the horizon: {n['lost_text']}; mitigation: {n['mitigation'] or 'none found'}"
+                   for n in nodes], hoverinfo="text", name="exposure index"))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, 1.05])
+    fig.update_xaxes(range=[0, 1.4], tickvals=[0, 0.25, 0.5, 0.75, 1])  # room for the text beside the bars
     top = nodes[0] if nodes else None
     weight = nodes[0]["loss_weight"] if nodes else ""
     reading = (f"Most exposed: {nm.node(top['node'])} (index {num(top['risk_exposure_index']) or 0:.2f}; "
@@ -308,7 +309,7 @@ def exposure_bars(run: dict[str, Any]) -> Chart | None:
                f"The index is each node's loss over the horizon, {weight}, over the worst node's."
                if top else "No node's loss costs any units.")
     return chart("chart-exposure-index", "Risk exposure index by node", fig, reading,
-                  x="exposure index (1 = the worst node)", y="node",
+                  x="exposure index (worst node = 1)", y="node",
                   height=max(360, 90 + 26 * len(nodes)))
 
 

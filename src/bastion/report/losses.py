@@ -49,9 +49,22 @@ def losses_text(by_item: Any, nm: Names, total: Any = None) -> str:
     return "none" if t < 0.5 else f"{units(t)} units"
 
 
+def short_losses(by_item: Any, total: Any = None) -> str:
+    """A bar's label: "13,622 lost" for one item, "2 items lost" for several (named in the
+    reading, the hover and the table), "none lost"."""
+    if isinstance(by_item, dict):
+        lost = [num(v) or 0.0 for v in by_item.values() if (num(v) or 0.0) >= 0.5]
+        if len(lost) > 1:
+            return f"{len(lost)} items lost"
+        return f"{units(lost[0])} lost" if lost else "none lost"
+    t = num(total)
+    return "" if t is None else f"{units(t)} lost"
+
+
 def node_losses(n: dict[str, Any], nm: Names) -> dict[str, str]:
-    """A node's losses as text: over the horizon and in the outage window."""
+    """A node's losses as text: over the horizon and in the outage window, and a bar's label."""
     return {"lost_text": losses_text(n.get("lost_by_item"), nm, n.get("lost_units")),
+            "lost_short": short_losses(n.get("lost_by_item"), n.get("lost_units")),
             "lost_in_window_text": losses_text(n.get("lost_by_item_in_window"), nm,
                                                n.get("lost_units_in_window"))}
 
