@@ -64,3 +64,17 @@ def test_gantt_reading_shows_side_by_side_tasks(run: dict[str, Any]) -> None:
     run["schedule"]["critical_path"] = ["a", "b"]
     chart = gantt(run)
     assert chart is not None and "runs a → b (" in chart.reading
+
+
+def test_long_titles_wrap_and_jcl_share_matches_the_answer(run: dict[str, Any]) -> None:
+    from bastion.report.answer import answers
+    from bastion.report.charts import TITLE_CHARS, title_lines
+    from bastion.report.content import headline
+
+    title = "Stockpile of Anti-tank mine, generic at Latvian armed forces (illustrative) against targets"
+    lines = title_lines(title)
+    assert " ".join(lines) == title and len(lines) == 2 and all(len(x) <= TITLE_CHARS for x in lines)
+    run["economics"]["jcl"].update({"p70_month": None, "reached_share": 0.0012})
+    [box] = [h for h in headline(run) if h.label == "70% joint confidence (JCL)"]
+    assert box.detail.startswith("0.1% of the ")
+    assert any("only 0.1% of the futures meet every target" in p for a in answers(run) for p in a.points)

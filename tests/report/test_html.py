@@ -31,7 +31,7 @@ def test_every_chart_has_div_title_axes_and_reading(page: str) -> None:
         assert cid in doc.ids
         layout = spec["layout"]
         title = layout["title"]["text"]
-        assert title and title in page
+        assert title and title.replace("<br>", " ") in page  # long titles wrap at spaces
         assert layout["xaxis"]["title"]["text"] and layout["yaxis"]["title"]["text"], cid
         assert spec["data"], cid
     readings = re.findall(r'<figcaption class="reading">(.*?)</figcaption>', page, re.S)

@@ -37,11 +37,27 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
+TITLE_CHARS = 56  # a chart's title line in a half-width card; longer titles wrap (never clipped)
+
+
+def title_lines(title: str, width: int = TITLE_CHARS) -> list[str]:
+    """The title broken at spaces into lines of at most `width` characters (a longer word alone)."""
+    lines: list[str] = []
+    for word in title.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def chart(chart_id: str, title: str, fig: go.Figure, reading: str, *, x: str, y: str,
            height: int = 420) -> Chart:
+    lines = title_lines(title)
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
-        template="plotly_white", height=height, margin={"l": 70, "r": 20, "t": 50, "b": 60},
+        title={"text": "<br>".join(lines), "x": 0.01, "xanchor": "left", "font": {"size": 16}},
+        template="plotly_white", height=height + 20 * (len(lines) - 1),
+        margin={"l": 70, "r": 20, "t": 50 + 20 * (len(lines) - 1), "b": 60},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
         hovermode="closest",

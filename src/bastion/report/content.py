@@ -123,16 +123,19 @@ def headline(run: dict[str, Any]) -> list[Headline]:
     return out
 
 
+JCL_LABEL = "70% joint confidence (JCL)"
+
+
 def _jcl(eco: dict[str, Any], cur: str) -> Headline:
     j = eco.get("jcl")
     if not isinstance(j, dict):
         notes = [str(n) for n in eco.get("notes") or [] if "JCL" in str(n)]
-        return Headline("70% JCL", "not computed", notes[0] if notes else "needs simulated paths")
-    if j.get("p70_month") is None:
-        return Headline("70% JCL", "not reached",
-                        f"{pct(j.get('reached_share'))} of the {num(j.get('paths')) or 0:,.0f} simulated paths "
+        return Headline(JCL_LABEL, "not computed", notes[0] if notes else "needs simulated paths")
+    if j.get("p70_month") is None:  # one decimal, as the first page's answer says it
+        return Headline(JCL_LABEL, "not reached",
+                        f"{pct(j.get('reached_share'), 1)} of the {num(j.get('paths')) or 0:,.0f} simulated paths "
                         "meet every target within the horizon", "bad")
-    return Headline("70% JCL", f"{j['p70_month']} at {money(j.get('p70_cost'), cur)}",
+    return Headline(JCL_LABEL, f"{j['p70_month']} at {money(j.get('p70_cost'), cur)}",
                     f"joint probability {pct(j.get('p70_probability'))} of meeting schedule and cost "
                     f"({num(j.get('paths')) or 0:,.0f} simulated paths)")
 
