@@ -79,7 +79,7 @@ def test_a_run_uses_its_paths_and_seed_everywhere(tmp_path: Path) -> None:
     assert "1,500 simulated paths, seed 5" in text
     boxes = {h.label: h for h in report_headline({**data, "run_id": "r1"})}
     assert "simulation, 1,500 paths, seed 5" in boxes["First output (P50)"].detail
-    assert "1,500 simulated paths" in boxes["70% JCL"].detail
+    assert "1,500 simulated paths" in boxes["70% joint confidence (JCL)"].detail
 
 
 def test_economics_draws_as_many_paths_as_simulate_by_default(tmp_path: Path) -> None:

@@ -76,3 +76,28 @@ def test_most_exposed_is_chosen_among_the_exposed_nodes() -> None:
     assert (head["worst_node"], head["exposed_nodes"], head["nodes"]) == ("line-x", 2, 3)
     text = _text(run, head)
     assert "Most exposed node: line-x (line; survives 1.5 months, needs 6 to recover); 2 of 3 nodes" in text
+
+
+def test_headline_reads_in_names_without_jargon(tmp_path: Path) -> None:
+    """Names where the scenario gives them, no "JCL" or "TTS < TTR", and "met in plan" beside a low
+    P(met) explained (issue 13: names, not codes; no jargon)."""
+    text = MINIMAL.read_text("utf-8").replace("  lv:\n    country: LV", '  lv:\n    name: "Latvia (test)"\n'
+                                              "    country: LV", 1)
+    text = text.replace("  parts-lv:\n", '  parts-lv:\n    name: "Parts works (LV)"\n', 1)
+    scenario = tmp_path / "named.yaml"
+    scenario.write_text(text, "utf-8")
+    run = execute(scenario, paths=50, seed=0, stages=("plan",))
+    run.results["resilience"] = _Fixed({"nodes": [
+        {"node": "parts-lv", "kind": "supplier", "ttr_months": 3, "tts_months": 1, "risk_exposure_index": 1.0,
+         "exposed": True}]})
+    head = headline(run)
+    head["targets"][0]["probability"] = 0.2
+    head["jcl_by_target"] = [{"customer": "lv", "item": "unit-a", "by": "2027-12", "p70_month": None,
+                              "p70_cost": None}]
+    shown = _text(run, head)
+    assert "│ Latvia" in shown and "│ End item," in shown and "unit-a" not in shown and "│ lv " not in shown
+    assert "Met in the plan is not the same as likely" in shown
+    assert "Latvia (test), End item, generic by 2027-12: fewer than 70% of the futures reach it" in shown
+    assert ("Most exposed node: Parts works (LV) (supplier; survives 1 months, needs 3 to recover); 1 of 1 nodes "
+            "lose supply if they fail (time to survive shorter than time to recover)") in shown
+    assert "JCL" not in shown and "TTS < TTR" not in shown and "parts-lv" not in shown

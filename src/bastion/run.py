@@ -179,7 +179,11 @@ def _simulate(run: Run, step: Step | None) -> HasJson | None:
 def _resilience(run: Run, step: Step | None) -> HasJson | None:
     from bastion.resilience import resilience
 
-    return resilience(run.scenario, _plan_of(run), progress=step)
+    # Not the plan stage's plan: the state at M is the one the resilience engine's own rule
+    # chooses among cost-optimal plans (docs/method-resilience.md), so that `run` gives the
+    # same figures as `bastion resilience` whichever optimal plan the plan stage returned.
+    _plan_of(run)
+    return resilience(run.scenario, progress=step)
 
 
 def _economics(run: Run, step: Step | None) -> HasJson | None:

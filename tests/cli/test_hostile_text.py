@@ -135,8 +135,6 @@ def test_run_and_the_stored_runs_print_markup_as_written(tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="report/xlsx.py (another helper's) must escape control characters "
-                                       "(bastion.textsafe.visible): openpyxl raises IllegalCharacterError")
 def test_run_with_control_characters(tmp_path: Path) -> None:
     code, out = _invoke(["run", str(HOSTILE / "control-chars.yaml"), "--paths", "200", "--out",
                          str(tmp_path / "out")], tmp_path)
@@ -144,6 +142,16 @@ def test_run_with_control_characters(tmp_path: Path) -> None:
     assert not any(ch in out for ch in CONTROL)
     code, out = _invoke(["runs", "list"], tmp_path)
     assert not any(ch in out for ch in CONTROL) and "Baltic \\x1b[31mplant" in out
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "out" / "report.xlsx")
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(ch in t for t in texts for ch in CONTROL)
+    summary = wb["Summary"]
+    assert summary["A1"].value == "UNCLASSIFIED\\x1b[2J"
+    assert summary.oddHeader.center.text == "UNCLASSIFIED\\x1b[2J"
+    assert summary["A2"].value.startswith("Baltic \\x1b[31mplant\\x1b[0m\\x0dOVERWRITTEN\\x07")
+    assert any("Army\\u202e" in t for t in texts)
 
 
 def test_a_file_name_with_markup_and_control_characters(tmp_path: Path) -> None:

@@ -9,8 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bastion.cli import app
-from bastion.cli.schedule_view import critical_path_text
-from bastion.programme.analysis import analyse_schedule, critical_steps, month_of_finish
+from bastion.programme.analysis import analyse_schedule, critical_path_text, critical_steps, month_of_finish
 from bastion.scenario import load_text
 
 runner = CliRunner()

@@ -4,18 +4,18 @@
 
 Writes tests/report/data/run-reference.json (one run as `Run.to_json()` gives it)
 and tests/report/data/tables-reference.json (the plan's tidy tables as records),
-so the report tests never re-run the engines. Engines that cannot be imported
-are left out of the run, as a run without them would be.
+so the report tests never re-run the engines. The run is `bastion.run.execute`'s,
+as `bastion run` makes it.
 """
 
 from __future__ import annotations
 
 import json
-import time
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from bastion.store.record import package_versions, scenario_hash
+from bastion.store.record import scenario_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "src/bastion/scenario/examples/baltic-atm-plant.yaml"
@@ -30,69 +30,22 @@ SHORT = ('- {item: atm-1, by: "2032-12", units: 30000}', '- {item: atm-1, by: "2
 
 
 def build(short: bool = False) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
-    """The run dict and the plan tables of the reference scenario (or of its short variant)."""
-    from bastion.economics import economics
-    from bastion.plan import solve_plan
-    from bastion.programme.analysis import analyse_schedule
-    from bastion.scenario import load_text
+    """The run dict and the plan tables of the reference scenario (or of its short variant),
+    as `bastion run --paths PATHS --seed SEED` makes them (`bastion.run.execute`)."""
+    from bastion.run import execute
 
     text = SCENARIO.read_text(encoding="utf-8")
     if short:
         assert SHORT[0] in text
         text = text.replace(*SHORT)
-    scenario = load_text(text)
-    timings: dict[str, float] = {}
-    results: dict[str, dict[str, Any]] = {}
-
-    t0 = time.perf_counter()
-    results["schedule"] = analyse_schedule(scenario, paths=PATHS, seed=SEED).to_json()
-    timings["schedule"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    plan = solve_plan(scenario)
-    results["plan"] = plan.to_json()
-    timings["plan"] = time.perf_counter() - t0
-
-    sim: Any = None
-    try:
-        from bastion.simulate import simulate
-    except ImportError:
-        pass
-    else:
-        t0 = time.perf_counter()
-        sim = simulate(scenario, plan, paths=PATHS, seed=SEED)
-        results["simulate"] = sim.to_json()
-        timings["simulate"] = time.perf_counter() - t0
-
-    try:
-        from bastion.resilience import resilience
-    except ImportError:
-        pass
-    else:
-        t0 = time.perf_counter()
-        results["resilience"] = resilience(scenario, plan).to_json()
-        timings["resilience"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    if sim is not None:
-        eco = economics(scenario, plan, sim_costs=sim.per_path.cost, sim_months=sim.per_path.met_month)
-    else:
-        eco = economics(scenario, plan)
-    results["economics"] = eco.to_json()
-    timings["economics"] = time.perf_counter() - t0
-
-    run: dict[str, Any] = {
-        "scenario": scenario.name,
-        "scenario_file": str(SCENARIO.relative_to(ROOT)).replace(".yaml", "-short.yaml" if short else ".yaml"),
-        "scenario_hash": scenario_hash(text),
-        "classification": scenario.classification,
-        "seed": SEED,
-        "paths": PATHS,
-        "versions": package_versions(),
-        "timings": {k: round(v, 3) for k, v in timings.items()},
-        "status": "short" if plan.short else "ok",
-    }
-    run.update(results)
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / SCENARIO.name
+        file.write_text(text, encoding="utf-8")
+        done = execute(file, paths=PATHS, seed=SEED)
+    run = done.to_json()
+    run["scenario_file"] = str(SCENARIO.relative_to(ROOT)).replace(".yaml", "-short.yaml" if short else ".yaml")
+    assert run["scenario_hash"] == scenario_hash(text)
+    plan: Any = done.results["plan"]
     assert plan.tables is not None, "the reference plan has tables"
     tables = {t.name: _rounded(t.records()) for t in plan.tables.all()}
     return run, tables

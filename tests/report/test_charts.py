@@ -51,3 +51,30 @@ def test_every_exposed_point_is_labelled_by_name(run: dict[str, Any]) -> None:
     for k, n in enumerate(exposed, start=1):
         assert f"{k} {nm.node(n['node'])} (TTS {n['tts_months']}, TTR {n['ttr_months']} months)" in chart.reading
     assert "1 Export restriction on energetics hits both fill-charge sources" in chart.reading
+
+
+def test_gantt_reading_shows_side_by_side_tasks(run: dict[str, Any]) -> None:
+    from bastion.report.charts import gantt
+
+    run["schedule"]["critical_steps"] = [["a"], ["b", "c"], ["d"]]
+    chart = gantt(run)
+    assert chart is not None
+    assert "the critical path runs a → (b ∥ c) → d (∥: side by side, both critical)." in chart.reading
+    del run["schedule"]["critical_steps"]  # an older run: its critical path, one task a step
+    run["schedule"]["critical_path"] = ["a", "b"]
+    chart = gantt(run)
+    assert chart is not None and "runs a → b (" in chart.reading
+
+
+def test_long_titles_wrap_and_jcl_share_matches_the_answer(run: dict[str, Any]) -> None:
+    from bastion.report.answer import answers
+    from bastion.report.charts import TITLE_CHARS, title_lines
+    from bastion.report.content import headline
+
+    title = "Stockpile of Anti-tank mine, generic at Latvian armed forces (illustrative) against targets"
+    lines = title_lines(title)
+    assert " ".join(lines) == title and len(lines) == 2 and all(len(x) <= TITLE_CHARS for x in lines)
+    run["economics"]["jcl"].update({"p70_month": None, "reached_share": 0.0012})
+    [box] = [h for h in headline(run) if h.label == "70% joint confidence (JCL)"]
+    assert box.detail.startswith("0.1% of the ")
+    assert any("only 0.1% of the futures meet every target" in p for a in answers(run) for p in a.points)

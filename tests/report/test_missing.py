@@ -61,7 +61,7 @@ def test_plan_without_production_and_null_jcl(run: dict[str, Any], tables: dict[
     doc = Page(page)
     assert "chart-production-ramp" not in doc.charts
     assert "Left out: the production ramp needs the plan" in page
-    assert "70% JCL" in doc.text_of["headline"]
+    assert "70% joint confidence (JCL)" in doc.text_of["headline"]
 
 
 def test_first_output_histogram_with_never(run: dict[str, Any], tables: dict[str, Any]) -> None:

@@ -112,12 +112,15 @@ def test_user_text_never_becomes_a_formula(run: dict[str, Any], tables: dict[str
     tables["production"][1]["line"] = "\tline"
     data = build_xlsx(run, tables)
     wb = load_workbook(io.BytesIO(data))
-    found = dict.fromkeys(("=1+1", evil, "+cmd.yaml", "-lv", "@line", "\tline"), 0)
+    found = dict.fromkeys(("=1+1", evil, "+cmd.yaml", "-lv", "@line", "\\x09line"), 0)
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
-                if c.value in found:
+                if c.value == "\\x09line":  # a tab is a control character: written as its escape
+                    found[c.value] += 1
+                    assert c.data_type == "s"
+                elif c.value in found:
                     found[c.value] += 1
                     assert c.data_type == "s" and c.quotePrefix, (ws.title, c.coordinate)
     assert all(found.values()), found
@@ -146,3 +149,22 @@ def test_write_report_writes_both_atomically(run: dict[str, Any], tables: dict[s
     # plotly.js is about 4.8 MB; the run adds well under 1 MB
     assert files.html_bytes < 6_000_000
     load_workbook(files.xlsx)
+
+
+def test_control_characters_written_as_escapes(run: dict[str, Any], tables: dict[str, Any]) -> None:
+    """openpyxl refuses C0 controls (IllegalCharacterError): user text is written with them escaped,
+    in cells, in the marking of the print header, and in the tables the study's workbook shares."""
+    from openpyxl import Workbook
+
+    from bastion.report.xlsx import write_table
+
+    run["classification"] = "SECRET\x07"
+    run["scenario"] = "Plant\x1b[2J\x00"
+    wb = _book(run, tables)
+    assert wb["Summary"]["A1"].value == "SECRET\\x07"
+    assert wb["Summary"].oddFooter.center.text == "SECRET\\x07"
+    assert wb["Summary"]["A2"].value.startswith("Plant\\x1b[2J\\x00")
+    book = Workbook()
+    ws = write_table(book, "variants", [{"variant": "a\x0bb", "value": 1.0}], "M\x01", "EUR", set())
+    assert ws["A3"].value == "a\\x0bb" and ws["A1"].value == "M\\x01"
+    book.save(io.BytesIO())

@@ -12,6 +12,8 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from bastion.cli.common import marking
+from bastion.report.content import HEADLINE_NOTE
+from bastion.report.names import Names, names
 from bastion.run import STAGES
 from bastion.textsafe import terminal
 
@@ -91,6 +93,12 @@ def money_text(value: float | None, currency: str) -> str:
 
 
 
+def _names(run: Run) -> Names:
+    """The scenario's names (the plan's catalogue); codes where the run has no plan."""
+    catalogue = getattr(run.results.get("plan"), "catalogue", None)
+    return names({"plan": {"catalogue": catalogue}}) if isinstance(catalogue, dict) else Names()
+
+
 def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, out: Console) -> None:
     """The headline of a run: first output, each target, cost, JCL, the report's path."""
     currency = terminal(run.scenario.currency)
@@ -103,21 +111,27 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
             f"{_pct(head.get('p_first_output_within_24_months'))} ({sample}, {run.paths:,} paths, seed "
             f"{run.seed}); plan {head.get('plan_first_output')}"
         )
+    nm = _names(run)
     table = Table(title="Targets", title_justify="left")
     for col in ("customer", "item", "by", "units", "planned", "met in plan", "P(met)"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col not in ("customer", "item"), overflow="fold")
+    unlikely = False
     for t in head.get("targets", []):
         planned = t.get("planned_units")
+        p = t.get("probability")
+        unlikely |= bool(t.get("met_in_plan")) and p is not None and p < 0.5
         table.add_row(
-            terminal(t["customer"]),
-            terminal(t["item"]),
+            terminal(nm.name("customers", t["customer"])),
+            terminal(nm.name("items", t["item"])),
             t["by"],
             f"{t['units']:,.0f}",
             "n/a" if planned is None else f"{planned:,.0f}",
             "yes" if t.get("met_in_plan") else "[red]no[/red]",
-            _pct(t.get("probability")),
+            _pct(p),
         )
     out.print(table)
+    if unlikely:  # "met in plan: yes" beside a low P(met) reads as a contradiction without this
+        out.print(HEADLINE_NOTE)
     if head.get("confidence_targets"):
         conf = Table(title="Confidence: P(met) of the deterministic and of the confidence plan",
                      title_justify="left")
@@ -125,7 +139,8 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
             conf.add_column(col)
         for t in head["confidence_targets"]:
             req = t.get("requested")
-            conf.add_row(terminal(t["customer"]), terminal(t["item"]), t["by"], "-" if req is None else f"{req:.0%}",
+            conf.add_row(terminal(t["customer"]), terminal(t["item"]), t["by"],
+                         "-" if req is None else f"{req:.0%}",
                          _pct(t.get("deterministic_probability")),
                          _pct(t.get("probability")) + ("" if t.get("reached") else " [red](short)[/red]"))
         out.print(conf)
@@ -143,20 +158,23 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
             f"{money_text(head.get('jcl_p70_cost'), currency)}"
         )
     else:
-        out.print("70% joint confidence (every target reached): not reached in 70% of the futures")
+        out.print("70% joint confidence (every target reached): fewer than 70% of the futures reach every "
+                  "target within the horizon")
     for t in head.get("jcl_by_target", []):
-        name = f"{terminal(t['customer'])} {terminal(t['item'])} by {t['by']}"
+        name = (f"{terminal(nm.name('customers', t['customer']))}, {terminal(nm.name('items', t['item']))} "
+                f"by {t['by']}")
         if t["p70_month"]:
-            out.print(f"  70% JCL {name}: reached by {t['p70_month']} at {money_text(t['p70_cost'], currency)}")
+            out.print(f"  {name}: 70% of the futures reach it by {t['p70_month']}, at "
+                      f"{money_text(t['p70_cost'], currency)}")
         else:
-            out.print(f"  70% JCL {name}: not reached within the horizon in 70% of the futures")
+            out.print(f"  {name}: fewer than 70% of the futures reach it within the horizon")
     if head.get("worst_node"):
         tts = head.get("worst_node_tts_months")
         out.print(
-            f"Most exposed node: {terminal(head['worst_node'])} ({head.get('worst_node_kind') or 'node'}; "
+            f"Most exposed node: {terminal(nm.node(head['worst_node']))} ({head.get('worst_node_kind') or 'node'}; "
             f"survives {'n/a' if tts is None else f'{tts:g}'} months, needs "
             f"{head.get('worst_node_ttr_months', 0):g} to recover); {head['exposed_nodes']} of "
-            f"{head.get('nodes', 0)} nodes have TTS < TTR"
+            f"{head.get('nodes', 0)} nodes lose supply if they fail (time to survive shorter than time to recover)"
         )
     elif head.get("nodes"):
         out.print(f"Resilience: no node exposed (time to survive >= time to recover for all {head['nodes']} nodes)")

@@ -10,10 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bastion.cli.common import marking, markup_escape
-from bastion.programme.analysis import FIRST_OUTPUT_WINDOW, ScheduleAnalysis
+from bastion.programme.analysis import FIRST_OUTPUT_WINDOW, ScheduleAnalysis, critical_path_text
 
 MIN_BAR, MAX_BAR = 12, 48
-SIDE_BY_SIDE = " ∥ "
 
 
 def _bar(start: float, finish: float, span: float, critical: bool, width: int) -> str:
@@ -22,11 +21,6 @@ def _bar(start: float, finish: float, span: float, critical: bool, width: int) -
     size = max(1, round((finish - start) * scale)) if finish > start else 0
     char = "█" if critical else "▒"
     return " " * left + (f"[red]{char * size}[/red]" if critical else char * size) if size else " " * left + "◆"
-
-
-def critical_path_text(steps: list[list[str]]) -> str:
-    """The critical path as a path: "a → b → (c ∥ d) → e", where c and d run side by side."""
-    return " → ".join(s[0] if len(s) == 1 else "(" + SIDE_BY_SIDE.join(s) + ")" for s in steps)
 
 
 def _months(x: float) -> str:

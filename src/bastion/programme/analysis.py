@@ -73,6 +73,15 @@ def critical_steps(tasks: list[tuple[str, float, float]]) -> list[list[str]]:
     return steps
 
 
+SIDE_BY_SIDE = " ∥ "
+
+
+def critical_path_text(steps: list[list[str]]) -> str:
+    """The critical path as a path: "a → b → (c ∥ d) → e", where c and d run side by side
+    (the wording of `bastion schedule` and of the report's Gantt)."""
+    return " → ".join(s[0] if len(s) == 1 else "(" + SIDE_BY_SIDE.join(s) + ")" for s in steps)
+
+
 def month_of_finish(months: float) -> int:
     """The month (index from programme start) in which a finish at `months` falls: ceil(f) - 1, 0 for f = 0."""
     f = round(float(months), 6)

@@ -12,6 +12,7 @@ from typing import Any
 
 from bastion.report.content import first_output, target_rows
 from bastion.report.fmt import currency, money, num, pct, pct_pm, rows, section, units
+from bastion.report.losses import losses_text, mitigation_items, up
 from bastion.report.names import Names, names
 
 MARGIN = ("The plan is one future in which every lead time, yield and duration takes its expected "
@@ -173,7 +174,7 @@ def _node_risk(n: dict[str, Any], nm: Names) -> str:
     what = (f"if the risk \"{nm.node(n.get('node'))}\" happens, supply stops" if n.get("kind") == "risk" else
             f"losing {nm.node(n.get('node'))} ({n.get('kind')}) stops supply")
     return (f"{what} {tts} and takes {n.get('ttr_months')} months to recover: "
-            f"{units(n.get('lost_units'))} units lost.")
+            f"{losses_text(n.get('lost_by_item'), nm, n.get('lost_units'))} lost over the horizon.")
 
 
 def _why(run: dict[str, Any], nm: Names, targets: list[dict[str, Any]]) -> Answer:
@@ -216,17 +217,14 @@ def _fixes(run: dict[str, Any], nm: Names) -> Answer:
                           "it needs several raised together (see the plan's explanation).")
     exposed = _exposed(run)
     for n in exposed[:2]:
-        mit = n.get("mitigation")
-        items = mit.get("items") if isinstance(mit, dict) else None
-        for it in (items or [])[:1]:
-            if not isinstance(it, dict) or (num(it.get("buffer_units")) or 0.0) <= 0:
-                continue
+        for it in [it for it in mitigation_items(n.get("mitigation"))
+                   if (num(it.get("buffer_units")) or 0.0) > 0][:1]:
             against = (f"Against the risk \"{nm.node(n.get('node'))}\"" if n.get("kind") == "risk" else
                        f"Against losing {nm.node(n.get('node'))}")
-            points.append(f"{against}: hold {units(it.get('buffer_units'))} "
+            points.append(f"{against}: hold {up(it.get('buffer_units'))} "
                           f"{nm.name('items', it.get('item'))} in stock at {nm.name('sites', it.get('site'))} "
                           f"({it.get('buffer_months')} months of use), or add a second source of "
-                          f"{units(it.get('second_source_per_month'))} a month.")
+                          f"{up(it.get('second_source_per_month'))} a month.")
     if _explanations(run):
         lead = ("The least change that meets each short target, found by re-solving the plan with that "
                 "one limit raised:")

@@ -12,8 +12,10 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from bastion.programme.analysis import critical_path_text
 from bastion.report.content import first_output, node_rows
 from bastion.report.fmt import add_months, currency, money, month_date, num, pct, rows, section, units
+from bastion.report.losses import OUTAGE_MEANING
 from bastion.report.names import names
 
 PALETTE = ("#1f5f8b", "#d9822b", "#2e8540", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#b7950b")
@@ -35,11 +37,27 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
+TITLE_CHARS = 56  # a chart's title line in a half-width card; longer titles wrap (never clipped)
+
+
+def title_lines(title: str, width: int = TITLE_CHARS) -> list[str]:
+    """The title broken at spaces into lines of at most `width` characters (a longer word alone)."""
+    lines: list[str] = []
+    for word in title.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def chart(chart_id: str, title: str, fig: go.Figure, reading: str, *, x: str, y: str,
            height: int = 420) -> Chart:
+    lines = title_lines(title)
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16}},
-        template="plotly_white", height=height, margin={"l": 70, "r": 20, "t": 50, "b": 60},
+        title={"text": "<br>".join(lines), "x": 0.01, "xanchor": "left", "font": {"size": 16}},
+        template="plotly_white", height=height + 20 * (len(lines) - 1),
+        margin={"l": 70, "r": 20, "t": 50 + 20 * (len(lines) - 1), "b": 60},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
         hovermode="closest",
@@ -220,9 +238,12 @@ def gantt(run: dict[str, Any]) -> Chart | None:
     span = (sched.get("risk") or {}).get("makespan") or {}
     risk = (f", {span['p50']:.1f} (P50) to {span['p90']:.1f} (P90) months with duration risk"
             if num(span.get("p50")) is not None and num(span.get("p90")) is not None else "")
-    path = " → ".join(str(t) for t in sched.get("critical_path") or [])
+    steps = sched.get("critical_steps")
+    if not isinstance(steps, list):  # an older run: its critical path, one task a step
+        steps = [[t] for t in sched.get("critical_path") or []]
+    path = critical_path_text([[str(t) for t in s] for s in steps if isinstance(s, list) and s])
     reading = (f"The programme takes {num(sched.get('makespan_months')) or 0:.1f} months as planned{risk}; "
-               f"the critical path runs {path or 'nowhere'}.")
+               f"the critical path runs {path or 'nowhere'} (∥: side by side, both critical).")
     return chart("chart-gantt", "Programme schedule (critical path in red)", fig, reading,
                   x="date", y="task", height=max(380, 90 + 28 * len(tasks)))
 
@@ -248,7 +269,8 @@ def exposure_scatter(run: dict[str, Any]) -> Chart | None:
                     "symbol": ["triangle-up" if n["tts_months"] is None else "circle" for n in sel],
                     "line": {"width": 1, "color": "#fff"}},
             hovertext=[f"{nm.node(n['node'])}: TTS {'unbounded' if n['tts_months'] is None else n['tts_months']} "
-                       f"months, TTR {n['ttr_months']} months, {units(n['lost_units'])} units lost" for n in sel],
+                       f"months, TTR {n['ttr_months']} months, lost over the horizon: {n['lost_text']}"
+                       for n in sel],
             text=[""] * len(sel), hoverinfo="text"))
     # every exposed point gets its number (most exposed = 1) on a leader line, staggered where points
     # crowd; the key under the chart names them: legible on screen and printed
@@ -274,7 +296,9 @@ def exposure_scatter(run: dict[str, Any]) -> Chart | None:
                f"None of the {len(nodes)} nodes loses supply if it fails: each survives longer than it "
                "takes to recover.")
     return chart("chart-exposure-tts-ttr", "Supplier exposure: time to survive against time to recover",
-                  fig, f"{reading} Triangles at the top: the node's loss never stops supply. {key}".strip(),
+                  fig, f"{reading} {OUTAGE_MEANING} TTS here is over the horizon (what the outage adds to "
+                       f"the plan's losses to its end). Triangles at the top: the node's loss never stops "
+                       f"supply. {key}".strip(),
                   x="time to recover, TTR (months)", y="time to survive, TTS (months)")
 
 
@@ -288,16 +312,20 @@ def exposure_bars(run: dict[str, Any]) -> Chart | None:
         x=[n["risk_exposure_index"] for n in nodes], y=[nm.node(n["node"]) for n in nodes], orientation="h",
         marker={"color": [CRITICAL if (num(n["risk_exposure_index"]) or 0) >= 0.5 else PALETTE[1]
                           for n in nodes]},
-        text=[f"{units(n['lost_units'])} units lost" for n in nodes], textposition="auto",
-        hovertext=[str(n["mitigation"] or "") for n in nodes], name="exposure index"))
+        text=[n["lost_short"] for n in nodes], textposition="outside", cliponaxis=False,
+        hovertext=[f"lost over the horizon: {n['lost_text']}; mitigation: {n['mitigation'] or 'none found'}"
+                   for n in nodes], hoverinfo="text", name="exposure index"))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, 1.05])
+    fig.update_xaxes(range=[0, 1.4], tickvals=[0, 0.25, 0.5, 0.75, 1])  # room for the text beside the bars
     top = nodes[0] if nodes else None
-    reading = (f"Most exposed: {nm.node(top['node'])} (index {num(top['risk_exposure_index']) or 0:.2f}, "
-               f"{units(top['lost_units'])} units lost); mitigation: {top['mitigation'] or 'none found'}."
+    weight = nodes[0]["loss_weight"] if nodes else ""
+    reading = (f"Most exposed: {nm.node(top['node'])} (index {num(top['risk_exposure_index']) or 0:.2f}; "
+               f"lost over the horizon: {top['lost_text']}; in the outage window: "
+               f"{top['lost_in_window_text'] or 'not given'}); mitigation: {top['mitigation'] or 'none found'}. "
+               f"The index is each node's loss over the horizon, {weight}, over the worst node's."
                if top else "No node's loss costs any units.")
     return chart("chart-exposure-index", "Risk exposure index by node", fig, reading,
-                  x="exposure index (1 = the worst node)", y="node",
+                  x="exposure index (worst node = 1)", y="node",
                   height=max(360, 90 + 26 * len(nodes)))
 
 

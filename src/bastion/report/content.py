@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bastion.report.fmt import cell, currency, money, num, pct, pct_pm, rows, section
+from bastion.report.losses import mitigation_text, node_losses, weight_text
 from bastion.report.names import Names, names
 
 ENGINES = ("schedule", "plan", "simulate", "resilience", "economics")
@@ -122,16 +123,19 @@ def headline(run: dict[str, Any]) -> list[Headline]:
     return out
 
 
+JCL_LABEL = "70% joint confidence (JCL)"
+
+
 def _jcl(eco: dict[str, Any], cur: str) -> Headline:
     j = eco.get("jcl")
     if not isinstance(j, dict):
         notes = [str(n) for n in eco.get("notes") or [] if "JCL" in str(n)]
-        return Headline("70% JCL", "not computed", notes[0] if notes else "needs simulated paths")
-    if j.get("p70_month") is None:
-        return Headline("70% JCL", "not reached",
-                        f"{pct(j.get('reached_share'))} of the {num(j.get('paths')) or 0:,.0f} simulated paths "
+        return Headline(JCL_LABEL, "not computed", notes[0] if notes else "needs simulated paths")
+    if j.get("p70_month") is None:  # one decimal, as the first page's answer says it
+        return Headline(JCL_LABEL, "not reached",
+                        f"{pct(j.get('reached_share'), 1)} of the {num(j.get('paths')) or 0:,.0f} simulated paths "
                         "meet every target within the horizon", "bad")
-    return Headline("70% JCL", f"{j['p70_month']} at {money(j.get('p70_cost'), cur)}",
+    return Headline(JCL_LABEL, f"{j['p70_month']} at {money(j.get('p70_cost'), cur)}",
                     f"joint probability {pct(j.get('p70_probability'))} of meeting schedule and cost "
                     f"({num(j.get('paths')) or 0:,.0f} simulated paths)")
 
@@ -211,16 +215,23 @@ def input_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def node_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
-    """Resilience nodes, most exposed first, with the mitigation as text."""
+    """Resilience nodes, most exposed first: losses per item by name over the horizon and in the
+    outage window, the weighted totals with their weight, the mitigation as text."""
     res = section(run, "resilience")
+    nm = names(run)
+    weight = weight_text((res or {}).get("loss_weight"))
     out = []
     for n in rows(res, "nodes"):
+        lost = n.get("lost_weighted", n.get("lost_units"))
         out.append({
             "node": n.get("node"), "kind": n.get("kind"), "ttr_months": n.get("ttr_months"),
-            "tts_months": n.get("tts_months"), "lost_units": n.get("lost_units"),
+            "tts_months": n.get("tts_months"), **node_losses(n, nm),
+            "tts_window_months": n.get("tts_window_months"),
+            "lost_weighted": lost, "lost_weighted_in_window": n.get("lost_weighted_in_window"),
+            "loss_weight": weight,
             "risk_exposure_index": n.get("risk_exposure_index"),
-            "exposed": n.get("exposed", (num(n.get("lost_units")) or 0.0) > 0),
-            "mitigation": cell(n.get("mitigation")),
+            "exposed": n.get("exposed", (num(lost) or 0.0) > 0),
+            "mitigation": mitigation_text(n.get("mitigation"), nm),
         })
     out.sort(key=lambda r: -(num(r["risk_exposure_index"]) or 0.0))
     return out

@@ -14,6 +14,7 @@ from bastion.report import charts_supply as cs
 from bastion.report.answer import answers
 from bastion.report.content import HEADLINE_NOTE, derived_tables, headline, missing_notes
 from bastion.report.fmt import cell, currency, money, num, pct, section, units
+from bastion.report.losses import MEASURES, OUTAGE_MEANING, weight_text
 from bastion.report.names import Names, names
 
 
@@ -59,9 +60,14 @@ _TABLES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...], str], ...] = (
         ("learning_adjusted", "after the learning curve ({cur})", "m")),
      "No cost figures in this run."),
     ("resilience_nodes", "Resilience: nodes and mitigations (most exposed first)", (
-        ("node_name", "node", "t"), ("kind", "kind", "t"), ("tts_months", "TTS: time to survive (months)", "tts"),
-        ("ttr_months", "TTR: time to recover (months)", "n"), ("lost_units", "units lost if it fails", "u"),
-        ("risk_exposure_index", "exposure index (units lost / the worst node's)", "n"),
+        ("node_name", "node", "t"), ("kind", "kind", "t"),
+        ("ttr_months", "TTR: time to recover (months)", "n"),
+        ("tts_months", "TTS over the horizon (months)", "tts"),
+        ("lost_text", "lost over the horizon, per item (units)", "t"),
+        ("tts_window_months", "TTS in the outage window (months)", "tts"),
+        ("lost_in_window_text", "lost in the outage window, per item (units)", "t"),
+        ("lost_weighted", "loss over the horizon, weighted ({weight})", "u"),
+        ("risk_exposure_index", "exposure index (weighted loss / the worst node's)", "n"),
         ("mitigation", "mitigation", "t"), ("node", "code", "t")),
      "No resilience analysis in this run."),
     ("inputs", "Inputs of this run", (("input", "input", "t"), ("value", "value", "t")),
@@ -72,7 +78,7 @@ TABLE_NOTES = {
     "resilience_nodes": "A node is exposed when its time to survive (how long stock on hand and in "
                         "transit and other sources keep supply going without it) is shorter than its "
                         "time to recover: its failure then loses units. \"unbounded\": its loss never "
-                        "stops supply.",
+                        "stops supply. " + MEASURES + " " + OUTAGE_MEANING,
     "targets": "P(met) is the share of simulated futures in which the stockpile reaches the target by "
                "its month; P10/P50/P90 are the stockpile at that month in the futures ranked low to high.",
 }
@@ -116,12 +122,13 @@ def html_tables(run: dict[str, Any], derived: dict[str, list[dict[str, Any]]]) -
     """The tables shown under the charts, cells formatted, names beside codes."""
     cur = currency(run)
     nm = names(run)
+    weight = weight_text((section(run, "resilience") or {}).get("loss_weight"))
     out = []
     for tid, title, cols, empty in _TABLES:
         body = [{"cells": [_format(r.get(k), kind, cur) for k, _, kind in cols],
                  "flag": r.get("met") is False} for r in (_named(r, nm) for r in derived.get(tid, []))]
-        out.append(HtmlTable(tid, title.format(cur=cur), [h.format(cur=cur) for _, h, _ in cols], body,
-                             empty, TABLE_NOTES.get(tid, "")))
+        out.append(HtmlTable(tid, title.format(cur=cur), [h.format(cur=cur, weight=weight) for _, h, _ in cols],
+                             body, empty, TABLE_NOTES.get(tid, "")))
     return out
 
 

@@ -2,7 +2,7 @@
 sheet per table: headers with units, number formats, months as real dates, the plan's monthly
 tables wide (months across), frozen panes, names beside codes. The classification marking is in
 row 1 of every sheet and in every sheet's print header and footer. Text from the scenario never
-becomes a formula.
+becomes a formula, and its control characters are written as escapes (`bastion.textsafe.visible`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bastion.report.xlsx_layout import (
     wide,
     with_names,
 )
+from bastion.textsafe import visible
 
 PLAN_TABLES = ("production", "purchases", "stores", "deliveries", "stockpiles", "costs")
 _MARK_FILL = PatternFill("solid", fgColor="22303C")
@@ -48,7 +49,7 @@ def as_text(c: Any) -> None:
 
 def mark_pages(ws: Any, marking: str) -> None:
     """The marking in the print header and footer of every page of the sheet ("&" escaped)."""
-    text = marking.replace("&", "&&")
+    text = visible(marking).replace("&", "&&")
     for hf in (ws.oddHeader, ws.oddFooter, ws.evenHeader, ws.evenFooter, ws.firstHeader, ws.firstFooter):
         hf.center.text = text
         hf.center.font = "Arial,Bold"
@@ -58,6 +59,8 @@ def _put(ws: Any, row: int, col: int, value: Any, fmt: str | None = None) -> Any
     v = cell(value)
     if isinstance(v, float) and v != v:  # NaN: leave the cell empty
         v = None
+    elif isinstance(v, str):  # control characters as escapes (openpyxl refuses most of them)
+        v = visible(v)
     c = ws.cell(row=row, column=col, value=month_date(v))
     if c.is_date:
         c.number_format = MONTH_FMT

@@ -33,7 +33,11 @@ QTY = {"units", "planned_units", "shortfall", "p10_units", "p50_units", "p90_uni
 PCT = {"probability", "stderr", "cumulative_probability", "risk_criticality", "non_eu_nato_share",
        "reached_share"}
 MONTHS = {"start_months", "finish_months", "risk_p10", "risk_p50", "risk_p90", "ttr_months", "tts_months",
-          "buffer_months"}
+          "tts_window_months", "buffer_months"}
+WEIGHTED = {"lost_weighted", "lost_weighted_in_window"}  # weighted by the row's `loss_weight`
+TEXT_HEADS = {"lost_text": "lost over the horizon, per item (units)",
+              "lost_in_window_text": "lost in the outage window, per item (units)",
+              "loss_weight": "weight of the weighted losses"}
 INDEX = {"risk_exposure_index", "hhi", "discount_factor"}
 NAMED = {"customer": "customers", "item": "items", "supplier": "suppliers", "site": "sites", "node": "node"}
 
@@ -46,6 +50,10 @@ def column_format(col: str, cur: str, table: str = "") -> tuple[str, str | None]
         return f"{col} stockpile (units)", UNITS_FMT
     if col in QTY:
         return (col if col == "units" else f"{col} (units)"), UNITS_FMT
+    if col in WEIGHTED:
+        return f"{col} (see loss_weight)", UNITS_FMT
+    if col in TEXT_HEADS:
+        return TEXT_HEADS[col], None
     if col in PCT:
         return f"{col} (%)", PCT_FMT
     if col in MONTHS:
