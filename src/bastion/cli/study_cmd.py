@@ -1,4 +1,5 @@
-"""`bastion study FILE --vary PATH=V1,V2,... [--grid|--sample N] [--tornado PCT] ...` (docs/study.md)."""
+"""`bastion study FILE --vary PATH=V1,V2,... [--grid|--sample N] [--tornado PCT] [--confidence P1,...]`
+(docs/study.md)."""
 
 from __future__ import annotations
 
@@ -89,7 +90,10 @@ def study(
     vary: list[str] = typer.Option([], "--vary", help="PATH=V1,V2,... (or PATH=LOW:HIGH with --sample); repeatable."),
     grid: bool = typer.Option(False, "--grid", help="Cross the --vary values (the default)."),
     sample: int | None = typer.Option(None, "--sample", min=1, help="Draw N Latin-hypercube points of the ranges."),
-    confidence: str | None = typer.Option(None, "--confidence", help="Confidence levels P1,P2,... (confidence plan)."),
+    confidence: str | None = typer.Option(None, "--confidence", help="Confidence levels P1,P2,...: each variant "
+                                          "is planned at each level (the confidence plan)."),
+    futures: int = typer.Option(200, "--futures", min=1, help="Sampled futures the confidence plan plans "
+                                "against (with --confidence)."),
     tornado: float | None = typer.Option(None, "--tornado", help="Move each capacity, lead time, rate and "
                                          "duration range by -PCT and +PCT, one at a time."),
     paths: int = typer.Option(2_000, "--paths", min=1, max=PATHS_MAX, help="Monte-Carlo paths per variant."),
@@ -127,7 +131,8 @@ def study(
         text = file.read_bytes().decode("utf-8").removeprefix("\ufeff")
     try:
         prepared = prepare(scenario, str(file), text, vary=list(vary), sample=sample, tornado=tornado,
-                           confidence=_levels(confidence), seed=seed, paths=paths, skip_invalid=skip_invalid)
+                           confidence=_levels(confidence), futures=futures, seed=seed, paths=paths,
+                           skip_invalid=skip_invalid)
     except StudyError as error:
         for problem in error.problems:
             sys.stderr.write(f"{file}: {problem}\n")
