@@ -98,7 +98,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(binding: Path, monkeypatch: p
 def test_a_store_that_cannot_be_opened_stops_the_study_before_it_runs(binding: Path, tmp_path: Path) -> None:
     result = invoke(["study", str(binding), "--vary", "sites.plant.lines.line-1.capacity_per_month=100",
                      "--db", "nosuch://x", "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2 and "run store: cannot open nosuch://x" in result.stderr
+    assert result.exit_code == 2 and "cannot use the run store nosuch://x (opening)" in result.stderr
     assert not (tmp_path / "out").exists()
 
 
