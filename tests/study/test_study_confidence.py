@@ -36,9 +36,16 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::R
 
 
 def _study(file: Path, workers: str, out: Path | None = None) -> tuple[int, dict[str, Any], str]:
+    """The study of `file` at 25 % and 90 %; with `out`, its files there and stored in out/../home."""
     args = ["study", str(file), "--confidence", "0.25,0.9", "--futures", FUTURES, "--paths", PATHS,
-            "--seed", SEED, "--workers", workers, "--no-store", "--json"]
-    result = invoke([*args, "--out", str(out)] if out is not None else args)
+            "--seed", SEED, "--workers", workers, "--json"]
+    env = None
+    if out is not None:
+        args += ["--out", str(out)]
+        env = {"BASTION_HOME": str(out.parent / "home"), "BASTION_DATABASE_URL": ""}
+    else:
+        args.append("--no-store")
+    result = invoke(args, env=env)
     return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else {}, result.stderr
 
 
@@ -142,6 +149,17 @@ def test_the_files_carry_the_validated_probability_and_the_price(
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
     header = next(r for r in cells if r and "variant" in r)
     assert f"{TARGET}: validated P(met)" in " ".join(str(h) for h in header)
+
+
+def test_a_member_run_stores_its_confidence_beside_its_plan(hand_a: tuple[Path, dict[str, Any], Path]) -> None:
+    _, data, out = hand_a
+    env = {"BASTION_HOME": str(out.parent / "home"), "BASTION_DATABASE_URL": ""}
+    stored = json.loads(invoke(["runs", "show", data["study_id"], "--json"], env=env).stdout)
+    member = stored["members"][1]
+    assert member["variant"] == "v2"
+    run = json.loads(invoke(["runs", "show", member["run_id"], "--json"], env=env).stdout)
+    assert run["confidence"] == data["variants"][1]["confidence_plan"]
+    assert run["plan"]["confidence"]["price"]["difference"] == 50_000.0
 
 
 def test_an_unreachable_level_is_an_answer_with_its_best_probability() -> None:

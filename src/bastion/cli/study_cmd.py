@@ -52,6 +52,8 @@ def records(study: Study) -> tuple[StudyRecord, list[RunRecord]]:
         run_id = None
         if v.get("plan_full") is not None and v.get("text"):
             results = {"plan": v["plan_full"]}
+            if v.get("confidence_plan") is not None:  # beside `plan`, as `bastion run --confidence` stores it
+                results["confidence"] = v["confidence_plan"]
             if v.get("simulate_full") is not None:
                 results["simulate"] = v["simulate_full"]
             run = RunRecord.new(
@@ -75,7 +77,7 @@ def records(study: Study) -> tuple[StudyRecord, list[RunRecord]]:
 def _headline(study: Study, v: dict[str, Any]) -> dict[str, Any]:
     plan = v.get("plan") or {}
     sim = {(t["customer"], t["item"], t["by"]): t for t in ((v.get("simulate") or {}).get("targets") or [])}
-    return {
+    out = {
         "status": v["status"], "study_id": study.study_id, "variant": v["id"], "changes": v["changes"],
         "plan_cost": (plan.get("cost") or {}).get("total"), "plan_first_output": plan.get("first_output"),
         "targets": [{"customer": t["customer"], "item": t["item"], "by": t["by"], "units": t["units"],
@@ -83,6 +85,15 @@ def _headline(study: Study, v: dict[str, Any]) -> dict[str, Any]:
                      "probability": sim.get((t["customer"], t["item"], t["by"]), {}).get("probability")}
                     for t in plan.get("targets") or []],
     }
+    conf = v.get("confidence_plan")
+    if conf:  # as a run's headline with --confidence (bastion.run.headline)
+        out["confidence"] = v.get("confidence")
+        out["price_of_confidence"] = conf["price"]["text"]
+        out["confidence_targets"] = [
+            {k: t[k] for k in ("customer", "item", "by", "requested", "deterministic_probability", "reached")}
+            | {"probability": (t.get("validated") or {}).get("probability")}
+            for t in conf["targets"]]
+    return out
 
 
 def study(

@@ -109,7 +109,10 @@ def study_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         return
     n = max(1, int(workers or cores()))
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR,
+        # the scheduler's HTTP server (metrics) binds a free loopback port, not 8787: another
+        # cluster on the machine (another study) would make it warn, or fail to start
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
     try:
         client = Client(cluster)  # type: ignore[no-untyped-call]
         try:
