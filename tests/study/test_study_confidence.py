@@ -202,6 +202,7 @@ def test_a_grid_with_levels_charts_each_level_and_a_curve_per_set_of_changes() -
     (["--confidence", "0.9,0.9"], "the same level is given twice"),
     (["--confidence", "0.9", "--futures", "0"], "--futures"),
     (["--confidence", "1"], "a confidence level is above 0 and below 1"),
+    (["--confidence", "0.7,0.9", "--tornado", "20"], "one --confidence level at a time"),
 ])
 def test_bad_confidence_options_stop_before_anything_runs(tmp_path: Path, args: list[str], message: str) -> None:
     file = tmp_path / "case-a.yaml"

@@ -55,6 +55,8 @@ def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str] | None 
         raise StudyError(["--confidence: the same level is given twice"])
     if futures < 1:
         raise StudyError([f"--futures {futures}: give at least 1 future"])
+    if tornado is not None and len(confidence) > 1:
+        raise StudyError(["--tornado ranks one set of plans: give it one --confidence level at a time"])
     doc = Document(text, file, is_json=file.lower().endswith(".json"))
     varies = [parse_vary(v) for v in vary]
     paths_given = [v.path for v in varies]
