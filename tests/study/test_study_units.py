@@ -1,4 +1,4 @@
-"""Pieces of a study without Dask: the task, the tornado ranking, the progress line, --confidence."""
+"""Pieces of a study without Dask: the task, the tornado ranking, the progress line, bad --confidence."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.console import Console
 from bastion.cli.study_view import StudyProgress
 from bastion.study.engine import Progress
 from bastion.study.result import tornado_rankings
-from bastion.study.task import CONFIDENCE_MISSING, VariantTask, run_variant
+from bastion.study.task import VariantTask, run_variant
 
 from .conftest import invoke
 
@@ -78,15 +78,6 @@ def test_progress_is_drawn_on_a_terminal_only() -> None:
     with StudyProgress(Console(file=quiet, force_terminal=False)) as progress:
         progress.tell(p)
     assert quiet.getvalue() == ""
-
-
-def test_confidence_without_the_confidence_plan_stops_before_anything_runs(
-        binding: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bastion.study.task.CONFIDENCE_PLAN", ("bastion.plan.no_such_module", "solve"))
-    result = invoke(["study", str(binding), "--vary", "sites.plant.lines.line-1.capacity_per_month=100,150",
-                     "--confidence", "0.7,0.9", "--no-store", "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2 and CONFIDENCE_MISSING in result.stderr and "nothing run" in result.stderr
-    assert not (tmp_path / "out").exists()
 
 
 def test_bad_confidence_levels_are_refused(binding: Path) -> None:

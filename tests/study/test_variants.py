@@ -64,11 +64,14 @@ def test_a_variants_seed_depends_on_the_study_seed_and_its_content_only() -> Non
                 variant_seed(7, {"x.y": 800}, 0.9)}) == 4
 
 
-@given(seed=st.integers(0, 2**31 - 1), value=st.integers(0, 10**6))
-def test_a_variants_seed_is_one_every_command_takes(seed: int, value: int) -> None:
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(-10**6, 10**6), st.sampled_from([None, 0.5, 0.9]))
+def test_a_variants_seed_and_its_validation_seed_are_valid_cli_seeds(study: int, value: int,
+                                                                   level: float | None) -> None:
     from bastion.cli.common import SEED_MAX
 
-    assert 0 <= variant_seed(seed, {"x.y": value}) <= SEED_MAX
+    seed = variant_seed(study, {"x.y": value}, level)
+    assert seed >= 0 and seed + 1 <= SEED_MAX  # `bastion simulate --seed` repeats it by hand
 
 
 def test_grid_crosses_values_first_vary_slowest(binding: Path) -> None:

@@ -1,4 +1,5 @@
-"""`bastion study FILE --vary PATH=V1,V2,... [--grid|--sample N] [--tornado PCT] ...` (docs/study.md)."""
+"""`bastion study FILE --vary PATH=V1,V2,... [--grid|--sample N] [--tornado PCT] [--confidence P1,...]`
+(docs/study.md)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def records(study: Study) -> tuple[StudyRecord, list[RunRecord]]:
         run_id = None
         if v.get("plan_full") is not None and v.get("text"):
             results = {"plan": v["plan_full"]}
+            if v.get("confidence_plan") is not None:  # beside `plan`, as `bastion run --confidence` stores it
+                results["confidence"] = v["confidence_plan"]
             if v.get("simulate_full") is not None:
                 results["simulate"] = v["simulate_full"]
             run = RunRecord.new(
@@ -74,7 +77,7 @@ def records(study: Study) -> tuple[StudyRecord, list[RunRecord]]:
 def _headline(study: Study, v: dict[str, Any]) -> dict[str, Any]:
     plan = v.get("plan") or {}
     sim = {(t["customer"], t["item"], t["by"]): t for t in ((v.get("simulate") or {}).get("targets") or [])}
-    return {
+    out = {
         "status": v["status"], "study_id": study.study_id, "variant": v["id"], "changes": v["changes"],
         "plan_cost": (plan.get("cost") or {}).get("total"), "plan_first_output": plan.get("first_output"),
         "targets": [{"customer": t["customer"], "item": t["item"], "by": t["by"], "units": t["units"],
@@ -82,6 +85,15 @@ def _headline(study: Study, v: dict[str, Any]) -> dict[str, Any]:
                      "probability": sim.get((t["customer"], t["item"], t["by"]), {}).get("probability")}
                     for t in plan.get("targets") or []],
     }
+    conf = v.get("confidence_plan")
+    if conf:  # as a run's headline with --confidence (bastion.run.headline)
+        out["confidence"] = v.get("confidence")
+        out["price_of_confidence"] = conf["price"]["text"]
+        out["confidence_targets"] = [
+            {k: t[k] for k in ("customer", "item", "by", "requested", "deterministic_probability", "reached")}
+            | {"probability": (t.get("validated") or {}).get("probability")}
+            for t in conf["targets"]]
+    return out
 
 
 def study(
@@ -89,7 +101,10 @@ def study(
     vary: list[str] = typer.Option([], "--vary", help="PATH=V1,V2,... (or PATH=LOW:HIGH with --sample); repeatable."),
     grid: bool = typer.Option(False, "--grid", help="Cross the --vary values (the default)."),
     sample: int | None = typer.Option(None, "--sample", min=1, help="Draw N Latin-hypercube points of the ranges."),
-    confidence: str | None = typer.Option(None, "--confidence", help="Confidence levels P1,P2,... (confidence plan)."),
+    confidence: str | None = typer.Option(None, "--confidence", help="Confidence levels P1,P2,...: each variant "
+                                          "is planned at each level (the confidence plan)."),
+    futures: int = typer.Option(200, "--futures", min=1, help="Sampled futures the confidence plan plans "
+                                "against (with --confidence)."),
     tornado: float | None = typer.Option(None, "--tornado", help="Move each capacity, lead time, rate and "
                                          "duration range by -PCT and +PCT, one at a time."),
     paths: int = typer.Option(2_000, "--paths", min=1, max=PATHS_MAX, help="Monte-Carlo paths per variant."),
@@ -127,7 +142,8 @@ def study(
         text = file.read_bytes().decode("utf-8").removeprefix("\ufeff")
     try:
         prepared = prepare(scenario, str(file), text, vary=list(vary), sample=sample, tornado=tornado,
-                           confidence=_levels(confidence), seed=seed, paths=paths, skip_invalid=skip_invalid)
+                           confidence=_levels(confidence), futures=futures, seed=seed, paths=paths,
+                           skip_invalid=skip_invalid)
     except StudyError as error:
         for problem in error.problems:
             sys.stderr.write(f"{file}: {problem}\n")

@@ -108,12 +108,29 @@ def render_study(study: Study, out: Console) -> None:
         cells = [f"{_num(m['planned'].get(k))} / {_pct(*m['probability'].get(k, (None, None)))}" for k in keys]
         table.add_row(v["id"], *values, status, _num(m["cost"]), m["first_output"] or "-", *extra, *cells)
     out.print(table)
+    _render_prices(variants, out)
     for v in variants:
         if v["status"] in ("invalid", "failed", "infeasible") and v.get("message"):
             out.print(f"[red]{escape(v['id'])} {escape(v['status'])}[/red]: {escape(str(v['message']))}")
     if study.tornado:
         _render_tornado(study.tornado, out)
     out.print(marking(mark))
+
+
+def _render_prices(variants: list[dict[str, Any]], out: Console) -> None:
+    """Per confidence variant: the price of confidence, and each target's validated P(met)."""
+    from bastion.study.result import price, target_label, validated
+
+    for v in variants:
+        pr = price(v)
+        if v.get("confidence") is None or not pr:
+            continue
+        val = validated(v)
+        reached = "; ".join(f"{escape(target_label(k))} {_pct(t.get('probability'), t.get('stderr'))}"
+                            + (" [red]not reached[/red]" if t.get("reached") is False else "")
+                            for k, t in val.items())
+        out.print(f"[bold]{escape(v['id'])}[/bold] at {100 * float(v['confidence']):g}%: "
+                  f"price of confidence {escape(str(pr.get('text') or '-'))}; validated {reached}")
 
 
 def _render_tornado(tornado: dict[str, Any], out: Console) -> None:

@@ -11,7 +11,7 @@ from bastion.scenario.model import Scenario
 from bastion.study.engine import Tell, run_tasks
 from bastion.study.paths import PathError, get_value
 from bastion.study.result import Study, tornado_rankings
-from bastion.study.task import VariantTask
+from bastion.study.task import DEFAULT_FUTURES, VariantTask
 from bastion.study.variants import (
     Document,
     StudyError,
@@ -42,22 +42,21 @@ class Prepared:
 
 
 def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str] | None = None, sample: int | None = None,
-            tornado: float | None = None, confidence: tuple[float, ...] = (), seed: int = 0,
-            paths: int = 2_000, skip_invalid: bool = False) -> Prepared:
+            tornado: float | None = None, confidence: tuple[float, ...] = (), futures: int = DEFAULT_FUTURES,
+            seed: int = 0, paths: int = 2_000, skip_invalid: bool = False) -> Prepared:
     """Make every variant of the request and validate it; raise StudyError naming each problem."""
     vary = list(vary or [])
-    if not vary and tornado is None:
-        raise StudyError(["nothing to vary: give --vary PATH=V1,V2,... and/or --tornado PCT"])
+    if not vary and tornado is None and not confidence:
+        raise StudyError(["nothing to vary: give --vary PATH=V1,V2,..., --tornado PCT and/or --confidence P1,P2,..."])
     for level in confidence:
         if not 0 < level < 1:
             raise StudyError([f"--confidence {level:g}: a confidence level is above 0 and below 1"])
-    if confidence:
-        from bastion.study.task import confidence_plan
-
-        try:
-            confidence_plan()
-        except ImportError as error:
-            raise StudyError([str(error)]) from None
+    if len(set(confidence)) != len(confidence):
+        raise StudyError(["--confidence: the same level is given twice"])
+    if futures < 1:
+        raise StudyError([f"--futures {futures}: give at least 1 future"])
+    if tornado is not None and len(confidence) > 1:
+        raise StudyError(["--tornado ranks one set of plans: give it one --confidence level at a time"])
     doc = Document(text, file, is_json=file.lower().endswith(".json"))
     varies = [parse_vary(v) for v in vary]
     paths_given = [v.path for v in varies]
@@ -75,7 +74,7 @@ def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str] | None 
         raise StudyError(problems)
     if sample is not None and not varies:
         raise StudyError(["--sample N needs --vary PATH=LOW:HIGH ranges"])
-    mode = "sample" if sample is not None else "grid" if varies else "tornado"
+    mode = "sample" if sample is not None else "grid" if varies else "tornado" if tornado is not None else "confidence"
 
     order: list[str] = []
 
@@ -93,6 +92,8 @@ def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str] | None 
                                   skip_invalid=skip_invalid))
             else:
                 add(make_variants(doc, grid_changes(varies), "grid", seed, confidence, skip_invalid=skip_invalid))
+        elif tornado is None:  # --confidence alone: the file as it is, at each level
+            add(make_variants(doc, [{}], "confidence", seed, confidence))
     except StudyError as error:
         problems.extend(error.problems)
     if tornado is not None:
@@ -109,7 +110,7 @@ def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str] | None 
     if problems:
         raise StudyError(problems)
     spec = {"vary": vary, "sample": sample, "tornado": tornado, "confidence": list(confidence),
-            "skip_invalid": skip_invalid}
+            "futures": futures if confidence else None, "skip_invalid": skip_invalid}
     return Prepared(scenario, file, text, seed, paths, mode, spec, variants, invalid, order)
 
 
@@ -119,7 +120,8 @@ def execute(prepared: Prepared, *, study_id: str, scheduler: str | None = None, 
     from bastion.store.record import package_versions, scenario_hash
 
     t0 = time.perf_counter()
-    tasks = [VariantTask(v.id, v.text, v.seed, prepared.paths, v.confidence) for v in prepared.variants]
+    futures = int(prepared.spec.get("futures") or DEFAULT_FUTURES)
+    tasks = [VariantTask(v.id, v.text, v.seed, prepared.paths, v.confidence, futures) for v in prepared.variants]
     results = {r["id"]: r for r in run_tasks(tasks, scheduler=scheduler, workers=workers, tell=tell)}
     rows: list[dict[str, Any]] = []
     for v in prepared.variants:
@@ -129,6 +131,8 @@ def execute(prepared: Prepared, *, study_id: str, scheduler: str | None = None, 
                "simulate": r.get("simulate"), "timings": r.get("timings") or {},
                "plan_full": r.get("plan_full"), "simulate_full": r.get("simulate_full"),
                "text": v.text}
+        if v.confidence is not None:
+            row["confidence_plan"] = r.get("confidence_plan")
         if v.meta:
             row["meta"] = v.meta
         rows.append(row)

@@ -1,4 +1,5 @@
-"""The study report's charts: responses to the varied values, heat maps, the tornado.
+"""The study report's charts: responses to the varied values, heat maps, the tornado, the price
+of confidence.
 
 Each is a `bastion.report.charts.Chart` (same layout, fonts and offline embedding as
 the run report), with a one-line reading computed from the data.
@@ -6,6 +7,7 @@ the run report), with a one-line reading computed from the data.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import plotly.graph_objects as go
@@ -13,7 +15,7 @@ import plotly.graph_objects as go
 from bastion.report.charts import PALETTE, Chart, _slug, chart
 from bastion.report.fmt import money, pct
 from bastion.study.paths import show_value
-from bastion.study.result import ANSWERED, metrics, target_label, targets_of
+from bastion.study.result import ANSWERED, metrics, price, target_label, targets_of, validated
 
 
 def _x(value: Any) -> Any:
@@ -26,15 +28,28 @@ def _answered(variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def response_charts(study: dict[str, Any]) -> list[Chart]:
     """P(met) of each target and the plan's cost against each varied value (lines with error
-    bars when one value varies; heat maps when two vary on a grid; points otherwise)."""
+    bars when one value varies; heat maps when two vary on a grid; points otherwise); with
+    confidence levels, one set of charts per level."""
     variants = _answered(study["variants"])
     if not variants:
         return []
+    levels = sorted({v.get("confidence") for v in variants}, key=lambda p: -1.0 if p is None else float(p))
+    if len(levels) == 1 and levels[0] is None:
+        return _responses(study, variants, "", "")
+    out: list[Chart] = []
+    for level in levels:
+        at = [v for v in variants if v.get("confidence") == level]
+        name = "deterministic plan" if level is None else f"confidence {_level(float(level))}"
+        out += _responses(study, at, f" (at {name})", f"-{_slug(name)}")
+    return out
+
+
+def _responses(study: dict[str, Any], variants: list[dict[str, Any]], suffix: str, tag: str) -> list[Chart]:
     paths = list(variants[0]["changes"])
     cur = str(study.get("currency") or "")
     keys = targets_of(variants)
     if study["mode"] == "grid" and len(paths) == 2:
-        return _heat_maps(variants, paths, keys, cur)
+        return _heat_maps(variants, paths, keys, cur, suffix, tag)
     out: list[Chart] = []
     lines = study["mode"] == "grid" and len(paths) == 1
     for i, path in enumerate(paths):
@@ -54,7 +69,7 @@ def response_charts(study: dict[str, Any]) -> list[Chart]:
                 lo, hi = min(known, key=lambda t: t[1]), max(known, key=lambda t: t[1])
                 readings.append(f"{target_label(key)}: {pct(lo[1])} at {show_value(lo[0])} to "
                                 f"{pct(hi[1])} at {show_value(hi[0])}")
-        out.append(chart(f"chart-response-p-{i}-{_slug(path)}", f"P(target met) against {path}", fig,
+        out.append(chart(f"chart-response-p-{i}-{_slug(path)}{tag}", f"P(target met) against {path}{suffix}", fig,
                           "; ".join(readings) + "." if readings else "No target in these variants.",
                           x=path, y="P(met) (%), ± 1 standard error"))
         costs = [m["cost"] for m in ms]
@@ -66,13 +81,14 @@ def response_charts(study: dict[str, Any]) -> list[Chart]:
             lo_c, hi_c = min(known_c, key=lambda t: t[1]), max(known_c, key=lambda t: t[1])
             reading = (f"The plan costs {money(lo_c[1], cur)} at {show_value(lo_c[0])} and "
                        f"{money(hi_c[1], cur)} at {show_value(hi_c[0])}.")
-        out.append(chart(f"chart-response-cost-{i}-{_slug(path)}", f"Plan cost against {path}", fig, reading,
+        out.append(chart(f"chart-response-cost-{i}-{_slug(path)}{tag}", f"Plan cost against {path}{suffix}", fig,
+                         reading,
                           x=path, y=f"plan cost ({cur})"))
     return out
 
 
 def _heat_maps(variants: list[dict[str, Any]], paths: list[str], keys: list[tuple[str, str, str]],
-               cur: str) -> list[Chart]:
+               cur: str, suffix: str = "", tag: str = "") -> list[Chart]:
     px, py = paths
     xs = sorted({_x(v["changes"][px]) for v in variants}, key=lambda t: (str(type(t)), t))
     ys = sorted({_x(v["changes"][py]) for v in variants}, key=lambda t: (str(type(t)), t))
@@ -114,7 +130,7 @@ def _heat_maps(variants: list[dict[str, Any]], paths: list[str], keys: list[tupl
             best = max(flat, key=lambda t: t[2]) if flat else None
             reading = (f"Highest: {best[2]:.0f}% at {px}={show_value(best[0])}, {py}={show_value(best[1])}."
                        if best else "No simulated variant.")
-        out.append(chart(f"chart-heat-{j}", f"{title} over {px} and {py}", fig, reading, x=px, y=py))
+        out.append(chart(f"chart-heat-{j}{tag}", f"{title} over {px} and {py}{suffix}", fig, reading, x=px, y=py))
     return out
 
 
@@ -148,3 +164,79 @@ def tornado_charts(tornado: dict[str, Any] | None, cur: str, top: int = 15) -> l
                           x="P(met) (%)" if is_p else f"plan cost ({cur})", y="parameter moved",
                           height=max(320, 60 + 28 * len(rows))))
     return out
+
+
+#: At most this many price-of-confidence charts (one per set of changes); the table has every variant.
+MAX_PRICE_CHARTS = 12
+
+
+def _level(p: float) -> str:
+    return f"{100 * p:g}%"
+
+
+def price_charts(study: dict[str, Any]) -> list[Chart]:
+    """The price of confidence: the plan's cost against each target's validated P(met), one line
+    per target through the deterministic plan and the plan at each confidence level (one chart
+    per set of changes), with a reading that says what each step costs and buys."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for v in study["variants"]:
+        if v["status"] in ANSWERED and v.get("confidence") is not None and v.get("confidence_plan"):
+            groups.setdefault(json.dumps(v["changes"], sort_keys=True), []).append(v)
+    cur = str(study.get("currency") or "")
+    out: list[Chart] = []
+    for i, members in enumerate(list(groups.values())[:MAX_PRICE_CHARTS]):
+        members.sort(key=lambda v: float(v["confidence"]))
+        out.append(_price_chart(i, members, cur))
+    return out
+
+
+def _price_chart(index: int, members: list[dict[str, Any]], cur: str) -> Chart:
+    keys = targets_of(members)
+    first = members[0]
+    det_cost = price(first).get("deterministic_cost")
+    det_p = {k: t.get("deterministic_probability") for k, t in validated(first).items()}
+    names = ["deterministic", *(f"P = {_level(float(v['confidence']))}" for v in members)]
+    costs = [det_cost, *(price(v).get("cost") for v in members)]
+    fig = go.Figure()
+    for j, key in enumerate(keys):
+        vals = [validated(v).get(key, {}) for v in members]
+        xs = [det_p.get(key), *(t.get("probability") for t in vals)]
+        errors = [0.0, *(100 * float(t.get("stderr") or 0.0) for t in vals)]
+        fig.add_trace(go.Scatter(
+            x=[None if x is None else 100 * float(x) for x in xs], y=costs, mode="lines+markers+text",
+            text=names, textposition="top left", name=target_label(key),
+            line={"color": PALETTE[j % len(PALETTE)]},
+            error_x={"type": "data", "array": errors, "visible": True}))
+    for v in members:
+        fig.add_vline(x=100 * float(v["confidence"]), line={"dash": "dot", "color": "#888", "width": 1})
+    changes = ", ".join(f"{k}={show_value(x)}" for k, x in first["changes"].items())
+    title = "Price of confidence" + (f" ({changes})" if changes else "")
+    return chart(f"chart-price-{index}", title, fig, _price_reading(members, keys, det_cost, det_p, cur),
+                 x="validated P(met) (%), ± 1 standard error; dotted: the levels asked", y=f"plan cost ({cur})")
+
+
+def _price_reading(members: list[dict[str, Any]], keys: list[tuple[str, str, str]], det_cost: Any,
+                   det_p: dict[tuple[str, str, str], Any], cur: str) -> str:
+    """"Deterministic plan: .... At 25%: .... At 90%: ...." with each step's cost and what it buys."""
+
+    def probs(per: dict[tuple[str, str, str], Any]) -> str:
+        return ", ".join(f"{target_label(k)} {pct(per.get(k), 1)}" for k in keys)
+
+    parts = [f"Deterministic plan: {money(det_cost, cur)}, P(met) {probs(det_p)}"]
+    prev_cost, prev_name = det_cost, "the deterministic plan"
+    for v in members:
+        pr, val = price(v), validated(v)
+        p = {k: t.get("probability") for k, t in val.items()}
+        missed = [target_label(k) for k in keys if val.get(k, {}).get("reached") is False]
+        step = None if pr.get("cost") is None or prev_cost is None else float(pr["cost"]) - float(prev_cost)
+        sign = "+" if step is not None and step >= 0 else "-"
+        step_text = "n/a" if step is None else f"{sign}{money(abs(step), cur)}"
+        text = (f"At {_level(float(v['confidence']))}: {money(pr.get('cost'), cur)} ({step_text} over "
+                f"{prev_name}), validated {probs(p)}")
+        if missed:
+            text += f" (not reached: {', '.join(missed)})"
+        if pr.get("text"):
+            text += f"; against the deterministic plan {pr['text']}"
+        parts.append(text)
+        prev_cost, prev_name = pr.get("cost"), _level(float(v["confidence"]))
+    return ". ".join(parts) + "."

@@ -17,9 +17,9 @@ import jinja2
 from bastion import __version__
 from bastion.jsonfmt import quantity
 from bastion.report.fmt import money, pct, units
-from bastion.study.charts import response_charts, tornado_charts
+from bastion.study.charts import price_charts, response_charts, tornado_charts
 from bastion.study.paths import show_value
-from bastion.study.result import ANSWERED, table_rows
+from bastion.study.result import ANSWERED, price, table_rows, validated
 
 if TYPE_CHECKING:
     from bastion.report.html import Section
@@ -45,13 +45,13 @@ def _cell(column: str, value: Any, cur: str) -> tuple[str, bool]:
     """A table cell as the page shows it, and whether it is a number (right-aligned)."""
     if value is None:
         return ("", False)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool):
+        return ("yes" if value else "no", False)
+    if not isinstance(value, int | float):
         return (show_value(value), False)
-    if column == "cost":
+    if column in ("cost", "deterministic cost", "price of confidence"):
         return (money(value, cur), True)
-    if column.endswith(": P(met)"):
-        return (pct(value, 1), True)
-    if column.endswith(": stderr"):
+    if column.endswith(("P(met)", "stderr")):
         return (pct(value, 1), True)
     if column.endswith(": planned units"):
         return (units(value), True)
@@ -77,6 +77,15 @@ def _headline(data: dict[str, Any]) -> list[dict[str, str]]:
         worst = min(probs)
         out.append({"label": "Lowest P(target met)", "value": pct(worst[0]), "detail": f"{worst[2]} in {worst[1]}",
                     "tone": "bad" if worst[0] < 0.5 else "warn" if worst[0] < 0.9 else "good"})
+    prices = [(float(d), v["id"], float(v["confidence"])) for v in answered
+              if (d := price(v).get("difference")) is not None and v.get("confidence") is not None]
+    if prices:
+        top = max(prices)
+        missed = sum(1 for v in answered for t in validated(v).values() if t.get("reached") is False)
+        out.append({"label": "Price of confidence", "value": f"up to {money(top[0], cur)}",
+                    "detail": f"over the deterministic plan, at {100 * top[2]:g}% in {top[1]}"
+                              + (f"; {missed} target level{'s' if missed != 1 else ''} not reached" if missed else ""),
+                    "tone": "warn" if missed else ""})
     return out
 
 
@@ -90,6 +99,10 @@ def render_study_html(data: dict[str, Any]) -> str:
     if data["mode"] in ("grid", "sample"):
         sections.append(Section("responses", "Responses to the varied inputs", responses,
                                 [] if responses else ["Left out: no variant gave an answer."]))
+    if data["spec"].get("confidence"):
+        prices = price_charts(data)
+        sections.append(Section("price", "The price of confidence", prices,
+                                [] if prices else ["Left out: no variant planned at a confidence gave an answer."]))
     if data.get("tornado") is not None:
         charts = tornado_charts(data["tornado"], cur)
         sections.append(Section("tornado", f"Tornado: each input moved by ±{data['tornado']['pct']:g}%", charts,
@@ -103,8 +116,9 @@ def render_study_html(data: dict[str, Any]) -> str:
     shown = [h.replace("_", " ") if h in ("first_output",) else h for h in shown]
     notes = [f"{v['id']} {v['status']}: {v.get('message')}" for v in data["variants"]
              if v["status"] not in ANSWERED]
+    futures = [f"futures {data['spec']['futures']}"] if data["spec"].get("futures") else []
     meta = " · ".join([f"file {data['scenario_file']}", f"sha256 {data['scenario_hash'][:12]}",
-                       f"seed {data['seed']}", f"paths {data['paths']}", f"study {data['study_id']}"])
+                       f"seed {data['seed']}", f"paths {data['paths']}", *futures, f"study {data['study_id']}"])
     return _environment().get_template("study.html.j2").render(
         marking=str(data.get("classification") or "UNCLASSIFIED"), scenario=str(data.get("scenario") or "scenario"),
         meta=meta, version=__version__, headline=_headline(data), notes=notes, sections=sections,

@@ -95,10 +95,45 @@ def metrics(variant: dict[str, Any]) -> dict[str, Any]:
             "planned": planned, "probability": probs}
 
 
+def validated(variant: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """A confidence variant's targets by key: {"requested", "probability", "stderr", "reached",
+    "deterministic_probability"} (the confidence plan's validation; empty without a confidence)."""
+    conf = variant.get("confidence_plan") or {}
+    out = {}
+    for t in conf.get("targets") or []:
+        v = t.get("validated") or {}
+        out[target_key(t)] = {"requested": t.get("requested"), "probability": v.get("probability"),
+                              "stderr": v.get("stderr"), "reached": t.get("reached"),
+                              "deterministic_probability": t.get("deterministic_probability")}
+    return out
+
+
+def price(variant: dict[str, Any]) -> dict[str, Any]:
+    """A confidence variant's price of confidence ({} without a confidence)."""
+    return dict((variant.get("confidence_plan") or {}).get("price") or {})
+
+
+def _confidence_columns(row: dict[str, Any], v: dict[str, Any], keys: list[tuple[str, str, str]]) -> None:
+    """The confidence plan's columns of a table row: the price, then per target validated P(met)."""
+    pr = price(v)
+    row["deterministic cost"] = pr.get("deterministic_cost")
+    row["price of confidence"] = pr.get("difference")
+    row["what it buys"] = pr.get("text")
+    val = validated(v)
+    for key in keys:
+        label = target_label(key)
+        t = val.get(key, {})
+        row[f"{label}: validated P(met)"] = t.get("probability")
+        row[f"{label}: validated stderr"] = t.get("stderr")
+        row[f"{label}: reached"] = t.get("reached")
+
+
 def table_rows(variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One flat row per variant (for CSV, XLSX and the report): the changes, status, cost,
-    first output, and for each target its planned units, P(met) and the standard error."""
+    first output, and for each target its planned units, P(met) and the standard error; with
+    confidence levels, also the price of confidence and each target's validated P(met)."""
     keys = targets_of(variants)
+    levels = any(v.get("confidence") is not None for v in variants)
     paths: dict[str, None] = {}
     for v in variants:
         paths.update(dict.fromkeys(v["changes"]))
@@ -118,6 +153,8 @@ def table_rows(variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row[f"{label}: planned units"] = m["planned"].get(key)
             row[f"{label}: P(met)"] = p
             row[f"{label}: stderr"] = se
+        if levels:
+            _confidence_columns(row, v, keys)
         row["message"] = v.get("message")
         rows.append(row)
     return rows

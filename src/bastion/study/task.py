@@ -2,25 +2,22 @@
 
 `run_variant` runs in a Dask worker process (or anywhere): it loads the variant's
 JSON text, solves the plan (explain and sensitivity re-solves off, as `bastion
-simulate` does), and simulates it single-process (workers=1: no pool inside a
-worker) with the variant's own seed. Every outcome is a dict: an exception inside
-the task is caught and reported as status "failed", so one bad variant never
-stops a study.
+simulate` does) or, with a confidence level, the confidence plan
+(`plan_at_confidence` with the variant's seed, S futures, validated on the study's
+paths), and simulates it single-process (workers=1: no pool inside a worker) with
+the variant's own seed. Every outcome is a dict: an exception inside the task is
+caught and reported as status "failed", so one bad variant never stops a study.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-#: Module and function of the confidence plan (wired by the confidence-plan branch):
-#: called as `function(scenario, level)` and returning a PlanResult.
-CONFIDENCE_PLAN = ("bastion.plan.confidence", "solve_confidence_plan")
-CONFIDENCE_MISSING = "--confidence needs the confidence plan"
+#: Futures the confidence plan plans against by default (as `bastion plan --futures`).
+DEFAULT_FUTURES = 200
 
 PLAN_KEYS = ("status", "gap", "objective", "first_output", "cost", "targets", "short")
 SIMULATE_KEYS = ("paths", "seed", "backend", "first_output", "targets", "expected_cost",
@@ -36,19 +33,8 @@ class VariantTask:
     seed: int
     paths: int
     confidence: float | None = None
-
-
-def confidence_plan() -> Callable[[Any, float], Any]:
-    """The confidence plan function; ImportError with CONFIDENCE_MISSING when it is absent."""
-    module_name, name = CONFIDENCE_PLAN
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        raise ImportError(CONFIDENCE_MISSING) from None
-    function = getattr(module, name, None)
-    if not callable(function):
-        raise ImportError(CONFIDENCE_MISSING)
-    return function  # type: ignore[no-any-return]
+    futures: int = DEFAULT_FUTURES
+    """S, the sampled futures the confidence plan plans against (with a confidence only)."""
 
 
 def _worker_name() -> str:
@@ -63,13 +49,17 @@ def _worker_name() -> str:
 def run_variant(task: VariantTask) -> dict[str, Any]:
     """Plan and simulate one variant: {"status", "message", "plan", "simulate", "timings", ...}.
 
-    status: "ok", "short" (some target or consumption short in the plan),
-    "infeasible" (no plan exists) or "failed" (an error, in "message").
+    status: "ok", "short" (some target or consumption short in the plan, or, with a
+    confidence, some target that does not reach it), "infeasible" (no plan exists) or
+    "failed" (an error, in "message"). With a confidence, "confidence_plan" is the
+    `confidence` object of `bastion plan --confidence --json` (its seconds in "timings").
     "plan_full" and "simulate_full" hold the engines' whole JSON objects (for the store).
     """
     t0 = time.perf_counter()
     out: dict[str, Any] = {"id": task.id, "status": "failed", "message": None, "plan": None,
                            "simulate": None, "plan_full": None, "simulate_full": None}
+    if task.confidence is not None:
+        out["confidence_plan"] = None
     timings: dict[str, Any] = {"worker": _worker_name()}
     out["timings"] = timings
     try:
@@ -78,13 +68,22 @@ def run_variant(task: VariantTask) -> dict[str, Any]:
         from bastion.simulate import simulate
 
         scenario = load_text(task.text, f"variant {task.id}", is_json=True)
+        short: bool
         if task.confidence is None:
             plan = solve_plan(scenario, explain=False, sensitivity=False)
+            plan_json = plan.to_json()
+            short = plan.short
         else:
-            plan = confidence_plan()(scenario, task.confidence)
+            from bastion.plan.confidence import plan_at_confidence
+
+            conf = plan_at_confidence(scenario, task.confidence, futures=task.futures, seed=task.seed,
+                                      paths=task.paths, workers=1)
+            plan, plan_json, short = conf.plan, conf.to_json(), conf.short
+            part = conf.confidence_json()
+            timings["confidence"] = part.pop("seconds")
+            out["confidence_plan"] = part
         t1 = time.perf_counter()
         timings["plan"] = round(t1 - t0, 4)
-        plan_json = plan.to_json()
         out["plan_full"] = plan_json
         out["plan"] = {k: plan_json.get(k) for k in PLAN_KEYS}
         if not plan.status.has_solution:
@@ -96,7 +95,7 @@ def run_variant(task: VariantTask) -> dict[str, Any]:
         sim_json = sim.to_json()
         out["simulate_full"] = sim_json
         out["simulate"] = {k: sim_json.get(k) for k in SIMULATE_KEYS}
-        out["status"] = "short" if plan.short else "ok"
+        out["status"] = "short" if short else "ok"
     except Exception as error:  # one variant's failure is reported, the study goes on
         out["status"] = "failed"
         out["message"] = f"{type(error).__name__}: {error}"

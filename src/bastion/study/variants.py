@@ -82,13 +82,19 @@ def parse_vary(text: str) -> Vary:
     return Vary(path.strip(), keys, values=values)
 
 
+#: Variant seeds are below this (the CLI's `--seed` limit, 2^31 - 1), so `bastion simulate --seed SEED`
+#: repeats a variant by hand, and SEED + 1 (its confidence plan's validation seed) is a valid seed too.
+SEED_MODULUS = 2**31 - 1
+
+
 def variant_seed(study_seed: int, changes: dict[str, Any], confidence: float | None = None) -> int:
-    """The variant's seed: numpy's SeedSequence of (study seed, sha256 of its content), 31 bits
-    (0 .. 2,147,483,647: a seed every command's `--seed` takes, so a variant reproduces by hand)."""
+    """The variant's seed: numpy's SeedSequence of (study seed, sha256 of its content), its first
+    32-bit word modulo SEED_MODULUS."""
     content = json.dumps({"changes": changes, "confidence": confidence}, sort_keys=True,
                          ensure_ascii=True, allow_nan=False).encode("utf-8")
     digest = int.from_bytes(hashlib.sha256(content).digest()[:8], "big")
-    return int(np.random.SeedSequence([int(study_seed), digest]).generate_state(1, dtype=np.uint32)[0] >> 1)
+    word = int(np.random.SeedSequence([int(study_seed), digest]).generate_state(1, dtype=np.uint32)[0])
+    return word % SEED_MODULUS
 
 
 def latin_hypercube(n: int, dims: int, seed: int) -> np.ndarray:
