@@ -6,8 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, UploadFile
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import UploadFile
 
 from bastion.server import scenario_input, services
 from bastion.server.deps import Authed
@@ -61,13 +62,13 @@ async def _parser(request: Request) -> tuple[Callable[[], scenario_input.Receive
     """How to read the request's scenario (JSON {yaml, message} or a multipart `file`) and its message."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "multipart/form-data":
-        form = await request.form(max_files=1, max_fields=10)
-        upload = form.get("file")
-        message = form.get("message", "")
-        if not isinstance(upload, UploadFile) or not isinstance(message, str):
-            raise Invalid("send the scenario as a multipart `file` (YAML or XLSX), with an optional `message` field")
-        data = await upload.read()
-        name = upload.filename or "upload"
+        async with request.form(max_files=1, max_fields=10) as form:
+            upload = form.get("file")
+            message = form.get("message", "")
+            if not isinstance(upload, UploadFile) or not isinstance(message, str):
+                raise Invalid("send the scenario as a multipart `file` (YAML or XLSX), with an optional `message` field")
+            data = await upload.read()
+            name = upload.filename or "upload"
         return (lambda: scenario_input.from_upload(data, name)), message[:10_000]
     if kind != "application/json":
         raise Invalid("send JSON {yaml, message} or a multipart form with a `file`")
