@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from tests.server.conftest import Server, scenario_yaml
 
 ROLES = ("viewer", "analyst", "admin", "auditor")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tests.server.conftest import Server, scenario_yaml
+
 from bastion.scenario.load import load_text
 from bastion.xlsxio import build_workbook
-from tests.server.conftest import Server, scenario_yaml
 
 
 def test_health_and_openapi_need_no_token(server: Server) -> None:

@@ -66,7 +66,9 @@ async def _parser(request: Request) -> tuple[Callable[[], scenario_input.Receive
             upload = form.get("file")
             message = form.get("message", "")
             if not isinstance(upload, UploadFile) or not isinstance(message, str):
-                raise Invalid("send the scenario as a multipart `file` (YAML or XLSX), with an optional `message` field")
+                raise Invalid(
+                    "send the scenario as a multipart `file` (YAML or XLSX), with an optional `message` field"
+                )
             data = await upload.read()
             name = upload.filename or "upload"
         return (lambda: scenario_input.from_upload(data, name)), message[:10_000]
