@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from tests.server.conftest import PASSWORD, Server, scenario_yaml
 from typer.testing import CliRunner
 
 from bastion.cli import app
 from bastion.server.audit import GENESIS, digest
 from bastion.store.server_tables import AuditRecord
-from tests.server.conftest import PASSWORD, Server, scenario_yaml
 
 
 def trail(server: Server) -> list[tuple[str, str, str, str]]:
@@ -27,8 +27,11 @@ def busy_server(server: Server) -> str:
     server.client.post("/api/v1/auth/token", data={"username": "ana", "password": "wrong password"})
     sid = server.create("ana", scenario_yaml())
     server.client.get(f"/api/v1/scenarios/{sid}", headers=server.headers("ana"))
-    server.client.post(f"/api/v1/scenarios/{sid}/revisions", headers=server.headers("ana"),
-                       json={"yaml": scenario_yaml("v2"), "message": "v2"})
+    server.client.post(
+        f"/api/v1/scenarios/{sid}/revisions",
+        headers=server.headers("ana"),
+        json={"yaml": scenario_yaml("v2"), "message": "v2"},
+    )
     server.client.get(f"/api/v1/scenarios/{sid}", headers=server.headers("est"))
     return sid
 
@@ -55,8 +58,9 @@ def test_every_login_read_create_edit_and_denial_is_recorded(server: Server) -> 
 
 def test_auditors_filter_the_trail(server: Server) -> None:
     busy_server(server)
-    rows = server.client.get("/api/v1/audit", params={"action": "login", "outcome": "failure"},
-                             headers=server.headers("aud")).json()
+    rows = server.client.get(
+        "/api/v1/audit", params={"action": "login", "outcome": "failure"}, headers=server.headers("aud")
+    ).json()
     assert [(r["actor"], r["object"]) for r in rows] == [("-", "ana")]
     rows = server.client.get("/api/v1/audit", params={"actor": "est"}, headers=server.headers("aud")).json()
     assert [r["action"] for r in rows] == ["login", "read-scenario"]
@@ -109,8 +113,16 @@ def test_an_inserted_record_is_named(server: Server, monkeypatch: pytest.MonkeyP
         session.execute(text("UPDATE audit_records SET seq = seq + 1000 WHERE seq > 6"))
         session.execute(text("UPDATE audit_records SET seq = seq - 999 WHERE seq > 1000"))
         # A well-formed record slipped in as number 7, chained to record 6 with a correct own hash.
-        forged = AuditRecord(seq=7, at=records[5]["at"], actor="mallory", address="10.0.0.1", action="read-scenario",
-                             object="scenario:x", outcome="ok", prev_hash=records[5]["hash"])
+        forged = AuditRecord(
+            seq=7,
+            at=records[5]["at"],
+            actor="mallory",
+            address="10.0.0.1",
+            action="read-scenario",
+            object="scenario:x",
+            outcome="ok",
+            prev_hash=records[5]["hash"],
+        )
         forged.hash = digest(forged)
         session.add(forged)
     code, output = verify(server, monkeypatch)
@@ -121,8 +133,16 @@ def test_an_inserted_record_is_named(server: Server, monkeypatch: pytest.MonkeyP
 def test_a_forged_record_appended_at_the_end_is_named(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     busy_server(server)
     with server.db.transaction() as session:
-        forged = AuditRecord(seq=11, at="2026-01-01T00:00:00.000000Z", actor="mallory", address="-",
-                             action="login", object="mallory", outcome="success", prev_hash=GENESIS)
+        forged = AuditRecord(
+            seq=11,
+            at="2026-01-01T00:00:00.000000Z",
+            actor="mallory",
+            address="-",
+            action="login",
+            object="mallory",
+            outcome="success",
+            prev_hash=GENESIS,
+        )
         forged.hash = digest(forged)
         session.add(forged)
     code, output = verify(server, monkeypatch)

@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
+from tests.server.conftest import PASSWORD, Server
 from typer.testing import CliRunner
 
 from bastion.cli import app
 from bastion.server.security import token_digest
 from bastion.store.server_tables import ApiToken, User
-from tests.server.conftest import PASSWORD, Server
 
 
 def login(server: Server, name: str, password: str, address: str = "testclient") -> int:
@@ -96,20 +96,30 @@ def test_disabling_a_user_or_changing_their_role_revokes_their_tokens(
     assert "ana\tanalyst\tLVA\tSECRET\tdisabled" in listing and "bob\tviewer\tLVA\tSECRET\tactive" in listing
 
 
-def test_users_add_checks_its_values_and_writes_nothing_on_error(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_users_add_checks_its_values_and_writes_nothing_on_error(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BASTION_DATABASE_URL", server.url)
     runner = CliRunner()
-    for args in (["--role", "boss", "--nation", "LVA", "--clearance", "SECRET"],
-                 ["--role", "viewer", "--nation", "LV", "--clearance", "SECRET"],
-                 ["--role", "viewer", "--nation", "LVA", "--clearance", "TOP"]):
+    for args in (
+        ["--role", "boss", "--nation", "LVA", "--clearance", "SECRET"],
+        ["--role", "viewer", "--nation", "LV", "--clearance", "SECRET"],
+        ["--role", "viewer", "--nation", "LVA", "--clearance", "TOP"],
+    ):
         result = runner.invoke(app, ["users", "add", "eve", *args, "--password-stdin"], input="long enough\n")
         assert result.exit_code == 2, args
-    result = runner.invoke(app, ["users", "add", "eve", "--role", "viewer", "--nation", "LVA", "--clearance",
-                                 "SECRET", "--password-stdin"], input="short\n")
+    result = runner.invoke(
+        app,
+        ["users", "add", "eve", "--role", "viewer", "--nation", "LVA", "--clearance", "SECRET", "--password-stdin"],
+        input="short\n",
+    )
     assert result.exit_code == 2 and "at least 8 characters" in result.output
     assert runner.invoke(app, ["users", "list"]).output == ""
-    result = runner.invoke(app, ["users", "add", "eve", "--role", "viewer", "--nation", "LVA", "--clearance",
-                                 "SECRET", "--password-stdin"], input="long enough\n")
+    result = runner.invoke(
+        app,
+        ["users", "add", "eve", "--role", "viewer", "--nation", "LVA", "--clearance", "SECRET", "--password-stdin"],
+        input="long enough\n",
+    )
     assert result.exit_code == 0
     assert login(server, "eve", "long enough") == 200
 
