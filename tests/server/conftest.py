@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from tests.store.conftest import BACKENDS, PostgresServer, postgres_server  # noqa: F401 (a fixture)
 
 from bastion.server import ServerSettings, create_app
 from bastion.server.db import Database
@@ -48,8 +51,8 @@ def scenario_yaml(name: str = "Small plant", releasability: str | None = None) -
 class Server:
     """An app on a temporary SQLite store, with helpers to add users and log in."""
 
-    def __init__(self, tmp: Path, **settings: int) -> None:
-        self.url = f"sqlite:///{tmp / 'server.sqlite'}"
+    def __init__(self, url: str, **settings: int) -> None:
+        self.url = url
         self.db = Database(self.url)
         self.app = create_app(ServerSettings(database_url=self.url, **settings), db=self.db)
         self.client = TestClient(self.app, raise_server_exceptions=False)
@@ -78,13 +81,46 @@ class Server:
         return str(answer.json()["id"])
 
 
-@pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+class Databases:
+    """Fresh empty databases on SQLite (a file) or on the session's PostgreSQL server; dropped at the end."""
+
+    def __init__(self, backend: str, tmp: Path, request: pytest.FixtureRequest) -> None:
+        self.backend, self.tmp, self.request = backend, tmp, request
+        self.dropped: list[str] = []
+
+    def new(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.tmp / f'server-{uuid.uuid4().hex[:8]}.sqlite'}"
+        pg: PostgresServer = self.request.getfixturevalue("postgres_server")
+        name = f"bastion_server_{uuid.uuid4().hex[:12]}"
+        engine = create_engine(pg.admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            engine.dispose()
+        self.dropped.append(name)
+        return pg.url(name)
+
+    def drop(self) -> None:
+        if not self.dropped:
+            return
+        pg: PostgresServer = self.request.getfixturevalue("postgres_server")
+        engine = create_engine(pg.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            for name in self.dropped:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def make_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Servers on fresh stores, on SQLite and on PostgreSQL (skipped where its binaries are missing)."""
+    databases = Databases(request.param, tmp_path, request)
     made: list[Server] = []
 
     def make(**settings: int) -> Server:
-        server = Server(tmp_path / str(len(made)), **settings)
-        (tmp_path / str(len(made))).mkdir(exist_ok=True)
+        server = Server(databases.new(), **settings)
         made.append(server)
         return server
 
@@ -92,6 +128,7 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     for server in made:
         server.client.close()
         server.db.close()
+    databases.drop()
 
 
 @pytest.fixture

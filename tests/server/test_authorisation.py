@@ -8,11 +8,11 @@ invisible scenario answers 404, exactly as a missing one (a random id is checked
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from tests.server.conftest import Server, scenario_yaml
+from tests.server.conftest import BACKENDS, Databases, Server, scenario_yaml
 
 ROLES = ("viewer", "analyst", "admin", "auditor")
 NATIONS = {"owner": "LVA", "released": "EST", "not-released": "LTU"}
@@ -48,13 +48,17 @@ def expected(endpoint: str, role: str, nation: str, clearance: str) -> int:
     return 201 if nation == "LVA" else 403
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Server:
-    server = Server(Path(tmp_path_factory.mktemp("authz")))
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    databases = Databases(request.param, Path(tmp_path_factory.mktemp("authz")), request)
+    server = Server(databases.new())
     server.user("author", "analyst", "LVA", "SECRET")
     for name, (role, nation, clearance) in USERS.items():
         server.user(name, role, nation, clearance)
-    return server
+    yield server
+    server.client.close()
+    server.db.close()
+    databases.drop()
 
 
 @pytest.fixture(scope="module")
