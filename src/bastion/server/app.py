@@ -7,6 +7,8 @@ a fixed message (never a traceback). Request bodies over `settings.max_upload_by
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bastion import __version__
 from bastion.server.db import Database
 from bastion.server.errors import ServiceError
-from bastion.server.routes import audit, auth, scenarios
+from bastion.server.routes import audit, auth, runs, scenarios
 from bastion.server.settings import ServerSettings
 
 log = logging.getLogger("bastion.server")
@@ -85,7 +87,23 @@ async def _no_receive() -> Message:  # pragma: no cover - a JSONResponse never r
 def create_app(settings: ServerSettings | None = None, db: Database | None = None) -> FastAPI:
     """The API on the store of `settings.database_url` (migrated on opening)."""
     settings = settings or ServerSettings()
+    database = db or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """On start: jobs left running are interrupted, queued ones resume with the workers."""
+        from bastion.server.jobs import Workers, recover
+
+        recover(database)
+        workers = Workers(database.engine.url.render_as_string(hide_password=False), settings.workers)
+        workers.start()
+        try:
+            yield
+        finally:
+            workers.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Bastion workspace server",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
@@ -93,7 +111,7 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.db = db or Database(settings.database_url)
+    app.state.db = database
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, error: ServiceError) -> JSONResponse:
@@ -122,7 +140,7 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
         """200 while the server runs."""
         return {"status": "ok", "version": __version__}
 
-    for router in (auth.router, scenarios.router, audit.router):
+    for router in (auth.router, scenarios.router, runs.router, audit.router):
         app.include_router(router)
     app.add_middleware(LimitBody, limit=settings.max_upload_bytes)
     return app

@@ -35,3 +35,7 @@ class Invalid(ServiceError):
 
 class TooManyAttempts(ServiceError):
     status = 429
+
+
+class Conflict(ServiceError):
+    status = 409

@@ -23,6 +23,7 @@ from bastion.store.server_tables import (
     LoginFailure,
     ScenarioRelease,
     ScenarioRevision,
+    ServerRun,
     ServerScenario,
     User,
 )
@@ -235,3 +236,35 @@ class Scenarios:
         self.session.add_all(ScenarioRelease(scenario_id=scenario.id, nation=n) for n in rel.releasable_to)
         self.session.flush()
         return revision
+
+
+class Runs:
+    """Run jobs as seen by one caller: a run is visible iff its scenario is (same filter)."""
+
+    def __init__(self, session: Session, caller: Caller) -> None:
+        self.session = session
+        self.caller = caller
+
+    def get(self, run_id: str) -> ServerRun | None:
+        return self.session.execute(
+            select(ServerRun)
+            .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
+            .where(ServerRun.id == run_id, _visible(self.caller))
+        ).scalar_one_or_none()
+
+    def add(self, scenario: ServerScenario, revision: int, paths: int, seed: int) -> ServerRun:
+        run = ServerRun(
+            id=secrets.token_hex(8),
+            scenario_id=scenario.id,
+            revision=revision,
+            created_by=self.caller.name,
+            created_at=datetime.now(UTC),
+            paths=paths,
+            seed=seed,
+            status="queued",
+            stage="",
+            step="",
+        )
+        self.session.add(run)
+        self.session.flush()
+        return run

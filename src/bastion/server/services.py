@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from bastion.scenario.errors import ScenarioError
 from bastion.server import audit
-from bastion.server.errors import Forbidden, Invalid, NotFound, ServiceError, TooManyAttempts, Unauthorized
-from bastion.server.repository import Caller, Releasability, Scenarios, Users
+from bastion.server.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooManyAttempts, Unauthorized
+from bastion.server.repository import Caller, Releasability, Runs, Scenarios, Users
 from bastion.server.scenario_input import Received, problems_json
 from bastion.server.security import DUMMY_HASH, new_token, rank, verify_password
 from bastion.server.settings import ServerSettings
-from bastion.store.server_tables import ScenarioRevision, ServerScenario
+from bastion.store.server_tables import ScenarioRevision, ServerRun, ServerScenario
 
 NOT_FOUND = "not found"
 
@@ -219,3 +219,61 @@ def add_revision(ctx: Context, scenario_id: str, parse: Any, message: str) -> di
         ctx.record("change-releasability", f"{obj}@{revision.number}", "ok")
     ctx.record("edit-scenario", f"{obj}@{revision.number}", "ok")
     return scenario_json(repo, scenario)
+
+
+def run_json(run: ServerRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "scenario_id": run.scenario_id,
+        "revision": run.revision,
+        "status": run.status,
+        "progress": {"stage": run.stage, "step": run.step},
+        "paths": run.paths,
+        "seed": run.seed,
+        "created_by": run.created_by,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "error": run.error,
+        "result": run.result if run.status == "done" else None,
+    }
+
+
+def start_run(ctx: Context, scenario_id: str, revision: int | None, paths: int, seed: int) -> dict[str, Any]:
+    """Queue a run of a visible scenario's revision (default: the newest); analysts only."""
+    caller = _caller(ctx)
+    repo = Scenarios(ctx.session, caller)
+    obj = f"scenario:{scenario_id}"
+    scenario = _visible(ctx, repo, scenario_id, "start-run")
+    if caller.role != "analyst":
+        raise ctx.refuse(Forbidden("only analysts start runs"), "start-run", obj, "forbidden")
+    number = scenario.head if revision is None else revision
+    if repo.revision(scenario_id, number) is None:
+        raise ctx.refuse(NotFound(NOT_FOUND), "start-run", f"{obj}@{number}", "not-found")
+    run = Runs(ctx.session, caller).add(scenario, number, paths, seed)
+    ctx.record("start-run", f"run:{run.id}", "ok")
+    return run_json(run)
+
+
+def _visible_run(ctx: Context, run_id: str, action: str) -> ServerRun:
+    run = Runs(ctx.session, _caller(ctx)).get(run_id)
+    if run is None:
+        raise ctx.refuse(NotFound(NOT_FOUND), action, f"run:{run_id}", "not-found")
+    return run
+
+
+def get_run(ctx: Context, run_id: str) -> dict[str, Any]:
+    run = _visible_run(ctx, run_id, "read-run")
+    ctx.record("read-run", f"run:{run_id}", "ok")
+    return run_json(run)
+
+
+def report(ctx: Context, run_id: str, kind: str) -> bytes:
+    """The report's HTML or XLSX bytes of a finished run; 409 while it is not done."""
+    run = _visible_run(ctx, run_id, f"download-{kind}")
+    data = run.report_html if kind == "html" else run.report_xlsx
+    if run.status != "done" or data is None:
+        raise ctx.refuse(
+            Conflict(f"no report: the run is {run.status}"), f"download-{kind}", f"run:{run_id}", "not-ready"
+        )
+    ctx.record(f"download-{kind}", f"run:{run_id}", "ok")
+    return data

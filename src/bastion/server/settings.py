@@ -19,3 +19,5 @@ class ServerSettings:
     login_window_s: int = 15 * 60
     token_ttl_s: int = 12 * 3600
     """Lifetime of a token issued by `POST /api/v1/auth/token`."""
+    workers: int = 0
+    """Worker processes that execute queued runs (0: none; `bastion serve` starts 1 by default)."""

@@ -116,10 +116,39 @@ def upgrade() -> None:
     )
     for column in ("at", "actor", "action"):
         op.create_index(op.f(f"ix_audit_records_{column}"), "audit_records", [column])
+    op.create_table(
+        "server_runs",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("scenario_id", sa.String(length=32), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", _TS, nullable=False),
+        sa.Column("paths", sa.Integer(), nullable=False),
+        sa.Column("seed", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("stage", sa.String(length=64), nullable=False),
+        sa.Column("step", sa.Text(), nullable=False),
+        sa.Column("run_id", sa.String(length=64), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("finished_at", _TS, nullable=True),
+        sa.Column("report_html", sa.LargeBinary(), nullable=True),
+        sa.Column("report_xlsx", sa.LargeBinary(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["scenario_id"],
+            ["server_scenarios.id"],
+            name=op.f("fk_server_runs_scenario_id_server_scenarios"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_server_runs")),
+    )
+    for column in ("scenario_id", "created_at", "status"):
+        op.create_index(op.f(f"ix_server_runs_{column}"), "server_runs", [column])
 
 
 def downgrade() -> None:
     for table in (
+        "server_runs",
         "audit_records",
         "scenario_revisions",
         "scenario_releases",
