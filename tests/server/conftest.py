@@ -57,6 +57,8 @@ class Server:
         self.app = create_app(ServerSettings(database_url=self.url, **settings), db=self.db)
         self.client = TestClient(self.app, raise_server_exceptions=False)
         self._tokens: dict[str, str] = {}
+        self.run_of: dict[str, str] = {}
+        """A run id per scenario id, for tests that need one."""
 
     def user(self, name: str, role: str, nation: str, clearance: str) -> str:
         with self.db.transaction() as session:

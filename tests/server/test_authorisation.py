@@ -38,8 +38,10 @@ def expected(endpoint: str, role: str, nation: str, clearance: str) -> int:
         return 201 if role == "analyst" else 403
     if not visible:
         return 404
-    if endpoint in ("get", "revisions", "revision"):
+    if endpoint in ("get", "revisions", "revision", "run"):
         return 200
+    if endpoint == "start-run":
+        return 202 if role == "analyst" else 403
     if role != "analyst":
         return 403
     if endpoint == "edit":
@@ -63,7 +65,10 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 @pytest.fixture(scope="module")
 def shared(world: Server) -> str:
-    return world.create("author", scenario_yaml("Shared", RELEASED))
+    sid = world.create("author", scenario_yaml("Shared", RELEASED))
+    answer = world.client.post("/api/v1/runs", headers=world.headers("author"), json={"scenario_id": sid})
+    world.run_of[sid] = answer.json()["id"]  # a queued run of the shared scenario
+    return sid
 
 
 def call(server: Server, user: str, endpoint: str, sid: str) -> int:
@@ -92,11 +97,13 @@ def call(server: Server, user: str, endpoint: str, sid: str) -> int:
             c.post("/api/v1/scenarios", headers=h, json={"yaml": scenario_yaml("Mine"), "message": ""}).status_code
         ),
         "audit": lambda: c.get("/api/v1/audit", headers=h).status_code,
+        "start-run": lambda: c.post("/api/v1/runs", headers=h, json={"scenario_id": sid, "paths": 10}).status_code,
+        "run": lambda: c.get(f"/api/v1/runs/{server.run_of.get(sid, sid)}", headers=h).status_code,
     }
     return calls[endpoint]()
 
 
-ENDPOINTS = ("list", "get", "revisions", "revision", "edit", "release", "create", "audit")
+ENDPOINTS = ("list", "get", "revisions", "revision", "edit", "release", "create", "audit", "start-run", "run")
 
 
 @pytest.mark.parametrize(("endpoint", "user"), list(itertools.product(ENDPOINTS, USERS)))
@@ -106,7 +113,7 @@ def test_matrix(world: Server, shared: str, endpoint: str, user: str) -> None:
     role, nation, clearance = USERS[user]
     assert call(world, user, endpoint, sid) == expected(endpoint, role, nation, clearance)
     # A missing id answers exactly as an invisible one: 404 wherever the scenario matters.
-    if endpoint in ("get", "revisions", "revision", "edit", "release"):
+    if endpoint in ("get", "revisions", "revision", "edit", "release", "start-run", "run"):
         assert call(world, user, endpoint, MISSING) == 404
 
 
