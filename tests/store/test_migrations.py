@@ -17,7 +17,11 @@ from bastion.store.migrate import MIGRATIONS, alembic_config, current_revision, 
 from bastion.store.schema import Base
 
 MakeRecord = Callable[..., RunRecord]
-ALL_TABLES = {"alembic_version", "runs", "run_results", "run_tables", "studies", "study_runs"}
+ALL_TABLES = {
+    "alembic_version", "runs", "run_results", "run_tables", "studies", "study_runs",
+    "users", "api_tokens", "login_failures", "server_scenarios", "scenario_releases", "scenario_revisions",
+    "audit_records", "server_runs",
+}
 
 
 def create_store_engine_for(url: str) -> Engine:
@@ -35,7 +39,7 @@ def tables_of(url: str) -> set[str]:
 def test_the_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS / "env.py").is_file()
     assert list((MIGRATIONS / "versions").glob("r*_*.py"))
-    assert head_revision() == "0002"
+    assert head_revision() == "0003"
 
 
 def test_opening_an_empty_database_creates_the_schema_at_head(store_url: str) -> None:

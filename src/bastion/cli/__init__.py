@@ -18,6 +18,7 @@ from bastion.cli import (
     run_cmds,
     scenario_cmds,
     schedule_cmd,
+    serve_cmd,
     simulate_cmd,
     study_cmd,
     xlsx_cmd,
@@ -62,6 +63,7 @@ for _module in (
     study_cmd,
     demo_cmd,
     xlsx_cmd,
+    serve_cmd,
 ):
     _module.register(app)
 

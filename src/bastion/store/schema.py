@@ -165,3 +165,6 @@ class StudyRun(Base):
     status: Mapped[str] = mapped_column(String(32))
 
     study: Mapped[Study] = relationship(back_populates="members")
+
+
+# The server's tables share this Base (imported last: they need Base and UTCDateTime).

@@ -1,0 +1,159 @@
+"""`bastion serve`, `bastion users add|list|disable|set-role` and `bastion audit verify`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import typer
+
+from bastion.cli.common import EXIT_INTERNAL, EXIT_INVALID, fail
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+users_app = typer.Typer(help="Manage the server's users.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check the server's audit trail.", no_args_is_help=True)
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """A transaction on the store (`$BASTION_DATABASE_URL` or the default SQLite file); exit 2 on a store error."""
+    from bastion.server.db import Database
+    from bastion.store import StoreError
+
+    try:
+        db = Database()
+    except StoreError as error:
+        fail(str(error), EXIT_INVALID)
+    try:
+        with db.transaction() as session:
+            yield session
+    finally:
+        db.close()
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port to listen on."),
+    max_upload_mb: int = typer.Option(20, "--max-upload-mb", min=1, max=1024, help="Largest request body, MiB."),
+    workers: int = typer.Option(1, "--workers", min=0, max=64, help="Worker processes that execute runs."),
+) -> None:
+    """Serve the REST API on the run store (docs/server.md); the first start creates an administrator."""
+    import uvicorn
+
+    from bastion.server import ServerSettings, create_app
+    from bastion.server.db import Database
+    from bastion.server.settings import MIB
+    from bastion.server.users import first_admin
+    from bastion.store import StoreError
+
+    try:
+        db = Database()
+    except StoreError as error:
+        fail(str(error), EXIT_INVALID)
+    with db.transaction() as session:
+        password = first_admin(session)
+    if password is not None:
+        sys.stderr.write(
+            "No user yet: created the administrator 'admin' (nation ZZZ, clearance UNCLASSIFIED).\n"
+            f"One-time password (shown only now): {password}\n"
+        )
+    app = create_app(ServerSettings(max_upload_bytes=max_upload_mb * MIB, workers=workers), db=db)
+    sys.stderr.write(f"Bastion server on {db.where}: http://{host}:{port}/api/v1/docs\n")
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+
+
+def _password(from_stdin: bool, name: str) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass(f"Password for {name}: ")
+    if getpass.getpass("Again: ") != first:
+        fail("the two passwords differ")
+    return first
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(..., help="User name."),
+    role: str = typer.Option(..., "--role", help="viewer | analyst | admin | auditor"),
+    nation: str = typer.Option(..., "--nation", help="ISO 3166-1 alpha-3, e.g. LVA"),
+    clearance: str = typer.Option(..., "--clearance", help="UNCLASSIFIED | RESTRICTED | CONFIDENTIAL | SECRET"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin's first line."),
+) -> None:
+    """Add a user (the password is asked for, or read from stdin)."""
+    from bastion.server.users import UserError, add_user, check
+
+    try:
+        check(role, nation, clearance)
+    except UserError as error:
+        fail(str(error))
+    password = _password(password_stdin, name)
+    try:
+        with _transaction() as session:
+            add_user(session, name, role, nation, clearance, password)
+    except UserError as error:
+        fail(str(error))
+    typer.echo(f"added {name} ({role}, {nation}, {clearance})")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List the users: name, role, nation, clearance, disabled."""
+    from bastion.server.repository import Users
+
+    with _transaction() as session:
+        for user in Users(session).all():
+            state = "disabled" if user.disabled else "active"
+            typer.echo(f"{user.name}\t{user.role}\t{user.nation}\t{user.clearance}\t{state}")
+
+
+@users_app.command("disable")
+def users_disable(name: str = typer.Argument(..., help="User name.")) -> None:
+    """Disable a user and revoke their tokens (users are never deleted: the audit trail names them)."""
+    from bastion.server.users import UserError, disable
+
+    try:
+        with _transaction() as session:
+            disable(session, name)
+    except UserError as error:
+        fail(str(error))
+    typer.echo(f"disabled {name}")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    name: str = typer.Argument(..., help="User name."),
+    role: str = typer.Argument(..., help="viewer | analyst | admin | auditor"),
+) -> None:
+    """Change a user's role (their tokens are revoked: they log in again)."""
+    from bastion.server.users import UserError, set_role
+
+    try:
+        with _transaction() as session:
+            set_role(session, name, role)
+    except UserError as error:
+        fail(str(error))
+    typer.echo(f"{name} is now {role}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain: exit 0 when intact, 1 naming the first broken record."""
+    from bastion.server.audit import verify
+
+    with _transaction() as session:
+        count, broken = verify(session)
+    if broken is not None:
+        fail(f"audit trail broken: {broken}", EXIT_INTERNAL)
+    typer.echo(f"audit trail intact: {count} records")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(users_app, name="users")
+    app.add_typer(audit_app, name="audit")

@@ -1,0 +1,146 @@
+"""The application factory: `create_app(settings)` gives the FastAPI app on the store.
+
+Every error answers JSON `{"detail": ...}` with its status; an unexpected one answers 500 with
+a fixed message (never a traceback). Request bodies over `settings.max_upload_bytes` answer 413.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bastion import __version__
+from bastion.server.db import Database
+from bastion.server.errors import ServiceError
+from bastion.server.routes import audit, auth, runs, scenarios
+from bastion.server.settings import ServerSettings
+
+log = logging.getLogger("bastion.server")
+
+
+class BodyTooLarge(Exception):
+    """A request body over the limit (raised while it is read)."""
+
+
+class LimitBody:
+    """ASGI middleware: 413 for a body whose Content-Length, or whose streamed bytes, exceed `limit`."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared < 0 or declared > self.limit:
+                    await _too_large(self.limit, send)
+                    return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if not started:
+                await _too_large(self.limit, send)
+
+
+async def _too_large(limit: int, send: Send) -> None:
+    response = JSONResponse({"detail": f"request body larger than {limit} bytes"}, status_code=413)
+    await response({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:  # pragma: no cover - a JSONResponse never reads
+    return {"type": "http.disconnect"}
+
+
+def create_app(settings: ServerSettings | None = None, db: Database | None = None) -> FastAPI:
+    """The API on the store of `settings.database_url` (migrated on opening)."""
+    settings = settings or ServerSettings()
+    database = db or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """On start: jobs left running are interrupted, queued ones resume with the workers."""
+        from bastion.server.jobs import Workers, recover
+
+        recover(database)
+        workers = Workers(database.engine.url.render_as_string(hide_password=False), settings.workers)
+        workers.start()
+        try:
+            yield
+        finally:
+            workers.stop()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Bastion workspace server",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = database
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, error: ServiceError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return JSONResponse({"detail": error.detail}, status_code=error.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in error.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, error: Exception) -> JSONResponse:
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error (logged on the server)"}, status_code=500)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, Any]:
+        """200 while the server runs."""
+        return {"status": "ok", "version": __version__}
+
+    for router in (auth.router, scenarios.router, runs.router, audit.router):
+        app.include_router(router)
+    app.add_middleware(LimitBody, limit=settings.max_upload_bytes)
+    return app

@@ -1,0 +1,270 @@
+"""The repository layer: every query on scenarios is filtered by the caller's nation and clearance.
+
+A scenario is visible to a caller iff the caller's clearance ranks at or above the scenario's
+level and the caller's nation is the owner's or one it is releasable to. Nothing outside this
+module reads the scenario tables, so no route can forget the filter: an invisible scenario is
+simply not found, exactly as a missing one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from bastion.server.security import rank, token_digest
+from bastion.store.server_tables import (
+    ApiToken,
+    LoginFailure,
+    ScenarioRelease,
+    ScenarioRevision,
+    ServerRun,
+    ServerScenario,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the user's name, role, nation and clearance."""
+
+    name: str
+    role: str
+    nation: str
+    clearance: str
+
+    @classmethod
+    def of(cls, user: User) -> Caller:
+        return cls(user.name, user.role, user.nation, user.clearance)
+
+
+@dataclass(frozen=True)
+class Releasability:
+    """A scenario's level, owner nation and the other nations it is releasable to."""
+
+    level: str
+    owner: str
+    releasable_to: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"level": self.level, "owner": self.owner, "releasable_to": list(self.releasable_to)}
+
+
+def _visible(caller: Caller) -> ColumnElement[bool]:
+    released = exists().where(
+        and_(ScenarioRelease.scenario_id == ServerScenario.id, ScenarioRelease.nation == caller.nation)
+    )
+    return and_(
+        ServerScenario.level_rank <= rank(caller.clearance), or_(ServerScenario.owner == caller.nation, released)
+    )
+
+
+class Users:
+    """Users, tokens and failed logins."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_name(self, name: str) -> User | None:
+        return self.session.execute(select(User).where(User.name == name)).scalar_one_or_none()
+
+    def all(self) -> Sequence[User]:
+        return self.session.execute(select(User).order_by(User.name)).scalars().all()
+
+    def count(self) -> int:
+        return int(self.session.execute(select(func.count()).select_from(User)).scalar_one())
+
+    def add(self, name: str, role: str, nation: str, clearance: str, password_hash: str) -> User:
+        user = User(
+            name=name,
+            role=role,
+            nation=nation,
+            clearance=clearance,
+            disabled=False,
+            password_hash=password_hash,
+            created_at=datetime.now(UTC),
+        )
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def issue_token(self, user: User, token: str, ttl_s: int) -> None:
+        now = datetime.now(UTC)
+        self.session.add(
+            ApiToken(
+                token_hash=token_digest(token),
+                user_id=user.id,
+                created_at=now,
+                expires_at=now + timedelta(seconds=ttl_s),
+                revoked=False,
+            )
+        )
+
+    def by_token(self, token: str) -> User | None:
+        """The enabled user holding an unexpired, unrevoked `token`."""
+        row = self.session.execute(
+            select(User, ApiToken.expires_at)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False), User.disabled.is_(False))
+        ).one_or_none()
+        if row is None or row[1] <= datetime.now(UTC):
+            return None
+        return row[0]
+
+    def revoke_tokens(self, user: User) -> None:
+        for token in self.session.execute(select(ApiToken).where(ApiToken.user_id == user.id)).scalars():
+            token.revoked = True
+
+    def recent_failures(self, username: str, address: str, window_s: int) -> tuple[int, int]:
+        """Failed logins within the window: (for this user name, from this address)."""
+        since = datetime.now(UTC) - timedelta(seconds=window_s)
+        recent = LoginFailure.at >= since
+        by_user = self.session.execute(
+            select(func.count()).where(recent, LoginFailure.username == username)
+        ).scalar_one()
+        by_address = self.session.execute(
+            select(func.count()).where(recent, LoginFailure.address == address)
+        ).scalar_one()
+        return int(by_user), int(by_address)
+
+    def add_failure(self, username: str, address: str) -> None:
+        self.session.add(LoginFailure(username=username[:200], address=address[:100], at=datetime.now(UTC)))
+
+    def forget_failures(self, window_s: int) -> None:
+        """Drop failures older than the window (they no longer count)."""
+        since = datetime.now(UTC) - timedelta(seconds=window_s)
+        self.session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+
+
+class Scenarios:
+    """Scenarios and revisions as seen by one caller: everything here is filtered by `_visible`."""
+
+    def __init__(self, session: Session, caller: Caller) -> None:
+        self.session = session
+        self.caller = caller
+
+    def list(self) -> Sequence[ServerScenario]:
+        return (
+            self.session.execute(
+                select(ServerScenario)
+                .where(_visible(self.caller))
+                .order_by(ServerScenario.created_at, ServerScenario.id)
+            )
+            .scalars()
+            .all()
+        )
+
+    def get(self, scenario_id: str) -> ServerScenario | None:
+        return self.session.execute(
+            select(ServerScenario).where(ServerScenario.id == scenario_id, _visible(self.caller))
+        ).scalar_one_or_none()
+
+    def releasability(self, scenario: ServerScenario) -> Releasability:
+        nations = (
+            self.session.execute(
+                select(ScenarioRelease.nation)
+                .where(ScenarioRelease.scenario_id == scenario.id)
+                .order_by(ScenarioRelease.nation)
+            )
+            .scalars()
+            .all()
+        )
+        return Releasability(scenario.level, scenario.owner, tuple(nations))
+
+    def revisions(self, scenario_id: str) -> Sequence[ScenarioRevision] | None:
+        if self.get(scenario_id) is None:
+            return None
+        return (
+            self.session.execute(
+                select(ScenarioRevision)
+                .where(ScenarioRevision.scenario_id == scenario_id)
+                .order_by(ScenarioRevision.number)
+            )
+            .scalars()
+            .all()
+        )
+
+    def revision(self, scenario_id: str, number: int) -> ScenarioRevision | None:
+        if self.get(scenario_id) is None:
+            return None
+        return self.session.get(ScenarioRevision, (scenario_id, number))
+
+    def create(self, name: str, text: str, sha256: str, message: str, rel: Releasability) -> ServerScenario:
+        scenario = ServerScenario(
+            id=secrets.token_hex(8),
+            name=name,
+            created_at=datetime.now(UTC),
+            created_by=self.caller.name,
+            owner=rel.owner,
+            level=rel.level,
+            level_rank=rank(rel.level),
+            head=0,
+        )
+        self.session.add(scenario)
+        self.session.flush()
+        self.add_revision(scenario, name, text, sha256, message, rel)
+        return scenario
+
+    def add_revision(
+        self, scenario: ServerScenario, name: str, text: str, sha256: str, message: str, rel: Releasability
+    ) -> ScenarioRevision:
+        """A new immutable revision on top of the head; the scenario takes its name and releasability."""
+        number = scenario.head + 1
+        revision = ScenarioRevision(
+            scenario_id=scenario.id,
+            number=number,
+            parent=scenario.head or None,
+            author=self.caller.name,
+            created_at=datetime.now(UTC),
+            message=message,
+            text=text,
+            sha256=sha256,
+            releasability=rel.as_json(),
+        )
+        self.session.add(revision)
+        scenario.head = number
+        scenario.name = name
+        scenario.owner = rel.owner
+        scenario.level = rel.level
+        scenario.level_rank = rank(rel.level)
+        self.session.execute(delete(ScenarioRelease).where(ScenarioRelease.scenario_id == scenario.id))
+        self.session.add_all(ScenarioRelease(scenario_id=scenario.id, nation=n) for n in rel.releasable_to)
+        self.session.flush()
+        return revision
+
+
+class Runs:
+    """Run jobs as seen by one caller: a run is visible iff its scenario is (same filter)."""
+
+    def __init__(self, session: Session, caller: Caller) -> None:
+        self.session = session
+        self.caller = caller
+
+    def get(self, run_id: str) -> ServerRun | None:
+        return self.session.execute(
+            select(ServerRun)
+            .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
+            .where(ServerRun.id == run_id, _visible(self.caller))
+        ).scalar_one_or_none()
+
+    def add(self, scenario: ServerScenario, revision: int, paths: int, seed: int) -> ServerRun:
+        run = ServerRun(
+            id=secrets.token_hex(8),
+            scenario_id=scenario.id,
+            revision=revision,
+            created_by=self.caller.name,
+            created_at=datetime.now(UTC),
+            paths=paths,
+            seed=seed,
+            status="queued",
+            stage="",
+            step="",
+        )
+        self.session.add(run)
+        self.session.flush()
+        return run

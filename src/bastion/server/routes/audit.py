@@ -1,0 +1,49 @@
+"""`GET /api/v1/audit`: the audit trail, for auditors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from bastion.server import audit as trail
+from bastion.server.deps import Auditor
+from bastion.store.server_tables import AuditRecord
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+class AuditOut(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    address: str
+    action: str
+    object: str
+    outcome: str
+    prev_hash: str
+    hash: str
+
+
+@router.get("/audit", response_model=list[AuditOut], responses={401: {}, 403: {}, 422: {}})
+def read_audit(
+    ctx: Auditor,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    outcome: Annotated[str | None, Query(max_length=32)] = None,
+    since: Annotated[str | None, Query(max_length=40, description="ISO 8601 UTC, e.g. 2026-11-30T00:00:00Z")] = None,
+    after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Audit records, oldest first, filtered by actor, action, outcome, time (`since`) and sequence."""
+    query = select(AuditRecord).where(AuditRecord.seq > after_seq)
+    for column, value in ((AuditRecord.actor, actor), (AuditRecord.action, action), (AuditRecord.outcome, outcome)):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(AuditRecord.at >= since)
+    rows = [trail.as_json(r) for r in ctx.session.execute(query.order_by(AuditRecord.seq).limit(limit)).scalars()]
+    ctx.record("read-audit", "-", "ok")
+    return rows

@@ -1,0 +1,279 @@
+"""The server's services: what each request does, with its audit record. Routes stay thin.
+
+Each service method runs inside the request's session; a refused request records its audit
+record and commits it before raising, so denials are in the trail too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bastion.scenario.errors import ScenarioError
+from bastion.server import audit
+from bastion.server.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooManyAttempts, Unauthorized
+from bastion.server.repository import Caller, Releasability, Runs, Scenarios, Users
+from bastion.server.scenario_input import Received, problems_json
+from bastion.server.security import DUMMY_HASH, new_token, rank, verify_password
+from bastion.server.settings import ServerSettings
+from bastion.store.server_tables import ScenarioRevision, ServerRun, ServerScenario
+
+NOT_FOUND = "not found"
+
+
+@dataclass
+class Context:
+    """One request: its session, the caller (None before login) and the client's address."""
+
+    session: Session
+    caller: Caller | None
+    address: str
+
+    @property
+    def who(self) -> str:
+        return self.caller.name if self.caller is not None else "-"
+
+    def record(self, action: str, obj: str, outcome: str) -> None:
+        audit.append(self.session, actor=self.who, address=self.address, action=action, obj=obj, outcome=outcome)
+
+    def refuse(self, error: ServiceError, action: str, obj: str, outcome: str) -> ServiceError:
+        """Record the refusal, commit it, and give the error to raise."""
+        self.record(action, obj, outcome)
+        self.session.commit()
+        return error
+
+
+def login(ctx: Context, settings: ServerSettings, username: str, password: str) -> str:
+    """A new bearer token for a correct user name and password; 401 otherwise, 429 when rate-limited."""
+    users = Users(ctx.session)
+    users.forget_failures(settings.login_window_s)
+    by_user, by_address = users.recent_failures(username, ctx.address, settings.login_window_s)
+    if max(by_user, by_address) >= settings.login_max_failures:
+        raise ctx.refuse(TooManyAttempts("too many failed logins: try again later"), "login", username, "rate-limited")
+    user = users.by_name(username)
+    ok = verify_password(user.password_hash if user is not None else DUMMY_HASH, password)
+    if user is None or not ok or user.disabled:
+        users.add_failure(username, ctx.address)
+        raise ctx.refuse(Unauthorized("wrong user name or password"), "login", username, "failure")
+    token = new_token()
+    users.issue_token(user, token, settings.token_ttl_s)
+    ctx.caller = Caller.of(user)
+    ctx.record("login", username, "success")
+    return token
+
+
+def _caller(ctx: Context) -> Caller:
+    if ctx.caller is None:  # pragma: no cover - the auth dependency sets it
+        raise Unauthorized("not authenticated")
+    return ctx.caller
+
+
+def scenario_json(repo: Scenarios, scenario: ServerScenario) -> dict[str, Any]:
+    rel = repo.releasability(scenario)
+    return {
+        "id": scenario.id,
+        "name": scenario.name,
+        "revision": scenario.head,
+        "created_at": scenario.created_at,
+        "created_by": scenario.created_by,
+        "releasability": rel.as_json(),
+        "marking": marking(rel),
+    }
+
+
+def revision_json(revision: ScenarioRevision, *, with_text: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "scenario_id": revision.scenario_id,
+        "revision": revision.number,
+        "parent": revision.parent,
+        "author": revision.author,
+        "created_at": revision.created_at,
+        "message": revision.message,
+        "sha256": revision.sha256,
+        "releasability": revision.releasability,
+    }
+    if with_text:
+        out["yaml"] = revision.text
+    return out
+
+
+def marking(rel: Releasability) -> str:
+    """The marking shown with a scenario, e.g. `RESTRICTED // REL TO LVA, EST, LTU`."""
+    if not rel.releasable_to:
+        return f"{rel.level} // {rel.owner} ONLY"
+    return f"{rel.level} // REL TO {', '.join((rel.owner, *rel.releasable_to))}"
+
+
+def list_scenarios(ctx: Context) -> list[dict[str, Any]]:
+    repo = Scenarios(ctx.session, _caller(ctx))
+    out = [scenario_json(repo, s) for s in repo.list()]
+    ctx.record("list-scenarios", "-", "ok")
+    return out
+
+
+def _visible(ctx: Context, repo: Scenarios, scenario_id: str, action: str) -> ServerScenario:
+    scenario = repo.get(scenario_id)
+    if scenario is None:
+        raise ctx.refuse(NotFound(NOT_FOUND), action, f"scenario:{scenario_id}", "not-found")
+    return scenario
+
+
+def get_scenario(ctx: Context, scenario_id: str) -> dict[str, Any]:
+    repo = Scenarios(ctx.session, _caller(ctx))
+    scenario = _visible(ctx, repo, scenario_id, "read-scenario")
+    out = scenario_json(repo, scenario)
+    head = repo.revision(scenario_id, scenario.head)
+    out["yaml"] = head.text if head is not None else None
+    ctx.record("read-scenario", f"scenario:{scenario_id}", "ok")
+    return out
+
+
+def list_revisions(ctx: Context, scenario_id: str) -> list[dict[str, Any]]:
+    repo = Scenarios(ctx.session, _caller(ctx))
+    revisions = repo.revisions(scenario_id)
+    if revisions is None:
+        raise ctx.refuse(NotFound(NOT_FOUND), "list-revisions", f"scenario:{scenario_id}", "not-found")
+    ctx.record("list-revisions", f"scenario:{scenario_id}", "ok")
+    return [revision_json(r, with_text=False) for r in revisions]
+
+
+def get_revision(ctx: Context, scenario_id: str, number: int) -> dict[str, Any]:
+    repo = Scenarios(ctx.session, _caller(ctx))
+    revision = repo.revision(scenario_id, number)
+    obj = f"scenario:{scenario_id}@{number}"
+    if revision is None:
+        raise ctx.refuse(NotFound(NOT_FOUND), "read-revision", obj, "not-found")
+    ctx.record("read-revision", obj, "ok")
+    return revision_json(revision, with_text=True)
+
+
+def _releasability(received: Received, default: Releasability) -> Releasability:
+    """The file's releasability (owner: the default's if left out), or `default` when the file has none."""
+    rel = received.releasability
+    if rel is None:
+        return default
+    owner = rel.owner or default.owner
+    return Releasability(rel.level, owner, tuple(n for n in rel.releasable_to if n != owner))
+
+
+def _parse(ctx: Context, parse: Any, action: str, obj: str) -> Received:
+    try:
+        received: Received = parse()
+    except ScenarioError as error:
+        raise ctx.refuse(Invalid(problems_json(error)), action, obj, "invalid") from None
+    return received
+
+
+def create_scenario(ctx: Context, parse: Any, message: str) -> dict[str, Any]:
+    """Create a scenario from a parser of the request's text or file (first revision)."""
+    caller = _caller(ctx)
+    if caller.role != "analyst":
+        raise ctx.refuse(Forbidden("only analysts create scenarios"), "create-scenario", "-", "forbidden")
+    received = _parse(ctx, parse, "create-scenario", "-")
+    rel = _releasability(received, Releasability("UNCLASSIFIED", caller.nation, ()))
+    if rel.owner != caller.nation:
+        raise ctx.refuse(
+            Forbidden(f"a scenario you create is owned by your nation ({caller.nation})"),
+            "create-scenario",
+            "-",
+            "forbidden",
+        )
+    if rank(rel.level) > rank(caller.clearance):
+        raise ctx.refuse(
+            Forbidden(f"the level {rel.level} is above your clearance"), "create-scenario", "-", "forbidden"
+        )
+    repo = Scenarios(ctx.session, caller)
+    scenario = repo.create(received.scenario.name, received.text, received.sha256, message, rel)
+    ctx.record("create-scenario", f"scenario:{scenario.id}@1", "ok")
+    return scenario_json(repo, scenario)
+
+
+def add_revision(ctx: Context, scenario_id: str, parse: Any, message: str) -> dict[str, Any]:
+    """A new revision of a visible scenario; a change of releasability only by analysts of the owner nation."""
+    caller = _caller(ctx)
+    repo = Scenarios(ctx.session, caller)
+    obj = f"scenario:{scenario_id}"
+    scenario = _visible(ctx, repo, scenario_id, "edit-scenario")
+    if caller.role != "analyst":
+        raise ctx.refuse(Forbidden("only analysts edit scenarios"), "edit-scenario", obj, "forbidden")
+    received = _parse(ctx, parse, "edit-scenario", obj)
+    current = repo.releasability(scenario)
+    # A file that leaves `releasability` out keeps the scenario's; writing it may change it.
+    rel = _releasability(received, current)
+    if rel != current:
+        if caller.nation != current.owner:
+            raise ctx.refuse(
+                Forbidden("only analysts of the owner nation change a scenario's releasability"),
+                "change-releasability",
+                obj,
+                "forbidden",
+            )
+        if rank(rel.level) > rank(caller.clearance):
+            raise ctx.refuse(
+                Forbidden(f"the level {rel.level} is above your clearance"), "change-releasability", obj, "forbidden"
+            )
+    revision = repo.add_revision(scenario, received.scenario.name, received.text, received.sha256, message, rel)
+    if rel != current:
+        ctx.record("change-releasability", f"{obj}@{revision.number}", "ok")
+    ctx.record("edit-scenario", f"{obj}@{revision.number}", "ok")
+    return scenario_json(repo, scenario)
+
+
+def run_json(run: ServerRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "scenario_id": run.scenario_id,
+        "revision": run.revision,
+        "status": run.status,
+        "progress": {"stage": run.stage, "step": run.step},
+        "paths": run.paths,
+        "seed": run.seed,
+        "created_by": run.created_by,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "error": run.error,
+        "result": run.result if run.status == "done" else None,
+    }
+
+
+def start_run(ctx: Context, scenario_id: str, revision: int | None, paths: int, seed: int) -> dict[str, Any]:
+    """Queue a run of a visible scenario's revision (default: the newest); analysts only."""
+    caller = _caller(ctx)
+    repo = Scenarios(ctx.session, caller)
+    obj = f"scenario:{scenario_id}"
+    scenario = _visible(ctx, repo, scenario_id, "start-run")
+    if caller.role != "analyst":
+        raise ctx.refuse(Forbidden("only analysts start runs"), "start-run", obj, "forbidden")
+    number = scenario.head if revision is None else revision
+    if repo.revision(scenario_id, number) is None:
+        raise ctx.refuse(NotFound(NOT_FOUND), "start-run", f"{obj}@{number}", "not-found")
+    run = Runs(ctx.session, caller).add(scenario, number, paths, seed)
+    ctx.record("start-run", f"run:{run.id}", "ok")
+    return run_json(run)
+
+
+def _visible_run(ctx: Context, run_id: str, action: str) -> ServerRun:
+    run = Runs(ctx.session, _caller(ctx)).get(run_id)
+    if run is None:
+        raise ctx.refuse(NotFound(NOT_FOUND), action, f"run:{run_id}", "not-found")
+    return run
+
+
+def get_run(ctx: Context, run_id: str) -> dict[str, Any]:
+    run = _visible_run(ctx, run_id, "read-run")
+    ctx.record("read-run", f"run:{run_id}", "ok")
+    return run_json(run)
+
+
+def report(ctx: Context, run_id: str, kind: str) -> bytes:
+    """The report's HTML or XLSX bytes of a finished run; 409 while it is not done."""
+    run = _visible_run(ctx, run_id, f"download-{kind}")
+    data = run.report_html if kind == "html" else run.report_xlsx
+    if run.status != "done" or data is None:
+        raise ctx.refuse(
+            Conflict(f"no report: the run is {run.status}"), f"download-{kind}", f"run:{run_id}", "not-ready"
+        )
+    ctx.record(f"download-{kind}", f"run:{run_id}", "ok")
+    return data

@@ -1,0 +1,23 @@
+"""The server's settings: database, upload limit, login rate limit, token lifetime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Settings of one server; `database_url` None: `$BASTION_DATABASE_URL`, else the default SQLite file."""
+
+    database_url: str | None = None
+    max_upload_bytes: int = 20 * MIB
+    """Largest request body accepted (413 beyond)."""
+    login_max_failures: int = 5
+    """Failed logins per user name, or per address, within `login_window_s` before 429."""
+    login_window_s: int = 15 * 60
+    token_ttl_s: int = 12 * 3600
+    """Lifetime of a token issued by `POST /api/v1/auth/token`."""
+    workers: int = 0
+    """Worker processes that execute queued runs (0: none; `bastion serve` starts 1 by default)."""

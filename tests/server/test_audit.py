@@ -1,0 +1,161 @@
+"""The audit trail: what is recorded, the auditors' API, and tamper detection by `bastion audit verify`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from tests.server.conftest import PASSWORD, Server, scenario_yaml
+from typer.testing import CliRunner
+
+from bastion.cli import app
+from bastion.server.audit import GENESIS, digest
+from bastion.store.server_tables import AuditRecord
+
+
+def trail(server: Server) -> list[tuple[str, str, str, str]]:
+    rows = server.client.get("/api/v1/audit", params={"limit": 1000}, headers=server.headers("aud")).json()
+    return [(r["actor"], r["action"], r["object"], r["outcome"]) for r in rows]
+
+
+def busy_server(server: Server) -> str:
+    """Logins (good and bad), a create, reads, an edit and a denied read; returns the scenario id."""
+    server.user("ana", "analyst", "LVA", "SECRET")
+    server.user("est", "viewer", "EST", "SECRET")
+    server.user("aud", "auditor", "LVA", "UNCLASSIFIED")
+    server.client.post("/api/v1/auth/token", data={"username": "ana", "password": "wrong password"})
+    sid = server.create("ana", scenario_yaml())
+    server.client.get(f"/api/v1/scenarios/{sid}", headers=server.headers("ana"))
+    server.client.post(
+        f"/api/v1/scenarios/{sid}/revisions",
+        headers=server.headers("ana"),
+        json={"yaml": scenario_yaml("v2"), "message": "v2"},
+    )
+    server.client.get(f"/api/v1/scenarios/{sid}", headers=server.headers("est"))
+    return sid
+
+
+def verify(server: Server, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    monkeypatch.setenv("BASTION_DATABASE_URL", server.url)
+    result = CliRunner().invoke(app, ["audit", "verify"])
+    return result.exit_code, result.output
+
+
+def test_every_login_read_create_edit_and_denial_is_recorded(server: Server) -> None:
+    sid = busy_server(server)
+    assert trail(server)[3:] == [  # after the three add-user records
+        ("-", "login", "ana", "failure"),
+        ("ana", "login", "ana", "success"),
+        ("ana", "create-scenario", f"scenario:{sid}@1", "ok"),
+        ("ana", "read-scenario", f"scenario:{sid}", "ok"),
+        ("ana", "edit-scenario", f"scenario:{sid}@2", "ok"),
+        ("est", "login", "est", "success"),
+        ("est", "read-scenario", f"scenario:{sid}", "not-found"),
+        ("aud", "login", "aud", "success"),
+    ]
+
+
+def test_auditors_filter_the_trail(server: Server) -> None:
+    busy_server(server)
+    rows = server.client.get(
+        "/api/v1/audit", params={"action": "login", "outcome": "failure"}, headers=server.headers("aud")
+    ).json()
+    assert [(r["actor"], r["object"]) for r in rows] == [("-", "ana")]
+    rows = server.client.get("/api/v1/audit", params={"actor": "est"}, headers=server.headers("aud")).json()
+    assert [r["action"] for r in rows] == ["login", "read-scenario"]
+
+
+def test_an_intact_chain_verifies(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    busy_server(server)
+    code, output = verify(server, monkeypatch)
+    assert code == 0, output
+    assert "audit trail intact: 10 records" in output
+
+
+def _records(server: Server) -> list[dict[str, Any]]:
+    with server.db.transaction() as session:
+        return [dict(r._mapping) for r in session.execute(text("SELECT * FROM audit_records ORDER BY seq"))]
+
+
+def test_an_edited_record_is_named(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    busy_server(server)
+    with server.db.transaction() as session:
+        session.execute(text("UPDATE audit_records SET outcome = 'ok' WHERE seq = 10"))
+    code, output = verify(server, monkeypatch)
+    assert code == 1
+    assert "audit record 10: edited" in output
+
+
+def test_a_deleted_record_is_named(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    busy_server(server)
+    with server.db.transaction() as session:
+        session.execute(text("DELETE FROM audit_records WHERE seq = 5"))
+    code, output = verify(server, monkeypatch)
+    assert code == 1
+    assert "audit record 5: missing" in output
+
+
+def test_a_deleted_record_renumbered_over_is_still_caught(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    busy_server(server)
+    with server.db.transaction() as session:
+        session.execute(text("DELETE FROM audit_records WHERE seq = 5"))
+        session.execute(text("UPDATE audit_records SET seq = seq - 1 WHERE seq > 5"))
+    code, output = verify(server, monkeypatch)
+    assert code == 1
+    assert "audit record 5: edited" in output  # its seq is part of what its hash covers
+
+
+def test_an_inserted_record_is_named(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    busy_server(server)
+    records = _records(server)
+    with server.db.transaction() as session:
+        session.execute(text("UPDATE audit_records SET seq = seq + 1000 WHERE seq > 6"))
+        session.execute(text("UPDATE audit_records SET seq = seq - 999 WHERE seq > 1000"))
+        # A well-formed record slipped in as number 7, chained to record 6 with a correct own hash.
+        forged = AuditRecord(
+            seq=7,
+            at=records[5]["at"],
+            actor="mallory",
+            address="10.0.0.1",
+            action="read-scenario",
+            object="scenario:x",
+            outcome="ok",
+            prev_hash=records[5]["hash"],
+        )
+        forged.hash = digest(forged)
+        session.add(forged)
+    code, output = verify(server, monkeypatch)
+    assert code == 1
+    assert "audit record 8: edited" in output  # the old record 7 moved: its seq no longer matches its hash
+
+
+def test_a_forged_record_appended_at_the_end_is_named(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    busy_server(server)
+    with server.db.transaction() as session:
+        forged = AuditRecord(
+            seq=11,
+            at="2026-01-01T00:00:00.000000Z",
+            actor="mallory",
+            address="-",
+            action="login",
+            object="mallory",
+            outcome="success",
+            prev_hash=GENESIS,
+        )
+        forged.hash = digest(forged)
+        session.add(forged)
+    code, output = verify(server, monkeypatch)
+    assert code == 1
+    assert "audit record 11: does not follow record 10" in output
+
+
+def test_the_first_user_login_password_is_not_in_the_trail(server: Server) -> None:
+    busy_server(server)
+    assert all(PASSWORD not in str(r) for r in _records(server))
+
+
+def test_non_auditors_get_403_and_the_denial_is_recorded(server: Server) -> None:
+    busy_server(server)
+    assert server.client.get("/api/v1/audit", headers=server.headers("ana")).status_code == 403
+    assert ("ana", "read-audit", "-", "forbidden") in trail(server)

@@ -1,0 +1,162 @@
+"""The authorisation matrix: endpoint x role x nation (owner / released / not) x clearance (enough / not).
+
+The scenario under test is owned by LVA, RESTRICTED, releasable to EST. A user sees it iff
+their clearance is at least RESTRICTED and their nation is LVA or EST; everything about an
+invisible scenario answers 404, exactly as a missing one (a random id is checked alongside).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from tests.server.conftest import BACKENDS, Databases, Server, scenario_yaml
+
+ROLES = ("viewer", "analyst", "admin", "auditor")
+NATIONS = {"owner": "LVA", "released": "EST", "not-released": "LTU"}
+CLEARANCES = {"enough": "SECRET", "exactly": "RESTRICTED", "not-enough": "UNCLASSIFIED"}
+RELEASED = "{level: RESTRICTED, releasable_to: [EST]}"
+WIDER = "{level: RESTRICTED, releasable_to: [EST, LTU]}"
+MISSING = "0123456789abcdef"
+
+USERS = {
+    f"{role}-{nat}-{clr}": (role, NATIONS[nat], CLEARANCES[clr])
+    for role, nat, clr in itertools.product(ROLES, NATIONS, CLEARANCES)
+}
+
+
+def expected(endpoint: str, role: str, nation: str, clearance: str) -> int:
+    """The status the contract asks for."""
+    visible = nation in ("LVA", "EST") and clearance != "UNCLASSIFIED"
+    if endpoint == "audit":
+        return 200 if role == "auditor" else 403
+    if endpoint == "list":
+        return 200
+    if endpoint == "create":
+        return 201 if role == "analyst" else 403
+    if not visible:
+        return 404
+    if endpoint in ("get", "revisions", "revision", "run"):
+        return 200
+    if endpoint == "start-run":
+        return 202 if role == "analyst" else 403
+    if role != "analyst":
+        return 403
+    if endpoint == "edit":
+        return 201
+    assert endpoint == "release"
+    return 201 if nation == "LVA" else 403
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    databases = Databases(request.param, Path(tmp_path_factory.mktemp("authz")), request)
+    server = Server(databases.new())
+    server.user("author", "analyst", "LVA", "SECRET")
+    for name, (role, nation, clearance) in USERS.items():
+        server.user(name, role, nation, clearance)
+    yield server
+    server.client.close()
+    server.db.close()
+    databases.drop()
+
+
+@pytest.fixture(scope="module")
+def shared(world: Server) -> str:
+    sid = world.create("author", scenario_yaml("Shared", RELEASED))
+    answer = world.client.post("/api/v1/runs", headers=world.headers("author"), json={"scenario_id": sid})
+    world.run_of[sid] = answer.json()["id"]  # a queued run of the shared scenario
+    return sid
+
+
+def call(server: Server, user: str, endpoint: str, sid: str) -> int:
+    h = server.headers(user)
+    c = server.client
+    calls: dict[str, Callable[[], int]] = {
+        "list": lambda: c.get("/api/v1/scenarios", headers=h).status_code,
+        "get": lambda: c.get(f"/api/v1/scenarios/{sid}", headers=h).status_code,
+        "revisions": lambda: c.get(f"/api/v1/scenarios/{sid}/revisions", headers=h).status_code,
+        "revision": lambda: c.get(f"/api/v1/scenarios/{sid}/revisions/1", headers=h).status_code,
+        "edit": lambda: (
+            c.post(
+                f"/api/v1/scenarios/{sid}/revisions",
+                headers=h,
+                json={"yaml": scenario_yaml("Edited", RELEASED), "message": "edit"},
+            ).status_code
+        ),
+        "release": lambda: (
+            c.post(
+                f"/api/v1/scenarios/{sid}/revisions",
+                headers=h,
+                json={"yaml": scenario_yaml("Wider", WIDER), "message": "wider"},
+            ).status_code
+        ),
+        "create": lambda: (
+            c.post("/api/v1/scenarios", headers=h, json={"yaml": scenario_yaml("Mine"), "message": ""}).status_code
+        ),
+        "audit": lambda: c.get("/api/v1/audit", headers=h).status_code,
+        "start-run": lambda: c.post("/api/v1/runs", headers=h, json={"scenario_id": sid, "paths": 10}).status_code,
+        "run": lambda: c.get(f"/api/v1/runs/{server.run_of.get(sid, sid)}", headers=h).status_code,
+    }
+    return calls[endpoint]()
+
+
+ENDPOINTS = ("list", "get", "revisions", "revision", "edit", "release", "create", "audit", "start-run", "run")
+
+
+@pytest.mark.parametrize(("endpoint", "user"), list(itertools.product(ENDPOINTS, USERS)))
+def test_matrix(world: Server, shared: str, endpoint: str, user: str) -> None:
+    # Reads use one scenario; each edit gets its own, so that no case changes another's.
+    sid = world.create("author", scenario_yaml("Shared", RELEASED)) if endpoint in ("edit", "release") else shared
+    role, nation, clearance = USERS[user]
+    assert call(world, user, endpoint, sid) == expected(endpoint, role, nation, clearance)
+    # A missing id answers exactly as an invisible one: 404 wherever the scenario matters.
+    if endpoint in ("get", "revisions", "revision", "edit", "release", "start-run", "run"):
+        assert call(world, user, endpoint, MISSING) == 404
+
+
+@pytest.mark.parametrize("user", list(USERS))
+def test_lists_show_only_visible_scenarios(world: Server, user: str) -> None:
+    shared = world.create("author", scenario_yaml("Shared", RELEASED))
+    lva_only = world.create("author", scenario_yaml("LVA only", "{level: UNCLASSIFIED}"))
+    ids = {s["id"] for s in world.client.get("/api/v1/scenarios", headers=world.headers(user)).json()}
+    _, nation, clearance = USERS[user]
+    assert (shared in ids) == (nation in ("LVA", "EST") and clearance != "UNCLASSIFIED")
+    assert (lva_only in ids) == (nation == "LVA")
+
+
+def test_changing_releasability_shows_the_scenario_to_the_new_nation(world: Server) -> None:
+    sid = world.create("author", scenario_yaml("Shared", RELEASED))
+    outsider = "viewer-not-released-enough"
+    assert world.client.get(f"/api/v1/scenarios/{sid}", headers=world.headers(outsider)).status_code == 404
+    answer = world.client.post(
+        f"/api/v1/scenarios/{sid}/revisions",
+        headers=world.headers("author"),
+        json={"yaml": scenario_yaml("Wider", WIDER), "message": "release to LTU"},
+    )
+    assert answer.status_code == 201
+    assert answer.json()["releasability"] == {"level": "RESTRICTED", "owner": "LVA", "releasable_to": ["EST", "LTU"]}
+    assert answer.json()["marking"] == "RESTRICTED // REL TO LVA, EST, LTU"
+    assert world.client.get(f"/api/v1/scenarios/{sid}", headers=world.headers(outsider)).status_code == 200
+
+
+def test_a_creator_cannot_give_a_scenario_to_another_nation_or_above_their_clearance(world: Server) -> None:
+    h = world.headers("analyst-released-exactly")
+    for rel in ("{owner: LVA}", "{level: SECRET}"):
+        answer = world.client.post("/api/v1/scenarios", headers=h, json={"yaml": scenario_yaml("x", rel)})
+        assert answer.status_code == 403, rel
+
+
+def test_no_token_or_a_bad_token_is_401(world: Server) -> None:
+    for headers in (
+        {},
+        {"Authorization": "Bearer nonsense"},
+        {"Authorization": "Basic Zm9vOmJhcg=="},
+        {"Authorization": "Bearer " + "x" * 500},
+        {"Authorization": "Bearer"},
+    ):
+        answer = world.client.get("/api/v1/scenarios", headers=headers)
+        assert answer.status_code == 401, headers
+        assert "detail" in answer.json()
