@@ -13,6 +13,7 @@ The answers must be the hand-worked ones, in the new units.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,8 @@ from bastion.resilience import NodeResilience, ResilienceResult, analysis, resil
 from bastion.resilience.lpsolver import QUANTITY_MAX, WEIGHT_MAX, power_of_two_above
 from bastion.resilience.nodes import list_nodes
 from bastion.resilience.outage import OutageModel
-from bastion.scenario import Scenario, load_text
+from bastion.resilience.preplan import RULE_MOST_STOCK
+from bastion.scenario import Scenario, load_scenario, load_text
 
 P = 999e12  # the largest price of the format (below 1e15)
 
@@ -152,3 +154,13 @@ def test_a_numerical_stop_is_solved_again_from_scratch(monkeypatch: pytest.Monke
     assert calls == ["solve", "clear", "solve"]
     assert lost[om.ix.items.index("atm")] == pytest.approx(87.0, abs=1e-6)
     assert node(r0, "supplier", "sup-a").lost["atm"] == pytest.approx(87.0, abs=1e-6)
+
+
+def test_the_state_rule_holds_with_prices_near_1e15() -> None:
+    """Fourth cause: the most-stock stage (preplan.py) holds the cost in a row whose
+    coefficients are prices; at 1e15 the stage stopped ("unbounded or infeasible") and
+    the plan was analysed as solved. The row is now handed over divided by a power of two."""
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "data" / "bounds" / "bounds-money.yaml")
+    r = resilience(sc)
+    assert r.reference_month != "2026-01"  # M > 0: the stage runs
+    assert r.state_rule == RULE_MOST_STOCK
