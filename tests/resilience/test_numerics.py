@@ -18,12 +18,19 @@ from typing import Any
 
 import pytest
 from tests.resilience.cases import HEAD
+from typer.testing import CliRunner
 
+from bastion.cli import app
 from bastion.plan.solve import HighsSolver, SolveOutcome, SolveStatus
 from bastion.resilience import NodeResilience, ResilienceResult, analysis, resilience
-from bastion.resilience.lpsolver import QUANTITY_MAX, WEIGHT_MAX, power_of_two_above
+from bastion.resilience.lpsolver import (
+    QUANTITY_MAX,
+    WEIGHT_MAX,
+    OutageSolver,
+    power_of_two_above,
+)
 from bastion.resilience.nodes import list_nodes
-from bastion.resilience.outage import OutageModel
+from bastion.resilience.outage import OutageError, OutageModel
 from bastion.resilience.preplan import RULE_MOST_STOCK
 from bastion.scenario import Scenario, load_scenario, load_text
 
@@ -43,7 +50,12 @@ def hand_case(q: float = 1.0, price: float = 1.0) -> Scenario:
     3.37 (in month 3, only 63 arrive, over its last 0.63 months): 87 lost, TTS 2.5 - 1 = 1.5
     over the horizon; inside the window [0, t) nothing is lost until t = 2.5.
     """
-    return load_text(HEAD + f"""suppliers:
+    return load_text(HEAD + case_tail(q, price))
+
+
+def case_tail(q: float = 1.0, price: float = 1.0) -> str:
+    """`hand_case` after the items."""
+    return f"""suppliers:
   sup-a:
     country: LV
     supplies:
@@ -59,8 +71,8 @@ customers:
   army:
     country: LV
     consumption: {{atm: {100 * q:.0f}}}
-    targets: [{{item: atm, by: 2026-09, units: {300 * q:.0f}}}]
-""")
+    targets: [{{item: atm, by: 2026-09, units: {300 * q:.0f}}}]"""
+
 
 
 def run(sc: Scenario, monkeypatch: pytest.MonkeyPatch) -> tuple[ResilienceResult, OutageModel]:
@@ -164,3 +176,29 @@ def test_the_state_rule_holds_with_prices_near_1e15() -> None:
     r = resilience(sc)
     assert r.reference_month != "2026-01"  # M > 0: the stage runs
     assert r.state_rule == RULE_MOST_STOCK
+
+
+def test_a_solve_that_fails_twice_names_the_node(monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    """Should a solve fail from scratch too, the command says which node, exit 1."""
+    real = OutageSolver.solve
+    built: list[bool] = []
+
+    def failing(self: OutageSolver, **kwargs: Any) -> SolveOutcome:
+        if len(built) < 2:  # the settled past and the plan's own loss solve
+            built.append(True)
+            return real(self, **kwargs)
+        return SolveOutcome(SolveStatus.ERROR, None, None, None, None,
+                            "the solver stopped: Unknown", 0.0)
+
+    monkeypatch.setattr(OutageSolver, "solve", failing)
+    with pytest.raises(OutageError, match=r"^(supplier sup-a|line line-1|site plant): outage LP: "
+                                          r"the solver stopped: Unknown$"):
+        resilience(hand_case())
+    f = tmp_path / "case.yaml"
+    f.write_text(HEAD + case_tail(), encoding="utf-8")
+    built.clear()
+    res = CliRunner().invoke(app, ["resilience", str(f), "--json"])
+    assert res.exit_code == 1
+    assert "the resilience analysis failed: " in res.output and "outage LP" in res.output
+    assert res.stdout.strip() == ""

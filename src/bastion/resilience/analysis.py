@@ -82,7 +82,10 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
     t1 = time.perf_counter()
     weights, basis = loss_weights(scenario)
     om = OutageModel(scenario, state, at_m, end, weights, extra_stock)
-    base = om.plan_loss()
+    try:
+        base = om.plan_loss()
+    except OutageError as exc:
+        raise OutageError(f"the plan with no outage: {exc}") from exc
     ix = om.ix
     due = ix.consumption[:, at_m:].sum(axis=1)
     w_pile = om.weight[ix.pile_pairs[:, 1]] if len(ix.pile_pairs) else np.zeros(0)
