@@ -13,7 +13,7 @@ from bastion.plan.solve import SolverError
 from bastion.resilience.concentration import item_concentration, made_dependency
 from bastion.resilience.mitigation import mitigate
 from bastion.resilience.nodes import list_nodes
-from bastion.resilience.outage import OutageModel
+from bastion.resilience.outage import OutageError, OutageModel
 from bastion.resilience.preplan import most_stock_at
 from bastion.resilience.result import NodeResilience, ResilienceResult, by_item
 from bastion.resilience.state import PlanState, full_rate_month
@@ -82,7 +82,10 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
     t1 = time.perf_counter()
     weights, basis = loss_weights(scenario)
     om = OutageModel(scenario, state, at_m, end, weights, extra_stock)
-    base = om.plan_loss()
+    try:
+        base = om.plan_loss()
+    except OutageError as exc:
+        raise OutageError(f"the plan with no outage: {exc}") from exc
     ix = om.ix
     due = ix.consumption[:, at_m:].sum(axis=1)
     w_pile = om.weight[ix.pile_pairs[:, 1]] if len(ix.pile_pairs) else np.zeros(0)
@@ -95,7 +98,10 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
     for k, node in enumerate(nodes):
         if progress is not None:
             progress(f"time to survive {k + 1}/{len(nodes)}: {node.id}")
-        outcomes.append(analyse_node(om, node, base, tol))
+        try:
+            outcomes.append(analyse_node(om, node, base, tol))
+        except OutageError as exc:  # say which node (docs/method-resilience.md, numbers)
+            raise OutageError(f"{node.kind} {node.id}: {exc}") from exc
     worst = max((o.horizon.lost for o in outcomes), default=0.0)
     t3 = time.perf_counter()
     rows = []

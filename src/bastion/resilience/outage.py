@@ -30,9 +30,10 @@ from bastion.online import line_online_months
 from bastion.plan.build import build_model
 from bastion.plan.index import PlanIndex, build_index
 from bastion.plan.model import INF, LinearModel
-from bastion.plan.solve import HighsSolver, SolveStatus
+from bastion.plan.solve import SolveStatus
+from bastion.resilience.lpsolver import WEIGHT_MAX, OutageSolver, power_of_two_above, quantity_unit
 from bastion.resilience.nodes import Node
-from bastion.resilience.split import Additions, SplitIndex
+from bastion.resilience.split import SplitIndex
 from bastion.resilience.state import FLOWS, PlanState, column_keys, windowed
 from bastion.scenario.model import Scenario
 
@@ -41,56 +42,6 @@ IntArray = np.ndarray
 
 class OutageError(RuntimeError):
     """An outage LP could not be solved (should not happen: losses are always allowed)."""
-
-
-class _Solver(HighsSolver):
-    """The plan's HiGHS adapter with bulk bound changes (the plan's keeps one row at a time)."""
-
-    def set_cols(self, cols: IntArray, lo: np.ndarray, hi: np.ndarray) -> None:
-        if len(cols):
-            self._h.changeColsBounds(len(cols), np.asarray(cols, dtype=np.int32),
-                                     np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
-
-    row_map: np.ndarray | None = None  # model row -> row here, once `drop_rows` ran
-
-    def drop_rows(self, rows: IntArray) -> None:
-        """Delete rows for good (rows of fixed columns only); later row numbers map past them."""
-        keep = np.ones(self.n_row, dtype=bool)
-        keep[rows] = False
-        self._h.deleteRows(len(rows), np.asarray(rows, dtype=np.int32))
-        self.row_map = np.where(keep, np.cumsum(keep) - 1, -1)
-        self.n_row -= len(rows)
-
-    def set_rows(self, rows: IntArray, lo: np.ndarray, hi: np.ndarray) -> None:
-        if self.row_map is not None:
-            rows = self.row_map[np.asarray(rows, dtype=np.int64)]
-        if len(rows):
-            self._h.changeRowsBounds(len(rows), np.asarray(rows, dtype=np.int32),
-                                     np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
-
-    def push(self, add: Additions, cost: np.ndarray) -> None:
-        """Add a split's columns (with their costs) and rows, after the model's own."""
-        inf = self._hs.kHighsInf
-        nc, nr = len(add.col_lo), len(add.row_lo)
-        self._h.addCols(nc, np.asarray(cost, dtype=float), add.col_lo,
-                        np.where(np.isinf(add.col_hi), inf, add.col_hi), 0,
-                        np.zeros(nc, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
-        self._h.addRows(nr, np.where(np.isinf(add.row_lo), -inf, add.row_lo),
-                        np.where(np.isinf(add.row_hi), inf, add.row_hi), len(add.row_col),
-                        add.row_start[:-1].astype(np.int32), add.row_col.astype(np.int32),
-                        add.row_val)
-        self.n_col += nc
-        self.n_row += nr
-        self._cost = np.concatenate([self._cost, np.asarray(cost, dtype=float)])
-
-    def pop(self, add: Additions) -> None:
-        """Remove what `push` added (the last columns and rows)."""
-        nc, nr = len(add.col_lo), len(add.row_lo)
-        self._h.deleteRows(nr, np.arange(self.n_row - nr, self.n_row, dtype=np.int32))
-        self._h.deleteCols(nc, np.arange(self.n_col - nc, self.n_col, dtype=np.int32))
-        self.n_col -= nc
-        self.n_row -= nr
-        self._cost = self._cost[:self.n_col]
 
 
 @dataclass(frozen=True)
@@ -129,6 +80,9 @@ class OutageModel:
         model = build_model(ix)
         self.ix, self.model = ix, model
         self.weight = np.array([float(weights.get(i, 1.0)) for i in ix.items])
+        # weights handed to HiGHS: divided by a power of two, at most WEIGHT_MAX (lpsolver.py)
+        self.weight_unit = power_of_two_above(float(self.weight.max(initial=0.0)), WEIGHT_MAX)
+        self._w = self.weight / self.weight_unit
         self._add_extras(ix, model, at)
         lo, hi, _integer, self.row_lo, self.row_hi = model.bounds()
         self._fix_past(ix, model, state, lo, hi)
@@ -140,11 +94,12 @@ class OutageModel:
         self.col_lo, self.col_hi = lo, hi
         model.col_lower, model.col_upper = [lo], [hi]
         model.col_integer = [np.zeros(model.n_col, dtype=bool)]
-        self.solver = _Solver(model)
-        self._wsolver: _Solver | None = None
+        self.unit = quantity_unit(model, lo, hi, self.row_lo, self.row_hi)
+        self.solver = OutageSolver(model, self.unit)
+        self._wsolver: OutageSolver | None = None
         self.loss_cost = np.zeros(model.n_col)
         self.loss_row = model.rows["Resilience-loss"].start
-        self.loss_cost[self._loss_cols] = self.weight[self._loss_item]
+        self.loss_cost[self._loss_cols] = self._w[self._loss_item]
         self.solver.set_objective(self.loss_cost)
         self._index_effects(ix, model, state)
         self.split = SplitIndex(ix, model, self.row_lo, self.row_hi)
@@ -196,7 +151,7 @@ class OutageModel:
         self._loss_is_unmet = np.r_[np.ones(int(sel.sum()), bool), np.zeros(len(due), bool)]
         loss = m.add_rows("Resilience-loss", -INF, INF, {"row": np.zeros(1, dtype=np.int64)})
         m.add_terms(np.full(len(self._loss_cols), loss.start), self._loss_cols,
-                    self.weight[self._loss_item])
+                    self._w[self._loss_item])
 
     def _fix_past(self, ix: PlanIndex, m: LinearModel, state: PlanState, lo: np.ndarray,
                   hi: np.ndarray) -> None:
@@ -299,7 +254,7 @@ class OutageModel:
 
     @contextmanager
     def down(self, node: Node | None, t: float, *, window: bool = False
-             ) -> Iterator[tuple[np.ndarray, np.ndarray, _Solver]]:
+             ) -> Iterator[tuple[np.ndarray, np.ndarray, OutageSolver]]:
         """`node` down over [M, M + t) (None: no outage, the split still made at t).
 
         Yields the objective's columns and their items (horizon or window losses)
@@ -335,11 +290,11 @@ class OutageModel:
                     if a is not None:
                         extra_cols.append(a)
                         extra_items.append(int(it))
-                        cost_new[a - sv.n_col] = self.weight[it]
+                        cost_new[a - sv.n_col] = self._w[it]
             sv.push(add, cost_new)
         if window:
             cost = np.zeros(self.model.n_col)
-            cost[cols] = self.weight[items]
+            cost[cols] = self._w[items]
             sv.set_objective(np.concatenate([cost, cost_new]))
         try:
             yield (np.concatenate([cols, np.array(extra_cols, dtype=np.int64)]),
@@ -352,22 +307,22 @@ class OutageModel:
             if e is not None:
                 self._restore(e, sv)
 
-    def _window_solver(self) -> _Solver:
+    def _window_solver(self) -> OutageSolver:
         if self._wsolver is None:
-            self._wsolver = _Solver(self.model)
+            self._wsolver = OutageSolver(self.model, self.unit)
             self._wsolver.drop_rows(self._settled)
         return self._wsolver
 
-    def _apply(self, e: Effect, sv: _Solver) -> None:
+    def _apply(self, e: Effect, sv: OutageSolver) -> None:
         sv.set_cols(e.cols, e.col_lo, e.col_hi)
         sv.set_rows(e.rows, e.row_lo, e.row_hi)
 
-    def _restore(self, e: Effect, sv: _Solver) -> None:
+    def _restore(self, e: Effect, sv: OutageSolver) -> None:
         sv.set_cols(e.cols, self.col_lo[e.cols], self.col_hi[e.cols])
         sv.set_rows(e.rows, self.row_lo[e.rows], self.row_hi[e.rows])
 
     @staticmethod
-    def _solve(sv: _Solver) -> tuple[float, np.ndarray]:
+    def _solve(sv: OutageSolver) -> tuple[float, np.ndarray]:
         out = sv.solve()
         if out.status is not SolveStatus.OPTIMAL or out.objective is None or out.x is None:
             raise OutageError(f"outage LP: {out.message}")
@@ -380,7 +335,7 @@ class OutageModel:
             value, x = self._solve(sv)
             units = np.zeros(len(self.ix.items))
             np.add.at(units, items, np.maximum(0.0, x[cols]))
-            return Loss(value, units)
+            return Loss(value * self.weight_unit, units)
 
     def plan_loss(self) -> Loss:
         """Least loss from M on with no outage and no buffer: the plan's own losses."""
@@ -399,11 +354,12 @@ class OutageModel:
         block = self.buffer if kind == "buffer" else self.second
         cols = block.start + np.asarray(pairs, dtype=np.int64)
         self.solver.set_cols(cols, self.col_lo[cols], np.full(len(cols), np.inf))
-        self.solver.set_rows(np.array([self.loss_row]), np.array([-np.inf]), np.array([allowed]))
+        self.solver.set_rows(np.array([self.loss_row]), np.array([-np.inf]),
+                             np.array([allowed / self.weight_unit]))
         try:
             with self.down(node, t) as (_cols, _items, sv):
                 cost = np.zeros(sv.n_col)  # units of different items: by weight
-                cost[cols] = self.weight[self.ix.store_pairs[np.asarray(pairs, dtype=np.int64), 1]]
+                cost[cols] = self._w[self.ix.store_pairs[np.asarray(pairs, dtype=np.int64), 1]]
                 sv.set_objective(cost)
                 try:
                     out = sv.solve()

@@ -16,7 +16,9 @@ COST_HOLD_REL of it), and the units held at the start of M maximised:
 Units of different items are added here only to choose among plans of the
 same cost (a tie-break, never a reported figure). A holding cost too small
 to matter (below COST_HOLD_REL of the cost) leaves the same state as none.
-When M is month 0 the state is the scenario's initial state. When the stage
+When M is month 0 the state is the scenario's initial state. The cost row is
+handed to HiGHS divided by a power of two when its largest coefficient is
+above WEIGHT_MAX (exact; a price of 1e15 otherwise stops the solve). When the stage
 cannot be solved to optimality (e.g. an item free and unlimited, so that
 stock at M is unbounded) the plan's own solution is kept, and `rule` says so.
 """
@@ -29,6 +31,7 @@ from bastion.plan.index import PlanIndex
 from bastion.plan.model import LinearModel
 from bastion.plan.optimise import Solved
 from bastion.plan.solve import SolveStatus
+from bastion.resilience.lpsolver import WEIGHT_MAX, power_of_two_above
 
 COST_HOLD_REL = 1e-6
 RULE_MOST_STOCK = "cost-optimal plan holding the most units at the start of M"
@@ -74,7 +77,9 @@ def most_stock_at(solved: Solved, at: int) -> tuple[np.ndarray, str]:
     cost = model.cost_vector("cost")
     c0 = float(cost @ x)
     nz = np.flatnonzero(cost)
-    solver.add_row(nz, cost[nz], -np.inf, c0 + COST_HOLD_REL * max(1.0, abs(c0)))
+    # the row in money / c (c: a power of two, lpsolver.py): prices up to 1e15 stay solvable
+    c = power_of_two_above(float(np.abs(cost[nz]).max(initial=0.0)), WEIGHT_MAX)
+    solver.add_row(nz, cost[nz] / c, -np.inf, (c0 + COST_HOLD_REL * max(1.0, abs(c0))) / c)
     solver.set_objective(-stock_at_vector(solved.ix, model, at))
     out = solver.solve()
     if out.status is not SolveStatus.OPTIMAL or out.x is None:
