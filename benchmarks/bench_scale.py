@@ -165,7 +165,7 @@ def main() -> None:
         load = os.getloadavg()
         print(f"scenario: {doc['name']}, {args.months} months, {len(text) / 2**20:.1f} MiB of YAML; "
               f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
-        print(f"| command | wall s | peak RSS MiB | exit | goal |")
+        print("| command | wall s | peak RSS MiB | exit | goal |")
         print("|---|---|---|---|---|")
         for name in args.commands:
             cmd = [sys.executable, "-m", "bastion", name, str(file), "--json"]
