@@ -7,7 +7,8 @@
 Default shape (issue 21, "Scale"): 1,500 suppliers each supplying 1-3 of 20 bought
 items, 2 made items (a product and its sub-assembly), 2 sites with 2 lines each whose
 online dates are milestones of a 1,000-task programme (a layered DAG, 3 shared
-resources), 300 customers with consumption and targets, a 120-month horizon.
+resources), 300 customers with consumption and targets (sized with the number of
+customers so that the lines can about meet them), a 120-month horizon.
 
 Each command runs as its own process (`python -m bastion CMD FILE --json`); the table
 gives its wall time, peak resident memory (from os.wait4's rusage) and exit code.
@@ -105,7 +106,7 @@ def generate(suppliers: int = 1500, customers: int = 300, tasks: int = 1000, bou
     cust: dict[str, dict] = {}
     for c in range(customers):
         targets = [{"item": "prod-0", "by": month(start_year, min(months - 1, 12 * y - 1)),
-                    "units": rng.randint(1, 10) * 100 * y}
+                    "units": rng.randint(1, 10) * y * max(1, 4500 // customers)}
                    for y in range(4, months // 12 + 1, 3)]
         cust[f"cust-{c:03d}"] = {"country": rng.choice(COUNTRIES[:4]), "priority": 1 + c % 3,
                                  "delivery_months": rng.randint(0, 2),
