@@ -32,7 +32,10 @@ def schedule(
     ),
     seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help=SEED_HELP),
     psplib: Path | None = typer.Option(None, "--psplib", help="Solve a PSPLIB .sm RCPSP instance instead."),
-    time_limit: float = typer.Option(60.0, "--time-limit", min=0.1, help="CP-SAT time limit, seconds (each stage)."),
+    time_limit: float | None = typer.Option(
+        None, "--time-limit", min=0.1,
+        help="CP-SAT time limit, seconds (each stage); default 2 for a scenario's programme, 60 with --psplib.",
+    ),
     max_memory: str = max_memory_option(),
 ) -> None:
     """Schedule the build-up programme and its risk.
@@ -42,7 +45,7 @@ def schedule(
     if psplib is not None:
         if file is not None:
             fail("give either FILE or --psplib, not both", EXIT_INVALID)
-        _psplib(psplib, as_json, time_limit)
+        _psplib(psplib, as_json, 60.0 if time_limit is None else time_limit)
         return
     if file is None:
         fail("missing FILE (a scenario), or use --psplib FILE.sm", EXIT_INVALID)
@@ -58,7 +61,10 @@ def schedule(
     from bastion.programme.network import NetworkError
 
     try:
-        analysis = analyse_schedule(scenario, paths=paths, seed=seed, time_limit_s=time_limit)
+        from bastion.programme.scenario import SCENARIO_TIME_LIMIT_S
+
+        limit_s = SCENARIO_TIME_LIMIT_S if time_limit is None else time_limit
+        analysis = analyse_schedule(scenario, paths=paths, seed=seed, time_limit_s=limit_s)
     except NetworkError as error:
         fail(f"{file}: programme: {error}", EXIT_INVALID)
     if as_json:

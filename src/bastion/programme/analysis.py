@@ -18,7 +18,12 @@ from bastion.programme.risk import (
     sample_schedules_in_blocks,
     summarise,
 )
-from bastion.programme.scenario import ScenarioProgramme, deterministic_schedule, milestone_lines
+from bastion.programme.scenario import (
+    SCENARIO_TIME_LIMIT_S,
+    ScenarioProgramme,
+    deterministic_schedule,
+    milestone_lines,
+)
 from bastion.scenario.model import MilestoneRef, Scenario
 from bastion.scenario.types import month_index, month_name
 
@@ -193,7 +198,7 @@ class ScheduleAnalysis:
 
 
 def analyse_schedule(
-    scenario: Scenario, paths: int = 10_000, seed: int = 0, time_limit_s: float = 30.0
+    scenario: Scenario, paths: int = 10_000, seed: int = 0, time_limit_s: float = SCENARIO_TIME_LIMIT_S
 ) -> ScheduleAnalysis:
     """The deterministic schedule (CP-SAT limited to `time_limit_s` per stage), and `paths` sampled ones."""
     prog = deterministic_schedule(scenario, time_limit_s=time_limit_s)

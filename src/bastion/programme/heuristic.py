@@ -7,11 +7,13 @@ out of it) and a good first solution.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from bastion.programme import sgs_compiled
 from bastion.programme.network import topological_order
 
 __all__ = ["best_sgs", "heads_tails", "serial_sgs"]
@@ -48,7 +50,27 @@ def serial_sgs(
     At each step the eligible job (all predecessors placed) of least
     ``priority`` is started at its earliest precedence- and resource-feasible
     period. Returns the starts.
+
+    Which job comes next depends only on which are placed, not on their starts,
+    so the list is drawn first and placed by the compiled SGS where numba is
+    installed (same starts; see sgs_compiled.py).
     """
+    if sgs_compiled.AVAILABLE:
+        order = _priority_list(preds, priority)
+        d2 = np.asarray(durations, dtype=np.int64)[None, :]
+        starts: IntArray = sgs_compiled.serial_sgs_arrays(d2, order, preds, capacity, demand)[0][0]
+        return starts
+    return serial_sgs_timeindexed(durations, preds, capacity, demand, priority)
+
+
+def serial_sgs_timeindexed(
+    durations: IntArray,
+    preds: Sequence[Sequence[int]],
+    capacity: IntArray,
+    demand: IntArray,
+    priority: Callable[[int], float],
+) -> IntArray:
+    """:func:`serial_sgs` in numpy on a time-indexed resource profile (one period a column)."""
     t = len(durations)
     horizon = int(durations.sum()) + 1
     used = np.zeros((len(capacity), horizon), dtype=np.int64)
@@ -78,6 +100,27 @@ def serial_sgs(
             if waiting[k] == 0:
                 eligible.add(k)
     return starts
+
+
+def _priority_list(preds: Sequence[Sequence[int]], priority: Callable[[int], float]) -> list[int]:
+    """The jobs in the order the serial SGS takes them: the eligible job of least (priority, index)."""
+    t = len(preds)
+    waiting = [len(set(ps)) for ps in preds]
+    succs: list[list[int]] = [[] for _ in range(t)]
+    for j, ps in enumerate(preds):
+        for p in set(ps):
+            succs[p].append(j)
+    heap = [(priority(j), j) for j in range(t) if waiting[j] == 0]
+    heapq.heapify(heap)
+    order: list[int] = []
+    while heap:
+        _, j = heapq.heappop(heap)
+        order.append(j)
+        for k in succs[j]:
+            waiting[k] -= 1
+            if waiting[k] == 0:
+                heapq.heappush(heap, (priority(k), k))
+    return order
 
 
 def _rule(pr: npt.NDArray[np.float64]) -> Callable[[int], float]:

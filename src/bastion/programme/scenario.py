@@ -73,8 +73,15 @@ class ScenarioProgramme:
         return list_from_starts(self.network, self.schedule.starts)
 
 
-def deterministic_schedule(scenario: Scenario, time_limit_s: float = 30.0) -> ScenarioProgramme:
-    """The optimal schedule of the scenario's programme with mode durations."""
+#: CP-SAT's wall-clock limit per stage for a scenario's programme (plan, simulate, schedule, run
+#: all use it, so they see the same schedule). Programmes of tens of tasks are proven optimal in
+#: milliseconds; a large one (1,000 tasks sharing resources) keeps the best schedule found in the
+#: time, starting from the best of several priority-rule schedules (`optimal: false`).
+SCENARIO_TIME_LIMIT_S = 2.0
+
+
+def deterministic_schedule(scenario: Scenario, time_limit_s: float = SCENARIO_TIME_LIMIT_S) -> ScenarioProgramme:
+    """The optimal schedule of the scenario's programme with mode durations (see SCENARIO_TIME_LIMIT_S)."""
     from bastion.programme.rcpsp import schedule
 
     net = network_of(scenario)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from bastion.programme import sgs_compiled
 from bastion.programme.network import Network
 
 __all__ = ["critical_mask", "list_from_starts", "serial_sgs_paths"]
@@ -57,6 +58,13 @@ def serial_sgs_paths(net: Network, durations: IntArray, order: Sequence[int]) ->
     """
     _check_list(net, order)
     d = np.asarray(durations, dtype=np.int64)
+    if sgs_compiled.AVAILABLE:
+        return sgs_compiled.serial_sgs(net, d, order)
+    return serial_sgs_numpy(net, d, order)
+
+
+def serial_sgs_numpy(net: Network, d: IntArray, order: Sequence[int]) -> tuple[IntArray, IntArray]:
+    """:func:`serial_sgs_paths` in numpy across paths (memory grows as rivals squared)."""
     n = d.shape[0]
     starts = np.zeros((n, net.size), dtype=np.int64)
     finishes = np.zeros((n, net.size), dtype=np.int64)
@@ -130,6 +138,13 @@ def critical_mask(net: Network, starts: IntArray, finishes: IntArray) -> BoolArr
     predecessors allowed) it uses a resource the critical task also uses.
     Without resources this is exactly "zero total float".
     """
+    if sgs_compiled.AVAILABLE:
+        return sgs_compiled.critical(net, np.asarray(starts), np.asarray(finishes))
+    return critical_mask_numpy(net, starts, finishes)
+
+
+def critical_mask_numpy(net: Network, starts: IntArray, finishes: IntArray) -> BoolArray:
+    """:func:`critical_mask` in numpy across paths ((path, task, task) arrays)."""
     s, f = np.asarray(starts), np.asarray(finishes)
     n, t = s.shape
     est = np.zeros_like(s)
