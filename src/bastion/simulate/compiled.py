@@ -178,8 +178,8 @@ class CompiledRunner:
         t1 = time.perf_counter()
         return ChunkOutput(
             first_path=first, paths=paths, online=online.T, at_by=r.at_by.T, met=r.met.T,
-            unmet=r.unmet.T, cost=r.cost.T, fan_hist=r.fan_hist, fan_min=r.fan_min.T,
-            fan_max=r.fan_max.T, kernel_seconds=t1 - t0,
+            unmet=r.unmet.T, cost=r.cost.T, fan_hist=r.fan_hist, fan_min=r.fan_min,
+            fan_max=r.fan_max, kernel_seconds=t1 - t0,
         )
 
     def close(self) -> None:
