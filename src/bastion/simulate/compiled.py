@@ -83,6 +83,13 @@ class Final(NamedTuple):
     piles: FloatArray  # (N, Q, P) when traced, else (0, Q, P)
 
 
+def _max_threads() -> int:
+    """numba's thread count (the per-thread histograms have one row each)."""
+    import numba
+
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+
+
 def _step_module() -> Any:
     from bastion.simulate import compiled_step
 
@@ -108,7 +115,6 @@ def run_step(tb: Tables, online: FloatArray, hund: Hundredths, scale: FloatArray
              trace: bool = False) -> Final:
     """Every month on the paths of `online` (L, P) and `hund` (N, R + 1, P) (compiled step)."""
     cs = _step_module()
-    import numba
 
     dims = [int(v) for v in tb.dims]
     n, sp, ss, li, dl, q, t = dims[0], dims[1], dims[2], dims[5], dims[6], dims[7], dims[8]
@@ -116,7 +122,7 @@ def run_step(tb: Tables, online: FloatArray, hund: Hundredths, scale: FloatArray
     width = max(paths, cs.TILE)
     online = _pad(np.asarray(online, dtype=np.float64), width)
     hund = _pad(hund, width)
-    threads = int(numba.config.NUMBA_NUM_THREADS)
+    threads = _max_threads()
     f = [np.empty((k, width)) for k in (sp, ss, li, dl, q, q, 3, t)]
     met = np.empty((t, width), dtype=np.int32)
     hist = np.zeros((threads, q, n, FAN_BINS), dtype=np.int32)
@@ -124,9 +130,10 @@ def run_step(tb: Tables, online: FloatArray, hund: Hundredths, scale: FloatArray
     fmax = np.full((threads, q, n), -np.inf)
     piles = np.empty((n if trace else 0, q, width))
     cs.run_tiles(tb, online, hund, paths, scale, *f, met, hist, fmin, fmax, piles)
-    cut = [a[:, :paths] for a in (*f, met)]
-    return Final(*cut, hist.sum(axis=0, dtype=np.int64), fmin.min(axis=0), fmax.max(axis=0),
-                 piles[:, :, :paths])
+    c = [a[:, :paths] for a in f]
+    return Final(store=c[0], backlog=c[1], cum_prod=c[2], cum_del=c[3], pile=c[4], unmet=c[5],
+                 cost=c[6], at_by=c[7], met=met[:, :paths], fan_hist=hist.sum(axis=0, dtype=np.int64),
+                 fan_min=fmin.min(axis=0), fan_max=fmax.max(axis=0), piles=piles[:, :, :paths])
 
 
 class CompiledRunner:
@@ -139,7 +146,7 @@ class CompiledRunner:
         import numba
 
         if threads is not None:
-            numba.set_num_threads(max(1, min(int(threads), int(numba.config.NUMBA_NUM_THREADS))))
+            numba.set_num_threads(max(1, min(int(threads), _max_threads())))
         self.p, self.u, self.seed, self.total = p, u, seed, total_paths
         self.tb = flatten(p, u)
         self.scale: FloatArray = FAN_BINS / upper
@@ -206,11 +213,11 @@ def _loaded(cs: Any, tb: Tables, u: Uncertainty) -> bool:
                      np.zeros((1, 1, 1, 1), dtype=np.int32), h.astype(np.float64),
                      h.astype(np.float64), h.astype(np.float64))
         for disp, args in ((cs.hundredths, (i, i, z, z, 1, 1, 1)), (cs.run_tiles, step_args)):
-            sig = tuple(numba.typeof(a) for a in args)
+            sig = tuple(numba.typeof(a) for a in args)  # type: ignore[no-untyped-call]
             if sig in disp.overloads:
                 continue
             if disp._cache.load_overload(sig, disp.targetctx) is None:
                 return False
         return True
-    except Exception:  # noqa: BLE001 - numba internals changed: assume a compile
+    except Exception:  # numba internals changed: assume a compile
         return False

@@ -90,7 +90,7 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, o_stor
         p0 = min(t * TILE, width - TILE)  # the last tile may overlap the one before (same values)
         j0 = t * TILE - p0  # columns of this tile counted in the histograms: [j0, j1)
         j1 = min(TILE, paths - p0)
-        tid = numba.get_thread_id()
+        tid = numba.get_thread_id()  # type: ignore[attr-defined]
         store, pile, online = np.empty((sp, TILE)), np.empty((q, TILE)), np.empty((nl, TILE))
         backlog, inflow = np.zeros((ss, TILE)), np.zeros((depth, sp, TILE))
         cum_prod, cum_del = np.zeros((li, TILE)), np.zeros((dl, TILE))
@@ -259,7 +259,7 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, o_stor
                 lo_v, hi_v = fmin[tid, i, m], fmax[tid, i, m]
                 for jj in range(j0, j1):
                     v = pile[i, jj]
-                    b = np.int64(v * sc)
+                    b = int(v * sc)  # truncation, as numpy astype(int64)
                     b = min(max(b, 0), FAN_BINS - 1)
                     hist[tid, i, m, b] += 1
                     lo_v = min(lo_v, v)
@@ -331,5 +331,5 @@ def hundredths(path: Any, node: Any, start: Any, end: Any, n: int, risky: int,
             for m in range(cs // 100, min((ce + 99) // 100, n)):
                 share = min(ce, 100 * (m + 1)) - max(cs, 100 * m)
                 if share > 0:
-                    out[m, r, pth] = min(np.int64(out[m, r, pth]) + share, 100)
+                    out[m, r, pth] = min(int(out[m, r, pth]) + share, 100)
     return out

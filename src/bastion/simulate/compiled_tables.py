@@ -17,6 +17,7 @@ whatever sources cover that column.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -125,7 +126,7 @@ def flatten(p: KernelParams, u: Uncertainty) -> Tables:
     def f64(a: object) -> F64:
         return np.ascontiguousarray(np.asarray(a, dtype=np.float64))
 
-    def rows_of(a: list[tuple[int, ...]], k: int) -> I64:
+    def rows_of(a: Sequence[tuple[int, ...]], k: int) -> I64:
         return i64(np.array(a, dtype=np.int64).reshape(-1, k))
 
     return Tables(
