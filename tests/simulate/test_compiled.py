@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from bastion.plan import PlanResult
 from bastion.scenario import Scenario, load_scenario, load_text
 from bastion.simulate import BackendError, prepare, simulate
-from bastion.simulate.compiled import AUTO_MIN_PATH_MONTHS, choose_backend, hundredths_of, run_step
+from bastion.simulate.compiled import (
+    AUTO_MIN_PATH_MONTHS,
+    choose_backend,
+    draw_tables,
+    hundredths_of,
+    run_step,
+    sample_chunk_hundredths,
+)
 from bastion.simulate.compiled_tables import compiled_supported, flatten
 from bastion.simulate.events import Events, coverage
 from bastion.simulate.numpy_backend import (
@@ -91,7 +98,10 @@ def test_step_equals_the_reference_kernel_bit_for_bit(case: tuple[str, Scenario,
         online, cov = sample_chunk(u, 7, 0, paths)
         hund = cov.hundredths()
         _online, ev = sample_chunk_events(u, 7, 0, paths)
-        assert np.array_equal(hundredths_of(u, ev, paths), hund)
+        assert np.array_equal(hundredths_of(u, ev, paths), hund)  # from the events
+        online_c, hund_c = sample_chunk_hundredths(u, draw_tables(u), 7, 0, paths)  # from the draws
+        assert np.array_equal(online_c, online)
+        assert np.array_equal(hund_c, hund)
         state, piles, _ = run_months(p, u, online, cov)
         upper = fan_upper(p)
         r = run_step(flatten(p, u), online, hund, FAN_BINS / upper, trace=True)

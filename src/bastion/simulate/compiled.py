@@ -23,9 +23,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from bastion.programme.risk import sample_durations, schedule_paths
 from bastion.simulate.compiled_tables import Tables, compiled_supported, flatten
-from bastion.simulate.events import BLOCK, Events, Uncertainty
-from bastion.simulate.numpy_backend import FAN_BINS, ChunkOutput, sample_chunk_events
+from bastion.simulate.events import BLOCK, Events, Uncertainty, block_rng, online_months
+from bastion.simulate.numpy_backend import FAN_BINS, ChunkOutput
 from bastion.simulate.params import KernelParams
 
 FloatArray = npt.NDArray[np.float64]
@@ -103,6 +104,72 @@ def hundredths_of(u: Uncertainty, ev: Events, paths: int) -> Hundredths:
     return out
 
 
+class Draws(NamedTuple):
+    """The event sources' fixed tables for :func:`compiled_step.drawn_hundredths`."""
+
+    tri: FloatArray  # (S, 4) a, c, b, fixed duration in hundredths when b <= a
+    node_ptr: npt.NDArray[np.int64]
+    nodes: npt.NDArray[np.int64]
+
+
+def draw_tables(u: Uncertainty) -> Draws:
+    """Durations and stopped nodes of every event source (events.sample_events' rules)."""
+    tri = np.zeros((len(u.sources), 4))
+    ptr = [0]
+    nodes: list[int] = []
+    for k, src in enumerate(u.sources):
+        a, c, b = src.duration
+        fixed = float(np.full(1, round(a, 2))[0])  # events.triangular of a degenerate range
+        tri[k] = (a, c, b, float(np.rint(fixed * 100.0)))
+        nodes += list(src.nodes)
+        ptr.append(len(nodes))
+    return Draws(tri, np.array(ptr, dtype=np.int64), np.array(nodes, dtype=np.int64))
+
+
+def sample_chunk_hundredths(u: Uncertainty, dt: Draws, seed: int, first_path: int, paths: int
+                            ) -> tuple[FloatArray, Hundredths]:
+    """Online months (L, P) and covered hundredths (N, R + 1, P) of paths [first, first + paths):
+    numpy_backend.sample_chunk's draws from the same block streams, in the same order
+    (programme durations, then each source's counts, starts and durations), with the
+    programme schedules computed once for the chunk and the events turned into coverage by
+    one compiled pass (:func:`compiled_step.drawn_hundredths`), never as event arrays."""
+    assert first_path % BLOCK == 0
+    n_src = len(u.sources)
+    counts = np.empty((n_src, paths), dtype=np.int64)
+    starts: list[list[FloatArray]] = [[] for _ in range(n_src)]
+    durs: list[list[FloatArray]] = [[] for _ in range(n_src)]
+    prog = u.samples_programme and u.network is not None
+    durations = []
+    for b in range(first_path // BLOCK, (first_path + paths + BLOCK - 1) // BLOCK):
+        lo = b * BLOCK - first_path
+        k = min(BLOCK, paths - lo)
+        rng = block_rng(seed, b)
+        if prog:
+            assert u.network is not None
+            durations.append(sample_durations(u.network, k, rng))
+        for s, src in enumerate(u.sources):
+            c = rng.poisson(src.rate_per_month * u.n, k)
+            counts[s, lo:lo + k] = c
+            m = int(c.sum())
+            starts[s].append(rng.random(m))
+            durs[s].append(rng.random(m))
+    fin = None
+    if prog:
+        assert u.network is not None
+        fin = schedule_paths(u.network, np.concatenate(durations), u.order)[1]
+    online = online_months(u, fin, paths).T.copy()
+    ptr = np.zeros(n_src + 1, dtype=np.int64)
+    for s in range(n_src):
+        ptr[s + 1] = ptr[s] + sum(len(x) for x in starts[s])
+    flat = [x for per in starts for x in per]
+    u_start = np.concatenate(flat) if flat else np.zeros(0)
+    flat = [x for per in durs for x in per]
+    u_dur = np.concatenate(flat) if flat else np.zeros(0)
+    hund: Hundredths = _step_module().drawn_hundredths(counts, u_start, u_dur, ptr, dt.tri,
+                                                       dt.node_ptr, dt.nodes, u.n, u.risky, paths)
+    return online, hund
+
+
 def _pad(x: Any, width: int) -> Any:
     """x with its last axis padded to `width` by repeating its last column (results dropped)."""
     extra = width - x.shape[-1]
@@ -149,16 +216,15 @@ class CompiledRunner:
             numba.set_num_threads(max(1, min(int(threads), _max_threads())))
         self.p, self.u, self.seed, self.total = p, u, seed, total_paths
         self.tb = flatten(p, u)
+        self.draws = draw_tables(u)
         self.scale: FloatArray = FAN_BINS / upper
         t0 = time.perf_counter()
         cold = not _loaded(cs, self.tb, u)
         if cold and compiling is not None:
             compiling(True)
         try:  # compile (or load from the cache) on one tile of planned months and no events
-            z = np.zeros(0)
-            ev = Events(z.astype(np.int64), z.astype(np.int64), z, z)
-            hund = hundredths_of(u, ev, 1)
-            run_step(self.tb, u.planned_online.astype(np.float64)[:, None], hund, self.scale)
+            online, hund = sample_chunk_hundredths(u, self.draws, seed, 0, 1)
+            run_step(self.tb, online, hund, self.scale)
         finally:
             if cold and compiling is not None:
                 compiling(False)
@@ -167,8 +233,7 @@ class CompiledRunner:
         self.pending: tuple[int, int, Future[tuple[FloatArray, Hundredths]]] | None = None
 
     def _sample(self, first: int, paths: int) -> tuple[FloatArray, Hundredths]:
-        online, ev = sample_chunk_events(self.u, self.seed, first, paths)
-        return online, hundredths_of(self.u, ev, paths)
+        return sample_chunk_hundredths(self.u, self.draws, self.seed, first, paths)
 
     def __call__(self, first: int, paths: int) -> ChunkOutput:
         if self.pending is not None and self.pending[:2] == (first, paths):
@@ -209,10 +274,12 @@ def _loaded(cs: Any, tb: Tables, u: Uncertainty) -> bool:
         i = np.zeros(0, dtype=np.int64)
         h = np.zeros((1, 1, 1), dtype=np.uint8)
         f2, i2 = np.zeros((1, 1)), np.zeros((1, 1), dtype=np.int32)
+        i2l = np.zeros((1, 1), dtype=np.int64)
         step_args = (tb, f2, h, 1, z, f2, f2, f2, f2, f2, f2, f2, f2, i2,
                      np.zeros((1, 1, 1, 1), dtype=np.int32), h.astype(np.float64),
                      h.astype(np.float64), h.astype(np.float64))
-        for disp, args in ((cs.hundredths, (i, i, z, z, 1, 1, 1)), (cs.run_tiles, step_args)):
+        drawn_args = (i2l, z, z, i, f2, i, i, 1, 1, 1)
+        for disp, args in ((cs.drawn_hundredths, drawn_args), (cs.run_tiles, step_args)):
             sig = tuple(numba.typeof(a) for a in args)  # type: ignore[no-untyped-call]
             if sig in disp.overloads:
                 continue

@@ -279,57 +279,113 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, o_stor
         o_met[:, p0:p0 + TILE] = met
 
 
-@njit(nogil=True, cache=True)
-def hundredths(path: Any, node: Any, start: Any, end: Any, n: int, risky: int,
-               paths: int) -> Any:  # pragma: no cover - compiled (tests compare it with numpy)
-    """events.coverage(...).hundredths() straight from the events, in one linear pass.
-
-    (n, risky + 1, paths) uint8: the hundredths of month m covered by the union of node r's
-    events on each path (every start and end is a multiple of 0.01, so the union's measure in
-    whole hundredths is exact); the last row is never covered. Events of a (path, node) are
-    grouped by a counting sort, sorted by start (a handful each), merged where they overlap
-    or touch, and each merged interval adds its share of every month it meets.
-    """
+@njit(inline="always")
+def _union(keys: Any, s_h: Any, e_h: Any, n: int, risky: int, paths: int) -> Any:
+    """(n, risky + 1, paths) uint8 covered hundredths from events given as (path * risky + node,
+    start and end in whole hundredths of a month): events of a (path, node) are grouped by a
+    counting sort, sorted by start (a handful each), merged where they overlap or touch, and each
+    merged interval adds its share of every month it meets; the last row is never covered."""
     out = np.zeros((n, risky + 1, paths), dtype=np.uint8)
-    e_count = path.shape[0]
+    e_count = keys.shape[0]
     if e_count == 0 or risky == 0:
         return out
-    keys = paths * risky
-    first = np.zeros(keys + 1, dtype=np.int64)
+    nk = paths * risky
+    first = np.zeros(nk + 1, dtype=np.int64)
     for e in range(e_count):
-        first[path[e] * risky + node[e] + 1] += 1
-    for k in range(keys):
+        first[keys[e] + 1] += 1
+    for k in range(nk):
         first[k + 1] += first[k]
     fill = first[:-1].copy()
-    s_h = np.empty(e_count, dtype=np.int64)
-    e_h = np.empty(e_count, dtype=np.int64)
+    ss = np.empty(e_count, dtype=np.int64)
+    se = np.empty(e_count, dtype=np.int64)
     for e in range(e_count):
-        k = path[e] * risky + node[e]
-        at = fill[k]
-        fill[k] += 1
-        s_h[at] = np.int64(np.rint(start[e] * 100.0))
-        e_h[at] = np.int64(np.rint(end[e] * 100.0))
-    for k in range(keys):
+        at = fill[keys[e]]
+        fill[keys[e]] += 1
+        ss[at] = s_h[e]
+        se[at] = e_h[e]
+    for k in range(nk):
         lo, hi = first[k], first[k + 1]
         if hi == lo:
             continue
         for a in range(lo + 1, hi):  # insertion sort by start
-            sv, ev = s_h[a], e_h[a]
+            sv, ev = ss[a], se[a]
             b = a - 1
-            while b >= lo and s_h[b] > sv:
-                s_h[b + 1], e_h[b + 1] = s_h[b], e_h[b]
+            while b >= lo and ss[b] > sv:
+                ss[b + 1], se[b + 1] = ss[b], se[b]
                 b -= 1
-            s_h[b + 1], e_h[b + 1] = sv, ev
+            ss[b + 1], se[b + 1] = sv, ev
         pth, r = k // risky, k % risky
         a = lo
         while a < hi:
-            cs, ce = s_h[a], e_h[a]
+            cs, ce = ss[a], se[a]
             a += 1
-            while a < hi and s_h[a] <= ce:
-                ce = max(ce, e_h[a])
+            while a < hi and ss[a] <= ce:
+                ce = max(ce, se[a])
                 a += 1
             for m in range(cs // 100, min((ce + 99) // 100, n)):
                 share = min(ce, 100 * (m + 1)) - max(cs, 100 * m)
                 if share > 0:
                     out[m, r, pth] = min(int(out[m, r, pth]) + share, 100)
     return out
+
+
+@njit(nogil=True, cache=True)
+def hundredths(path: Any, node: Any, start: Any, end: Any, n: int, risky: int,
+               paths: int) -> Any:  # pragma: no cover - compiled (tests compare it with numpy)
+    """events.coverage(...).hundredths() straight from sampled events (every start and end is a
+    multiple of 0.01 month, so the union's measure in whole hundredths is exact)."""
+    e_count = path.shape[0]
+    keys = np.empty(e_count, dtype=np.int64)
+    s_h = np.empty(e_count, dtype=np.int64)
+    e_h = np.empty(e_count, dtype=np.int64)
+    for e in range(e_count):
+        keys[e] = path[e] * risky + node[e]
+        s_h[e] = np.int64(np.rint(start[e] * 100.0))
+        e_h[e] = np.int64(np.rint(end[e] * 100.0))
+    return _union(keys, s_h, e_h, n, risky, paths)
+
+
+@njit(nogil=True, cache=True)
+def drawn_hundredths(counts: Any, u_start: Any, u_dur: Any, draw_ptr: Any, tri: Any,
+                     node_ptr: Any, nodes: Any, n: int, risky: int,
+                     paths: int) -> Any:  # pragma: no cover - compiled (tests compare it with numpy)
+    """events.sample_events + coverage + hundredths fused, from the generator's raw draws.
+
+    counts (S, P): events of source s on each path; u_start, u_dur: the uniforms of the starts
+    and durations, source s's at draw_ptr[s]:draw_ptr[s + 1], path by path (the order of
+    ``sample_events``); tri (S, 4): a, c, b of the triangular duration and, when b <= a, the
+    fixed duration in hundredths; node_ptr/nodes: the risky columns each source stops. Starts
+    and durations are those of ``sample_events`` in whole hundredths (start = rint(u x n x 100),
+    duration = rint(triangular(u) x 100)); events starting at n or later, or of no duration,
+    are dropped, as there.
+    """
+    total = 0
+    for s in range(counts.shape[0]):
+        total += (draw_ptr[s + 1] - draw_ptr[s]) * (node_ptr[s + 1] - node_ptr[s])
+    keys = np.empty(total, dtype=np.int64)
+    s_h = np.empty(total, dtype=np.int64)
+    e_h = np.empty(total, dtype=np.int64)
+    k = 0
+    nf = np.float64(n)
+    for s in range(counts.shape[0]):
+        a, c, b = tri[s, 0], tri[s, 1], tri[s, 2]
+        width = b - a
+        fc = (c - a) / width if width > 0 else 0.0
+        e = draw_ptr[s]
+        for pth in range(paths):
+            for _ in range(counts[s, pth]):
+                st = np.int64(np.rint(u_start[e] * nf * 100.0))
+                if width > 0:
+                    u = u_dur[e]
+                    d = a + np.sqrt(u * width * (c - a)) if u < fc else b - np.sqrt((1.0 - u) * width * (b - c))
+                    du = np.int64(np.rint(d * 100.0))
+                else:
+                    du = np.int64(tri[s, 3])
+                e += 1
+                if st < 100 * n and du > 0:
+                    for j in range(node_ptr[s], node_ptr[s + 1]):
+                        keys[k] = pth * risky + nodes[j]
+                        s_h[k] = st
+                        e_h[k] = st + du
+                        k += 1
+    return _union(keys[:k], s_h[:k], e_h[:k], n, risky, paths)
