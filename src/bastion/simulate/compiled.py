@@ -126,13 +126,14 @@ def draw_tables(u: Uncertainty) -> Draws:
     return Draws(tri, np.array(ptr, dtype=np.int64), np.array(nodes, dtype=np.int64))
 
 
-def sample_chunk_hundredths(u: Uncertainty, dt: Draws, seed: int, first_path: int, paths: int
-                            ) -> tuple[FloatArray, Hundredths]:
+def sample_chunk_hundredths(u: Uncertainty, dt: Draws, seed: int, first_path: int, paths: int,
+                            out: Hundredths | None = None) -> tuple[FloatArray, Hundredths]:
     """Online months (L, P) and covered hundredths (N, R + 1, P) of paths [first, first + paths):
     numpy_backend.sample_chunk's draws from the same block streams, in the same order
     (programme durations, then each source's counts, starts and durations), with the
     programme schedules computed once for the chunk and the events turned into coverage by
-    one compiled pass (:func:`compiled_step.drawn_hundredths`), never as event arrays."""
+    one compiled pass (:func:`compiled_step.drawn_hundredths`), never as event arrays.
+    `out`: an array to reuse for the hundredths, when its shape fits."""
     assert first_path % BLOCK == 0
     n_src = len(u.sources)
     counts = np.empty((n_src, paths), dtype=np.int64)
@@ -165,8 +166,12 @@ def sample_chunk_hundredths(u: Uncertainty, dt: Draws, seed: int, first_path: in
     u_start = np.concatenate(flat) if flat else np.zeros(0)
     flat = [x for per in durs for x in per]
     u_dur = np.concatenate(flat) if flat else np.zeros(0)
+    shape = (u.n, u.risky + 1, paths)
+    if out is None or out.shape != shape:
+        out = np.empty(shape, dtype=np.uint8)
     hund: Hundredths = _step_module().drawn_hundredths(counts, u_start, u_dur, ptr, dt.tri,
-                                                       dt.node_ptr, dt.nodes, u.n, u.risky, paths)
+                                                       dt.node_ptr, dt.nodes, u.n, u.risky, paths,
+                                                       out)
     return online, hund
 
 
@@ -182,6 +187,7 @@ def run_step(tb: Tables, online: FloatArray, hund: Hundredths, scale: FloatArray
              trace: bool = False) -> Final:
     """Every month on the paths of `online` (L, P) and `hund` (N, R + 1, P) (compiled step)."""
     cs = _step_module()
+    import numba
 
     dims = [int(v) for v in tb.dims]
     n, sp, ss, li, dl, q, t = dims[0], dims[1], dims[2], dims[5], dims[6], dims[7], dims[8]
@@ -196,6 +202,8 @@ def run_step(tb: Tables, online: FloatArray, hund: Hundredths, scale: FloatArray
     fmin = np.full((threads, q, n), np.inf)
     fmax = np.full((threads, q, n), -np.inf)
     piles = np.empty((n if trace else 0, q, width))
+    numba.set_parallel_chunksize(1)  # tiles handed out one by one: a thread slowed by other work
+    # (the drawing thread) does not hold the others up at the end of the chunk
     cs.run_tiles(tb, online, hund, paths, scale, *f, met, hist, fmin, fmax, piles)
     c = [a[:, :paths] for a in f]
     return Final(store=c[0], backlog=c[1], cum_prod=c[2], cum_del=c[3], pile=c[4], unmet=c[5],
@@ -231,9 +239,11 @@ class CompiledRunner:
         self.compile_seconds = time.perf_counter() - t0
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="bastion-sample") if total_paths else None
         self.pending: tuple[int, int, Future[tuple[FloatArray, Hundredths]]] | None = None
+        self.spare: list[Hundredths] = []  # coverage arrays to reuse (two in turn with the thread)
 
     def _sample(self, first: int, paths: int) -> tuple[FloatArray, Hundredths]:
-        return sample_chunk_hundredths(self.u, self.draws, self.seed, first, paths)
+        out = self.spare.pop() if self.spare else None
+        return sample_chunk_hundredths(self.u, self.draws, self.seed, first, paths, out)
 
     def __call__(self, first: int, paths: int) -> ChunkOutput:
         if self.pending is not None and self.pending[:2] == (first, paths):
@@ -248,6 +258,7 @@ class CompiledRunner:
         t0 = time.perf_counter()
         r = run_step(self.tb, online, hund, self.scale)
         t1 = time.perf_counter()
+        self.spare.append(hund)
         return ChunkOutput(
             first_path=first, paths=paths, online=online.T, at_by=r.at_by.T, met=r.met.T,
             unmet=r.unmet.T, cost=r.cost.T, fan_hist=r.fan_hist, fan_min=r.fan_min,
@@ -278,7 +289,7 @@ def _loaded(cs: Any, tb: Tables, u: Uncertainty) -> bool:
         step_args = (tb, f2, h, 1, z, f2, f2, f2, f2, f2, f2, f2, f2, i2,
                      np.zeros((1, 1, 1, 1), dtype=np.int32), h.astype(np.float64),
                      h.astype(np.float64), h.astype(np.float64))
-        drawn_args = (i2l, z, z, i, f2, i, i, 1, 1, 1)
+        drawn_args = (i2l, z, z, i, f2, i, i, 1, 1, 1, h)
         for disp, args in ((cs.drawn_hundredths, drawn_args), (cs.run_tiles, step_args)):
             sig = tuple(numba.typeof(a) for a in args)  # type: ignore[no-untyped-call]
             if sig in disp.overloads:

@@ -280,12 +280,13 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, o_stor
 
 
 @njit(inline="always")
-def _union(keys: Any, s_h: Any, e_h: Any, n: int, risky: int, paths: int) -> Any:
-    """(n, risky + 1, paths) uint8 covered hundredths from events given as (path * risky + node,
-    start and end in whole hundredths of a month): events of a (path, node) are grouped by a
-    counting sort, sorted by start (a handful each), merged where they overlap or touch, and each
-    merged interval adds its share of every month it meets; the last row is never covered."""
-    out = np.zeros((n, risky + 1, paths), dtype=np.uint8)
+def _union(keys: Any, s_h: Any, e_h: Any, n: int, risky: int, paths: int, out: Any) -> Any:
+    """out (n, risky + 1, paths) uint8 set to the covered hundredths of events given as
+    (path * risky + node, start and end in whole hundredths of a month): events of a (path, node)
+    are grouped by a counting sort, sorted by start (a handful each), merged where they overlap or
+    touch, and each merged interval adds its share of every month it meets; the last row is never
+    covered. (A reused `out` spares the page faults of a fresh array: as much as the rest.)"""
+    out[:] = 0
     e_count = keys.shape[0]
     if e_count == 0 or risky == 0:
         return out
@@ -342,13 +343,13 @@ def hundredths(path: Any, node: Any, start: Any, end: Any, n: int, risky: int,
         keys[e] = path[e] * risky + node[e]
         s_h[e] = np.int64(np.rint(start[e] * 100.0))
         e_h[e] = np.int64(np.rint(end[e] * 100.0))
-    return _union(keys, s_h, e_h, n, risky, paths)
+    return _union(keys, s_h, e_h, n, risky, paths, np.empty((n, risky + 1, paths), dtype=np.uint8))
 
 
 @njit(nogil=True, cache=True)
 def drawn_hundredths(counts: Any, u_start: Any, u_dur: Any, draw_ptr: Any, tri: Any,
-                     node_ptr: Any, nodes: Any, n: int, risky: int,
-                     paths: int) -> Any:  # pragma: no cover - compiled (tests compare it with numpy)
+                     node_ptr: Any, nodes: Any, n: int, risky: int, paths: int,
+                     out: Any) -> Any:  # pragma: no cover - compiled (tests compare it with numpy)
     """events.sample_events + coverage + hundredths fused, from the generator's raw draws.
 
     counts (S, P): events of source s on each path; u_start, u_dur: the uniforms of the starts
@@ -357,7 +358,7 @@ def drawn_hundredths(counts: Any, u_start: Any, u_dur: Any, draw_ptr: Any, tri: 
     fixed duration in hundredths; node_ptr/nodes: the risky columns each source stops. Starts
     and durations are those of ``sample_events`` in whole hundredths (start = rint(u x n x 100),
     duration = rint(triangular(u) x 100)); events starting at n or later, or of no duration,
-    are dropped, as there.
+    are dropped, as there. Writes into and returns `out` (n, risky + 1, paths).
     """
     total = 0
     for s in range(counts.shape[0]):
@@ -388,4 +389,4 @@ def drawn_hundredths(counts: Any, u_start: Any, u_dur: Any, draw_ptr: Any, tri: 
                         s_h[k] = st
                         e_h[k] = st + du
                         k += 1
-    return _union(keys[:k], s_h[:k], e_h[:k], n, risky, paths)
+    return _union(keys[:k], s_h[:k], e_h[:k], n, risky, paths, out)
