@@ -178,6 +178,7 @@ def test_auto_falls_back_to_numpy_without_numba(monkeypatch: pytest.MonkeyPatch)
     _pa, _u, p = prepare(s, plan)
     monkeypatch.setitem(sys.modules, "numba", None)
     monkeypatch.delitem(sys.modules, "bastion.simulate.compiled_step", raising=False)
+    monkeypatch.delitem(sys.modules, "bastion.simulate.compiled_events", raising=False)
     assert choose_backend("auto", p, 10**7) == "numpy"
     res = simulate(s, plan, paths=-(-AUTO_MIN_PATH_MONTHS // p.n), seed=1, backend="auto")
     assert res.backend == "numpy"

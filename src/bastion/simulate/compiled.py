@@ -3,7 +3,7 @@
 Same random streams as numpy (events and programme durations drawn per block
 of paths by :func:`~bastion.simulate.numpy_backend.sample_chunk_events`), the
 coverage of the events built straight from them
-(:func:`~bastion.simulate.compiled_step.hundredths`), then the compiled step
+(:func:`~bastion.simulate.compiled_events.drawn_hundredths`), then the compiled step
 over tiles of paths on every core (:func:`~bastion.simulate.compiled_step.run_tiles`).
 While a chunk runs, the next chunk's paths are drawn on a second thread.
 
@@ -97,15 +97,21 @@ def _step_module() -> Any:
     return compiled_step
 
 
+def _events_module() -> Any:
+    from bastion.simulate import compiled_events
+
+    return compiled_events
+
+
 def hundredths_of(u: Uncertainty, ev: Events, paths: int) -> Hundredths:
     """``coverage(u, ev, paths).hundredths()``, computed by the compiled pass over the events."""
-    out: Hundredths = _step_module().hundredths(ev.path, ev.node, ev.start, ev.end, u.n, u.risky,
-                                                paths)
+    out: Hundredths = _events_module().hundredths(ev.path, ev.node, ev.start, ev.end, u.n, u.risky,
+                                                  paths)
     return out
 
 
 class Draws(NamedTuple):
-    """The event sources' fixed tables for :func:`compiled_step.drawn_hundredths`."""
+    """The event sources' fixed tables for :func:`compiled_events.drawn_hundredths`."""
 
     tri: FloatArray  # (S, 4) a, c, b, fixed duration in hundredths when b <= a
     node_ptr: npt.NDArray[np.int64]
@@ -132,7 +138,7 @@ def sample_chunk_hundredths(u: Uncertainty, dt: Draws, seed: int, first_path: in
     numpy_backend.sample_chunk's draws from the same block streams, in the same order
     (programme durations, then each source's counts, starts and durations), with the
     programme schedules computed once for the chunk and the events turned into coverage by
-    one compiled pass (:func:`compiled_step.drawn_hundredths`), never as event arrays.
+    one compiled pass (:func:`compiled_events.drawn_hundredths`), never as event arrays.
     `out`: an array to reuse for the hundredths, when its shape fits."""
     assert first_path % BLOCK == 0
     n_src = len(u.sources)
@@ -169,9 +175,8 @@ def sample_chunk_hundredths(u: Uncertainty, dt: Draws, seed: int, first_path: in
     shape = (u.n, u.risky + 1, paths)
     if out is None or out.shape != shape:
         out = np.empty(shape, dtype=np.uint8)
-    hund: Hundredths = _step_module().drawn_hundredths(counts, u_start, u_dur, ptr, dt.tri,
-                                                       dt.node_ptr, dt.nodes, u.n, u.risky, paths,
-                                                       out)
+    hund: Hundredths = _events_module().drawn_hundredths(counts, u_start, u_dur, ptr, dt.tri,
+                                                         dt.node_ptr, dt.nodes, u.n, paths, out)
     return online, hund
 
 
@@ -218,6 +223,7 @@ class CompiledRunner:
                  total_paths: int = 0, threads: int | None = None,
                  compiling: Callable[[bool], None] | None = None) -> None:
         cs = _step_module()  # ImportError when numba is missing
+        _events_module()
         import numba
 
         if threads is not None:
@@ -289,8 +295,9 @@ def _loaded(cs: Any, tb: Tables, u: Uncertainty) -> bool:
         step_args = (tb, f2, h, 1, z, f2, f2, f2, f2, f2, f2, f2, f2, i2,
                      np.zeros((1, 1, 1, 1), dtype=np.int32), h.astype(np.float64),
                      h.astype(np.float64), h.astype(np.float64))
-        drawn_args = (i2l, z, z, i, f2, i, i, 1, 1, 1, h)
-        for disp, args in ((cs.drawn_hundredths, drawn_args), (cs.run_tiles, step_args)):
+        drawn_args = (i2l, z, z, i, f2, i, i, 1, 1, h)
+        ce = _events_module()
+        for disp, args in ((ce.drawn_hundredths, drawn_args), (cs.run_tiles, step_args)):
             sig = tuple(numba.typeof(a) for a in args)  # type: ignore[no-untyped-call]
             if sig in disp.overloads:
                 continue
