@@ -103,10 +103,25 @@ def _events_module() -> Any:
     return compiled_events
 
 
+def tiled_shape(u: Uncertainty, paths: int) -> tuple[int, int, int, int]:
+    """Shape of a chunk's covered hundredths, tile by tile: (tiles, months, risky + 1, TILE)."""
+    tile = int(_step_module().TILE)
+    return (-(-paths // tile), u.n, u.risky + 1, tile)
+
+
+def to_tiles(hund: Hundredths, tile: int) -> Hundredths:
+    """(N, R + 1, P) covered hundredths (numpy's layout) as (tiles, N, R + 1, tile), pad 0."""
+    n, r, paths = hund.shape
+    t = -(-paths // tile)
+    out = np.zeros((n, r, t * tile), dtype=np.uint8)
+    out[:, :, :paths] = hund
+    return np.ascontiguousarray(out.reshape(n, r, t, tile).transpose(2, 0, 1, 3))
+
+
 def hundredths_of(u: Uncertainty, ev: Events, paths: int) -> Hundredths:
-    """``coverage(u, ev, paths).hundredths()``, computed by the compiled pass over the events."""
-    out: Hundredths = _events_module().hundredths(ev.path, ev.node, ev.start, ev.end, u.n, u.risky,
-                                                  paths)
+    """``to_tiles(coverage(u, ev, paths).hundredths())``, by the compiled pass over the events."""
+    out: Hundredths = _events_module().hundredths(ev.path, ev.node, ev.start, ev.end, u.n, paths,
+                                                  np.empty(tiled_shape(u, paths), dtype=np.uint8))
     return out
 
 
@@ -134,7 +149,8 @@ def draw_tables(u: Uncertainty) -> Draws:
 
 def sample_chunk_hundredths(u: Uncertainty, dt: Draws, seed: int, first_path: int, paths: int,
                             out: Hundredths | None = None) -> tuple[FloatArray, Hundredths]:
-    """Online months (L, P) and covered hundredths (N, R + 1, P) of paths [first, first + paths):
+    """Online months (L, P) and covered hundredths (tiles, N, R + 1, TILE) of paths
+    [first, first + paths):
     numpy_backend.sample_chunk's draws from the same block streams, in the same order
     (programme durations, then each source's counts, starts and durations), with the
     programme schedules computed once for the chunk and the events turned into coverage by
@@ -172,7 +188,7 @@ def sample_chunk_hundredths(u: Uncertainty, dt: Draws, seed: int, first_path: in
     u_start = np.concatenate(flat) if flat else np.zeros(0)
     flat = [x for per in durs for x in per]
     u_dur = np.concatenate(flat) if flat else np.zeros(0)
-    shape = (u.n, u.risky + 1, paths)
+    shape = tiled_shape(u, paths)
     if out is None or out.shape != shape:
         out = np.empty(shape, dtype=np.uint8)
     hund: Hundredths = _events_module().drawn_hundredths(counts, u_start, u_dur, ptr, dt.tri,
@@ -190,16 +206,18 @@ def _pad(x: Any, width: int) -> Any:
 
 def run_step(tb: Tables, online: FloatArray, hund: Hundredths, scale: FloatArray,
              trace: bool = False) -> Final:
-    """Every month on the paths of `online` (L, P) and `hund` (N, R + 1, P) (compiled step)."""
+    """Every month on the paths of `online` (L, P) and `hund` (tiles, N, R + 1, TILE), the
+    covered hundredths tile by tile (:func:`to_tiles`), with the compiled step."""
     cs = _step_module()
     import numba
 
     dims = [int(v) for v in tb.dims]
     n, sp, ss, li, dl, q, t = dims[0], dims[1], dims[2], dims[5], dims[6], dims[7], dims[8]
     paths = int(online.shape[1])
-    width = max(paths, cs.TILE)
+    width = -(-paths // cs.TILE) * cs.TILE
+    if hund.shape[0] * cs.TILE != width or hund.shape[3] != cs.TILE:
+        raise ValueError("coverage and online months of different paths")
     online = _pad(np.asarray(online, dtype=np.float64), width)
-    hund = _pad(hund, width)
     threads = _max_threads()
     f = [np.empty((k, width)) for k in (sp, ss, li, dl, q, q, 3, t)]
     met = np.empty((t, width), dtype=np.int32)
@@ -289,12 +307,12 @@ def _loaded(cs: Any, tb: Tables, u: Uncertainty) -> bool:
     try:
         z = np.zeros(0)
         i = np.zeros(0, dtype=np.int64)
-        h = np.zeros((1, 1, 1), dtype=np.uint8)
+        h = np.zeros((1, 1, 1, 1), dtype=np.uint8)
         f2, i2 = np.zeros((1, 1)), np.zeros((1, 1), dtype=np.int32)
         i2l = np.zeros((1, 1), dtype=np.int64)
+        f3 = np.zeros((1, 1, 1))
         step_args = (tb, f2, h, 1, z, f2, f2, f2, f2, f2, f2, f2, f2, i2,
-                     np.zeros((1, 1, 1, 1), dtype=np.int32), h.astype(np.float64),
-                     h.astype(np.float64), h.astype(np.float64))
+                     np.zeros((1, 1, 1, 1), dtype=np.int32), f3, f3, f3)
         drawn_args = (i2l, z, z, i, f2, i, i, 1, 1, h)
         ce = _events_module()
         for disp, args in ((ce.drawn_hundredths, drawn_args), (cs.run_tiles, step_args)):

@@ -1,5 +1,8 @@
 """Event coverage for the compiled step: covered hundredths of each month, path by path (numba).
 
+Stored tile by tile, (tiles, months, risky nodes + 1, tile width) uint8, so a tile's rows are
+written and read in one contiguous block (the step reads them tile by tile).
+
 ``events.coverage(...).hundredths()`` computed without its sorts over the
 whole chunk: each path's events are gathered (a few dozen), sorted by node
 and start, merged where they overlap or touch, and each merged interval adds
@@ -21,8 +24,13 @@ from numba import njit
 
 @njit(inline="always")
 def _path_cover(bn: Any, bs: Any, be: Any, k: int, n: int, pth: int, out: Any) -> None:
-    """Add to out[:, node, pth] the covered hundredths of the union of each node's k intervals
-    [bs, be) (whole hundredths; bn the node), sorted here by node and start."""
+    """Add to path pth's rows of out (tiles, n, risky + 1, tile width) the covered hundredths of
+    the union of each node's k intervals [bs, be) (whole hundredths; bn the node), sorted here
+    by node and start. A tile's rows are zeroed when its first path comes."""
+    tw = out.shape[3]
+    t, j = pth // tw, pth % tw
+    if j == 0:
+        out[t] = 0
     span = 100 * n + 1
     for a in range(1, k):  # insertion sort by (node, start): a few dozen at most
         kn, ks, ke = bn[a], bs[a], be[a]
@@ -42,14 +50,15 @@ def _path_cover(bn: Any, bs: Any, be: Any, k: int, n: int, pth: int, out: Any) -
         for m in range(cs // 100, min((ce + 99) // 100, n)):
             share = min(ce, 100 * (m + 1)) - max(cs, 100 * m)
             if share > 0:
-                out[m, r, pth] = min(int(out[m, r, pth]) + share, 100)
+                out[t, m, r, j] = min(int(out[t, m, r, j]) + share, 100)
 
 
 @njit(nogil=True, cache=True)
-def hundredths(path: Any, node: Any, start: Any, end: Any, n: int, risky: int,
-               paths: int) -> Any:  # pragma: no cover - compiled (tests compare it with numpy)
-    """(n, risky + 1, paths) uint8: events.coverage(...).hundredths() of sampled events."""
-    out = np.zeros((n, risky + 1, paths), dtype=np.uint8)
+def hundredths(path: Any, node: Any, start: Any, end: Any, n: int, paths: int,
+               out: Any) -> Any:  # pragma: no cover - compiled (tests compare it with numpy)
+    """events.coverage(...).hundredths() of sampled events, tile by tile into `out`
+    (tiles, n, risky + 1, tile width), returned."""
+    out[(paths - 1) // out.shape[3]:] = 0
     e_count = path.shape[0]
     first = np.zeros(paths + 1, dtype=np.int64)
     for e in range(e_count):
@@ -89,9 +98,10 @@ def drawn_hundredths(counts: Any, u_start: Any, u_dur: Any, draw_ptr: Any, tri: 
     fixed duration in hundredths; node_ptr/nodes: the risky columns each source stops. Starts
     and durations are those of ``sample_events`` in whole hundredths (start = rint(u x n x 100),
     duration = rint(triangular(u) x 100)); events starting at n or later, or of no duration,
-    are dropped, as there. Writes into and returns `out` (n, risky + 1, paths).
+    are dropped, as there. Writes into and returns `out` (tiles, n, risky + 1, tile width):
+    the rows of path p are out[p // width, :, :, p % width]; paths past `paths` stay 0.
     """
-    out[:] = 0
+    out[(paths - 1) // out.shape[3]:] = 0  # the last tile's pad (and any tile without paths)
     n_src = counts.shape[0]
     pos = draw_ptr[:-1].copy()  # each source's next draw
     most = 0

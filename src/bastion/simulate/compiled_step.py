@@ -73,7 +73,9 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, o_stor
               o_backlog: Any, o_cum_prod: Any, o_cum_del: Any, o_pile: Any, o_unmet: Any,
               o_cost: Any, o_at_by: Any, o_met: Any, hist: Any, fmin: Any, fmax: Any,
               piles: Any) -> None:  # pragma: no cover - compiled (tests compare it with numpy)
-    """Play every month on paths [0, paths) of `online_in` (L, P >= TILE) and `hund` (N, R+1, P).
+    """Play every month on paths [0, paths) of `online_in` (L, T x TILE) and `hund`
+    (T, N, R + 1, TILE): the covered hundredths of tile t's paths, stored tile by tile (paths
+    past `paths` pad the last tile; their results are not counted).
 
     Writes the final state (features x P) into the o_* arrays, adds each month's stockpile
     to the per-thread fan histograms hist (threads, Q, N, FAN_BINS) at bins int(pile x scale)
@@ -85,11 +87,9 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, o_stor
     smeta, srows, sptr, ssrc, sw, segs, later = tb.smeta, tb.srows, tb.sptr, tb.ssrc, tb.sw, tb.segs, tb.later
     levels, comp, prios, sp_rows = tb.levels, tb.comp, tb.prios, tb.sp_rows
     trace = piles.shape[0] > 0
-    width = online_in.shape[1]
     for t in prange((paths + TILE - 1) // TILE):
-        p0 = min(t * TILE, width - TILE)  # the last tile may overlap the one before (same values)
-        j0 = t * TILE - p0  # columns of this tile counted in the histograms: [j0, j1)
-        j1 = min(TILE, paths - p0)
+        p0 = t * TILE
+        j1 = min(TILE, paths - p0)  # columns of this tile counted in the histograms
         tid = numba.get_thread_id()  # type: ignore[attr-defined]
         store, pile, online = np.empty((sp, TILE)), np.empty((q, TILE)), np.empty((nl, TILE))
         backlog, inflow = np.zeros((ss, TILE)), np.zeros((depth, sp, TILE))
@@ -119,7 +119,7 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, o_stor
             for g in range(ng):
                 hc, gcap, capped = tb.group_col[g], tb.group_cap[g], tb.group_capped[g]
                 for jj in range(TILE):
-                    tot, av = buf[g, jj], _avail(hund[m, hc, p0 + jj])
+                    tot, av = buf[g, jj], _avail(hund[t, m, hc, jj])
                     can = gcap * av if capped else tot * av
                     frac[g, jj] = min(tot, can) / max(tot, TINY) if tot > 0 else 0.0
             acc[:] = 0.0
@@ -150,7 +150,7 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, o_stor
                 for jj in range(TILE):
                     since = (m - online[ln, jj]) + 1.0
                     sh = min(1.0, since / r1) if since > 0 else 0.0
-                    lr[ln, jj] = cap * sh * _avail(hund[m, hc, p0 + jj])
+                    lr[ln, jj] = cap * sh * _avail(hund[t, m, hc, jj])
             for e in range(li):
                 for jj in range(TILE):
                     want[e, jj] = max(tb.cum_prod[m, e] - cum_prod[e, jj], 0.0)
@@ -216,7 +216,7 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, o_stor
                 cu = tb.pile_customer[i]
                 hc, sf, co = tb.cust_col[cu], tb.surge_factor[cu] - 1.0, tb.consumption[m, i]
                 for jj in range(TILE):
-                    fac = 1.0 + sf * (np.float64(hund[m, hc, p0 + jj]) / 100.0)
+                    fac = 1.0 + sf * (np.float64(hund[t, m, hc, jj]) / 100.0)
                     v = (pile[i, jj] + transit[t0, i, jj]) - co * fac
                     transit[t0, i, jj] = 0.0
                     unmet[i, jj] += max(-v, 0.0)
@@ -257,7 +257,7 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, o_stor
             for i in range(q):
                 sc = scale[i]
                 lo_v, hi_v = fmin[tid, i, m], fmax[tid, i, m]
-                for jj in range(j0, j1):
+                for jj in range(j1):
                     v = pile[i, jj]
                     b = int(v * sc)  # truncation, as numpy astype(int64)
                     b = min(max(b, 0), FAN_BINS - 1)
