@@ -23,34 +23,48 @@ from numba import njit
 
 
 @njit(inline="always")
-def _path_cover(bn: Any, bs: Any, be: Any, k: int, n: int, pth: int, out: Any) -> None:
+def _path_cover(bn: Any, bs: Any, be: Any, k: int, n: int, pth: int, out: Any, cnt: Any,
+                ss: Any, se: Any) -> None:
     """Add to path pth's rows of out (tiles, n, risky + 1, tile width) the covered hundredths of
-    the union of each node's k intervals [bs, be) (whole hundredths; bn the node), sorted here
-    by node and start. A tile's rows are zeroed when its first path comes."""
+    the union of each node's k intervals [bs, be) (whole hundredths; bn the node). The
+    intervals are grouped by node (a counting sort into ss/se; cnt has risky + 2 entries) and
+    sorted by start within a node (a handful each). A tile's rows are zeroed when its first
+    path comes."""
     tw = out.shape[3]
     t, j = pth // tw, pth % tw
     if j == 0:
         out[t] = 0
-    span = 100 * n + 1
-    for a in range(1, k):  # insertion sort by (node, start): a few dozen at most
-        kn, ks, ke = bn[a], bs[a], be[a]
-        key = kn * span + ks
-        b = a - 1
-        while b >= 0 and bn[b] * span + bs[b] > key:
-            bn[b + 1], bs[b + 1], be[b + 1] = bn[b], bs[b], be[b]
-            b -= 1
-        bn[b + 1], bs[b + 1], be[b + 1] = kn, ks, ke
-    a = 0
-    while a < k:
-        r, cs, ce = bn[a], bs[a], be[a]
-        a += 1
-        while a < k and bn[a] == r and bs[a] <= ce:
-            ce = max(ce, be[a])
+    cnt[:] = 0
+    for a in range(k):
+        cnt[bn[a] + 1] += 1
+    for r in range(cnt.shape[0] - 1):
+        cnt[r + 1] += cnt[r]
+    for a in range(k):  # stable: cnt[r] ends at the end of node r's group
+        at = cnt[bn[a]]
+        cnt[bn[a]] += 1
+        ss[at], se[at] = bs[a], be[a]
+    lo = 0
+    for r in range(cnt.shape[0] - 1):
+        hi = cnt[r]
+        for a in range(lo + 1, hi):  # insertion sort by start
+            ks, ke = ss[a], se[a]
+            b = a - 1
+            while b >= lo and ss[b] > ks:
+                ss[b + 1], se[b + 1] = ss[b], se[b]
+                b -= 1
+            ss[b + 1], se[b + 1] = ks, ke
+        a = lo
+        while a < hi:
+            cs, ce = ss[a], se[a]
             a += 1
-        for m in range(cs // 100, min((ce + 99) // 100, n)):
-            share = min(ce, 100 * (m + 1)) - max(cs, 100 * m)
-            if share > 0:
-                out[t, m, r, j] = min(int(out[t, m, r, j]) + share, 100)
+            while a < hi and ss[a] <= ce:
+                ce = max(ce, se[a])
+                a += 1
+            for m in range(cs // 100, min((ce + 99) // 100, n)):
+                share = min(ce, 100 * (m + 1)) - max(cs, 100 * m)
+                if share > 0:
+                    out[t, m, r, j] = min(int(out[t, m, r, j]) + share, 100)
+        lo = hi
 
 
 @njit(nogil=True, cache=True)
@@ -74,6 +88,7 @@ def hundredths(path: Any, node: Any, start: Any, end: Any, n: int, paths: int,
     for p in range(paths):
         most = max(most, first[p + 1] - first[p])
     bn, bs, be = np.empty(most, np.int64), np.empty(most, np.int64), np.empty(most, np.int64)
+    ss, se, cnt = np.empty(most, np.int64), np.empty(most, np.int64), np.empty(out.shape[2] + 1, np.int64)
     for p in range(paths):
         k = 0
         for i in range(first[p], first[p + 1]):
@@ -82,7 +97,7 @@ def hundredths(path: Any, node: Any, start: Any, end: Any, n: int, paths: int,
             bs[k] = np.int64(np.rint(start[e] * 100.0))
             be[k] = np.int64(np.rint(end[e] * 100.0))
             k += 1
-        _path_cover(bn, bs, be, k, n, p, out)
+        _path_cover(bn, bs, be, k, n, p, out, cnt, ss, se)
     return out
 
 
@@ -111,6 +126,7 @@ def drawn_hundredths(counts: Any, u_start: Any, u_dur: Any, draw_ptr: Any, tri: 
             tot += counts[s, p] * (node_ptr[s + 1] - node_ptr[s])
         most = max(most, tot)
     bn, bs, be = np.empty(most, np.int64), np.empty(most, np.int64), np.empty(most, np.int64)
+    ss, se, cnt = np.empty(most, np.int64), np.empty(most, np.int64), np.empty(out.shape[2] + 1, np.int64)
     nf = np.float64(n)
     for p in range(paths):
         k = 0
@@ -132,5 +148,5 @@ def drawn_hundredths(counts: Any, u_start: Any, u_dur: Any, draw_ptr: Any, tri: 
                     for j in range(node_ptr[s], node_ptr[s + 1]):
                         bn[k], bs[k], be[k] = nodes[j], st, st + du
                         k += 1
-        _path_cover(bn, bs, be, k, n, p, out)
+        _path_cover(bn, bs, be, k, n, p, out, cnt, ss, se)
     return out
