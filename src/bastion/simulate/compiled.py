@@ -15,6 +15,8 @@ the first run compiles it once, for every scenario.
 
 from __future__ import annotations
 
+import itertools
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -84,11 +86,8 @@ class Final(NamedTuple):
     piles: FloatArray  # (N, Q, P) when traced, else (0, Q, P)
 
 
-def _max_threads() -> int:
-    """numba's thread count (the per-thread histograms have one row each)."""
-    import numba
-
-    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _step_module() -> Any:
@@ -205,11 +204,12 @@ def _pad(x: Any, width: int) -> Any:
 
 
 def run_step(tb: Tables, online: FloatArray, hund: Hundredths, scale: FloatArray,
-             trace: bool = False) -> Final:
+             trace: bool = False, pool: ThreadPoolExecutor | None = None, threads: int = 1) -> Final:
     """Every month on the paths of `online` (L, P) and `hund` (tiles, N, R + 1, TILE), the
-    covered hundredths tile by tile (:func:`to_tiles`), with the compiled step."""
+    covered hundredths tile by tile (:func:`to_tiles`), with the compiled step: on `threads`
+    threads of `pool` (each takes the next few tiles until none are left, so a thread slowed
+    by other work does not hold the others up), or in this thread when no pool is given."""
     cs = _step_module()
-    import numba
 
     dims = [int(v) for v in tb.dims]
     n, sp, ss, li, dl, q, t = dims[0], dims[1], dims[2], dims[5], dims[6], dims[7], dims[8]
@@ -218,16 +218,27 @@ def run_step(tb: Tables, online: FloatArray, hund: Hundredths, scale: FloatArray
     if hund.shape[0] * cs.TILE != width or hund.shape[3] != cs.TILE:
         raise ValueError("coverage and online months of different paths")
     online = _pad(np.asarray(online, dtype=np.float64), width)
-    threads = _max_threads()
+    threads = max(1, threads) if pool is not None else 1
     f = [np.empty((k, width)) for k in (sp, ss, li, dl, q, q, 3, t)]
     met = np.empty((t, width), dtype=np.int32)
     hist = np.zeros((threads, q, n, FAN_BINS), dtype=np.int32)
     fmin = np.full((threads, q, n), np.inf)
     fmax = np.full((threads, q, n), -np.inf)
     piles = np.empty((n if trace else 0, q, width))
-    numba.set_parallel_chunksize(1)  # tiles handed out one by one: a thread slowed by other work
-    # (the drawing thread) does not hold the others up at the end of the chunk
-    cs.run_tiles(tb, online, hund, paths, scale, *f, met, hist, fmin, fmax, piles)
+    tiles = width // cs.TILE
+    if pool is None:
+        cs.run_tiles(tb, online, hund, paths, scale, 0, tiles, 0, *f, met, hist, fmin, fmax, piles)
+    else:
+        grain = max(1, tiles // (8 * threads))
+        grabs = itertools.count()
+
+        def work(slot: int) -> None:
+            while (lo := next(grabs) * grain) < tiles:  # itertools.count: one step at a time
+                cs.run_tiles(tb, online, hund, paths, scale, lo, min(lo + grain, tiles), slot, *f,
+                             met, hist, fmin, fmax, piles)
+
+        for fut in [pool.submit(work, k) for k in range(threads)]:
+            fut.result()
     c = [a[:, :paths] for a in f]
     return Final(store=c[0], backlog=c[1], cum_prod=c[2], cum_del=c[3], pile=c[4], unmet=c[5],
                  cost=c[6], at_by=c[7], met=met[:, :paths], fan_hist=hist.sum(axis=0, dtype=np.int64),
@@ -242,10 +253,8 @@ class CompiledRunner:
                  compiling: Callable[[bool], None] | None = None) -> None:
         cs = _step_module()  # ImportError when numba is missing
         _events_module()
-        import numba
-
-        if threads is not None:
-            numba.set_num_threads(max(1, min(int(threads), _max_threads())))
+        self.threads = max(1, int(threads)) if threads is not None else _cores()
+        self.step_pool = ThreadPoolExecutor(self.threads, thread_name_prefix="bastion-step")
         self.p, self.u, self.seed, self.total = p, u, seed, total_paths
         self.tb = flatten(p, u)
         self.draws = draw_tables(u)
@@ -256,7 +265,7 @@ class CompiledRunner:
             compiling(True)
         try:  # compile (or load from the cache) on one tile of planned months and no events
             online, hund = sample_chunk_hundredths(u, self.draws, seed, 0, 1)
-            run_step(self.tb, online, hund, self.scale)
+            run_step(self.tb, online, hund, self.scale, pool=self.step_pool, threads=self.threads)
         finally:
             if cold and compiling is not None:
                 compiling(False)
@@ -280,7 +289,7 @@ class CompiledRunner:
             k = min(paths, self.total - nxt)
             self.pending = (nxt, k, self.pool.submit(self._sample, nxt, k))
         t0 = time.perf_counter()
-        r = run_step(self.tb, online, hund, self.scale)
+        r = run_step(self.tb, online, hund, self.scale, pool=self.step_pool, threads=self.threads)
         t1 = time.perf_counter()
         self.spare.append(hund)
         return ChunkOutput(
@@ -290,10 +299,11 @@ class CompiledRunner:
         )
 
     def close(self) -> None:
-        """Stop the drawing thread."""
+        """Stop the drawing and step threads."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        self.step_pool.shutdown(wait=True)
 
 
 def _loaded(cs: Any, tb: Tables, u: Uncertainty) -> bool:
@@ -311,7 +321,7 @@ def _loaded(cs: Any, tb: Tables, u: Uncertainty) -> bool:
         f2, i2 = np.zeros((1, 1)), np.zeros((1, 1), dtype=np.int32)
         i2l = np.zeros((1, 1), dtype=np.int64)
         f3 = np.zeros((1, 1, 1))
-        step_args = (tb, f2, h, 1, z, f2, f2, f2, f2, f2, f2, f2, f2, i2,
+        step_args = (tb, f2, h, 1, z, 1, 1, 1, f2, f2, f2, f2, f2, f2, f2, f2, i2,
                      np.zeros((1, 1, 1, 1), dtype=np.int32), f3, f3, f3)
         drawn_args = (i2l, z, z, i, f2, i, i, 1, 1, h)
         ce = _events_module()
