@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -111,6 +112,7 @@ def main() -> None:
         for paths in (a.small, a.large):
             same = all(core(results[(b, paths)]) == core(results[(backends[0], paths)]) for b in backends)
             print(f"results at {paths:,} paths identical across {', '.join(backends)}: {same}")
+    shutil.rmtree(cache, ignore_errors=True)
 
 
 if __name__ == "__main__":
