@@ -1,6 +1,6 @@
 """Benchmark the Monte-Carlo simulator: path-months per second (median of 5).
 
-    python benchmarks/bench_simulate.py [--paths N] [--backend numpy|jax] [--large] [--repeat 5]
+    python benchmarks/bench_simulate.py [--paths N] [--backend numpy|jax|compiled] [--large] [--repeat 5]
 
 "kernel": the month loop only (events already sampled), one chunk of paths.
 "whole": `simulate(scenario, plan)` end to end (sampling, kernel, statistics;
@@ -75,7 +75,7 @@ def bench(name: str, s: Scenario, paths: int, backend: str, repeat: int) -> None
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--paths", type=int, default=10_000)
-    ap.add_argument("--backend", default="numpy", choices=("numpy", "jax"))
+    ap.add_argument("--backend", default="numpy", choices=("numpy", "jax", "compiled"))
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--large", action="store_true")
     a = ap.parse_args()

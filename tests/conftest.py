@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,13 @@ import pytest
 # JAX's persistent compilation cache stays off in the suite (its own test turns it on in a
 # temporary folder), so tests never write under the user's data folder.
 os.environ["BASTION_JAX_CACHE"] = "off"
+# numba's cache (the compiled simulator step) goes to a temporary folder of this session, set
+# before numba is imported: the step compiles once per session, never under the user's folder
+# (a NUMBA_CACHE_DIR set by the caller is kept: reruns then load instead of compiling).
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    _NUMBA_CACHE = tempfile.mkdtemp(prefix="bastion-numba-")
+    os.environ["NUMBA_CACHE_DIR"] = _NUMBA_CACHE
+    atexit.register(shutil.rmtree, _NUMBA_CACHE, True)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "src" / "bastion" / "scenario" / "examples"
@@ -20,3 +30,11 @@ REFERENCE = EXAMPLES / "baltic-atm-plant.yaml"
 def reference_path() -> Path:
     """The packaged reference scenario."""
     return REFERENCE
+
+
+
+@pytest.fixture(scope="session")
+def numba_cache() -> Path:
+    """numba's cache folder of this session (set above): the compiled simulator step compiles
+    once per session, and nothing is written under the user's data folder."""
+    return Path(os.environ["NUMBA_CACHE_DIR"])

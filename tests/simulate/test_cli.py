@@ -52,3 +52,48 @@ def test_invalid_file_exits_2(tmp_path: Path) -> None:
     f.write_text("bastion: 1\nname: x\n", encoding="utf-8")
     r = CliRunner().invoke(_app(), ["simulate", str(f), "--json"])
     assert r.exit_code == 2
+
+
+def test_compiled_backend_prints_the_numpy_numbers(tmp_path: Path, numba_cache: Path) -> None:
+    f = tmp_path / "s.yaml"
+    f.write_text(_no_slack(0.5), encoding="utf-8")
+    out = {}
+    for backend in ("numpy", "compiled"):
+        r = CliRunner().invoke(_app(), ["simulate", str(f), "--paths", "700", "--seed", "2", "--json",
+                                        "--backend", backend])
+        assert r.exit_code == 0, r.output
+        out[backend] = json.loads(r.stdout)
+    assert out["compiled"].pop("backend") == "compiled" and out["numpy"].pop("backend") == "numpy"
+    for j in out.values():
+        for k in ("seconds", "chunk", "workers"):
+            j.pop(k, None)
+    assert out["compiled"] == out["numpy"]
+
+
+def test_unknown_backend_exits_2(tmp_path: Path) -> None:
+    f = tmp_path / "s.yaml"
+    f.write_text(_no_slack(0.5), encoding="utf-8")
+    r = CliRunner().invoke(_app(), ["simulate", str(f), "--backend", "gpu"])
+    assert r.exit_code == 2
+    assert "auto, numpy, jax, compiled" in r.output
+
+
+def test_numba_cache_sits_beside_the_run_store(tmp_path: Path) -> None:
+    env = {"BASTION_HOME": str(tmp_path)}
+    assert simulate_cmd.numba_cache_dir(env) == str(tmp_path / "numba-cache")
+    assert env["NUMBA_CACHE_DIR"] == str(tmp_path / "numba-cache")  # numba reads it on import
+    assert simulate_cmd.numba_cache_dir({"NUMBA_CACHE_DIR": "/x"}) == "/x"  # the caller's wins
+
+
+def test_compiling_notice_shows_on_a_terminal_only() -> None:
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    notice = simulate_cmd._compiling_notice(Console(file=buf, force_terminal=True))
+    assert notice is not None
+    notice(True)
+    notice(False)
+    assert "compiling the simulator (once)" in buf.getvalue()
+    assert simulate_cmd._compiling_notice(Console(file=io.StringIO(), force_terminal=False)) is None

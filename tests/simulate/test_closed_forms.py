@@ -45,8 +45,7 @@ def test_single_supplier_without_slack_meets_the_target_iff_no_disruption() -> N
     _within(t.probability, math.exp(-rate * 12 / 12), t.stderr)
 
 
-def test_triangular_milestone_gives_the_triangular_cdf_within_24_months() -> None:
-    s = scenario("""
+ONE_TASK = """
 bastion: 1
 name: one task
 horizon: {start: "2026-01", months: 48}
@@ -55,15 +54,11 @@ sites:
   s: {country: LV, lines: {l: {makes: [x], capacity_per_month: 10, online: {milestone: build}}}}
 programme: {tasks: {build: {duration_months: [18, 22, 30]}}}
 customers: {c: {country: LV, targets: [{item: x, by: "2029-12", units: 10}]}}
-""")
-    res = simulate(s, plan_of(s), paths=PATHS, seed=5)
-    fo = res.first_output
-    _within(fo.p_within_24_months, float(triangular_cdf(23.0, 18, 22, 30)), fo.stderr)
+"""
 
 
-def test_surge_probability() -> None:
-    rate = 0.5
-    s = scenario(f"""
+def _surge(rate: float) -> str:
+    return f"""
 bastion: 1
 name: surge
 horizon: {{start: "2026-01", months: 12}}
@@ -76,15 +71,11 @@ customers:
     consumption: {{x: 10}}
     targets: [{{item: x, by: "2026-12", units: 120}}]
     surge: {{rate_per_year: {rate}, duration_months: [0.5, 1, 3], factor: 2}}
-""")
-    res = simulate(s, plan_of(s), paths=PATHS, seed=2)
-    _within(res.targets[0].probability, math.exp(-rate), res.targets[0].stderr)
-    assert res.targets[0].p90_units <= 120 + 1e-6
+"""
 
 
-def test_correlated_risk_and_site_risk_add_their_rates() -> None:
-    r1, r2, r3, r4 = 0.2, 0.3, 0.25, 0.15
-    s = scenario(f"""
+def _correlated(r1: float, r2: float, r3: float, r4: float) -> str:
+    return f"""
 bastion: 1
 name: correlated
 horizon: {{start: "2026-01", months: 12}}
@@ -106,7 +97,27 @@ customers: {{c: {{country: LV, targets: [{{item: prod, by: "2026-12", units: 120
 risks:
   - {{id: ban, applies_to: {{suppliers: [sa, sb]}}, rate_per_year: {r3}, duration_months: [1, 2, 3]}}
   - {{id: fire, applies_to: {{sites: [s]}}, rate_per_year: {r4}, duration_months: [0.5, 1, 2]}}
-""")
+"""
+
+
+def test_triangular_milestone_gives_the_triangular_cdf_within_24_months() -> None:
+    s = scenario(ONE_TASK)
+    res = simulate(s, plan_of(s), paths=PATHS, seed=5)
+    fo = res.first_output
+    _within(fo.p_within_24_months, float(triangular_cdf(23.0, 18, 22, 30)), fo.stderr)
+
+
+def test_surge_probability() -> None:
+    rate = 0.5
+    s = scenario(_surge(rate))
+    res = simulate(s, plan_of(s), paths=PATHS, seed=2)
+    _within(res.targets[0].probability, math.exp(-rate), res.targets[0].stderr)
+    assert res.targets[0].p90_units <= 120 + 1e-6
+
+
+def test_correlated_risk_and_site_risk_add_their_rates() -> None:
+    r1, r2, r3, r4 = 0.2, 0.3, 0.25, 0.15
+    s = scenario(_correlated(r1, r2, r3, r4))
     res = simulate(s, plan_of(s), paths=PATHS, seed=9)
     t = res.targets[0]
     _within(t.probability, math.exp(-(r1 + r2 + r3 + r4)), t.stderr)

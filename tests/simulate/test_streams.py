@@ -22,10 +22,15 @@ def _core(j: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in j.items() if k not in ("seconds", "chunk", "workers")}
 
 
+def risky_text() -> str:
+    """The no-slack supplier at rate 2/year, its line online at a sampled milestone."""
+    return _no_slack(2.0).replace("customers:", """programme: {tasks: {t: {duration_months: [0, 1, 4]}}}
+customers:""").replace("capacity_per_month: 1000}", "capacity_per_month: 1000, online: {milestone: t}}")
+
+
 @pytest.fixture(scope="module")
 def risky() -> Any:
-    s = scenario(_no_slack(2.0).replace("customers:", """programme: {tasks: {t: {duration_months: [0, 1, 4]}}}
-customers:""").replace("capacity_per_month: 1000}", "capacity_per_month: 1000, online: {milestone: t}}"))
+    s = scenario(risky_text())
     return s, plan_of(s)
 
 

@@ -1,9 +1,11 @@
-"""`bastion simulate FILE [--paths N] [--seed S] [--backend numpy|jax] [--json]`."""
+"""`bastion simulate FILE [--paths N] [--seed S] [--backend auto|numpy|jax|compiled] [--json]`."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -26,7 +28,42 @@ from bastion.cli.common import (
 from bastion.cli.limits import guard_or_exit, limit_or_exit, max_memory_option, refusals
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from bastion.simulate import SimulationResult
+
+BACKENDS = ("auto", "numpy", "jax", "compiled")
+NUMBA_CACHE_ENV = "NUMBA_CACHE_DIR"
+
+
+def numba_cache_dir(environ: MutableMapping[str, str] | None = None) -> str:
+    """Where the compiled step is cached: $NUMBA_CACHE_DIR when set, else `numba-cache` beside
+    the run store (and the JAX cache): $BASTION_HOME, else ~/.local/share/bastion. Set in the
+    environment before numba is imported (the engines never choose files)."""
+    env = os.environ if environ is None else environ
+    chosen = env.get(NUMBA_CACHE_ENV)
+    if not chosen:
+        from bastion.store.location import default_path
+
+        chosen = str(default_path(env).parent / "numba-cache")
+        env[NUMBA_CACHE_ENV] = chosen
+    return chosen
+
+
+def _compiling_notice(err: Console) -> Callable[[bool], None] | None:
+    """A spinner "compiling the simulator (once)" while the compiled step compiles (terminal only)."""
+    if not err.is_terminal:
+        return None
+    status: list[Any] = []
+
+    def notice(start: bool) -> None:
+        if start:
+            status.append(err.status("compiling the simulator (once)"))
+            status[-1].start()
+        elif status:
+            status.pop().stop()
+
+    return notice
 
 
 def _summary(result: SimulationResult, name: str) -> None:
@@ -65,7 +102,10 @@ def simulate(
     file: Path = typer.Argument(..., help="Scenario file (YAML, JSON or .xlsx)."),
     paths: int = typer.Option(10_000, "--paths", min=1, max=PATHS_MAX, help="Number of sampled futures."),
     seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help=SEED_HELP),
-    backend: str = typer.Option("numpy", "--backend", help="numpy or jax."),
+    backend: str = typer.Option(
+        "auto", "--backend",
+        help="auto (compiled for 1,000,000 path-months or more when numba is installed, else numpy), "
+             "numpy, jax or compiled."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     max_memory: str = max_memory_option(),
     confidence: float | None = typer.Option(
@@ -80,8 +120,9 @@ def simulate(
 
     Plays the plan's policy: P(target met), first output, unmet consumption.
     """
-    if backend not in ("numpy", "jax"):
-        fail(f"--backend must be numpy or jax, not {backend!r}", EXIT_INVALID)
+    if backend not in BACKENDS:
+        fail(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}", EXIT_INVALID)
+    numba_cache_dir()
     limit = limit_or_exit(max_memory)
     scenario = load_or_exit(file)
     from bastion.guard import plan_estimate, simulate_estimate
@@ -108,28 +149,28 @@ def simulate(
         solver_trouble(file, "the plan model is too large for this machine's memory")
     require_plan(file, plan)
     progress = None
-    bar = None
+    bars: list[Any] = []  # the bar starts with the first chunk (after any compiling notice)
     err = console(stderr=True)
     if not as_json and err.is_terminal and paths * scenario.horizon.months >= 5_000_000:
         from rich.progress import Progress
 
-        bar = Progress(console=err, transient=True)
-        task = bar.add_task("simulating", total=paths)
-
         def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            if not bars:
+                bars.append(Progress(console=err, transient=True))
+                bars[0].add_task("simulating", total=total)
+                bars[0].start()
+            bars[0].update(bars[0].task_ids[0], completed=done, total=total)
 
-        bar.start()
     try:
         with refusals(file):
             result = run_simulation(scenario, plan, paths=paths, seed=seed, backend=backend, progress=progress,
-                                    max_bytes=limit)
+                                    max_bytes=limit, compiling=_compiling_notice(err))
     except NoPlanError as error:
         solver_trouble(file, str(error))
     except BackendError as error:
         fail(f"{file}: {error}", EXIT_INVALID)
     finally:
-        if bar is not None:
+        for bar in bars:
             bar.stop()
     if as_json:
         print_json(result.to_json())

@@ -31,7 +31,9 @@ from bastion.simulate.quantiles import exact_target_quantiles, hist_target_quant
 from bastion.simulate.result import Fan, FirstOutput, PerPath, SimulationResult, TargetRisk
 
 Progress = Callable[[int, int], None]
-BACKENDS = ("numpy", "jax")
+Compiling = Callable[[bool], None]
+"""Told True before the compiled step is compiled (not found in its cache), False after."""
+BACKENDS = ("numpy", "jax", "compiled", "auto")
 
 
 class BackendError(RuntimeError):
@@ -52,8 +54,13 @@ def default_chunk(p: KernelParams, u: Uncertainty, backend: str, paths: int = 0,
     the device holds (:func:`bastion.simulate.jax_backend.accelerator_chunk`).
     JAX on the CPU: 2 blocks (the scan's working set stays in cache; measured
     best of 1-64 blocks). numpy: 1-8 blocks, at least 4 chunks per worker so
-    the pool stays busy.
+    the pool stays busy. compiled: up to 16 blocks (the threads share a chunk), fewer when
+    its coverage array would pass 64 MiB (:func:`bastion.simulate.compiled.compiled_chunk`).
     """
+    if backend == "compiled":
+        from bastion.simulate.compiled import compiled_chunk
+
+        return compiled_chunk(p, u)
     if backend == "jax":
         import jax
 
@@ -72,14 +79,30 @@ class _Factory:
     backend: str
     precision: str
     paths: int = 0
+    threads: int | None = None
 
     def __call__(self) -> ChunkRunner:
-        return _runner(self.p, self.u, self.seed, self.backend, self.precision, self.paths)
+        return _runner(self.p, self.u, self.seed, self.backend, self.precision, self.paths,
+                       self.threads)
 
 
 def _runner(p: KernelParams, u: Uncertainty, seed: int, backend: str, precision: str = "float32",
-            paths: int = 0) -> ChunkRunner:
+            paths: int = 0, threads: int | None = None, compiling: Compiling | None = None
+            ) -> ChunkRunner:
     upper = fan_upper(p)
+    if backend == "compiled":
+        from bastion.simulate.compiled_tables import compiled_supported
+
+        if not compiled_supported(p):
+            raise BackendError("the compiled backend needs non-negative initial stores and plan "
+                               "quantities; use --backend numpy")
+        try:
+            from bastion.simulate.compiled import CompiledRunner
+
+            return CompiledRunner(p, u, seed, upper, total_paths=paths, threads=threads,
+                                  compiling=compiling)
+        except ImportError as error:
+            raise BackendError("the compiled backend needs numba (`pip install numba`)") from error
     if backend == "numpy":
         def run(first: int, paths: int) -> ChunkOutput:
             return run_chunk(p, u, seed, first, paths, upper)
@@ -143,7 +166,8 @@ def run_paths(runner: ChunkRunner | _Factory, acc: Accumulator, paths: int,
         return
     import multiprocessing as mp
 
-    ctx = mp.get_context("fork" if backend == "numpy" and _forkable() else "spawn")
+    ctx = mp.get_context("fork" if backend == "numpy" and _forkable() else "spawn")  # numba's
+    # thread pools are not fork-safe either
     assert isinstance(runner, _Factory), "worker processes need a runner factory"
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(runner,)) as pool:
@@ -247,12 +271,16 @@ def simulate(scenario: Scenario, plan: PlanResult | None = None, *, paths: int =
              seed: int = 0, backend: str = "numpy", chunk: int | None = None,
              workers: int | None = None, progress: Progress | None = None,
              keep_paths: int = 100_000, precision: str = "float32",
-             max_bytes: int | None = None) -> SimulationResult:
+             max_bytes: int | None = None, compiling: Compiling | None = None) -> SimulationResult:
     """Play the plan's policy over `paths` sampled futures (docs/method-simulate.md).
 
     chunk: paths per chunk (rounded up to whole blocks of 1,024; results do not
     depend on it); workers: processes running chunks (default: every core for
-    numpy from 4 blocks of paths on, 1 for JAX); keep_paths: per-path rows kept for economics;
+    numpy from 4 blocks of paths on, 1 for JAX and compiled, whose threads share each chunk);
+    keep_paths: per-path rows kept for economics. backend: numpy, jax, compiled (numba; the same
+    numbers as numpy, bit for bit) or auto (compiled from AUTO_MIN_PATH_MONTHS path-months on when
+    numba imports, else numpy; :func:`bastion.simulate.compiled.choose_backend`). compiling: told
+    when the compiled step compiles (the first run, then it loads from numba's cache).
     max_bytes: memory limit of the chunks in flight (`bastion.guard.fit_chunk`: fewer paths
     at a time, then fewer workers; `bastion.guard.TooLarge` if one block does not fit).
     """
@@ -260,14 +288,19 @@ def simulate(scenario: Scenario, plan: PlanResult | None = None, *, paths: int =
         raise ValueError("paths must be at least 1")
     t0 = time.perf_counter()
     pa, u, p = prepare(scenario, plan)
-    t1 = time.perf_counter()
-    factory = _Factory(p, u, seed, backend, precision, paths)
-    runner = factory()  # fails early (e.g. JAX missing) in this process
+    from bastion.simulate.compiled import choose_backend
+
+    backend = choose_backend(backend, p, paths)
     cores = os.cpu_count() or 1
     if workers is None:  # processes pay off from a few chunks on (numpy, when forkable);
-        # JAX compiles per process
+        # JAX compiles per process; the compiled step's threads share each chunk
         workers = cores if backend == "numpy" and paths >= 4 * BLOCK and _forkable() else 1
     workers = max(1, min(int(workers), cores))
+    threads = max(1, cores // workers) if backend == "compiled" and workers > 1 else None
+    t1 = time.perf_counter()
+    factory = _Factory(p, u, seed, backend, precision, paths, threads)
+    runner = _runner(p, u, seed, backend, precision, paths, threads, compiling)  # fails early
+    t_compile = time.perf_counter() - t1
     chunk = default_chunk(p, u, backend, paths, workers) if chunk is None else max(1, int(chunk))
     chunk = -(-chunk // BLOCK) * BLOCK
     if backend == "jax":  # a chunk beyond the device's estimated memory or 32-bit indexing is cut
@@ -281,9 +314,14 @@ def simulate(scenario: Scenario, plan: PlanResult | None = None, *, paths: int =
     workers = min(workers, -(-paths // chunk))
     if workers > 1:  # each worker runs every workers-th chunk: no drawing ahead, no nested pools
         factory = dataclasses.replace(factory, paths=0)
+        close = getattr(runner, "close", None)
+        if close is not None:
+            close()
     acc = Accumulator(p, pa.fixed_cost, pa.built, pa.capex, fan_upper(p), keep_paths)
     run_paths(runner if workers <= 1 else factory, acc, paths, chunk, workers, progress, backend)
     t2 = time.perf_counter()
     seconds = {"prepare": round(t1 - t0, 4), "simulate": round(t2 - t1, 4),
                "kernel": round(acc.kernel_seconds, 4)}
+    if backend == "compiled":
+        seconds["compile"] = round(t_compile, 4)  # compiling, or loading from numba's cache
     return _result(acc, pa, u, scenario, seed, backend, chunk, workers, seconds)

@@ -11,6 +11,7 @@ import numpy.typing as npt
 from bastion.simulate.events import (
     BLOCK,
     Coverage,
+    Events,
     Uncertainty,
     block_rng,
     coverage,
@@ -62,8 +63,9 @@ def fan_histogram(piles: FloatArray, upper: FloatArray) -> npt.NDArray[np.int64]
     return out
 
 
-def sample_chunk(u: Uncertainty, seed: int, first_path: int, paths: int) -> tuple[FloatArray, Coverage]:
-    """Online months (L, P) and coverage of paths [first_path, first_path + paths)."""
+def sample_chunk_events(u: Uncertainty, seed: int, first_path: int, paths: int
+                        ) -> tuple[FloatArray, Events]:
+    """Online months (L, P) and events of paths [first_path, first_path + paths) (block streams)."""
     assert first_path % BLOCK == 0
     onl, evs = [], []
     for b in range(first_path // BLOCK, (first_path + paths + BLOCK - 1) // BLOCK):
@@ -71,7 +73,13 @@ def sample_chunk(u: Uncertainty, seed: int, first_path: int, paths: int) -> tupl
         o, ev = sample_block(u, k, block_rng(seed, b))
         onl.append(o)
         evs.append(shift_events(ev, b * BLOCK - first_path))
-    return np.concatenate(onl, axis=1), coverage(u, join_events(evs), paths)
+    return np.concatenate(onl, axis=1), join_events(evs)
+
+
+def sample_chunk(u: Uncertainty, seed: int, first_path: int, paths: int) -> tuple[FloatArray, Coverage]:
+    """Online months (L, P) and coverage of paths [first_path, first_path + paths)."""
+    online, events = sample_chunk_events(u, seed, first_path, paths)
+    return online, coverage(u, events, paths)
 
 
 SHARE = np.arange(101) / 100.0
