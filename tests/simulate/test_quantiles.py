@@ -104,7 +104,9 @@ def test_reported_case_lv_naf_2030_12(estimator: str, monkeypatch: pytest.Monkey
     s = load_scenario(REFERENCE)
     res = simulate(s, plan_of(s), paths=10_000, seed=0)
     t = next(t for t in res.targets if (t.customer, t.by) == ("lv-naf", "2030-12"))
-    assert t.probability == pytest.approx(0.719, abs=0.0005)
+    # 0.719 when reported; 0.792 since the plan's priority tie-break (issue 15 item 6) serves
+    # priority 1 first among equal-cost plans
+    assert t.probability == pytest.approx(0.7924, abs=0.0005)
     assert t.p50_units >= t.units == 20_000
     assert t.p10_units < t.units
     for t in res.targets:
