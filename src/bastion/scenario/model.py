@@ -22,9 +22,11 @@ from bastion.scenario.types import (
     Currency,
     Flag,
     Id,
+    Level,
     LongText,
     Month,
     Months,
+    Nation,
     NonNeg,
     Number,
     Rate,
@@ -328,6 +330,17 @@ def _version(value: Any) -> Any:
     return value
 
 
+class Releasability(Base):
+    """Who may see the scenario on a shared server (`bastion serve`); nation codes are checked for their form only."""
+
+    level: Level = "UNCLASSIFIED"
+    """UNCLASSIFIED, RESTRICTED, CONFIDENTIAL or SECRET: the least clearance that sees the scenario."""
+    owner: Nation | None = None
+    """The owner nation, ISO 3166-1 alpha-3 (e.g. LVA); on the server: the creator's nation if left out."""
+    releasable_to: list[Nation] = []
+    """Nations besides the owner's that may see it (alpha-3, each once, not the owner); empty: the owner's only."""
+
+
 class Scenario(Base):
     """A whole scenario file, format version 1."""
 
@@ -339,6 +352,8 @@ class Scenario(Base):
     """Free text (at most 20,000 characters)."""
     classification: Text = "UNCLASSIFIED"
     """A free-text marking shown on every output (at most 1,000 characters)."""
+    releasability: Releasability | None = None
+    """Level, owner nation and the nations it is releasable to (optional; an addition to format v1)."""
     currency: Currency = "EUR"
     """Currency of every money amount (1 to 12 characters)."""
     horizon: Horizon
