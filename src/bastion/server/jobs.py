@@ -93,7 +93,7 @@ def execute_job(db: Database, job_id: str) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="bastion-job-") as folder:
             file = Path(folder) / "scenario.yaml"
-            # The run keeps the scenario as the loader reads it (the server's `releasability` key left out).
+            # The run keeps the scenario as the loader reads it (its `releasability` as written, if any).
             file.write_text(dump_scenario(from_text(text).scenario), "utf-8")
             run = execute(file, paths=paths, seed=seed, progress=progress)
             data = run.to_json()

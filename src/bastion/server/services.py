@@ -155,7 +155,9 @@ def _releasability(received: Received, default: Releasability) -> Releasability:
     if rel is None:
         return default
     owner = rel.owner or default.owner
-    return Releasability(rel.level, owner, tuple(n for n in rel.releasable_to if n != owner))
+    # The loader refuses a repeated nation and the owner in `releasable_to`; an owner left out (the
+    # creator's nation) may still be listed there, and is dropped. Stored sorted.
+    return Releasability(rel.level, owner, tuple(sorted(n for n in rel.releasable_to if n != owner)))
 
 
 def _parse(ctx: Context, parse: Any, action: str, obj: str) -> Received:
