@@ -94,3 +94,27 @@ def test_unknown_key_null_and_wrong_shape() -> None:
     assert messages_of(text) == [
         f"f.yaml:{line_of(text, 'releasability:')}: releasability: expected a mapping (key: value), found a list"
     ]
+
+
+
+def marking_of(classification: str, block: str | None) -> str:
+    """The marking of the valid scenario with `classification` and the releasability `block`."""
+    text = VALID_YAML if block is None else with_rel(block)
+    text = text.replace('classification: "UNCLASSIFIED // TEST"', f'classification: "{classification}"')
+    return load_text(text, "f.yaml").marking()
+
+
+def test_marking_is_the_classification_without_releasability() -> None:
+    assert marking_of("RESTRICTED", None) == "RESTRICTED"
+
+
+def test_marking_with_releasability() -> None:
+    rel = "releasability: {level: RESTRICTED, owner: LVA, releasable_to: [EST, LTU]}"
+    # a classification that is a level name is not repeated: the higher of the two is shown
+    assert marking_of("RESTRICTED", rel) == "RESTRICTED // REL TO LVA, EST, LTU"
+    assert marking_of("UNCLASSIFIED", rel) == "RESTRICTED // REL TO LVA, EST, LTU"
+    assert marking_of("SECRET", rel) == "SECRET // REL TO LVA, EST, LTU"
+    assert marking_of("UNCLASSIFIED // TEST", rel) == "UNCLASSIFIED // TEST // RESTRICTED // REL TO LVA, EST, LTU"
+    assert marking_of("SECRET", "releasability: {level: SECRET, owner: LVA}") == "SECRET // LVA ONLY"
+    assert marking_of("UNCLASSIFIED", "releasability: {releasable_to: [EST]}") == "UNCLASSIFIED // REL TO EST"
+    assert marking_of("NATO", "releasability: {level: CONFIDENTIAL}") == "NATO // CONFIDENTIAL"

@@ -57,3 +57,9 @@ def test_an_edited_level_and_a_bad_nation_are_named_by_cell() -> None:
     else:
         raise AssertionError("no error")
     assert got == [(nations, "releasability.releasable_to[1]", "LVA is the owner: list only the other nations")]
+
+
+def test_the_first_row_carries_the_releasability_marking() -> None:
+    ws = open_book(book_of(RELEASED))["Scenario"]
+    assert ws.cell(row=1, column=1).value == "UNCLASSIFIED // TEST // RESTRICTED // REL TO LVA, EST, LTU"
+    assert open_book(book_of(VALID_YAML))["Scenario"].cell(row=1, column=1).value == "UNCLASSIFIED // TEST"

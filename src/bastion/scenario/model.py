@@ -8,12 +8,14 @@ it is current. Cross-references (unknown ids, cycles) are checked in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bastion.scenario.types import (
+    LEVELS,
     MAX_FACTOR,
     MAX_MONTHS,
     MAX_PRIORITY,
@@ -341,6 +343,17 @@ class Releasability(Base):
     """Nations besides the owner's that may see it (alpha-3, each once, not the owner); empty: the owner's only."""
 
 
+def release_marking(level: str, owner: str | None, releasable_to: Sequence[str]) -> str:
+    """`LEVEL // REL TO OWNER, OTHERS...`, or `LEVEL // OWNER ONLY` when released to no other
+    nation; without an owner (a file outside the server): `LEVEL // REL TO OTHERS...` or `LEVEL`."""
+    nations = [n for n in (owner, *releasable_to) if n is not None]
+    if not nations:
+        return level
+    if not releasable_to:
+        return f"{level} // {owner} ONLY"
+    return f"{level} // REL TO {', '.join(nations)}"
+
+
 class Scenario(Base):
     """A whole scenario file, format version 1."""
 
@@ -374,6 +387,18 @@ class Scenario(Base):
     """Correlated risks."""
     economics: EconomicsSettings | None = None
     """Discounting and the joint confidence level reported (optional; an addition to format v1)."""
+
+    def marking(self) -> str:
+        """The marking shown on every output: the classification, then the releasability if set
+        (e.g. `RESTRICTED // REL TO LVA, EST, LTU`; see `release_marking`). A classification that is
+        one of the four level names is not repeated: the higher of it and the level is shown."""
+        if self.releasability is None:
+            return self.classification
+        rel = self.releasability
+        if self.classification in LEVELS:
+            level = max(self.classification, rel.level, key=LEVELS.index)
+            return release_marking(level, rel.owner, rel.releasable_to)
+        return f"{self.classification} // {release_marking(rel.level, rel.owner, rel.releasable_to)}"
 
     def all_lines(self) -> dict[str, tuple[str, Line]]:
         """Every line id -> (site id, line), in file order."""
