@@ -88,8 +88,13 @@ Choices where the contract is silent (see also `docs/method.md`):
   code is checked for its form only (three upper-case letters A-Z, e.g.
   `LVA`), not against the list of assigned codes. `releasable_to` lists each
   nation once and not the owner. `bastion serve` enforces it (the creator's
-  nation is the owner if left out; see `docs/server.md`); the command line
-  shows it beside the classification. Files without it are unchanged.
+  nation is the owner if left out; see `docs/server.md`). Every output's
+  marking (terminal, JSON `classification`, report, workbook) then reads
+  `CLASSIFICATION // LEVEL // REL TO OWNER, OTHERS` (`LEVEL // OWNER ONLY`
+  when `releasable_to` is empty; no owner written: `REL TO OTHERS`, or the
+  level alone); a classification that is itself a level name is not
+  repeated, the higher of the two is shown: `RESTRICTED // REL TO LVA, EST`.
+  Files without it are unchanged.
 """
 
 ORDER: tuple[type[BaseModel], ...] = (
