@@ -3,6 +3,7 @@ carried both ways, its errors named by cell like the YAML's by line."""
 
 from __future__ import annotations
 
+from openpyxl import Workbook
 from scenario_helpers import VALID_YAML
 from xlsx_helpers import book_of, cell_ref, edited, open_book, row_of, scenario_of, set_cell
 
@@ -63,3 +64,12 @@ def test_the_first_row_carries_the_releasability_marking() -> None:
     ws = open_book(book_of(RELEASED))["Scenario"]
     assert ws.cell(row=1, column=1).value == "UNCLASSIFIED // TEST // RESTRICTED // REL TO LVA, EST, LTU"
     assert open_book(book_of(VALID_YAML))["Scenario"].cell(row=1, column=1).value == "UNCLASSIFIED // TEST"
+
+
+def test_a_workbook_made_before_the_section_still_imports() -> None:
+    def drop_rows(wb: Workbook) -> None:
+        ws = wb["Scenario"]
+        for field in ("releasability.releasable_to", "releasability.owner", "releasability.level"):
+            ws.delete_rows(row_of(ws, field))
+
+    assert scenario_of(edited(book_of(VALID_YAML), drop_rows)) == load_text(VALID_YAML)
