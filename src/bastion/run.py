@@ -67,7 +67,7 @@ class Run:
             "scenario": self.scenario.name,
             "scenario_file": self.scenario_file,
             "scenario_hash": self.scenario_hash,
-            "classification": self.scenario.classification,
+            "classification": self.scenario.marking(),
             "seed": self.seed,
             "paths": self.paths,
             "versions": self.versions,

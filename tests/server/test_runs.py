@@ -47,6 +47,9 @@ def test_a_run_is_queued_then_executed_by_a_worker_with_its_report(server: Serve
     html = server.client.get(f"/api/v1/runs/{rid}/report.html", headers=server.headers("est"))
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
     assert done["result"]["run_id"] in html.text
+    # the report carries the server's marking (owner filled in: the creator's nation)
+    assert "RESTRICTED // REL TO LVA, EST" in html.text
+    assert "releasability" in stored.scenario_text and "owner: LVA" in stored.scenario_text
     xlsx = server.client.get(f"/api/v1/runs/{rid}/report.xlsx", headers=server.headers("ana"))
     assert xlsx.status_code == 200 and load_workbook(BytesIO(xlsx.content)).sheetnames
 

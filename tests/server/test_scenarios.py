@@ -88,3 +88,36 @@ def test_a_broken_workbook_names_the_problem(server: Server) -> None:
     )
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["file"] == "plant.xlsx"
+
+
+def test_releasability_is_checked_by_the_loader_with_its_line(server: Server) -> None:
+    server.user("ana", "analyst", "LVA", "SECRET")
+    text = scenario_yaml(releasability="{level: RESTRICTED, owner: LVA, releasable_to: [EST, LVA, EST]}")
+    answer = server.client.post("/api/v1/scenarios", json={"yaml": text}, headers=server.headers("ana"))
+    assert answer.status_code == 422
+    assert [(p["line"], p["path"], p["message"]) for p in answer.json()["detail"]] == [
+        (1, "releasability.releasable_to[1]", "LVA is the owner: list only the other nations"),
+        (1, "releasability.releasable_to[2]", "EST is listed twice (first at [0])"),
+    ]
+    assert server.client.get("/api/v1/scenarios", headers=server.headers("ana")).json() == []
+
+
+def test_owner_left_out_is_the_creators_nation_and_is_not_listed_again(server: Server) -> None:
+    server.user("ana", "analyst", "LVA", "SECRET")
+    sid = server.create("ana", scenario_yaml(releasability="{level: RESTRICTED, releasable_to: [LTU, LVA, EST]}"))
+    got = server.client.get(f"/api/v1/scenarios/{sid}", headers=server.headers("ana")).json()
+    assert got["releasability"] == {"level": "RESTRICTED", "owner": "LVA", "releasable_to": ["EST", "LTU"]}
+    assert got["marking"] == "RESTRICTED // REL TO LVA, EST, LTU"
+
+
+def test_a_workbook_upload_carries_its_releasability(server: Server) -> None:
+    server.user("ana", "analyst", "LVA", "SECRET")
+    text = scenario_yaml("Released book", releasability="{level: CONFIDENTIAL, owner: LVA, releasable_to: [EST]}")
+    workbook = build_workbook(load_text(text))
+    answer = server.client.post(
+        "/api/v1/scenarios", files={"file": ("plant.xlsx", workbook)}, headers=server.headers("ana")
+    )
+    assert answer.status_code == 201, answer.text
+    got = server.client.get(f"/api/v1/scenarios/{answer.json()['id']}", headers=server.headers("ana")).json()
+    assert got["releasability"] == {"level": "CONFIDENTIAL", "owner": "LVA", "releasable_to": ["EST"]}
+    assert load_text(got["yaml"]).releasability == load_text(text).releasability

@@ -73,7 +73,7 @@ CASES: list[tuple[str, tuple[str, str], Change, list[str]]] = [
                                    '{item: atm-1, by: "2030-01", units: 20000}'),
      set_cell("Targets", ("lv-naf",), "by", dt.datetime(2030, 1, 1)), ["Targets!C2"]),
     ("month not YYYY-MM", ('horizon: {start: "2026-01", months: 36}', 'horizon: {start: "2026-13", months: 36}'),
-     set_cell("Scenario", ("horizon.start",), "value", "2026-13"), ["Scenario!B9"]),
+     set_cell("Scenario", ("horizon.start",), "value", "2026-13"), ["Scenario!B12"]),
     ("negative capacity", ("capacity_per_month: 1500", "capacity_per_month: -1"),
      set_cell("Lines", ("plant-lv", "line-1"), "capacity_per_month", -1), ["Lines!D2"]),
     ("range with min > mode", ("recovery_months: [1, 2, 4]", "recovery_months: [3, 2, 4]"),

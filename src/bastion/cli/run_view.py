@@ -102,7 +102,7 @@ def _names(run: Run) -> Names:
 def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, out: Console) -> None:
     """The headline of a run: first output, each target, cost, JCL, the report's path."""
     currency = terminal(run.scenario.currency)
-    out.print(marking(run.scenario.classification))
+    out.print(marking(run.scenario.marking()))
     out.print(f"[bold]{terminal(run.scenario.name)}[/bold]: run {run_id} ({run.paths:,} paths, seed {run.seed})")
     if head.get("first_output_p50"):
         sample = "simulation" if head.get("first_output_from") != "schedule" else "schedule risk"
@@ -181,7 +181,7 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in run.timings.items())
     out.print(f"Stages: {timings}")
     out.print(f"Report: [bold]{terminal(report)}[/bold] (report.xlsx, the CSV tables and run.json beside it)")
-    out.print(marking(run.scenario.classification))
+    out.print(marking(run.scenario.marking()))
 
 
 def render_list(rows: list[RunSummary], out: Console) -> None:

@@ -56,7 +56,7 @@ def _risk_table(data: dict[str, Any], risk: dict[str, Any]) -> Table:
 def render_schedule(analysis: ScheduleAnalysis, out: Console) -> None:
     """Print the schedule, the critical path and the risk summary."""
     data = analysis.to_json()
-    out.print(marking(analysis.scenario.classification))
+    out.print(marking(analysis.scenario.marking()))
     proof = "proven optimal" if data["optimal"] else "best found, not proven optimal"
     method = "resource-constrained, CP-SAT" if data["method"] == "cp-sat" else "critical path method"
     out.print(
@@ -73,7 +73,7 @@ def render_schedule(analysis: ScheduleAnalysis, out: Console) -> None:
         out.print(f"{markup_escape(line)} online (can produce) from {month} with mode durations")
     risk = data.get("risk")
     if not risk:
-        out.print(marking(analysis.scenario.classification))
+        out.print(marking(analysis.scenario.marking()))
         return
     out.print(f"Finish month with duration risk ({risk['paths']:,} sampled schedules, seed {risk['seed']}):")
     out.print(_risk_table(data, risk))
@@ -96,4 +96,4 @@ def render_schedule(analysis: ScheduleAnalysis, out: Console) -> None:
             "and `bastion run` draw the same durations with the same --paths and --seed, and give the "
             "figure that also counts the lines the plan builds)"
         )
-    out.print(marking(analysis.scenario.classification))
+    out.print(marking(analysis.scenario.marking()))

@@ -122,7 +122,7 @@ def render_scenario(s: Scenario, out: Console) -> None:
 
     Tables fit `out.width`: no number is ever cut (see `bastion.cli.fit`).
     """
-    out.print(marking(s.classification))
+    out.print(marking(s.marking()))
     end = month_name(s.horizon.months - 1, s.horizon.start)
     head = Text.assemble((visible(s.name), "bold"),
                          f"\nhorizon {s.horizon.start} .. {end} ({s.horizon.months} months)",
@@ -135,4 +135,4 @@ def render_scenario(s: Scenario, out: Console) -> None:
                   _programme(s, width), _risks(s, width)):
         if table is not None:
             out.print(table)
-    out.print(marking(s.classification))
+    out.print(marking(s.marking()))

@@ -124,7 +124,7 @@ def economics(scenario: Scenario, plan: PlanResult | None = None, *,
         notes.append(jcl_note or "no simulated paths: JCL not computed")
 
     return EconomicsResult(
-        classification=scenario.classification, currency=scenario.currency, start=start,
+        classification=scenario.marking(), currency=scenario.currency, start=start,
         settings=settings, plan_status=plan.status.value, notes=tuple(notes), unit_cost=unit_cost,
         by_month=by_month, cash_by_year=cash, first_unit_cost_total=first_total,
         cost_per_delivered_unit=delivered, jcl=result_jcl, jcl_p70=result_p70,

@@ -123,7 +123,7 @@ def solve_plan(scenario: Scenario, *, time_limit: float | None = None, gap: floa
     message = run.message or ("optimal" if run.status is SolveStatus.OPTIMAL else run.status.value)
     return PlanResult(
         status=run.status, gap=run.gap, message=message,
-        classification=scenario.classification, currency=scenario.currency,
+        classification=scenario.marking(), currency=scenario.currency,
         objective=cost.total if cost is not None else None,
         first_output=first_output(ix, sol), lines=_lines(ix, sol), targets=targets, cost=cost,
         levels=_levels(ix, sol), unmet_consumption=unmet, explanations=diag.explanations,

@@ -128,7 +128,7 @@ class ScheduleAnalysis:
             for lid, task in milestone_lines(self.scenario).items()
         }
         out: dict[str, Any] = {
-            "classification": self.scenario.classification,
+            "classification": self.scenario.marking(),
             "programme_start": start_month,
             "makespan_months": round(sched.makespan, 6),
             "optimal": sched.optimal,
@@ -217,7 +217,7 @@ def no_programme(scenario: Scenario) -> dict[str, Any]:
 
     start = scenario.horizon.start
     return {
-        "classification": scenario.classification,
+        "classification": scenario.marking(),
         "makespan_months": 0.0,
         "finish": {},
         "critical_path": [],

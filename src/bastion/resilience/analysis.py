@@ -121,7 +121,7 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
                              np.inf if r.tts_months is None else r.tts_months, r.kind, r.node))
     t4 = time.perf_counter()
     return ResilienceResult(
-        classification=scenario.classification, reference_month=month_name(at_m, start),
+        classification=scenario.marking(), reference_month=month_name(at_m, start),
         reference_rule=rule, state_rule=state_rule, window_end=month_name(end - 1, start),
         plan_lost=by_item(ix.items, base.units), loss_weight=basis,
         nodes=tuple(rows), concentration=item_concentration(scenario),

@@ -222,7 +222,7 @@ def _repeats(values: list[str], path: Path) -> Found:
 
 
 def _duplicates(s: Scenario) -> Found:
-    """No id is listed twice in a list of ids (`makes`, `after`, `applies_to`)."""
+    """No id is listed twice in a list of ids (`makes`, `after`, `applies_to`, `releasable_to`)."""
     out: Found = []
     for sid, site in s.sites.items():
         for lid, line in site.lines.items():
@@ -233,6 +233,14 @@ def _duplicates(s: Scenario) -> Found:
     for index, risk in enumerate(s.risks):
         for kind in ("suppliers", "lines", "sites"):
             out.extend(_repeats(getattr(risk.applies_to, kind), ("risks", index, "applies_to", kind)))
+    rel = s.releasability
+    if rel is not None:
+        out.extend(_repeats(rel.releasable_to, ("releasability", "releasable_to")))
+        for index, nation in enumerate(rel.releasable_to):
+            if nation == rel.owner:
+                out.append(
+                    (("releasability", "releasable_to", index), f"{nation} is the owner: list only the other nations")
+                )
     return out
 
 

@@ -304,6 +304,8 @@ def _message(error: ErrorDetails, path: Path, tree: Tree) -> str:
         return f"expected a list, found {_found(value)}"
     if kind == "string_pattern_mismatch":
         pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        if "{3}" in pattern:
+            return f"{_found(value)} is not a 3-letter upper-case ISO 3166-1 alpha-3 nation code (e.g. LVA)"
         if "A-Z" in pattern:
             return f"{_found(value)} is not a 2-letter upper-case ISO country code (e.g. LV)"
         return f"{_found(value)} is not an id: use lower-case letters, digits, - _ ."

@@ -8,12 +8,14 @@ it is current. Cross-references (unknown ids, cycles) are checked in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bastion.scenario.types import (
+    LEVELS,
     MAX_FACTOR,
     MAX_MONTHS,
     MAX_PRIORITY,
@@ -22,9 +24,11 @@ from bastion.scenario.types import (
     Currency,
     Flag,
     Id,
+    Level,
     LongText,
     Month,
     Months,
+    Nation,
     NonNeg,
     Number,
     Rate,
@@ -328,6 +332,28 @@ def _version(value: Any) -> Any:
     return value
 
 
+class Releasability(Base):
+    """Who may see the scenario on a shared server (`bastion serve`); nation codes are checked for their form only."""
+
+    level: Level = "UNCLASSIFIED"
+    """UNCLASSIFIED, RESTRICTED, CONFIDENTIAL or SECRET: the least clearance that sees the scenario."""
+    owner: Nation | None = None
+    """The owner nation, ISO 3166-1 alpha-3 (e.g. LVA); on the server: the creator's nation if left out."""
+    releasable_to: list[Nation] = []
+    """Nations besides the owner's that may see it (alpha-3, each once, not the owner); empty: the owner's only."""
+
+
+def release_marking(level: str, owner: str | None, releasable_to: Sequence[str]) -> str:
+    """`LEVEL // REL TO OWNER, OTHERS...`, or `LEVEL // OWNER ONLY` when released to no other
+    nation; without an owner (a file outside the server): `LEVEL // REL TO OTHERS...` or `LEVEL`."""
+    nations = [n for n in (owner, *releasable_to) if n is not None]
+    if not nations:
+        return level
+    if not releasable_to:
+        return f"{level} // {owner} ONLY"
+    return f"{level} // REL TO {', '.join(nations)}"
+
+
 class Scenario(Base):
     """A whole scenario file, format version 1."""
 
@@ -339,6 +365,8 @@ class Scenario(Base):
     """Free text (at most 20,000 characters)."""
     classification: Text = "UNCLASSIFIED"
     """A free-text marking shown on every output (at most 1,000 characters)."""
+    releasability: Releasability | None = None
+    """Level, owner nation and the nations it is releasable to (optional; an addition to format v1)."""
     currency: Currency = "EUR"
     """Currency of every money amount (1 to 12 characters)."""
     horizon: Horizon
@@ -359,6 +387,18 @@ class Scenario(Base):
     """Correlated risks."""
     economics: EconomicsSettings | None = None
     """Discounting and the joint confidence level reported (optional; an addition to format v1)."""
+
+    def marking(self) -> str:
+        """The marking shown on every output: the classification, then the releasability if set
+        (e.g. `RESTRICTED // REL TO LVA, EST, LTU`; see `release_marking`). A classification that is
+        one of the four level names is not repeated: the higher of it and the level is shown."""
+        if self.releasability is None:
+            return self.classification
+        rel = self.releasability
+        if self.classification in LEVELS:
+            level = max(self.classification, rel.level, key=LEVELS.index)
+            return release_marking(level, rel.owner, rel.releasable_to)
+        return f"{self.classification} // {release_marking(rel.level, rel.owner, rel.releasable_to)}"
 
     def all_lines(self) -> dict[str, tuple[str, Line]]:
         """Every line id -> (site id, line), in file order."""

@@ -68,7 +68,8 @@ error naming its `FILE:LINE`, exit status 2, before any engine runs):
   error): `currency` 1 to 12 characters, `description` at most 20,000, every
   other text at most 1,000. A JSON integer longer than 30 digits is out of
   every range.
-- No id is listed twice in one list (`makes`, `after`, `applies_to`), and an
+- No id is listed twice in one list (`makes`, `after`, `applies_to`,
+  `releasable_to`), and an
   id names one thing only: no item, supplier, site, line, task, customer or
   risk shares another's id.
 
@@ -81,6 +82,19 @@ Choices where the contract is silent (see also `docs/method.md`):
   a made item.
 - `economics` is an optional section added to format v1 (discounting and the
   joint confidence level); files without it are unchanged.
+- `releasability` is an optional section added to format v1: `level` (one of
+  UNCLASSIFIED, RESTRICTED, CONFIDENTIAL, SECRET; UNCLASSIFIED if left out),
+  `owner` and `releasable_to` as ISO 3166-1 alpha-3 nation codes. A nation
+  code is checked for its form only (three upper-case letters A-Z, e.g.
+  `LVA`), not against the list of assigned codes. `releasable_to` lists each
+  nation once and not the owner. `bastion serve` enforces it (the creator's
+  nation is the owner if left out; see `docs/server.md`). Every output's
+  marking (terminal, JSON `classification`, report, workbook) then reads
+  `CLASSIFICATION // LEVEL // REL TO OWNER, OTHERS` (`LEVEL // OWNER ONLY`
+  when `releasable_to` is empty; no owner written: `REL TO OTHERS`, or the
+  level alone); a classification that is itself a level name is not
+  repeated, the higher of the two is shown: `RESTRICTED // REL TO LVA, EST`.
+  Files without it are unchanged.
 """
 
 ORDER: tuple[type[BaseModel], ...] = (
@@ -102,6 +116,7 @@ ORDER: tuple[type[BaseModel], ...] = (
     model.Risk,
     model.AppliesTo,
     model.EconomicsSettings,
+    model.Releasability,
 )
 
 
@@ -113,6 +128,8 @@ def type_name(annotation: Any) -> str:
         base = args[0]
         meta = " ".join(repr(m) for m in args[1:])
         if base is str and "pattern='" in meta:
+            if "{3}" in meta:
+                return "nation"
             return "country" if "A-Z" in meta else "id"
         if "_check_month" in meta:
             return "month"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -23,6 +23,19 @@ Country = Annotated[
     StringConstraints(pattern=r"^[A-Z]{2}$"),
 ]
 """An ISO 3166 alpha-2 country code, upper case, e.g. `LV`."""
+
+Nation = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{3}$"),
+]
+"""An ISO 3166-1 alpha-3 nation code, three upper-case letters A-Z, e.g. `LVA` (the form is
+checked, not the list of assigned codes)."""
+
+Level = Literal["UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET"]
+"""A releasability level, lowest first."""
+
+LEVELS: tuple[Level, ...] = ("UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET")
+"""The releasability levels, lowest first."""
 
 MAX_MONTHS = 1200
 """Longest horizon, and the most months any duration, delay or ramp may last."""

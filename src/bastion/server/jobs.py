@@ -76,6 +76,7 @@ def execute_job(db: Database, job_id: str) -> None:
     from bastion.run import execute, headline, tables
     from bastion.scenario.errors import ScenarioError
     from bastion.scenario.load import dump_scenario
+    from bastion.scenario.model import Releasability
     from bastion.server.scenario_input import from_text
     from bastion.store import RunRecord, RunStore
 
@@ -85,6 +86,7 @@ def execute_job(db: Database, job_id: str) -> None:
             return
         revision = session.get(ScenarioRevision, (job.scenario_id, job.revision))
         text = revision.text if revision is not None else ""
+        release = dict(revision.releasability) if revision is not None else None
         paths, seed = job.paths, job.seed
 
     def progress(stage: str, step: str) -> None:
@@ -93,8 +95,12 @@ def execute_job(db: Database, job_id: str) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="bastion-job-") as folder:
             file = Path(folder) / "scenario.yaml"
-            # The run keeps the scenario as the loader reads it (the server's `releasability` key left out).
-            file.write_text(dump_scenario(from_text(text).scenario), "utf-8")
+            # The run's scenario carries the revision's releasability as the server applied it (owner
+            # filled in), so its report and exports show the server's marking.
+            scenario = from_text(text).scenario
+            if release is not None:
+                scenario = scenario.model_copy(update={"releasability": Releasability.model_validate(release)})
+            file.write_text(dump_scenario(scenario), "utf-8")
             run = execute(file, paths=paths, seed=seed, progress=progress)
             data = run.to_json()
             record = RunRecord.new(

@@ -1,8 +1,9 @@
 """Scenario text and workbooks received by the server, validated by the scenario loader.
 
-The optional top-level `releasability` mapping (SCENARIO.md) is read here and taken out of the
-tree before the rest goes through `bastion.scenario.load.validate_tree`, so the loader's
-problems (with lines, or cells for a workbook) come back unchanged.
+The optional top-level `releasability` section (SCENARIO.md) is a field of the scenario model
+(`bastion.scenario.model.Releasability`), checked by the loader like every other field: its
+problems come with their line (or cell for a workbook). The service layer applies the server's
+rules to it (owner: the creator's nation if left out; a file without it keeps the current one).
 """
 
 from __future__ import annotations
@@ -11,38 +12,11 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-
 from bastion.scenario.errors import Problem, ScenarioError
 from bastion.scenario.load import MAX_BYTES, dump_scenario, validate_tree
-from bastion.scenario.model import Scenario
+from bastion.scenario.model import Releasability, Scenario
 from bastion.scenario.yamltree import TreeError, read_tree
-from bastion.server.security import LEVELS, NATION, Level
-
-
-class ReleasabilityIn(BaseModel):
-    """The `releasability` field of a scenario file (owner: the creator's nation if left out)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    level: Level = "UNCLASSIFIED"
-    owner: str | None = None
-    releasable_to: list[str] = []
-
-    @field_validator("owner")
-    @classmethod
-    def _owner(cls, value: str | None) -> str | None:
-        if value is not None and not NATION.fullmatch(value):
-            raise ValueError("owner must be an ISO 3166-1 alpha-3 code in capitals, e.g. LVA")
-        return value
-
-    @field_validator("releasable_to")
-    @classmethod
-    def _nations(cls, value: list[str]) -> list[str]:
-        bad = [n for n in value if not isinstance(n, str) or not NATION.fullmatch(n)]
-        if bad:
-            raise ValueError(f"not ISO 3166-1 alpha-3 codes in capitals: {bad[:5]}")
-        return sorted(set(value))
+from bastion.server.security import LEVELS
 
 
 @dataclass(frozen=True)
@@ -52,8 +26,15 @@ class Received:
     scenario: Scenario
     text: str
     sha256: str
-    releasability: ReleasabilityIn | None
-    """As written in the file; None when the file has no `releasability`."""
+
+    @property
+    def releasability(self) -> Releasability | None:
+        """As written in the file; None when the file has no `releasability`."""
+        return self.scenario.releasability
+
+
+def _received(scenario: Scenario, text: str) -> Received:
+    return Received(scenario, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def problems_json(error: ScenarioError) -> list[dict[str, Any]]:
@@ -76,25 +57,7 @@ def from_text(text: str, name: str = "scenario.yaml") -> Received:
         tree = read_tree(text)
     except TreeError as error:
         raise ScenarioError([Problem(name, error.line, "(file)", error.message)]) from None
-    rel: ReleasabilityIn | None = None
-    problems: list[Problem] = []
-    if isinstance(tree.value, dict) and "releasability" in tree.value:
-        raw = tree.value.pop("releasability")
-        try:
-            rel = ReleasabilityIn.model_validate(raw)
-        except ValidationError as error:
-            line = tree.line_of(("releasability",))
-            problems = [
-                Problem(name, line, "releasability" + "".join(f".{p}" for p in e["loc"]), e["msg"])
-                for e in error.errors(include_url=False)
-            ]
-    try:
-        scenario = validate_tree(tree, name)
-    except ScenarioError as error:
-        raise ScenarioError([*error.problems, *problems]) from None
-    if problems:
-        raise ScenarioError(problems)
-    return Received(scenario, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), rel)
+    return _received(validate_tree(tree, name), text)
 
 
 def from_upload(data: bytes, filename: str) -> Received:
@@ -103,8 +66,7 @@ def from_upload(data: bytes, filename: str) -> Received:
 
     if is_workbook_name(filename):
         scenario, _warnings = read_scenario(data, filename)
-        text = dump_scenario(scenario)
-        return Received(scenario, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), None)
+        return _received(scenario, dump_scenario(scenario))
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
@@ -113,4 +75,4 @@ def from_upload(data: bytes, filename: str) -> Received:
     return from_text(text, filename)
 
 
-__all__ = ["LEVELS", "Received", "ReleasabilityIn", "from_text", "from_upload", "problems_json"]
+__all__ = ["LEVELS", "Received", "from_text", "from_upload", "problems_json"]

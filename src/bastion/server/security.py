@@ -10,12 +10,13 @@ from typing import Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from bastion.scenario.types import LEVELS as LEVELS
+
 Role = Literal["viewer", "analyst", "admin", "auditor"]
 ROLES: tuple[Role, ...] = ("viewer", "analyst", "admin", "auditor")
 
-Level = Literal["UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET"]
-LEVELS: tuple[Level, ...] = ("UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET")
-"""Clearance and classification levels, lowest first: a user sees a level at or below their clearance."""
+# Clearance and classification levels, lowest first (the scenario file's `releasability.level`):
+# a user sees a level at or below their clearance.
 
 NATION = re.compile(r"^[A-Z]{3}$")
 """An ISO 3166-1 alpha-3 code, upper case (the form is checked, not the list of codes)."""

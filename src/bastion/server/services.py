@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bastion.scenario.errors import ScenarioError
+from bastion.scenario.model import release_marking
 from bastion.server import audit
 from bastion.server.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooManyAttempts, Unauthorized
 from bastion.server.repository import Caller, Releasability, Runs, Scenarios, Users
@@ -101,9 +102,7 @@ def revision_json(revision: ScenarioRevision, *, with_text: bool) -> dict[str, A
 
 def marking(rel: Releasability) -> str:
     """The marking shown with a scenario, e.g. `RESTRICTED // REL TO LVA, EST, LTU`."""
-    if not rel.releasable_to:
-        return f"{rel.level} // {rel.owner} ONLY"
-    return f"{rel.level} // REL TO {', '.join((rel.owner, *rel.releasable_to))}"
+    return release_marking(rel.level, rel.owner, rel.releasable_to)
 
 
 def list_scenarios(ctx: Context) -> list[dict[str, Any]]:
@@ -155,7 +154,9 @@ def _releasability(received: Received, default: Releasability) -> Releasability:
     if rel is None:
         return default
     owner = rel.owner or default.owner
-    return Releasability(rel.level, owner, tuple(n for n in rel.releasable_to if n != owner))
+    # The loader refuses a repeated nation and the owner in `releasable_to`; an owner left out (the
+    # creator's nation) may still be listed there, and is dropped. Stored sorted.
+    return Releasability(rel.level, owner, tuple(sorted(n for n in rel.releasable_to if n != owner)))
 
 
 def _parse(ctx: Context, parse: Any, action: str, obj: str) -> Received:

@@ -235,7 +235,7 @@ def _result(acc: Accumulator, pa: PlanArrays, u: Uncertainty, scenario: Scenario
         return np.concatenate(parts) if parts else np.zeros(shape, dtype=dtype)
 
     return SimulationResult(
-        paths=acc.paths, seed=seed, backend=backend, classification=scenario.classification,
+        paths=acc.paths, seed=seed, backend=backend, classification=scenario.marking(),
         currency=scenario.currency, start=pa.start, months=pa.n, targets=tuple(targets),
         first_output=_first_output(acc, pa, u.offset if u.network is not None else _offset(scenario)),
         expected_unmet=float(acc.unmet_sum.sum()) / total,

@@ -149,7 +149,7 @@ def execute(prepared: Prepared, *, study_id: str, scheduler: str | None = None, 
     s = prepared.scenario
     return Study(
         study_id=study_id, scenario=s.name, scenario_file=prepared.file, scenario_text=prepared.text,
-        scenario_hash=scenario_hash(prepared.text), classification=s.classification, currency=s.currency,
+        scenario_hash=scenario_hash(prepared.text), classification=s.marking(), currency=s.currency,
         seed=prepared.seed, paths=prepared.paths, mode=prepared.mode, spec=prepared.spec,
         versions=versions if versions is not None else package_versions(), variants=rows, tornado=tornado,
         timings={"total": time.perf_counter() - t0},

@@ -197,7 +197,7 @@ def model_columns(cls: type[BaseModel], skip: tuple[str, ...] = (), prefix: tupl
             out.append(Column(header, path, "enum", doc, options=tuple(str(a) for a in typing.get_args(base)),
                               required=required))
         elif typing.get_origin(base) is list:
-            out.append(Column(header, path, "list", doc + " Several ids: separate them with commas.",
+            out.append(Column(header, path, "list", doc + " Several: separate them with commas.",
                               required=required))
         elif typing.get_origin(base) is dict:
             out.append(Column(header, path, "map", doc + ' Write "id: number, id: number".'))

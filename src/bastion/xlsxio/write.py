@@ -228,7 +228,7 @@ def build_workbook(scenario: Scenario, *, example: bool = False) -> bytes:
     `example`: the rows are marked as example rows (the template).
     """
     data = scenario.model_dump(mode="json", exclude_none=True)
-    marking = scenario.classification
+    marking = scenario.marking()
     wb = Workbook()
     default = wb.active
     for sheet in SHEETS:

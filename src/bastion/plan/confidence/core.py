@@ -62,7 +62,7 @@ def _plan_from(scenario: Scenario, comp: Composite, x: np.ndarray | None, status
     cost = None if sol is None else CostBreakdown(
         **{k: float(v.sum()) for k, v in sol.cost_by_month.items()})
     return PlanResult(
-        status=status, gap=gap, message=message, classification=scenario.classification,
+        status=status, gap=gap, message=message, classification=scenario.marking(),
         currency=scenario.currency, objective=cost.total if cost is not None else None,
         first_output=first_output(ix, sol), lines=_lines(ix, sol), targets=_targets(ix, sol),
         cost=cost, levels=_levels(ix, sol),
