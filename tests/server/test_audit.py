@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -71,6 +72,11 @@ def test_an_intact_chain_verifies(server: Server, monkeypatch: pytest.MonkeyPatc
     code, output = verify(server, monkeypatch)
     assert code == 0, output
     assert "audit trail intact: 10 records" in output
+    result = CliRunner().invoke(app, ["audit", "verify", "--json"])
+    assert json.loads(result.stdout) == {"intact": True, "records": 10, "broken": None}
+    listed = CliRunner().invoke(app, ["users", "list", "--json"])
+    assert listed.exit_code == 0
+    assert {u["name"] for u in json.loads(listed.stdout)["users"]} >= {"ana", "est", "aud"}
 
 
 def _records(server: Server) -> list[dict[str, Any]]:
@@ -85,6 +91,10 @@ def test_an_edited_record_is_named(server: Server, monkeypatch: pytest.MonkeyPat
     code, output = verify(server, monkeypatch)
     assert code == 1
     assert "audit record 10: edited" in output
+    result = CliRunner().invoke(app, ["audit", "verify", "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "intact": False, "records": 10, "broken": "audit record 10: edited: its fields no longer match its hash"}
 
 
 def test_a_deleted_record_is_named(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:

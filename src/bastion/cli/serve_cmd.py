@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bastion.cli.common import EXIT_INTERNAL, EXIT_INVALID, fail
+from bastion.cli.common import EXIT_INTERNAL, EXIT_INVALID, fail, print_json
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+_JSON = typer.Option(False, "--json", help="Print one JSON object on stdout.")
 
 users_app = typer.Typer(help="Manage the server's users.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the server's audit trail.", no_args_is_help=True)
@@ -84,6 +86,7 @@ def users_add(
     nation: str = typer.Option(..., "--nation", help="ISO 3166-1 alpha-3, e.g. LVA"),
     clearance: str = typer.Option(..., "--clearance", help="UNCLASSIFIED | RESTRICTED | CONFIDENTIAL | SECRET"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin's first line."),
+    as_json: bool = _JSON,
 ) -> None:
     """Add a user (the password is asked for, or read from stdin)."""
     from bastion.server.users import UserError, add_user, check
@@ -98,22 +101,29 @@ def users_add(
             add_user(session, name, role, nation, clearance, password)
     except UserError as error:
         fail(str(error))
-    typer.echo(f"added {name} ({role}, {nation}, {clearance})")
+    if as_json:
+        print_json({"added": name, "role": role, "nation": nation, "clearance": clearance})
+    else:
+        typer.echo(f"added {name} ({role}, {nation}, {clearance})")
 
 
 @users_app.command("list")
-def users_list() -> None:
+def users_list(as_json: bool = _JSON) -> None:
     """List the users: name, role, nation, clearance, disabled."""
     from bastion.server.repository import Users
 
     with _transaction() as session:
-        for user in Users(session).all():
-            state = "disabled" if user.disabled else "active"
-            typer.echo(f"{user.name}\t{user.role}\t{user.nation}\t{user.clearance}\t{state}")
+        users = [(u.name, u.role, u.nation, u.clearance, bool(u.disabled)) for u in Users(session).all()]
+    if as_json:
+        keys = ("name", "role", "nation", "clearance", "disabled")
+        print_json({"users": [dict(zip(keys, u, strict=True)) for u in users]})
+        return
+    for name, role, nation, clearance, disabled in users:
+        typer.echo(f"{name}\t{role}\t{nation}\t{clearance}\t{'disabled' if disabled else 'active'}")
 
 
 @users_app.command("disable")
-def users_disable(name: str = typer.Argument(..., help="User name.")) -> None:
+def users_disable(name: str = typer.Argument(..., help="User name."), as_json: bool = _JSON) -> None:
     """Disable a user and revoke their tokens (users are never deleted: the audit trail names them)."""
     from bastion.server.users import UserError, disable
 
@@ -122,13 +132,17 @@ def users_disable(name: str = typer.Argument(..., help="User name.")) -> None:
             disable(session, name)
     except UserError as error:
         fail(str(error))
-    typer.echo(f"disabled {name}")
+    if as_json:
+        print_json({"disabled": name})
+    else:
+        typer.echo(f"disabled {name}")
 
 
 @users_app.command("set-role")
 def users_set_role(
     name: str = typer.Argument(..., help="User name."),
     role: str = typer.Argument(..., help="viewer | analyst | admin | auditor"),
+    as_json: bool = _JSON,
 ) -> None:
     """Change a user's role (their tokens are revoked: they log in again)."""
     from bastion.server.users import UserError, set_role
@@ -138,16 +152,24 @@ def users_set_role(
             set_role(session, name, role)
     except UserError as error:
         fail(str(error))
-    typer.echo(f"{name} is now {role}")
+    if as_json:
+        print_json({"user": name, "role": role})
+    else:
+        typer.echo(f"{name} is now {role}")
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(as_json: bool = _JSON) -> None:
     """Check the audit trail's hash chain: exit 0 when intact, 1 naming the first broken record."""
     from bastion.server.audit import verify
 
     with _transaction() as session:
         count, broken = verify(session)
+    if as_json:
+        print_json({"intact": broken is None, "records": count, "broken": None if broken is None else str(broken)})
+        if broken is not None:
+            raise typer.Exit(EXIT_INTERNAL)
+        return
     if broken is not None:
         fail(f"audit trail broken: {broken}", EXIT_INTERNAL)
     typer.echo(f"audit trail intact: {count} records")
