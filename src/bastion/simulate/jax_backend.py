@@ -69,6 +69,9 @@ def compilation_cache(environ: Mapping[str, str] | None = None) -> str | None:
     chosen = os.path.expanduser(chosen)
     if current != chosen:
         jax.config.update("jax_compilation_cache_dir", chosen)  # type: ignore[no-untyped-call]
+    # Keep every compilation, however quick: JAX's default (1 s) made whether the month loop
+    # was kept depend on how busy the machine was while it compiled.
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # type: ignore[no-untyped-call]
     return chosen
 
 
