@@ -15,6 +15,7 @@ import numpy as np
 from bastion.online import line_online_months
 from bastion.plan.build import build_model
 from bastion.plan.confidence.binds import what_binds
+from bastion.plan.confidence.foresight import FORESIGHT_FUTURES, foresight_met, foresight_text
 from bastion.plan.confidence.futures import (
     Futures,
     all_built_uncertainty,
@@ -22,8 +23,7 @@ from bastion.plan.confidence.futures import (
     simulated_shortfall,
     uncertain,
 )
-from bastion.plan.confidence.foresight import FORESIGHT_FUTURES, foresight_met, foresight_text
-from bastion.plan.confidence.levels import goal, search_levels
+from bastion.plan.confidence.levels import goal, search_levels, slack
 from bastion.plan.confidence.margin import margin_plan, months_to, next_extra, next_margin
 from bastion.plan.confidence.price import price_of_confidence
 from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
@@ -97,6 +97,8 @@ validation, a few seconds on the reference scenario)."""
 MARGIN_FROM_COLUMNS = 150_000
 """Beyond this many columns of the sample-average model, the buffer route (levels.py)."""
 BUFFER_CORRECTIONS = 1
+BUFFER_EXTRA_STEPS = 2
+"""The buffer route takes `rounds` + this many margin steps per priority level."""
 """The buffer route's correction rounds after validation (each one more level-by-level search)."""
 
 
@@ -332,12 +334,22 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
     prio = [int(ix0.priority[t.customer]) for t in ix0.targets]
     units = [float(t.units) for t in ix0.targets]
     raise_by: dict[int, float] = {}
-    start: dict[int, float] = {}
+    start: tuple[dict[int, int], dict[int, float]] = ({}, {})
     history: list[dict[str, object]] = []
+
+    def validate(plan: PlanResult) -> list[tuple[float, float]]:
+        if progress is not None:
+            progress(f"validating on {paths:,} paths")
+        got = simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
+                       workers=workers)
+        return [(v.probability, v.stderr) for v in got.targets]
+
     for rnd in range(BUFFER_CORRECTIONS + 1):
         found = search_levels(scenario, det, conf, prio, units, futures=fut.count, seed=fut.seed,
-                              rounds=rounds, start=start, raise_by=raise_by,
-                              time_limit=time_limit, gap=gap, progress=progress)
+                              rounds=rounds + BUFFER_EXTRA_STEPS, start=start,
+                              raise_by=raise_by,
+                              time_limit=time_limit, gap=gap, progress=progress,
+                              validate=validate)
         if progress is not None:
             progress(f"validating on {paths:,} paths")
         sim = simulate(scenario, found.plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
@@ -348,11 +360,12 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
         n_met = {t: int(found.met(t, units[t]).sum()) for t in conf}
         low = {t: conf[t] - sim.targets[t].probability + sim.targets[t].stderr for t in conf
                if sim.targets[t].probability < conf[t] - sim.targets[t].stderr
-               and n_met[t] >= goal(conf[t], fut.count, raise_by.get(t, 0.0))}
+               and n_met[t] >= goal(conf[t], fut.count, raise_by.get(t, 0.0))
+               - slack(conf[t], fut.count)}
         if not low or rnd == BUFFER_CORRECTIONS:
             break
         raise_by = {t: raise_by.get(t, 0.0) + v for t, v in low.items()}
-        start = dict(found.extra)
+        start = (dict(found.early), dict(found.extra))
     in_sample = {t: found.share(t, units[t]) for t in conf}
     missed = [t for t in conf if sim.targets[t].probability < conf[t] - sim.targets[t].stderr]
     binds: dict[int, str] = {}

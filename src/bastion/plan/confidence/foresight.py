@@ -12,6 +12,8 @@ the higher priorities served first (docs/method-confidence.md, "Not reachable: t
 
 from __future__ import annotations
 
+import math
+
 from bastion.plan.build import build_model
 from bastion.plan.confidence.futures import Futures
 from bastion.plan.confidence.saa import future_index
@@ -42,12 +44,23 @@ def foresight_met(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], f
     return met
 
 
+def upper_bound(met: int, count: int, z: float = 1.645) -> float:
+    """One-sided 95 % upper confidence bound on a share seen as met of count (Wilson)."""
+    if count == 0:
+        return 1.0
+    p = met / count
+    centre = p + z * z / (2 * count)
+    half = z * math.sqrt(p * (1 - p) / count + z * z / (4 * count * count))
+    return min(1.0, (centre + half) / (1 + z * z / count))
+
+
 def foresight_text(met: int, count: int, requested: float) -> str:
-    """One sentence for `binds`."""
-    share = met / count if count else 0.0
-    verdict = ("below the confidence asked even knowing the future: not reachable"
-               if share < requested else
-               "a plan that knew each future could reach it; a plan made now cannot, with the "
-               "higher priorities' buffers")
+    """One sentence for `binds`: the perfect-foresight share, and whether it proves the
+    confidence out of reach (its 95 % upper bound below the confidence asked)."""
+    share, top = (met / count if count else 0.0), upper_bound(met, count)
+    verdict = (f"even knowing the future it is met in at most {top:.0%} of futures (95 % "
+               f"bound): not reachable" if top < requested else
+               "not proven unreachable (a plan that knew each future might reach it); no margin "
+               "was found for it that the plan can hold without taking from a higher priority")
     return (f"with perfect foresight of each future (priorities served in order) it is met in "
             f"{met} of {count} planning futures ({share:.0%}): {verdict}")
