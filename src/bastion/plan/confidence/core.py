@@ -364,7 +364,9 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
                - slack(conf[t], fut.count)}
         if not low or rnd == BUFFER_CORRECTIONS:
             break
-        raise_by = {t: raise_by.get(t, 0.0) + v for t, v in low.items()}
+        # the goal becomes the in-sample share reached plus the validation's gap to P
+        raise_by = {**raise_by, **{t: max(raise_by.get(t, 0.0), n_met[t] / fut.count - conf[t] + v)
+                                   for t, v in low.items()}}
         start = (dict(found.early), dict(found.extra))
     in_sample = {t: found.share(t, units[t]) for t in conf}
     missed = [t for t in conf if sim.targets[t].probability < conf[t] - sim.targets[t].stderr]
