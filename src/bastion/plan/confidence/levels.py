@@ -92,8 +92,9 @@ def _solve(scenario: Scenario, early: dict[int, int], extra: dict[int, float], *
 def _play(scenario: Scenario, plan: PlanResult, futures: int, seed: int, n_targets: int
           ) -> FloatArray:
     short = simulated_shortfall(scenario, plan, futures, seed)
-    if short is None:  # the caller checks the deterministic plan first (core.py)
-        raise ValueError("the buffer route needs the simulator to draw the planning futures")
+    if short is None:  # the simulator cannot draw these futures for this plan (core.py checks
+        # the deterministic plan first): the plan is counted as meeting nothing, never kept
+        return np.full((n_targets, futures), np.inf)
     return short
 
 
