@@ -175,7 +175,8 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
                     grow_e[t] = k
                 elif nxt_extra[t] < units[t]:
                     d = float(np.sort(walk.short[t])[need[t] - 1])
-                    grow_x[t] = float(min(units[t], nxt_extra[t] + max(1, math.ceil(d))))
+                    if math.isfinite(d):
+                        grow_x[t] = float(min(units[t], nxt_extra[t] + max(1, math.ceil(d))))
             if not grow_e and not grow_x:
                 break
             early, extra = {**nxt_early, **grow_e}, {**nxt_extra, **grow_x}
