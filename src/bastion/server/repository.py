@@ -249,7 +249,7 @@ class Runs:
         return self.session.execute(
             select(ServerRun)
             .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
-            .where(ServerRun.id == run_id, _visible(self.caller))
+            .where(ServerRun.id == run_id, ServerRun.kind == "run", _visible(self.caller))
         ).scalar_one_or_none()
 
     def add(self, scenario: ServerScenario, revision: int, paths: int, seed: int) -> ServerRun:
@@ -268,3 +268,37 @@ class Runs:
         self.session.add(run)
         self.session.flush()
         return run
+
+
+class Studies:
+    """Study jobs (the same queue as runs, kind `study`) as seen by one caller: visible iff their scenario is."""
+
+    def __init__(self, session: Session, caller: Caller) -> None:
+        self.session = session
+        self.caller = caller
+
+    def get(self, job_id: str) -> ServerRun | None:
+        return self.session.execute(
+            select(ServerRun)
+            .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
+            .where(ServerRun.id == job_id, ServerRun.kind == "study", _visible(self.caller))
+        ).scalar_one_or_none()
+
+    def add(self, scenario: ServerScenario, revision: int, paths: int, seed: int, spec: dict[str, Any]) -> ServerRun:
+        job = ServerRun(
+            id=secrets.token_hex(8),
+            scenario_id=scenario.id,
+            revision=revision,
+            created_by=self.caller.name,
+            created_at=datetime.now(UTC),
+            paths=paths,
+            seed=seed,
+            status="queued",
+            stage="",
+            step="",
+            kind="study",
+            spec=spec,
+        )
+        self.session.add(job)
+        self.session.flush()
+        return job
