@@ -21,6 +21,7 @@ from bastion import __version__
 from bastion.server.db import Database
 from bastion.server.errors import ServiceError
 from bastion.server.routes import audit, auth, runs, scenarios, studies
+from bastion.server.serial import SerialRequests
 from bastion.server.settings import ServerSettings
 
 log = logging.getLogger("bastion.server")
@@ -150,4 +151,6 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
         app.include_router(router)
     app.include_router(studies.router)
     app.add_middleware(LimitBody, limit=settings.max_upload_bytes)
+    if database.engine.dialect.name == "sqlite":  # one request at a time, queued outside the thread pool
+        app.add_middleware(SerialRequests)
     return app
