@@ -21,7 +21,7 @@ from bastion import __version__
 from bastion.server.db import Database
 from bastion.server.errors import ServiceError
 from bastion.server.routes import audit, auth, runs, scenarios, studies
-from bastion.server.serial import SerialRequests
+from bastion.server.serial import AdmitRequests, admission_limit
 from bastion.server.settings import ServerSettings
 
 log = logging.getLogger("bastion.server")
@@ -151,6 +151,6 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
         app.include_router(router)
     app.include_router(studies.router)
     app.add_middleware(LimitBody, limit=settings.max_upload_bytes)
-    if database.engine.dialect.name == "sqlite":  # one request at a time, queued outside the thread pool
-        app.add_middleware(SerialRequests)
+    # a few requests at a time, queued in the event loop rather than in the thread pool (serial.py)
+    app.add_middleware(AdmitRequests, limit=admission_limit(database.engine.dialect.name))
     return app

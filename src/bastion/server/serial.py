@@ -1,13 +1,15 @@
-"""On a SQLite store, requests go in one at a time, queued in the event loop.
+"""Requests admitted a few at a time, queued in the event loop before they take a thread.
 
-Every request writes (its audit record at least) and SQLite lets one writer in at a time, so
-each request's transaction holds the file's write lock from its first query to its commit,
-across several hops through the thread pool (dependencies, then the endpoint). Requests that
-waited for that lock inside the pool's threads would hold every thread while the request owning
-the lock waits for one: a standstill, broken only by timeouts. Queued here instead, on an
-asyncio lock before any thread is taken, they go in turn. A server-sent event stream (`Accept:
-text/event-stream`) is not queued: it would hold the queue for as long as it streams.
-PostgreSQL stores are not queued (row locks and the audit trail's advisory lock suffice).
+Every request writes (its audit record at least), and its transaction holds a lock from its
+first write until its commit: SQLite's file write lock (from the first query: `BEGIN IMMEDIATE`),
+or on PostgreSQL the audit trail's advisory lock (from the audit append). That span crosses
+several hops through the thread pool (dependencies, the endpoint, the commit). Had tens of
+requests waited for the lock inside the pool's threads, they would hold every thread (and every
+pooled connection) while the request owning the lock waits for one: a standstill, broken only
+by timeouts. Admitted here, at most `limit` at once (1 on SQLite, which lets one writer in at a
+time anyway; 8 on PostgreSQL, below the thread pool's 40 threads and the connection pool's 15),
+they go in turn. A server-sent event stream (`Accept: text/event-stream`) is not counted: it
+would hold its place for as long as it streams.
 """
 
 from __future__ import annotations
@@ -16,22 +18,30 @@ import asyncio
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+SQLITE_LIMIT = 1
+POSTGRESQL_LIMIT = 8
 
-class SerialRequests:
-    """ASGI middleware: one HTTP request at a time through `app` (event streams excepted)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+class AdmitRequests:
+    """ASGI middleware: at most `limit` HTTP requests at a time inside `app` (event streams excepted)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
-        self._lock: asyncio.Lock | None = None
+        self.limit = limit
+        self._slots: asyncio.Semaphore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or _streams(scope):
             await self.app(scope, receive, send)
             return
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limit)
+        async with self._slots:
             await self.app(scope, receive, send)
+
+
+def admission_limit(dialect: str) -> int:
+    return SQLITE_LIMIT if dialect == "sqlite" else POSTGRESQL_LIMIT
 
 
 def _streams(scope: Scope) -> bool:
