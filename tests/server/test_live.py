@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from tests.server.conftest import scenario_yaml
 from tests.server.live import LiveServer, add_users
-from tests.store.conftest import postgres_url, store_url  # noqa: F401 (fixtures)
+from tests.store.conftest import BACKENDS, postgres_url  # noqa: F401 (a fixture)
 
 from bastion.server import jobs
 from bastion.server.db import Database
@@ -21,6 +22,15 @@ from bastion.store.server_tables import ServerRun
 
 USERS = (("ana", "analyst", "LVA", "SECRET"), ("est", "viewer", "EST", "SECRET"))
 RELEASED = "{level: RESTRICTED, releasable_to: [EST]}"
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store: a SQLite file, or a fresh database on the session's PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'live.sqlite'}"
+    found: str = request.getfixturevalue("postgres_url")
+    return found
 
 
 def auth(token: str) -> dict[str, str]:
@@ -66,31 +76,31 @@ def jobs_in(url: str) -> dict[str, ServerRun]:
         db.close()
 
 
-def test_a_restart_keeps_queued_jobs_and_interrupts_the_running_one(store_url: str, tmp_path: Path) -> None:
-    add_users(store_url, *USERS)
+def test_a_restart_keeps_queued_jobs_and_interrupts_the_running_one(url: str, tmp_path: Path) -> None:
+    add_users(url, *USERS)
     log = tmp_path / "serve.log"
-    with LiveServer(store_url, workers=1, log=log) as live:
+    with LiveServer(url, workers=1, log=log) as live:
         token = live.token("ana")
         sid = create(live, token)
         long = submit(live, token, sid, paths=1_000_000)  # one worker: this one runs, the next waits
         until(lambda: state(live, token, long)["progress"]["stage"] not in ("", "schedule"))
         queued = submit(live, token, sid, paths=10)
         assert state(live, token, queued)["status"] == "queued"
-    found = jobs_in(store_url)  # stopped (SIGTERM): nothing lost, the states as they were
+    found = jobs_in(url)  # stopped (SIGTERM): nothing lost, the states as they were
     assert (found[long].status, found[queued].status) == ("running", "queued")
-    with LiveServer(store_url, workers=1, log=log) as live:
+    with LiveServer(url, workers=1, log=log) as live:
         token = live.token("ana")
         first = state(live, token, long)
         assert first["status"] == "interrupted" and "resubmit" in first["error"]
         until(lambda: state(live, token, queued)["status"] in jobs.FINISHED)
         assert state(live, token, queued)["status"] == "done"
         assert state(live, token, long)["status"] == "interrupted"
-    assert jobs.resubmit_job(Database(store_url), long) == "queued"
+    assert jobs.resubmit_job(Database(url), long) == "queued"
 
 
-def test_fifty_readers_and_eight_runs_at_once(store_url: str, tmp_path: Path) -> None:
-    add_users(store_url, *USERS)
-    with LiveServer(store_url, workers=2, log=tmp_path / "serve.log") as live:
+def test_fifty_readers_and_eight_runs_at_once(url: str, tmp_path: Path) -> None:
+    add_users(url, *USERS)
+    with LiveServer(url, workers=2, log=tmp_path / "serve.log") as live:
         ana, est = live.token("ana"), live.token("est")
         sid = create(live, ana)
         seed_run = submit(live, ana, sid, paths=10)
@@ -134,9 +144,9 @@ def test_fifty_readers_and_eight_runs_at_once(store_url: str, tmp_path: Path) ->
         until(lambda: all(state(live, ana, rid)["status"] in jobs.FINISHED for rid in [*submitted, seed_run]))
         finals = {rid: state(live, ana, rid) for rid in [*submitted, seed_run]}
     assert {f["status"] for f in finals.values()} == {"done"}
-    found = jobs_in(store_url)
+    found = jobs_in(url)
     assert len(found) == 9 and all(job.attempt == 1 for job in found.values())  # each taken exactly once
-    db = Database(store_url)
+    db = Database(url)
     try:
         with db.session() as session:
             stored = Counter(session.execute(select(Run.scenario_file)).scalars())

@@ -57,6 +57,7 @@ class ServerScenario(Base):
     """A scenario on the server: its current releasability (that of its newest revision)."""
 
     __tablename__ = "server_scenarios"
+    __table_args__ = (Index("ix_server_scenarios_created_at_id", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(Text)

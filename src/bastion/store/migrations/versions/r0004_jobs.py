@@ -1,4 +1,5 @@
-"""Jobs: progress time, attempt, kind (run | study) and a study's request on `server_runs`.
+"""Jobs: progress time, attempt, kind (run | study) and a study's request on `server_runs`; indexes for
+the queue and for scenario pages.
 
 Revision ID: 0004
 Revises: 0003
@@ -24,9 +25,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("spec", sa.JSON(), nullable=True))
     # The queue takes the oldest queued job: one index serves `status = 'queued' ORDER BY created_at`.
     op.create_index("ix_server_runs_status_created_at", "server_runs", ["status", "created_at"])
+    # Scenario lists are pages in creation order.
+    op.create_index("ix_server_scenarios_created_at_id", "server_scenarios", ["created_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_server_scenarios_created_at_id", table_name="server_scenarios")
     op.drop_index("ix_server_runs_status_created_at", table_name="server_runs")
     with op.batch_alter_table("server_runs") as batch:
         for column in ("spec", "kind", "attempt", "progress_at"):
