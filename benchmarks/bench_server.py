@@ -9,7 +9,8 @@ scenarios, each with one revision of a small scenario, 70 % owned by the reader'
 over them), starts a real `bastion serve --workers 0` (uvicorn, in a child process) and sends
 `--requests` requests of each kind from `--readers` concurrent asyncio httpx clients:
 
-- list: `GET /api/v1/scenarios` (every scenario visible to the reader: about 900);
+- list: `GET /api/v1/scenarios?limit=50&offset=...` (a page of 50 at a random offset);
+- list-all: `GET /api/v1/scenarios` (every scenario visible to the reader: about 900);
 - get: `GET /api/v1/scenarios/{id}` (a random visible one, with its text);
 - get-run: `GET /api/v1/runs/{id}` (a random visible run);
 - diff: waits on the API branch (no diff endpoint on this branch).
@@ -219,7 +220,9 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         out["rss_start_mib"] = round(rss_mib(server.pid), 1)
         rng = random.Random(2)
         kinds = {
-            "list": ["/api/v1/scenarios"] * max(args.requests // 4, args.readers),
+            "list": [f"/api/v1/scenarios?limit=50&offset={50 * rng.randrange(len(visible) // 50)}"
+                     for _ in range(args.requests)],
+            "list-all": ["/api/v1/scenarios"] * max(args.requests // 8, args.readers),
             "get": [f"/api/v1/scenarios/{rng.choice(visible)}" for _ in range(args.requests)],
             "get-run": [f"/api/v1/runs/{rng.choice(run_ids)}" for _ in range(args.requests)],
         }
