@@ -95,7 +95,21 @@ def test_a_restart_keeps_queued_jobs_and_interrupts_the_running_one(url: str, tm
         until(lambda: state(live, token, queued)["status"] in jobs.FINISHED)
         assert state(live, token, queued)["status"] == "done"
         assert state(live, token, long)["status"] == "interrupted"
-    assert jobs.resubmit_job(Database(url), long) == "queued"
+        # resubmitted, it runs again; cancelled while it runs, it stops and frees its worker for the next job
+        db = Database(url)
+        try:
+            assert jobs.resubmit_job(db, long) == "queued"
+            until(lambda: state(live, token, long)["progress"]["stage"] not in ("", "schedule"))
+            later = submit(live, token, sid, paths=10)
+            assert jobs.cancel_job(db, long) == "cancelled"
+            until(lambda: state(live, token, later)["status"] in jobs.FINISHED)
+            assert state(live, token, later)["status"] == "done"
+            assert state(live, token, long)["status"] == "cancelled"
+            with db.session() as session:
+                kept = set(session.execute(select(Run.scenario_file)).scalars())
+            assert kept == {f"server:{queued}", f"server:{later}"}  # nothing kept of the cancelled run
+        finally:
+            db.close()
 
 
 def test_fifty_readers_and_eight_runs_at_once(url: str, tmp_path: Path) -> None:
@@ -114,7 +128,7 @@ def test_fifty_readers_and_eight_runs_at_once(url: str, tmp_path: Path) -> None:
             paths = ["/api/v1/scenarios", f"/api/v1/scenarios/{sid}", f"/api/v1/runs/{seed_run}"]
             with httpx.Client(base_url=live.base, headers=auth(est if n % 2 else ana), timeout=60) as client:
                 start.wait()
-                for i in range(6):
+                for i in range(4):
                     try:
                         code = client.get(paths[(n + i) % 3]).status_code
                     except httpx.HTTPError as error:
@@ -139,7 +153,7 @@ def test_fifty_readers_and_eight_runs_at_once(url: str, tmp_path: Path) -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        assert errors == [] and statuses == Counter({200: 300, 202: 8}), (errors, statuses)
+        assert errors == [] and statuses == Counter({200: 200, 202: 8}), (errors, statuses)
         assert len(set(submitted)) == 8
         until(lambda: all(state(live, ana, rid)["status"] in jobs.FINISHED for rid in [*submitted, seed_run]))
         finals = {rid: state(live, ana, rid) for rid in [*submitted, seed_run]}
