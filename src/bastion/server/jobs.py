@@ -23,7 +23,7 @@ from sqlalchemy import CursorResult, select, update
 from bastion.server.db import Database
 from bastion.store.server_tables import ScenarioRevision, ServerRun
 
-FINISHED = ("done", "failed", "interrupted")
+FINISHED = ("done", "failed", "interrupted", "cancelled")
 _POLL_S = 0.5
 
 
@@ -64,9 +64,20 @@ def claim(db: Database) -> str | None:
     return None
 
 
-def _set(db: Database, job_id: str, **values: Any) -> None:
+class JobCancelled(Exception):
+    """Raised in a worker at a progress step when its job is no longer running (cancelled)."""
+
+
+def _set(db: Database, job_id: str, **values: Any) -> bool:
+    """Update a running job; False when it is no longer running (cancelled meanwhile): nothing written."""
     with db.transaction() as session:
-        session.execute(update(ServerRun).where(ServerRun.id == job_id).values(**values))
+        done = cast(
+            CursorResult[Any],
+            session.execute(
+                update(ServerRun).where(ServerRun.id == job_id, ServerRun.status == "running").values(**values)
+            ),
+        )
+        return done.rowcount == 1
 
 
 def execute_job(db: Database, job_id: str) -> None:
@@ -90,7 +101,8 @@ def execute_job(db: Database, job_id: str) -> None:
         paths, seed = job.paths, job.seed
 
     def progress(stage: str, step: str) -> None:
-        _set(db, job_id, stage=stage[:64], step=step[:1000])
+        if not _set(db, job_id, stage=stage[:64], step=step[:1000]):
+            raise JobCancelled(job_id)
 
     try:
         with tempfile.TemporaryDirectory(prefix="bastion-job-") as folder:

@@ -1,7 +1,7 @@
 """The workspace server's tables (`bastion serve`): users, tokens, login failures,
 versioned scenarios with their releasability, and the hash-chained audit trail.
 
-They share the run store's `Base` (one schema, one set of alembic migrations: r0003).
+They share the run store's `Base` (one schema, one set of alembic migrations: r0003, r0004).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bastion.store.schema import Base, UTCDateTime
@@ -42,6 +42,18 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ServerSession(Base):
+    """A browser session (cookie), stored as the sha256 of its random token; its CSRF token is derived."""
+
+    __tablename__ = "server_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class LoginFailure(Base):
     """One failed login, for the rate limit (per user name and per address)."""
 
@@ -66,6 +78,8 @@ class ServerScenario(Base):
     level: Mapped[str] = mapped_column(String(16))
     level_rank: Mapped[int] = mapped_column(Integer, index=True)
     head: Mapped[int] = mapped_column(Integer)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    """Archived ("deleted"): left out of the default list, still readable; never deleted."""
 
 
 class ScenarioRelease(Base):
