@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from bastion.server.errors import Conflict, Forbidden
 from bastion.server.repository import Runs, Scenarios
 from bastion.server.services import Context, _caller, _visible, _visible_run, run_json
+from bastion.store.engine import WRITE_OPTION
 
 
 def list_runs(
@@ -66,7 +67,8 @@ def compare_runs(ctx: Context, run_a: str, run_b: str) -> dict[str, Any]:
                 f"run:{run.id}",
                 "not-ready",
             )
-    store = RunStore(cast(Engine, ctx.session.get_bind()))  # the server's own engine: not closed here
+    # The server's own engine, as a reader (the request's session holds the write lock); not closed here.
+    store = RunStore(cast(Engine, ctx.session.get_bind()).execution_options(**{WRITE_OPTION: False}))
     diff = compare(store.get(str(first.run_id)), store.get(str(second.run_id)))
     for change in diff["scenario"]["changes"]:
         change["text"] = change_text(change)
