@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bastion.server import services, session_ops
 from bastion.server.deps import Authed, Ctx, Settings
+from bastion.server.errors import BAD_BODY
 from bastion.server.security import SESSION_COOKIE, secure_cookies
 
-router = APIRouter(prefix="/api/v1", tags=["auth"])
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=BAD_BODY)
 
 
 class TokenOut(BaseModel):

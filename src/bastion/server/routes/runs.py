@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bastion.server import events, run_ops, services
 from bastion.server.deps import Authed
+from bastion.server.errors import BAD_BODY
 
-router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+router = APIRouter(prefix="/api/v1/runs", tags=["runs"], responses=BAD_BODY)
 
 RunId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}

@@ -12,10 +12,10 @@ from starlette.datastructures import UploadFile
 
 from bastion.server import run_ops, scenario_input, scenario_ops, services
 from bastion.server.deps import Authed
-from bastion.server.errors import Invalid
+from bastion.server.errors import BAD_BODY, Invalid
 from bastion.server.routes.runs import RunOut
 
-router = APIRouter(prefix="/api/v1/scenarios", tags=["scenarios"])
+router = APIRouter(prefix="/api/v1/scenarios", tags=["scenarios"], responses=BAD_BODY)
 
 ScenarioId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Number = Annotated[int, Path(ge=1, le=2**31 - 1)]
