@@ -42,6 +42,7 @@ SCENARIO_BODIES = {
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with module_server(request, tmp_path_factory, "schema-fuzz") as server:
         server.user("ana", "analyst", "LVA", "SECRET")
+        server.user("aud", "auditor", "LVA", "SECRET")
         sid = server.create("ana", scenario_yaml())
         server.client.post("/api/v1/runs", json={"scenario_id": sid}, headers=server.headers("ana"))
         yield server
@@ -95,3 +96,22 @@ def test_the_api_conforms_to_its_schema_for_an_analyst(world: Server) -> None:
 
 def test_the_api_conforms_to_its_schema_without_credentials(world: Server) -> None:
     assert fuzz(world, {}, (GenerationMode.POSITIVE,)) == []
+
+
+def test_nul_characters_are_refused_with_a_4xx(world: Server) -> None:
+    """PostgreSQL's text cannot hold NUL: every free text the API takes refuses it (a 500 before)."""
+    c, h = world.client, world.headers("ana")
+    sid = world.create("ana", scenario_yaml("Nul"))
+    answers = {
+        "search": c.get("/api/v1/scenarios?name=a%00b", headers=h),
+        "audit": c.get("/api/v1/audit?actor=a%00b", headers=world.headers("aud")),
+        "token": c.post("/api/v1/auth/token", data={"username": "a\x00b", "password": "password"}),
+        "session": c.post("/api/v1/session", json={"username": "ana", "password": "a\x00b"}),
+        "message": c.post("/api/v1/scenarios", json={"yaml": scenario_yaml(), "message": "a\x00"}, headers=h),
+        "upload": c.post(
+            "/api/v1/scenarios", files={"file": ("s.yaml", scenario_yaml())}, data={"message": "\x00"}, headers=h
+        ),
+        "copy": c.post(f"/api/v1/scenarios/{sid}/copy", json={"message": "\x00"}, headers=h),
+        "yaml": c.post("/api/v1/scenarios", json={"yaml": scenario_yaml() + "# \x00\n"}, headers=h),
+    }
+    assert {name: answer.status_code for name, answer in answers.items()} == dict.fromkeys(answers, 422)

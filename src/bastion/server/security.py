@@ -32,6 +32,9 @@ ROLES: tuple[Role, ...] = ("viewer", "analyst", "admin", "auditor")
 # Clearance and classification levels, lowest first (the scenario file's `releasability.level`):
 # a user sees a level at or below their clearance.
 
+NO_NUL = r"^[^\x00]*$"
+"""Pattern of every free text the API accepts: no NUL character (PostgreSQL's text cannot hold one)."""
+
 NATION = re.compile(r"^[A-Z]{3}$")
 """An ISO 3166-1 alpha-3 code, upper case (the form is checked, not the list of codes)."""
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bastion.server import services, session_ops
 from bastion.server.deps import Authed, Ctx, Settings
 from bastion.server.errors import BAD_BODY
-from bastion.server.security import SESSION_COOKIE, secure_cookies
+from bastion.server.security import NO_NUL, SESSION_COOKIE, secure_cookies
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=BAD_BODY)
 
@@ -24,8 +24,8 @@ class TokenOut(BaseModel):
 
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=1000)
+    username: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    password: str = Field(min_length=1, max_length=1000, pattern=NO_NUL)
 
 
 class UserOut(BaseModel):
@@ -45,8 +45,8 @@ class SessionOut(BaseModel):
 def token(
     ctx: Ctx,
     settings: Settings,
-    username: Annotated[str, Form(min_length=1, max_length=200)],
-    password: Annotated[str, Form(min_length=1, max_length=1000)],
+    username: Annotated[str, Form(min_length=1, max_length=200, pattern=NO_NUL)],
+    password: Annotated[str, Form(min_length=1, max_length=1000, pattern=NO_NUL)],
 ) -> TokenOut:
     """Log in with a user name and password; the token goes in `Authorization: Bearer TOKEN`."""
     return TokenOut(access_token=services.login(ctx, settings, username, password))

@@ -14,6 +14,7 @@ from bastion.server import run_ops, scenario_input, scenario_ops, services
 from bastion.server.deps import Authed
 from bastion.server.errors import BAD_BODY, Invalid
 from bastion.server.routes.runs import RunOut
+from bastion.server.security import NO_NUL
 
 router = APIRouter(prefix="/api/v1/scenarios", tags=["scenarios"], responses=BAD_BODY)
 
@@ -27,7 +28,7 @@ class ScenarioIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     yaml: str = Field(min_length=1, max_length=10 * 1024 * 1024)
-    message: str = Field(default="", max_length=10_000)
+    message: str = Field(default="", max_length=10_000, pattern=NO_NUL)
 
 
 class CopyIn(BaseModel):
@@ -35,7 +36,7 @@ class CopyIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     revision: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    message: str = Field(default="", max_length=10_000)
+    message: str = Field(default="", max_length=10_000, pattern=NO_NUL)
 
 
 class ReleasabilityOut(BaseModel):
@@ -118,7 +119,7 @@ async def _parser(request: Request) -> tuple[Callable[[], scenario_input.Receive
         async with request.form(max_files=1, max_fields=10) as form:
             upload = form.get("file")
             message = form.get("message", "")
-            if not isinstance(upload, UploadFile) or not isinstance(message, str):
+            if not isinstance(upload, UploadFile) or not isinstance(message, str) or "\x00" in message:
                 raise Invalid(
                     "send the scenario as a multipart `file` (YAML or XLSX), with an optional `message` field"
                 )
@@ -156,7 +157,9 @@ _BODY = {
 def list_scenarios(
     ctx: Authed,
     response: Response,
-    name: Annotated[str | None, Query(max_length=200, description="Part of the name, any case")] = None,
+    name: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="Part of the name, any case")] = (
+        None
+    ),
     archived: Annotated[
         str, Query(pattern="^(no|yes|all)$", description="no: live ones (default); yes: archived ones; all")
     ] = "no",
