@@ -11,7 +11,6 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine, make_url
 
-import bastion.store.server_tables  # noqa: F401 (the server's tables are part of the ORM schema)
 from bastion.store import RunRecord, RunStore, SchemaTooNew
 from bastion.store.engine import create_store_engine
 from bastion.store.migrate import MIGRATIONS, alembic_config, current_revision, head_revision, upgrade
