@@ -43,6 +43,8 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     with module_server(request, tmp_path_factory, "schema-fuzz") as server:
         server.user("ana", "analyst", "LVA", "SECRET")
         server.user("aud", "auditor", "LVA", "SECRET")
+        # Tokens first: the fuzzing's failed logins soon rate-limit the test client's address.
+        server.token("ana"), server.token("aud")
         sid = server.create("ana", scenario_yaml())
         server.client.post("/api/v1/runs", json={"scenario_id": sid}, headers=server.headers("ana"))
         yield server
