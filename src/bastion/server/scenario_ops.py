@@ -18,7 +18,7 @@ from bastion.store.server_tables import ScenarioRevision
 
 
 def list_scenarios(
-    ctx: Context, name: str | None, archived: str, limit: int, offset: int
+    ctx: Context, name: str | None, archived: str, limit: int | None, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     """The visible scenarios matching `name` (substring, any case) and `archived`, and their total count."""
     repo = Scenarios(ctx.session, _caller(ctx))

@@ -163,11 +163,12 @@ def list_scenarios(
     archived: Annotated[
         str, Query(pattern="^(no|yes|all)$", description="no: live ones (default); yes: archived ones; all")
     ] = "no",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[dict[str, Any]]:
-    """The scenarios visible to the caller (their clearance and nation), oldest first; `X-Total-Count`
-    counts the visible ones matching the filters (never an invisible one)."""
+    """The scenarios visible to the caller (their clearance and nation), oldest first; a page of `limit`
+    from `offset` when given (default: all). `X-Total-Count` counts the visible ones matching the
+    filters (never an invisible one)."""
     rows, total = scenario_ops.list_scenarios(ctx, name, archived, limit, offset)
     response.headers["X-Total-Count"] = str(total)
     return rows
