@@ -20,7 +20,7 @@ from bastion.server.security import (
     csrf_token_of,
     token_digest,
 )
-from bastion.store.server_tables import AuditRecord, ServerSession
+from bastion.store.server_tables import ApiToken, AuditRecord
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -58,7 +58,7 @@ def test_a_session_cookie_is_httponly_strict_and_stored_hashed(world: Server) ->
     token = client.cookies[SESSION_COOKIE]
     assert csrf == csrf_token(token) and len(token) >= 43
     with world.db.transaction() as session:
-        stored = session.execute(select(ServerSession.token_hash)).scalars().all()
+        stored = session.execute(select(ApiToken.token_hash)).scalars().all()
     assert token_digest(token) in stored and token not in stored
     assert last_audit(world) == ("ana", "login", "ana", "success")
     me = client.get("/api/v1/session")

@@ -20,7 +20,7 @@ MakeRecord = Callable[..., RunRecord]
 ALL_TABLES = {
     "alembic_version", "runs", "run_results", "run_tables", "studies", "study_runs",
     "users", "api_tokens", "login_failures", "server_scenarios", "scenario_releases", "scenario_revisions",
-    "audit_records", "server_runs", "server_sessions",
+    "audit_records", "server_runs",
 }
 
 

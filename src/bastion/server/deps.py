@@ -71,7 +71,7 @@ def authenticated(
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise Unauthorized("not authenticated: send Authorization: Bearer TOKEN, or log in (POST /api/v1/session)")
-    user = Users(ctx.session).by_session(cookie) if _well_formed(cookie) else None
+    user = Users(ctx.session).by_token(cookie) if _well_formed(cookie) else None
     if user is None:
         raise Unauthorized("invalid or expired session: log in again")
     ctx.caller = Caller.of(user)

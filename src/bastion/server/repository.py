@@ -25,7 +25,6 @@ from bastion.store.server_tables import (
     ScenarioRevision,
     ServerRun,
     ServerScenario,
-    ServerSession,
     User,
 )
 
@@ -123,45 +122,13 @@ class Users:
         return row[0]
 
     def revoke_tokens(self, user: User) -> None:
-        """Revoke every bearer token and browser session of `user`."""
+        """Revoke every token of `user`: bearer tokens and browser sessions alike."""
         for token in self.session.execute(select(ApiToken).where(ApiToken.user_id == user.id)).scalars():
             token.revoked = True
-        for browser in self.session.execute(select(ServerSession).where(ServerSession.user_id == user.id)).scalars():
-            browser.revoked = True
 
-    def open_session(self, user: User, token: str, ttl_s: int) -> None:
-        """Store a new browser session under the sha256 of its random `token`."""
-        now = datetime.now(UTC)
-        self.session.add(
-            ServerSession(
-                token_hash=token_digest(token),
-                user_id=user.id,
-                created_at=now,
-                expires_at=now + timedelta(seconds=ttl_s),
-                revoked=False,
-            )
-        )
-
-    def by_session(self, token: str) -> User | None:
-        """The enabled user of an unexpired, unrevoked browser session."""
-        row = self.session.execute(
-            select(User, ServerSession.expires_at)
-            .join(ServerSession, ServerSession.user_id == User.id)
-            .where(
-                ServerSession.token_hash == token_digest(token),
-                ServerSession.revoked.is_(False),
-                User.disabled.is_(False),
-            )
-        ).one_or_none()
-        if row is None or row[1] <= datetime.now(UTC):
-            return None
-        return row[0]
-
-    def close_session(self, token: str) -> None:
-        """Revoke one browser session (logging out); kept, like tokens, for the record."""
-        self.session.execute(
-            update(ServerSession).where(ServerSession.token_hash == token_digest(token)).values(revoked=True)
-        )
+    def revoke_token(self, token: str) -> None:
+        """Revoke one token (logging a browser session out); kept, like every token, for the record."""
+        self.session.execute(update(ApiToken).where(ApiToken.token_hash == token_digest(token)).values(revoked=True))
 
     def recent_failures(self, username: str, address: str, window_s: int) -> tuple[int, int]:
         """Failed logins within the window: (for this user name, from this address)."""

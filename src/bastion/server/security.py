@@ -1,11 +1,12 @@
 """Roles, clearances, Argon2id password hashes, bearer tokens and browser sessions (stored as
 sha256), and the CSRF token of a session.
 
-Browser sessions: `POST /api/v1/session` sets the cookie `SESSION_COOKIE` (a random token; the
-server keeps its sha256) as `HttpOnly`, `SameSite=Strict`, and `Secure` when the request came over
-https or `BASTION_SECURE_COOKIES=1`. Every state-changing request (any method but GET, HEAD,
-OPTIONS) authenticated by that cookie must carry the header `CSRF_HEADER` with the session's CSRF
-token, `csrf_token(session token)`: an HMAC-SHA256 of a fixed label keyed by the session token (a
+Browser sessions: `POST /api/v1/session` (or the web app's sign-in page) sets the cookie
+`SESSION_COOKIE` (a random token; the server keeps its sha256, as for bearer tokens) as
+`HttpOnly`, `SameSite=Strict`, and `Secure` when the request came over https or
+`BASTION_SECURE_COOKIES=1`. Every state-changing request (any method but GET, HEAD, OPTIONS)
+authenticated by that cookie must carry the header `CSRF_HEADER` with the session's CSRF token,
+`csrf_token(session token)`: an HMAC-SHA256 of the label "csrf" keyed by the session token (a
 synchronizer token derived from the session, so nothing more is stored; a page on another site can
 neither read the cookie nor compute it). Requests with `Authorization: Bearer` need no CSRF token.
 The web app gets the current request's token with `csrf_token_of(request)`.
@@ -85,11 +86,11 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing, so need no CSRF token."""
 SECURE_COOKIES_ENV = "BASTION_SECURE_COOKIES"
-_CSRF_LABEL = b"bastion csrf v1"
+_CSRF_LABEL = b"csrf"  # the web app's forms use the same token
 
 
 def csrf_token(session_token: str) -> str:
-    """The CSRF token of a browser session: HMAC-SHA256 (hex) of a fixed label keyed by the session token."""
+    """The CSRF token of a browser session: HMAC-SHA256 (hex) of "csrf" keyed by the session token."""
     return hmac.new(session_token.encode("utf-8"), _CSRF_LABEL, hashlib.sha256).hexdigest()
 
 

@@ -1,9 +1,10 @@
 """Browser sessions: log in with a password for a session cookie, read the session, log out.
 
-The session token is random (256 bits), shown only in the cookie, stored as its sha256
-(`server_sessions`); it lives as long as a bearer token (`token_ttl_s`) and is revoked when the
-user logs out, is disabled or changes role. Logins go through the same checks and rate limit as
-`POST /api/v1/auth/token`.
+The session token is the same kind of token `POST /api/v1/auth/token` hands out (random, 256
+bits, stored as its sha256 in `api_tokens`, so the web app's own sign-in and this endpoint make
+the same sessions); it is held only in the cookie, lives as long as a bearer token
+(`token_ttl_s`) and is revoked when the user logs out, is disabled or changes role. Logins go
+through the same checks and rate limit.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def open_session(ctx: Context, settings: ServerSettings, username: str, password
     the user, the session's CSRF token and when it expires."""
     user = authenticate(ctx, settings, username, password)
     token = new_token()
-    Users(ctx.session).open_session(user, token, settings.token_ttl_s)
+    Users(ctx.session).issue_token(user, token, settings.token_ttl_s)
     ctx.record("login", username, "success")
     expires = datetime.now(UTC) + timedelta(seconds=settings.token_ttl_s)
     return token, {"user": user_json(ctx), "csrf_token": csrf_token(token), "expires_at": expires}
@@ -42,5 +43,5 @@ def read_session(ctx: Context, cookie: str | None) -> dict[str, Any]:
 def close_session(ctx: Context, cookie: str | None) -> None:
     """Revoke the request's session (logging out); a request without one changes nothing."""
     if cookie:
-        Users(ctx.session).close_session(cookie)
+        Users(ctx.session).revoke_token(cookie)
     ctx.record("logout", ctx.who, "ok")

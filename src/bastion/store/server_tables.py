@@ -31,21 +31,10 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token, stored as the sha256 of the random token (the token itself is shown once)."""
+    """A bearer token or a browser session's token, stored as the sha256 of the random token (the
+    token itself is shown once, or held only in the session cookie)."""
 
     __tablename__ = "api_tokens"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class ServerSession(Base):
-    """A browser session (cookie), stored as the sha256 of its random token; its CSRF token is derived."""
-
-    __tablename__ = "server_sessions"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True)
