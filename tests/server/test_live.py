@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from tests.conftest import REFERENCE
 from tests.server.conftest import scenario_yaml
 from tests.server.live import LiveServer, add_users
 from tests.store.conftest import BACKENDS, postgres_url  # noqa: F401 (a fixture)
@@ -37,9 +38,10 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def create(live: LiveServer, token: str) -> str:
+def create(live: LiveServer, token: str, text: str | None = None) -> str:
+    yaml_text = scenario_yaml("Live", RELEASED) if text is None else f"releasability: {RELEASED}\n{text}"
     answer = httpx.post(
-        f"{live.base}/api/v1/scenarios", json={"yaml": scenario_yaml("Live", RELEASED), "message": "m"},
+        f"{live.base}/api/v1/scenarios", json={"yaml": yaml_text, "message": "m"},
         headers=auth(token),
     )
     assert answer.status_code == 201, answer.text
@@ -82,7 +84,10 @@ def test_a_restart_keeps_queued_jobs_and_interrupts_the_running_one(url: str, tm
     with LiveServer(url, workers=1, log=log) as live:
         token = live.token("ana")
         sid = create(live, token)
-        long = submit(live, token, sid, paths=1_000_000)  # one worker: this one runs, the next waits
+        # the reference scenario (120 months) at 1,000,000 paths: still running when the server stops,
+        # however busy the machine (the small scenario's million paths could end first)
+        big = create(live, token, REFERENCE.read_text(encoding="utf-8"))
+        long = submit(live, token, big, paths=1_000_000)  # one worker: this one runs, the next waits
         until(lambda: state(live, token, long)["progress"]["stage"] not in ("", "schedule"))
         queued = submit(live, token, sid, paths=10)
         assert state(live, token, queued)["status"] == "queued"
