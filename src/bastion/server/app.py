@@ -142,5 +142,6 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
 
     for router in (auth.router, scenarios.router, runs.router, audit.router):
         app.include_router(router)
+    app.include_router(__import__("bastion.server.web", fromlist=["router"]).router)  # the web app (docs/web.md)
     app.add_middleware(LimitBody, limit=settings.max_upload_bytes)
     return app

@@ -1,0 +1,202 @@
+"""Editing a scenario a section at a time in forms: the fields of a section, and a change applied
+to the YAML text.
+
+A section's fields are read from the revision's text (`read_tree` gives every value its line).
+A changed value is written back into its own line (`key: value`, block or flow style alike), so
+comments and layout stay and the revision's diff shows only what changed; where the line cannot
+be found, the whole tree is written out again. Numbers are written as typed (the loader then
+checks them and its error names the field); text is written quoted, so no input can change the
+file's structure.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import yaml
+
+from bastion.scenario.errors import Path, ScenarioError, format_path
+from bastion.scenario.yamltree import TreeError, read_tree
+
+
+@dataclass(frozen=True)
+class Field:
+    """One editable value: its path in the scenario, label, kind ("number" or "month") and value."""
+
+    path: Path
+    group: str
+    label: str
+    kind: str
+    value: str
+
+    @property
+    def key(self) -> str:
+        return format_path(self.path)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    help: str
+
+
+SECTIONS = (
+    Section("suppliers", "Suppliers and supplies", "Price, lead time and capacity a month of each supply."),
+    Section("lines", "Sites and lines", "Capacity a month, capital cost and ramp of each production line."),
+    Section("customers", "Customers and targets", "Stockpile targets: units by a month, and each customer's priority."),
+    Section("items", "Items and bills of materials", "Quantity of each component per good unit, and scrap rates."),
+    Section("risks", "Risks and budget", "Correlated risks' rates, and the capital budget by year."),
+)
+SECTION_IDS = tuple(s.id for s in SECTIONS)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _leaf(tree: dict[str, object], path: Path) -> object:
+    value: object = tree
+    for part in path:
+        if isinstance(value, dict) and isinstance(part, str):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+def _mapping(value: object) -> dict[str, object]:
+    return value if isinstance(value, dict) else {}
+
+
+def _paths(section: str, doc: dict[str, object]) -> Iterator[tuple[Path, str, str, str]]:
+    """(path, group, label, kind) of every field of the section present in the document."""
+    if section == "suppliers":
+        for sid, sup in _mapping(doc.get("suppliers")).items():
+            for iid in _mapping(_mapping(sup).get("supplies")):
+                for key, label in (("capacity_per_month", "capacity a month (units)"), ("price", "price"),
+                                   ("lead_time_months", "lead time (months)")):
+                    yield ("suppliers", sid, "supplies", iid, key), f"{sid}: {iid}", label, "number"
+    elif section == "lines":
+        for site, data in _mapping(doc.get("sites")).items():
+            for lid, line in _mapping(_mapping(data).get("lines")).items():
+                for key, label in (("capacity_per_month", "capacity a month (units)"), ("capex", "capital cost"),
+                                   ("ramp_months", "ramp (months)"), ("variable_cost_per_unit", "cost per unit"),
+                                   ("fixed_cost_per_month", "fixed cost a month")):
+                    if key == "capacity_per_month" or key in _mapping(line):
+                        yield ("sites", site, "lines", lid, key), f"{site}: {lid}", label, "number"
+    elif section == "customers":
+        for cid, cust in _mapping(doc.get("customers")).items():
+            if "priority" in _mapping(cust):
+                yield ("customers", cid, "priority"), f"{cid}", "priority (1 first)", "number"
+            targets = _mapping(cust).get("targets")
+            for n, _target in enumerate(targets if isinstance(targets, list) else []):
+                group = f"{cid}: target {n + 1}"
+                yield ("customers", cid, "targets", n, "units"), group, "units", "number"
+                yield ("customers", cid, "targets", n, "by"), group, "by (YYYY-MM)", "month"
+    elif section == "items":
+        for iid, item in _mapping(doc.get("items")).items():
+            for cid in _mapping(_mapping(item).get("bom")):
+                yield ("items", iid, "bom", cid), f"{iid}: bill of materials", f"{cid} per unit", "number"
+            if "scrap_rate" in _mapping(item):
+                yield ("items", iid, "scrap_rate"), f"{iid}", "scrap rate (0 to 1)", "number"
+    elif section == "risks":
+        risks = doc.get("risks")
+        for n, risk in enumerate(risks if isinstance(risks, list) else []):
+            name = _mapping(risk).get("id", n + 1)
+            yield ("risks", n, "rate_per_year"), f"risk {name}", "rate a year", "number"
+        for year in _mapping(_mapping(doc.get("budget")).get("capex_per_year")):
+            yield ("budget", "capex_per_year", year), "capital budget", f"year {year}", "number"
+
+
+def fields(section: str, text: str) -> list[Field]:
+    """The section's fields with their values in `text` (a valid scenario)."""
+    doc = read_tree(text).value
+    if not isinstance(doc, dict):
+        return []
+    return [Field(path, group, label, kind, _text(_leaf(doc, path)))
+            for path, group, label, kind in _paths(section, doc)]
+
+
+_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+
+def scalar(value: str, kind: str) -> str:
+    """The YAML text for a typed value: a number as typed, anything else quoted (one safe scalar)."""
+    value = value.strip()
+    if kind == "number" and _NUMBER.fullmatch(value.replace(",", "").replace("_", "")):
+        return value.replace(",", "").replace("_", "")
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _key_pattern(key: str) -> re.Pattern[str]:
+    quoted = re.escape(key)
+    return re.compile(
+        rf"""((?:^|[\s{{,])["']?{quoted}["']?\s*:\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^,}}\]\s#]+)"""
+    )
+
+
+def apply(text: str, changes: dict[Path, str]) -> str:
+    """`text` with each path's value replaced by the YAML scalar given (see `scalar`)."""
+    if not changes:
+        return text
+    tree = read_tree(text)
+    lines = text.splitlines(keepends=True)
+    rest: dict[Path, str] = {}
+    for path, value in changes.items():
+        line_no = tree.lines.get(path)
+        key = path[-1]
+        if line_no is None or not isinstance(key, str):
+            rest[path] = value
+            continue
+        line = lines[line_no - 1]
+        pattern = _key_pattern(key)
+        if len(pattern.findall(line)) != 1:
+            rest[path] = value
+            continue
+        lines[line_no - 1] = pattern.sub(lambda m, v=value: m.group(1) + v, line)  # type: ignore[misc]
+    out = "".join(lines)
+    if rest:
+        doc = read_tree(out).value
+        for path, value in rest.items():
+            _set(doc, path, yaml.safe_load(value))
+        out = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    return out
+
+
+def _set(doc: object, path: Path, value: object) -> None:
+    target = doc
+    for part in path[:-1]:
+        target = target[part]  # type: ignore[index]
+    target[path[-1]] = value  # type: ignore[index]
+
+
+def field_errors(error: ScenarioError, keys: set[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """The loader's problems by field key (those naming a field of the form), and the others as text."""
+    by_field: dict[str, list[str]] = {}
+    other: list[str] = []
+    for problem in error.problems:
+        if problem.path in keys:
+            by_field.setdefault(problem.path, []).append(problem.message)
+        else:
+            other.append(f"line {problem.line}: {problem.path}: {problem.message}")
+    return by_field, other
+
+
+def yaml_error_lines(error: ScenarioError) -> list[tuple[int, str]]:
+    """(line, "path: message") of each problem, for the raw editor."""
+    return [(p.line, f"{p.path}: {p.message}") for p in error.problems]
+
+
+__all__ = ["SECTIONS", "Field", "ScenarioError", "TreeError", "apply", "field_errors", "fields", "scalar"]
