@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 
 from bastion.server import audit, services
 from bastion.server.errors import Forbidden, Invalid, NotFound
@@ -123,7 +124,9 @@ def run_record(ctx: Context, run_id: str) -> RunRecord | None:
     job = visible_run(ctx, run_id)
     if job.status != "done" or not job.run_id:
         return None
-    return RunStore(ctx.session.get_bind().engine).get(job.run_id)
+    # Read through the request's own connection: it holds the store's write lock (SQLite) already.
+    connection = cast(Engine, ctx.session.connection())
+    return RunStore(connection, where="the server's store").get(job.run_id)
 
 
 def compare_runs(ctx: Context, first: str, second: str) -> dict[str, Any]:

@@ -137,7 +137,8 @@ def run_page(web: Web, run_id: str) -> Response:
     record = needs.run_record(web.ctx, run_id)
     report = _report(record, marking) if record is not None else None
     return render("run.html.j2", web, title=f"Run {run_id}", marking=marking, run=run, scenario_name=name,
-                  report=report, stages=_stages(run), finished=run.status in FINISHED)
+                  report=report, stages=_stages(run), finished=run.status in FINISHED,
+                  charts=bool(report and report["sections"]))
 
 
 @router.get("/runs/{run_id}/progress", response_class=HTMLResponse)
