@@ -42,8 +42,9 @@ def test_other_nation_sees_nothing_and_the_auditor_sees_the_attempts(
     assert eve.locator("#scenarios").count() == 0 or "Small plant" not in eve.locator("#scenarios").inner_text()
     checker.check(eve, "other-nation-list", "UNCLASSIFIED")
     pages = {}
+    missing = live.base + "/scenarios/0123456789abcdef"
     for name, url in (("scenario", scenario_url), ("run", run_url), ("run-progress", run_url + "/progress"),
-                      ("edit", scenario_url + "/edit/suppliers"), ("missing", live.base + "/scenarios/0123456789abcdef")):
+                      ("edit", scenario_url + "/edit/suppliers"), ("missing", missing)):
         answer = eve.goto(url)
         assert answer is not None and answer.status == 404, (name, answer and answer.status)
         assert eve.locator("h1").inner_text() == "Not found"
