@@ -109,6 +109,14 @@ def axe_source() -> str | None:
     return (resources.files("axe_playwright_python") / "axe.min.js").read_text("utf-8")
 
 
+WIDE = """() => Array.from(document.querySelectorAll('body *'))
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+          && !e.closest('.table-wrap') && !e.closest('pre'))
+  .slice(0, 5)
+  .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+"""Elements that reach beyond the screen's right edge (tables and code scroll inside their own box)."""
+
+
 @dataclass
 class Checker:
     """Checks every page a test visits; collects console errors and the pages seen."""
@@ -149,6 +157,12 @@ class Checker:
             bad = [v for v in result if v["impact"] in ("serious", "critical")]
             assert bad == [], f"{name}: axe-core found {bad}"
         page.screenshot(path=str(self.shots / f"{len(self.seen):02d}-{name}.png"), full_page=True)
+        size = page.viewport_size
+        page.set_viewport_size({"width": 1024, "height": 768})  # a projector: nothing wider than the screen
+        page.wait_for_timeout(300)  # plotly redraws its charts on resize
+        wide = page.evaluate(WIDE)
+        page.set_viewport_size(size)
+        assert wide == [], f"{name}: wider than a 1024 px screen: {wide}"
         self.seen.append(name)
 
 

@@ -55,6 +55,10 @@ def test_journey_edit_run_compare_download(live: Live, browser: Any, checker: Ch
 
     page = new_page(browser, checker)
     sign_in(page, live.base, "ana", checker)
+    page.keyboard.press("Tab")  # the keyboard reaches the skip link first, and its focus shows
+    focused = page.evaluate("() => [document.activeElement.textContent, "
+                            "getComputedStyle(document.activeElement).outlineStyle]")
+    assert focused == ["Skip to the content", "solid"]
     assert page.locator("#who-name").inner_text() == "ana"
     assert page.locator("#who-nation").inner_text() == "LVA"
     assert page.locator("#who-clearance").inner_text() == "SECRET"

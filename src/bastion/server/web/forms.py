@@ -80,14 +80,21 @@ def _mapping(value: object) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
+def _named(doc: dict[str, object], kind: str, code: str) -> str:
+    """`Name (code)` where the document names it, else the code."""
+    name = _mapping(_mapping(doc.get(kind)).get(code)).get("name")
+    return f"{name} ({code})" if isinstance(name, str) and name and name != code else code
+
+
 def _paths(section: str, doc: dict[str, object]) -> Iterator[tuple[Path, str, str, str]]:
     """(path, group, label, kind) of every field of the section present in the document."""
     if section == "suppliers":
         for sid, sup in _mapping(doc.get("suppliers")).items():
             for iid in _mapping(_mapping(sup).get("supplies")):
+                group = f"{_named(doc, 'suppliers', sid)}: {_named(doc, 'items', iid)}"
                 for key, label in (("capacity_per_month", "capacity a month (units)"), ("price", "price"),
                                    ("lead_time_months", "lead time (months)")):
-                    yield ("suppliers", sid, "supplies", iid, key), f"{sid}: {iid}", label, "number"
+                    yield ("suppliers", sid, "supplies", iid, key), group, label, "number"
     elif section == "lines":
         for site, data in _mapping(doc.get("sites")).items():
             for lid, line in _mapping(_mapping(data).get("lines")).items():
@@ -95,22 +102,26 @@ def _paths(section: str, doc: dict[str, object]) -> Iterator[tuple[Path, str, st
                                    ("ramp_months", "ramp (months)"), ("variable_cost_per_unit", "cost per unit"),
                                    ("fixed_cost_per_month", "fixed cost a month")):
                     if key == "capacity_per_month" or key in _mapping(line):
-                        yield ("sites", site, "lines", lid, key), f"{site}: {lid}", label, "number"
+                        group = f"{_named(doc, 'sites', site)}: line {lid}"
+                        yield ("sites", site, "lines", lid, key), group, label, "number"
     elif section == "customers":
         for cid, cust in _mapping(doc.get("customers")).items():
             if "priority" in _mapping(cust):
-                yield ("customers", cid, "priority"), f"{cid}", "priority (1 first)", "number"
+                yield ("customers", cid, "priority"), _named(doc, "customers", cid), "priority (1 first)", "number"
             targets = _mapping(cust).get("targets")
-            for n, _target in enumerate(targets if isinstance(targets, list) else []):
-                group = f"{cid}: target {n + 1}"
+            for n, target in enumerate(targets if isinstance(targets, list) else []):
+                item = _mapping(target).get("item")
+                what = _named(doc, "items", item) if isinstance(item, str) else "?"
+                group = f"{_named(doc, 'customers', cid)}: target {n + 1}, {what}"
                 yield ("customers", cid, "targets", n, "units"), group, "units", "number"
                 yield ("customers", cid, "targets", n, "by"), group, "by (YYYY-MM)", "month"
     elif section == "items":
         for iid, item in _mapping(doc.get("items")).items():
             for cid in _mapping(_mapping(item).get("bom")):
-                yield ("items", iid, "bom", cid), f"{iid}: bill of materials", f"{cid} per unit", "number"
+                group = f"{_named(doc, 'items', iid)}: bill of materials"
+                yield ("items", iid, "bom", cid), group, f"{cid} per unit", "number"
             if "scrap_rate" in _mapping(item):
-                yield ("items", iid, "scrap_rate"), f"{iid}", "scrap rate (0 to 1)", "number"
+                yield ("items", iid, "scrap_rate"), _named(doc, "items", iid), "scrap rate (0 to 1)", "number"
     elif section == "risks":
         risks = doc.get("risks")
         for n, risk in enumerate(risks if isinstance(risks, list) else []):
