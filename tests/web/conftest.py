@@ -1,9 +1,11 @@
 """Fixtures of the web app's browser tests: a real `bastion serve` on a free loopback port with a
 temporary SQLite store and users of two nations, and Debian's Chromium driven by Playwright.
 
-One server and one browser per module. Each page a test visits is checked by `Checker.check`:
-axe-core finds no serious or critical violation, the marking is at the top and bottom, the
-console has no error, and a screenshot is kept under the test's tmp folder (printed with -s).
+One server and one browser for the package's browser tests (each test makes its own scenarios).
+Each page a test visits is checked by `Checker.check`: axe-core finds no serious or critical
+violation, the marking is at the top and bottom on screen and on every page printed to PDF, no
+element is wider than a 1024 px screen, the console has no error, and a screenshot and the PDF
+are kept under the test's tmp folder (printed with -s).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class Live:
     log: Path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """`bastion serve` (one run worker) on a free port, on a fresh SQLite store with the USERS."""
     folder = tmp_path_factory.mktemp("web-server")
@@ -123,6 +125,7 @@ class Checker:
 
     shots: Path
     axe: str | None
+    pdf: bool = True
     errors: list[str] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
 
@@ -156,7 +159,10 @@ class Checker:
                 "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }")
             bad = [v for v in result if v["impact"] in ("serious", "critical")]
             assert bad == [], f"{name}: axe-core found {bad}"
-        page.screenshot(path=str(self.shots / f"{len(self.seen):02d}-{name}.png"), full_page=True)
+        stem = self.shots / f"{len(self.seen):02d}-{name}"
+        page.screenshot(path=str(stem.with_suffix(".png")), full_page=True)
+        if self.pdf:
+            printed_with_marking(page, stem.with_suffix(".pdf"), top)
         size = page.viewport_size
         page.set_viewport_size({"width": 1024, "height": 768})  # a projector: nothing wider than the screen
         page.wait_for_timeout(300)  # plotly redraws its charts on resize
@@ -166,7 +172,21 @@ class Checker:
         self.seen.append(name)
 
 
-@pytest.fixture(scope="module")
+def printed_with_marking(page: Any, pdf: Path, marking: str) -> None:
+    """The page printed to A4 has the marking at the top and the foot of every printed page."""
+    from tests.report.test_browser import marking_heights
+
+    page.emulate_media(media="print")
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    page.emulate_media(media="screen")
+    pages = marking_heights(pdf, marking)
+    assert pages, f"{pdf}: no page"
+    for k, (height, ys) in enumerate(pages, start=1):
+        assert any(y > 0.9 * height for y in ys), f"{pdf.name} page {k}: no marking at the top ({ys})"
+        assert any(y < 0.1 * height for y in ys), f"{pdf.name} page {k}: no marking at the foot ({ys})"
+
+
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -182,8 +202,8 @@ def browser() -> Iterator[Any]:
 def checker(tmp_path: Path) -> Checker:
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    print(f"\nscreenshots: {shots}")
-    return Checker(shots, axe_source())
+    print(f"\nscreenshots and printed pages: {shots}")
+    return Checker(shots, axe_source(), importlib.util.find_spec("pypdf") is not None)
 
 
 def new_page(browser: Any, checker: Checker, width: int = 1280) -> Any:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from tests.web.conftest import Checker, Live, needs_browser, new_page, sign_in
-from tests.web.test_journey import _pdf_marked
 
 pytestmark = needs_browser
 
@@ -64,7 +63,6 @@ def test_other_nation_sees_nothing_and_the_auditor_sees_the_attempts(
     assert any(f"scenario:{sid}" in row for row in rows), rows
     assert any(f"run:{rid}" in row for row in rows), rows
     checker.check(aud, "audit")
-    _pdf_marked(aud, tmp_path / "audit.pdf", "UNCLASSIFIED")
     aud.goto(live.base + "/admin/users")
     assert aud.locator("h1").inner_text() == "Not allowed"
     aud.context.close()
