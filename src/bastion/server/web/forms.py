@@ -49,7 +49,10 @@ SECTIONS = (
     Section("lines", "Sites and lines", "Capacity a month, capital cost and ramp of each production line."),
     Section("customers", "Customers and targets", "Stockpile targets: units by a month, and each customer's priority."),
     Section("items", "Items and bills of materials", "Quantity of each component per good unit, and scrap rates."),
-    Section("risks", "Risks and budget", "Correlated risks' rates, and the capital budget by year."),
+    Section("programme", "Programme tasks", "Each build-up task's duration in months: min, mode, max "
+            "(one number when it is certain)."),
+    Section("risks", "Risks and budget", "Correlated risks' rates and durations (min, mode, max months), "
+            "and the capital budget by year."),
 )
 SECTION_IDS = tuple(s.id for s in SECTIONS)
 
@@ -57,6 +60,8 @@ SECTION_IDS = tuple(s.id for s in SECTIONS)
 def _text(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -122,11 +127,19 @@ def _paths(section: str, doc: dict[str, object]) -> Iterator[tuple[Path, str, st
                 yield ("items", iid, "bom", cid), group, f"{cid} per unit", "number"
             if "scrap_rate" in _mapping(item):
                 yield ("items", iid, "scrap_rate"), _named(doc, "items", iid), "scrap rate (0 to 1)", "number"
+    elif section == "programme":
+        for tid, task in _mapping(_mapping(doc.get("programme")).get("tasks")).items():
+            name = _mapping(task).get("name")
+            group = f"{name} ({tid})" if isinstance(name, str) and name else tid
+            yield ("programme", "tasks", tid, "duration_months"), group, "duration (months: min, mode, max)", "range"
     elif section == "risks":
         risks = doc.get("risks")
         for n, risk in enumerate(risks if isinstance(risks, list) else []):
-            name = _mapping(risk).get("id", n + 1)
-            yield ("risks", n, "rate_per_year"), f"risk {name}", "rate a year", "number"
+            name = _mapping(risk).get("name") or _mapping(risk).get("id", n + 1)
+            group = f"risk {name}"
+            yield ("risks", n, "rate_per_year"), group, "rate a year", "number"
+            if "duration_months" in _mapping(risk):
+                yield ("risks", n, "duration_months"), group, "duration (months: min, mode, max)", "range"
         for year in _mapping(_mapping(doc.get("budget")).get("capex_per_year")):
             yield ("budget", "capex_per_year", year), "capital budget", f"year {year}", "number"
 
@@ -144,17 +157,22 @@ _NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 
 
 def scalar(value: str, kind: str) -> str:
-    """The YAML text for a typed value: a number as typed, anything else quoted (one safe scalar)."""
+    """The YAML text for a typed value: a number as typed, a range as a list of numbers (`[3, 6, 12]`),
+    anything else quoted (one safe scalar: the loader then names the field)."""
     value = value.strip()
     if kind == "number" and _NUMBER.fullmatch(value.replace(",", "").replace("_", "")):
         return value.replace(",", "").replace("_", "")
+    if kind == "range":
+        parts = [p.strip() for p in value.strip("[] ").split(",")]
+        if all(_NUMBER.fullmatch(p) for p in parts):
+            return parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 
 def _key_pattern(key: str) -> re.Pattern[str]:
     quoted = re.escape(key)
     return re.compile(
-        rf"""((?:^|[\s{{,])["']?{quoted}["']?\s*:\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^,}}\]\s#]+)"""
+        rf"""((?:^|[\s{{,])["']?{quoted}["']?\s*:\s*)("(?:[^"\\]|\\.)*"|'[^']*'|\[[^\]\n]*\]|[^,}}\]\s#\[]+)"""
     )
 
 
