@@ -241,3 +241,22 @@ def test_run_pages_and_downloads(app: tuple[object, Database]) -> None:
     bad = ana.post(f"/scenarios/{sid}/runs", paths="0", seed="0", confidence="")
     assert bad.status_code == 422 and "paths: between 1 and 1,000,000" in bad.text  # type: ignore[attr-defined]
     assert Browser(app[0], "eve").client.get(f"/runs/{rid}/run.json").status_code == 404
+
+
+def test_sharing_a_scenario_with_another_nation(app: tuple[object, Database]) -> None:
+    ana, eve = Browser(app[0], "ana"), Browser(app[0], "eve")
+    sid = ana.new()
+    assert eve.client.get(f"/scenarios/{sid}").status_code == 404
+    bad = ana.post(f"/scenarios/{sid}/releasability", base="1", level="RESTRICTED", releasable_to="estonia")
+    assert bad.status_code == 422 and "releasability.releasable_to" in bad.text  # type: ignore[attr-defined]
+    assert _revisions(app[1], sid) == 1
+    shared = ana.post(f"/scenarios/{sid}/releasability", base="1", level="RESTRICTED", releasable_to="est ltu",
+                      message="share with Estonia and Lithuania")
+    assert shared.status_code == 303  # type: ignore[attr-defined]
+    page = eve.client.get(f"/scenarios/{sid}")
+    assert page.status_code == 200 and "RESTRICTED // REL TO LVA, EST, LTU" in page.text
+    assert 'id="share"' not in page.text  # only the owner nation's analysts change it
+    refused = eve.post(f"/scenarios/{sid}/releasability", base="2", level="UNCLASSIFIED", releasable_to="")
+    assert refused.status_code == 403 and "owner nation" in refused.text  # type: ignore[attr-defined]
+    assert _revisions(app[1], sid) == 2
+    assert "RESTRICTED // REL TO LVA, EST, LTU" in eve.client.get("/scenarios").text

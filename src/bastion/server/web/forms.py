@@ -229,3 +229,45 @@ def yaml_error_lines(error: ScenarioError) -> list[tuple[int, str]]:
 
 
 __all__ = ["SECTIONS", "Field", "ScenarioError", "TreeError", "apply", "field_errors", "fields", "scalar"]
+
+
+_NATION = re.compile(r"^[A-Z]{3}$")
+
+
+def releasability_line(level: str, owner: str | None, nations: list[str]) -> str:
+    """`releasability: {...}` on one line (the owner kept only where the file wrote it)."""
+    parts = [f"level: {json.dumps(level)}"]
+    if owner:
+        parts.append(f"owner: {json.dumps(owner)}")
+    parts.append("releasable_to: [" + ", ".join(json.dumps(n) for n in nations) + "]")
+    return "releasability: {" + ", ".join(parts) + "}\n"
+
+
+def set_releasability(text: str, level: str, nations: list[str]) -> str:
+    """`text` with its top-level `releasability` replaced (or added after `bastion:`), other lines kept."""
+    tree = read_tree(text)
+    doc = tree.value if isinstance(tree.value, dict) else {}
+    current = _mapping(doc.get("releasability"))
+    owner = current.get("owner") if isinstance(current.get("owner"), str) else None
+    line = releasability_line(level, owner, nations)  # type: ignore[arg-type]
+    lines = text.splitlines(keepends=True)
+    start = tree.lines.get(("releasability",))
+    if start is not None and "releasability" in doc:
+        end = start  # the key's line and the more indented (or blank) lines under it
+        while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
+            end += 1
+        while end > start and not lines[end - 1].strip():
+            end -= 1
+        return "".join([*lines[: start - 1], line, *lines[end:]])
+    at = next((n for n, row in enumerate(lines) if row.startswith("bastion:")), -1) + 1
+    return "".join([*lines[:at], line, *lines[at:]])
+
+
+def nations(text: str) -> list[str]:
+    """Nations typed as `EST, LTU` (or with spaces): upper-cased, in order, repeats dropped."""
+    out: list[str] = []
+    for part in re.split(r"[\s,;]+", text.strip()):
+        code = part.upper()
+        if code and code not in out:
+            out.append(code)
+    return out

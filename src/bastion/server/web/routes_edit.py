@@ -15,10 +15,10 @@ from fastapi.responses import HTMLResponse
 from bastion.scenario.errors import Problem, ScenarioError
 from bastion.scenario.yamltree import TreeError
 from bastion.server import scenario_input, services
-from bastion.server.errors import Conflict, Invalid, NotFound
+from bastion.server.errors import Conflict, Forbidden, Invalid, NotFound
 from bastion.server.web import forms
 from bastion.server.web.pages import WebRoute, redirect, render
-from bastion.server.web.routes_scenarios import posted
+from bastion.server.web.routes_scenarios import posted, scenario_page
 from bastion.server.web.session import Web, require_role
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -131,4 +131,23 @@ async def yaml_save(request: Request, web: Web, sid: str) -> Response:
         return _yaml_page(web, s, text, base, message, forms.yaml_error_lines(_invalid(error)), 422)
     except TreeError as error:  # pragma: no cover - from_text turns these into ScenarioError
         return _yaml_page(web, s, text, base, message, [(error.line, error.message)], 422)
+    return redirect(f"/scenarios/{sid}?saved={saved['revision']}")
+
+
+@router.post("/scenarios/{sid}/releasability", response_class=HTMLResponse)
+async def releasability(request: Request, web: Web, sid: str) -> Response:
+    """A new revision with the level and nations chosen (the server's rule: the owner nation's analysts)."""
+    form = await posted(request, web)
+    _s, _base_number, text = _base(web, sid, form)
+    level = str(form.get("level", ""))
+    message = str(form.get("message", "")).strip()[:10_000] or f"releasability: {level}"
+    new_text = forms.set_releasability(text, level, forms.nations(str(form.get("releasable_to", ""))[:400]))
+    try:
+        saved = services.add_revision(web.ctx, sid, lambda: scenario_input.from_text(new_text), message)
+    except Invalid as error:
+        problems = "; ".join(p.message if p.path == "(file)" else f"{p.path}: {p.message}"
+                             for p in _invalid(error).problems)
+        return scenario_page(web, sid, status=422, share_error=f"Not changed: {problems}")
+    except Forbidden as error:
+        return scenario_page(web, sid, status=403, share_error=f"Not changed: {error.detail}")
     return redirect(f"/scenarios/{sid}?saved={saved['revision']}")

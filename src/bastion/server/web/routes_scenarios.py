@@ -139,13 +139,14 @@ def summary(text: str) -> str:
     return out.export_text()
 
 
-def scenario_page(web: Any, sid: str, *, status: int = 200, run_error: str = "", flash: str = "") -> Response:
+def scenario_page(web: Any, sid: str, *, status: int = 200, run_error: str = "", flash: str = "",
+                  share_error: str = "") -> Response:
     s = services.get_scenario(web.ctx, sid)
     revisions = services.list_revisions(web.ctx, sid)
     runs = needs.runs_of(web.ctx, sid)
     return render("scenario.html.j2", web, code=status, title=s["name"], marking=s["marking"], s=s,
                   revisions=revisions, runs=runs, summary=summary(str(s["yaml"])), sections=SECTIONS,
-                  run_error=run_error, flash=flash)
+                  run_error=run_error, flash=flash, share_error=share_error, levels=[str(x) for x in LEVELS])
 
 
 @router.get("/scenarios/{sid}", response_class=HTMLResponse)
