@@ -109,11 +109,11 @@ def test_journey_edit_run_compare_download(live: Live, browser: Any, checker: Ch
     report = Path(html.value.path()).read_text("utf-8")
     assert marking in report and "Why not?" in report
 
-    page.goto(copy_url)
-    page.locator(f"#cmp-{baseline}").check()
-    page.locator(f"#cmp-{changed}").check()
-    page.get_by_role("button", name="Compare the two runs ticked").click()
+    page.get_by_label("Compare with another run of this scenario").select_option(baseline)
+    page.locator("#compare").click()
     checker.check(page, "compare", marking)
+    assert f"Before: run {baseline}" in page.locator(".meta").first.inner_text()
+    assert f"After: run {changed}" in page.locator(".meta").first.inner_text()
     outputs = page.locator("#outputs tr.changed").all_inner_texts()
     assert any("army product by 2027-06: units in the plan" in row for row in outputs), outputs  # highlighted
     assert page.locator("#outputs tr.changed mark").count() >= 1

@@ -136,8 +136,9 @@ def run_page(web: Web, run_id: str) -> Response:
     marking, name = _marking(web, run)
     record = needs.run_record(web.ctx, run_id)
     report = _report(record, marking) if record is not None else None
+    others = [r for r in needs.runs_of(web.ctx, run.scenario_id) if r.id != run.id and r.status == "done"]
     return render("run.html.j2", web, title=f"Run {run_id}", marking=marking, run=run, scenario_name=name,
-                  report=report, stages=_stages(run), finished=run.status in FINISHED,
+                  others=others, report=report, stages=_stages(run), finished=run.status in FINISHED,
                   charts=bool(report and report["sections"]))
 
 
