@@ -69,7 +69,8 @@ def test_other_nation_sees_nothing_and_the_auditor_sees_the_attempts(
 
     adm = new_page(browser, checker)
     sign_in(adm, live.base, "adm")
-    adm.get_by_role("link", name="Users").click()
+    assert "add an analyst" in adm.locator("#admin-hint").inner_text()
+    adm.get_by_role("link", name="Users", exact=True).click()
     checker.check(adm, "users")
     adm.get_by_label("Name", exact=True).fill("lina")
     adm.locator("#new-role").select_option("viewer")
