@@ -168,3 +168,4 @@ class StudyRun(Base):
 
 
 # The server's tables share this Base (imported last: they need Base and UTCDateTime).
+from bastion.store import server_tables as _server_tables  # noqa: E402,F401  (fills Base.metadata)
