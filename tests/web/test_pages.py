@@ -240,7 +240,17 @@ def test_run_pages_and_downloads(app: tuple[object, Database]) -> None:
     assert ana.client.get(f"/runs/{rid}/report.html").text.startswith("<!DOCTYPE html>")
     bad = ana.post(f"/scenarios/{sid}/runs", paths="0", seed="0", confidence="")
     assert bad.status_code == 422 and "paths: between 1 and 1,000,000" in bad.text  # type: ignore[attr-defined]
-    assert Browser(app[0], "eve").client.get(f"/runs/{rid}/run.json").status_code == 404
+    eve = Browser(app[0], "eve")
+    assert eve.client.get(f"/runs/{rid}/run.json").status_code == 404
+    again = ana.post(f"/scenarios/{sid}/runs", paths="9", seed="3", confidence="")
+    second = again.headers["location"].rsplit("/", 1)[1]  # type: ignore[attr-defined]
+    assert work_once(app[1])
+    compared = ana.client.get(f"/runs/compare?run={second}&run={rid}")  # shown oldest first
+    assert compared.status_code == 200
+    assert f"Before: <a href=\"/runs/{rid}\">" in compared.text and "paths: 8 → <mark>9</mark>" in compared.text
+    assert "no change" in compared.text and 'id="no-changes"' in compared.text  # same scenario text
+    assert eve.client.get(f"/runs/compare?run={second}&run={rid}").status_code == 404
+    assert ana.client.get(f"/runs/compare?run={rid}").status_code == 422
 
 
 def test_sharing_a_scenario_with_another_nation(app: tuple[object, Database]) -> None:

@@ -134,8 +134,10 @@ def compare_runs(ctx: Context, first: str, second: str) -> dict[str, Any]:
     a, b = run_record(ctx, first), run_record(ctx, second)
     if a is None or b is None:
         raise Invalid("both runs must be finished to compare them")
+    from bastion.report.fmt import currency
+
     ctx.record("compare-runs", f"run:{first},run:{second}", "ok")
-    return compare(a, b)
+    return {**compare(a, b), "currency": currency(b.results)}
 
 
 def _admin(ctx: Context, action: str) -> None:

@@ -127,7 +127,7 @@ def compare(web: Web, run: list[str] = Query(default=[])) -> Response:  # noqa: 
 
     levels = [(str(s["releasability"]["level"]), str(s["marking"])) for s in both]
     return render("compare.html.j2", web, title="Compare runs", marking=highest(levels), d=d, first=first,
-                  second=second, outputs=outputs(d))
+                  second=second, outputs=outputs(d, str(d.get("currency", "EUR"))))
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
