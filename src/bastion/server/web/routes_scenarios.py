@@ -134,7 +134,7 @@ def summary(text: str) -> str:
     from bastion.cli.show_view import render_scenario
 
     scenario = scenario_input.from_text(text).scenario
-    out = Console(file=io.StringIO(), width=150, record=True, color_system=None)
+    out = Console(file=io.StringIO(), width=120, record=True, color_system=None)  # fits 1024 px
     render_scenario(scenario, out)
     return out.export_text()
 
