@@ -270,3 +270,21 @@ def test_sharing_a_scenario_with_another_nation(app: tuple[object, Database]) ->
     assert refused.status_code == 403 and "owner nation" in refused.text  # type: ignore[attr-defined]
     assert _revisions(app[1], sid) == 2
     assert "RESTRICTED // REL TO LVA, EST, LTU" in eve.client.get("/scenarios").text
+
+
+def test_audit_page_filters_and_shows_a_broken_chain(tmp_path: Path) -> None:
+    from bastion.store.server_tables import AuditRecord
+
+    app = _app(tmp_path)
+    ana = Browser(app[0], "ana")
+    sid = ana.new()
+    aud = Browser(app[0], "aud")
+    page = aud.client.get("/audit", params={"actor": "ana", "action": "create-scenario"}).text
+    assert "✓ The chain verifies" in page and f"scenario:{sid}@1" in page
+    assert "1 record match" in page and "login" not in page.split('<tbody>')[1]
+    with app[1].transaction() as session:
+        record = session.execute(select(AuditRecord).where(AuditRecord.action == "create-scenario")).scalar_one()
+        record.actor, seq = "mallory", record.seq
+    broken = aud.client.get("/audit").text
+    assert f"✗ The chain is broken: audit record {seq}: edited" in broken
+    app[1].close()
