@@ -9,6 +9,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check behaviour, never speed: no per-example deadline and no "too slow"
+# health check, so a busy machine (the suite runs on every core) cannot fail them.
+settings.register_profile("bastion", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("bastion")
 
 # JAX's persistent compilation cache stays off in the suite (its own test turns it on in a
 # temporary folder), so tests never write under the user's data folder.

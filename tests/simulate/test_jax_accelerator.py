@@ -198,6 +198,13 @@ def test_compilation_cache_folder_choice(tmp_path: Any, monkeypatch: pytest.Monk
         assert compilation_cache({}) == str(tmp_path / "mine")  # the caller's own folder is kept
         assert compilation_cache({"BASTION_HOME": str(tmp_path / "h"), "BASTION_JAX_CACHE": str(tmp_path / "b")}
                                  ) == str(tmp_path / "b")
+        jax.config.update("jax_compilation_cache_dir", None)
+        assert compilation_cache({}) is None  # the engine alone chooses no folder
+        assert compilation_cache({}, default=str(tmp_path / "d")) == str(tmp_path / "d")
+        jax.config.update("jax_compilation_cache_dir", None)
+        from bastion.cli.simulate_cmd import jax_cache_dir
+
+        assert jax_cache_dir({"BASTION_HOME": str(tmp_path / "h")}) == str(tmp_path / "h" / "jax-cache")
     finally:
         jax.config.update("jax_compilation_cache_dir", before)
 

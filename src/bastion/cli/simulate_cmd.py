@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,19 @@ def numba_cache_dir(environ: MutableMapping[str, str] | None = None) -> str:
         chosen = str(default_path(env).parent / "numba-cache")
         env[NUMBA_CACHE_ENV] = chosen
     return chosen
+
+
+def jax_cache_dir(environ: Mapping[str, str] | None = None) -> str | None:
+    """Turn on JAX's persistent compilation cache for this command: $BASTION_JAX_CACHE when set
+    ("off" turns it off), else `jax-cache` beside the run store. The folder used, or None."""
+    env = os.environ if environ is None else environ
+    try:
+        from bastion.simulate.jax_backend import compilation_cache
+    except ImportError:  # no JAX: the simulation itself says so, with its own message
+        return None
+    from bastion.store.location import default_path
+
+    return compilation_cache(env, default=str(default_path(env).parent / "jax-cache"))
 
 
 def _compiling_notice(err: Console) -> Callable[[bool], None] | None:
@@ -123,6 +136,8 @@ def simulate(
     if backend not in BACKENDS:
         fail(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}", EXIT_INVALID)
     numba_cache_dir()
+    if backend == "jax":
+        jax_cache_dir()
     limit = limit_or_exit(max_memory)
     scenario = load_or_exit(file)
     from bastion.guard import plan_estimate, simulate_estimate

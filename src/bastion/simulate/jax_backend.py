@@ -45,13 +45,14 @@ BIG = 1.0e9
 CACHE_ENV = "BASTION_JAX_CACHE"
 
 
-def compilation_cache(environ: Mapping[str, str] | None = None) -> str | None:
+def compilation_cache(environ: Mapping[str, str] | None = None, default: str | None = None) -> str | None:
     """Turn on JAX's persistent compilation cache; the folder used, or None.
 
     `$BASTION_JAX_CACHE` names the folder ("off" turns it off); when it is
     unset, a folder the caller already gave JAX (`jax_compilation_cache_dir`)
-    is kept, else `jax-cache` beside the run store ($BASTION_HOME, else
-    ~/.local/share/bastion). A second run of the same scenario then loads the
+    is kept, else `default` (the command line passes `jax-cache` beside the run
+    store; the engine itself knows no file, so without a default there is no
+    persistent cache). A second run of the same scenario then loads the
     compiled month loop instead of compiling it again (about 15 s on an H200,
     2 s on a CPU). The compiled code, and so every number, is the same.
     """
@@ -63,9 +64,9 @@ def compilation_cache(environ: Mapping[str, str] | None = None) -> str | None:
     if chosen is None:
         if current:
             return str(current)
-        from bastion.store.location import default_path
-
-        chosen = str(default_path(env).parent / "jax-cache")
+        if default is None:
+            return None
+        chosen = default
     chosen = os.path.expanduser(chosen)
     if current != chosen:
         jax.config.update("jax_compilation_cache_dir", chosen)  # type: ignore[no-untyped-call]
