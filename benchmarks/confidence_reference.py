@@ -8,6 +8,7 @@ target the in-sample share and the validated probability (10,000 paths).
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -17,6 +18,13 @@ from bastion.plan.confidence import plan_at_confidence
 from bastion.scenario.load import load_scenario
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the validation's workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
     p = float(sys.argv[1]) if len(sys.argv) > 1 else 0.9
     sizes = [int(v) for v in sys.argv[2:]] or [50]
@@ -24,18 +32,20 @@ def main() -> None:
 
     sc = load_scenario(Path(ex.__file__).parent / "baltic-atm-plant.yaml")
     for s in sizes:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         r = plan_at_confidence(sc, p, futures=s, paths=10_000,
                                progress=lambda text: print("  ..", text, flush=True))
-        secs = time.perf_counter() - t0
+        secs, cpu = time.perf_counter() - t0, _cpu() - c0
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({
-            "P": p, "S": s, "seconds": round(secs, 1), "max_rss_mb": round(rss),
+            "P": p, "S": s, "seconds": round(secs, 1), "cpu_seconds": round(cpu, 1),
+            "load_average": [round(v, 2) for v in os.getloadavg()], "max_rss_mb": round(rss),
             "cost": r.price.cost, "deterministic_cost": r.price.deterministic_cost,
             "rounds": r.rounds, "price": r.price.text,
             "targets": [{"customer": t.customer, "by": t.by, "in_sample": t.in_sample,
                          "validated": t.validated.probability if t.validated else None,
-                         "deterministic": t.deterministic_probability, "reached": t.reached}
+                         "deterministic": t.deterministic_probability, "reached": t.reached,
+                         "binds": t.binds}
                         for t in r.targets],
         }), flush=True)
 

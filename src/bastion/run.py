@@ -248,7 +248,8 @@ def headline(run: Run) -> dict[str, Any]:
         out["confidence_targets"] = [
             {k: t[k] for k in ("customer", "item", "by", "requested", "deterministic_probability",
                                "reached")}
-            | {"probability": (t.get("validated") or {}).get("probability")}
+            | {"probability": (t.get("validated") or {}).get("probability"),
+               "binds": t.get("binds")}
             for t in conf["targets"]
         ]
     cost = plan.get("cost") or {}

@@ -83,3 +83,11 @@ def test_run_carries_both_probabilities_and_the_price(tmp_path: Path) -> None:
     assert [ln["built"] for ln in data["plan"]["lines"]] == [True, True]
     assert data["confidence"]["price"]["text"].startswith("+EUR 50,000")
     assert data["simulate"]["targets"][0]["probability"] >= 0.9
+
+
+def test_run_says_why_a_target_misses_its_confidence(tmp_path: Path) -> None:
+    f = write(tmp_path, case())  # exactly tight, no second line: 0.9 cannot be reached
+    proc = bastion("run", f, "--no-store", "--paths", "2048", "--out", str(tmp_path / "r"),
+                   "--confidence", "0.9", "--futures", "30", home=tmp_path)
+    assert proc.returncode == 3, proc.stderr
+    assert "Short of 90%:" in proc.stdout and "line line-1 is down" in proc.stdout

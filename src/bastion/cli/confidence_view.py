@@ -63,7 +63,7 @@ def summary(conf: ConfidencePlan, name: str) -> None:
     out.print(f"[bold]Price of confidence[/bold] {markup_escape(conf.price.text)}")
     for t in conf.targets:
         if not t.reached and t.validated is not None:
-            out.print(f"[red]{t.customer} {t.item} by {t.by}: {t.requested:.0%} is not reachable; "
+            out.print(f"[red]{t.customer} {t.item} by {t.by}: {t.requested:.0%} not reached; "
                       f"best reached {t.validated.probability:.1%}[/red]"
                       + (f"; {markup_escape(t.binds)}" if t.binds else ""))
     out.print(marking(conf.plan.classification))

@@ -145,6 +145,10 @@ def render_headline(run: Run, head: dict[str, Any], run_id: str, report: Path, o
                          _pct(t.get("probability")) + ("" if t.get("reached") else " [red](short)[/red]"))
         out.print(conf)
         out.print(f"Price of confidence: {terminal(head.get('price_of_confidence'))}")
+        for t in head["confidence_targets"]:
+            if not t.get("reached") and t.get("binds"):
+                out.print(f"[red]Short of {t['requested']:.0%}:[/red] {terminal(t['customer'])} "
+                          f"{terminal(t['item'])} by {t['by']}: {terminal(t['binds'])}")
     for explanation in getattr(run.results.get("plan"), "explanations", ())[:5]:
         out.print(f"[red]Short:[/red] {terminal(explanation.text)}")
     out.print(

@@ -41,7 +41,10 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port to listen on."),
     max_upload_mb: int = typer.Option(20, "--max-upload-mb", min=1, max=1024, help="Largest request body, MiB."),
-    workers: int = typer.Option(1, "--workers", min=0, max=64, help="Worker processes that execute runs."),
+    workers: int = typer.Option(1, "--workers", min=0, max=64, help="Processes of the local Dask cluster that "
+                                "execute runs and studies (0: jobs stay queued)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address for the jobs, e.g. "
+                                         "tcp://host:8786 (default: $BASTION_DASK_SCHEDULER, else a local cluster)."),
 ) -> None:
     """Serve the REST API on the run store (docs/server.md); the first start creates an administrator."""
     import uvicorn
@@ -63,7 +66,7 @@ def serve(
             "No user yet: created the administrator 'admin' (nation ZZZ, clearance UNCLASSIFIED).\n"
             f"One-time password (shown only now): {password}\n"
         )
-    app = create_app(ServerSettings(max_upload_bytes=max_upload_mb * MIB, workers=workers), db=db)
+    app = create_app(ServerSettings(max_upload_bytes=max_upload_mb * MIB, workers=workers, scheduler=scheduler), db=db)
     sys.stderr.write(f"Bastion server on {db.where}: the web app at http://{host}:{port}/ (sign in there), "
                      f"the API at http://{host}:{port}/api/v1/docs\n")
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)

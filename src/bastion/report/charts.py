@@ -383,3 +383,31 @@ def unit_cost(run: dict[str, Any]) -> Chart | None:
                if parts else "No line produced.")
     return chart("chart-unit-cost", "Unit cost down the learning curve", fig, reading,
                   x="year", y=f"average unit cost ({cur} per unit)")
+
+
+def price_of_confidence(run: dict[str, Any]) -> Chart | None:
+    """P(met) per target of the deterministic plan and of the plan at a confidence, against the
+    confidence asked; the reading is the price of confidence (docs/method-confidence.md)."""
+    conf = section(run, "confidence")
+    targets = [t for t in rows(conf, "targets") if t.get("requested") is not None]
+    if conf is None or not targets:
+        return None
+    nm = names(run)
+    labels = [f"{nm.name('customers', t.get('customer'))} by {t.get('by')}" for t in targets]
+    det = [100 * (num(t.get("deterministic_probability")) or 0.0) for t in targets]
+    at = [100 * (num((t.get("validated") or {}).get("probability")) or 0.0) for t in targets]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=labels, y=det, name="deterministic plan", marker={"color": PALETTE[6]}))
+    fig.add_trace(go.Bar(x=labels, y=at, name="plan at the confidence", marker={"color": PALETTE[0]}))
+    fig.add_trace(go.Scatter(x=labels, y=[100 * (num(t.get("requested")) or 0.0) for t in targets],
+                             mode="markers", name="confidence asked",
+                             marker={"color": "#111", "symbol": "line-ew-open", "size": 28}))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(range=[0, 100])
+    raw = conf.get("price")
+    price: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    reached = sum(1 for t in targets if t.get("reached"))
+    text = str(price.get("text") or "no price: the plan at the confidence has no cost")
+    reading = f"{reached} of {len(targets)} targets reach their confidence. Price of confidence: {text}."
+    return chart("chart-price-of-confidence", "P(met) per target: deterministic plan against the "
+                 "plan at the confidence", fig, reading, x="target", y="P(met) (%)")

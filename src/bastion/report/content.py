@@ -118,6 +118,15 @@ def headline(run: dict[str, Any]) -> list[Headline]:
         out.append(Headline("Capex", money(capex, cur)))
     if eco is not None:
         out.append(_jcl(eco, cur))
+    conf = section(run, "confidence")
+    price = conf.get("price") if conf is not None else None
+    if isinstance(price, dict) and price.get("text"):
+        diff = num(price.get("difference"))
+        short = any(t.get("reached") is False for t in rows(conf, "targets"))
+        out.append(Headline("Price of confidence",
+                            "n/a" if diff is None else ("+" if diff >= 0 else "-")
+                            + money(abs(diff), cur),
+                            str(price["text"]), "warn" if short else ""))
     if plan is not None:
         out.append(_plan_status(plan, nm))
     return out

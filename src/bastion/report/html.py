@@ -157,6 +157,9 @@ def sections(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> li
     out.append(group("exposure", "Supplier exposure", [
         (ch.exposure_scatter(run), "TTS against TTR needs the resilience analysis"),
         (ch.exposure_bars(run), "the exposure index needs the resilience analysis")]))
+    price = ch.price_of_confidence(run)
+    if price is not None:  # only a run planned at a confidence has one
+        out.append(Section("confidence", "The price of confidence", [price], []))
     out.append(group("cost", "Cost", [
         (ch.cash_by_year(run), "cash by year needs the economics"),
         (ch.unit_cost(run), "the learning curve needs the economics")]))

@@ -20,7 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bastion import __version__
 from bastion.server.db import Database
 from bastion.server.errors import ServiceError
-from bastion.server.routes import audit, auth, runs, scenarios
+from bastion.server.routes import audit, auth, runs, scenarios, studies
+from bastion.server.serial import AdmitRequests, admission_limit
 from bastion.server.settings import ServerSettings
 
 log = logging.getLogger("bastion.server")
@@ -91,16 +92,22 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """On start: jobs left running are interrupted, queued ones resume with the workers."""
-        from bastion.server.jobs import Workers, recover
+        """On start: jobs left running are interrupted, queued ones resume on the job queue (Dask)."""
+        from bastion.server.jobs import recover
+        from bastion.server.queue import Dispatcher, scheduler_address
 
         recover(database)
-        workers = Workers(database.engine.url.render_as_string(hide_password=False), settings.workers)
-        workers.start()
+        scheduler = scheduler_address(settings.scheduler)
+        dispatcher = None
+        if scheduler is not None or settings.workers > 0:
+            dispatcher = Dispatcher(database, workers=settings.workers, scheduler=scheduler)
+            dispatcher.start()
+        app.state.dispatcher = dispatcher
         try:
             yield
         finally:
-            workers.stop()
+            if dispatcher is not None:
+                dispatcher.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -142,6 +149,9 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
 
     for router in (auth.router, scenarios.router, runs.router, audit.router):
         app.include_router(router)
+    app.include_router(studies.router)
     app.include_router(__import__("bastion.server.web", fromlist=["router"]).router)  # the web app (docs/web.md)
     app.add_middleware(LimitBody, limit=settings.max_upload_bytes)
+    # a few requests at a time, queued in the event loop rather than in the thread pool (serial.py)
+    app.add_middleware(AdmitRequests, limit=admission_limit(database.engine.dialect.name))
     return app

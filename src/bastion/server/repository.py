@@ -148,12 +148,14 @@ class Scenarios:
         self.session = session
         self.caller = caller
 
-    def list(self) -> Sequence[ServerScenario]:
+    def list(self, limit: int | None = None, offset: int = 0) -> Sequence[ServerScenario]:
         return (
             self.session.execute(
                 select(ServerScenario)
                 .where(_visible(self.caller))
                 .order_by(ServerScenario.created_at, ServerScenario.id)
+                .limit(limit)
+                .offset(offset)
             )
             .scalars()
             .all()
@@ -175,6 +177,19 @@ class Scenarios:
             .all()
         )
         return Releasability(scenario.level, scenario.owner, tuple(nations))
+
+    def releasabilities(self, scenarios: Sequence[ServerScenario]) -> dict[str, Releasability]:
+        """The releasability of each scenario, in one query (a list page without a query per scenario)."""
+        nations: dict[str, list[str]] = {s.id: [] for s in scenarios}
+        ids = list(nations)
+        for start in range(0, len(ids), 500):  # bound the IN list
+            for scenario_id, nation in self.session.execute(
+                select(ScenarioRelease.scenario_id, ScenarioRelease.nation)
+                .where(ScenarioRelease.scenario_id.in_(ids[start : start + 500]))
+                .order_by(ScenarioRelease.scenario_id, ScenarioRelease.nation)
+            ):
+                nations[scenario_id].append(nation)
+        return {s.id: Releasability(s.level, s.owner, tuple(nations[s.id])) for s in scenarios}
 
     def revisions(self, scenario_id: str) -> Sequence[ScenarioRevision] | None:
         if self.get(scenario_id) is None:
@@ -249,7 +264,7 @@ class Runs:
         return self.session.execute(
             select(ServerRun)
             .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
-            .where(ServerRun.id == run_id, _visible(self.caller))
+            .where(ServerRun.id == run_id, ServerRun.kind == "run", _visible(self.caller))
         ).scalar_one_or_none()
 
     def add(self, scenario: ServerScenario, revision: int, paths: int, seed: int) -> ServerRun:
@@ -268,3 +283,37 @@ class Runs:
         self.session.add(run)
         self.session.flush()
         return run
+
+
+class Studies:
+    """Study jobs (the same queue as runs, kind `study`) as seen by one caller: visible iff their scenario is."""
+
+    def __init__(self, session: Session, caller: Caller) -> None:
+        self.session = session
+        self.caller = caller
+
+    def get(self, job_id: str) -> ServerRun | None:
+        return self.session.execute(
+            select(ServerRun)
+            .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
+            .where(ServerRun.id == job_id, ServerRun.kind == "study", _visible(self.caller))
+        ).scalar_one_or_none()
+
+    def add(self, scenario: ServerScenario, revision: int, paths: int, seed: int, spec: dict[str, Any]) -> ServerRun:
+        job = ServerRun(
+            id=secrets.token_hex(8),
+            scenario_id=scenario.id,
+            revision=revision,
+            created_by=self.caller.name,
+            created_at=datetime.now(UTC),
+            paths=paths,
+            seed=seed,
+            status="queued",
+            stage="",
+            step="",
+            kind="study",
+            spec=spec,
+        )
+        self.session.add(job)
+        self.session.flush()
+        return job

@@ -71,8 +71,8 @@ def _caller(ctx: Context) -> Caller:
     return ctx.caller
 
 
-def scenario_json(repo: Scenarios, scenario: ServerScenario) -> dict[str, Any]:
-    rel = repo.releasability(scenario)
+def scenario_json(repo: Scenarios, scenario: ServerScenario, rel: Releasability | None = None) -> dict[str, Any]:
+    rel = rel if rel is not None else repo.releasability(scenario)
     return {
         "id": scenario.id,
         "name": scenario.name,
@@ -105,9 +105,11 @@ def marking(rel: Releasability) -> str:
     return release_marking(rel.level, rel.owner, rel.releasable_to)
 
 
-def list_scenarios(ctx: Context) -> list[dict[str, Any]]:
+def list_scenarios(ctx: Context, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
     repo = Scenarios(ctx.session, _caller(ctx))
-    out = [scenario_json(repo, s) for s in repo.list()]
+    scenarios = repo.list(limit=limit, offset=offset)
+    rels = repo.releasabilities(scenarios)
+    out = [scenario_json(repo, s, rels[s.id]) for s in scenarios]
     ctx.record("list-scenarios", "-", "ok")
     return out
 

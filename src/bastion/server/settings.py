@@ -20,4 +20,7 @@ class ServerSettings:
     token_ttl_s: int = 12 * 3600
     """Lifetime of a token issued by `POST /api/v1/auth/token`."""
     workers: int = 0
-    """Worker processes that execute queued runs (0: none; `bastion serve` starts 1 by default)."""
+    """Processes of the local Dask cluster that executes queued jobs (0: none; `bastion serve` starts 1
+    by default); ignored with a scheduler."""
+    scheduler: str | None = None
+    """A Dask scheduler's address for the jobs (None: `$BASTION_DASK_SCHEDULER`, else the local cluster)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bastion.store.schema import Base, UTCDateTime
@@ -57,6 +57,7 @@ class ServerScenario(Base):
     """A scenario on the server: its current releasability (that of its newest revision)."""
 
     __tablename__ = "server_scenarios"
+    __table_args__ = (Index("ix_server_scenarios_created_at_id", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(Text)
@@ -117,6 +118,7 @@ class ServerRun(Base):
     """A run of a scenario revision as a job: queued, running, then done, failed or interrupted."""
 
     __tablename__ = "server_runs"
+    __table_args__ = (Index("ix_server_runs_status_created_at", "status", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     scenario_id: Mapped[str] = mapped_column(
@@ -137,3 +139,11 @@ class ServerRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     report_html: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     report_xlsx: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    """When `stage` and `step` were last written (r0004)."""
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Raised each time a worker takes the job; a worker writes only while its attempt is the job's."""
+    kind: Mapped[str] = mapped_column(String(16), default="run", server_default="run")
+    """`run` or `study` (both go through the same queue)."""
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """A study's request (vary, sample, tornado, confidence, futures, skip_invalid); None for a run."""

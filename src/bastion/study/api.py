@@ -115,14 +115,15 @@ def prepare(scenario: Scenario, file: str, text: str, *, vary: list[str] | None 
 
 
 def execute(prepared: Prepared, *, study_id: str, scheduler: str | None = None, workers: int | None = None,
-            tell: Tell | None = None, versions: dict[str, str] | None = None) -> Study:
-    """Run every valid variant (plan + simulate, one Dask task each) and gather the study."""
+            tell: Tell | None = None, versions: dict[str, str] | None = None, client: Any = None) -> Study:
+    """Run every valid variant (plan + simulate, one Dask task each) and gather the study
+    (on `client` when given: an open Dask client, left open)."""
     from bastion.store.record import package_versions, scenario_hash
 
     t0 = time.perf_counter()
     futures = int(prepared.spec.get("futures") or DEFAULT_FUTURES)
     tasks = [VariantTask(v.id, v.text, v.seed, prepared.paths, v.confidence, futures) for v in prepared.variants]
-    results = {r["id"]: r for r in run_tasks(tasks, scheduler=scheduler, workers=workers, tell=tell)}
+    results = {r["id"]: r for r in run_tasks(tasks, scheduler=scheduler, workers=workers, tell=tell, client=client)}
     rows: list[dict[str, Any]] = []
     for v in prepared.variants:
         r = results[v.id]

@@ -15,7 +15,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,8 +128,12 @@ def failed(task: VariantTask, message: str) -> dict[str, Any]:
 
 
 def run_tasks(tasks: list[VariantTask], *, scheduler: str | None = None, workers: int | None = None,
-              tell: Tell | None = None) -> list[dict[str, Any]]:
-    """Run every task on Dask and return their results in the tasks' order."""
+              tell: Tell | None = None, client: Any = None) -> list[dict[str, Any]]:
+    """Run every task on Dask and return their results in the tasks' order.
+
+    `client`: an open Dask client to use (the server's job queue), left open; else one on
+    `scheduler` or on a local cluster of `workers`, opened and closed here.
+    """
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -138,7 +142,7 @@ def run_tasks(tasks: list[VariantTask], *, scheduler: str | None = None, workers
     results: dict[str, dict[str, Any]] = {}
     progress = Progress(total=len(tasks))
     token = uuid.uuid4().hex[:12]
-    with study_client(scheduler, workers) as client:
+    with nullcontext(client) if client is not None else study_client(scheduler, workers) as client:
         progress.workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
         futures = {
             client.submit(run_variant, task, key=f"bastion-variant-{token}-{task.id}", pure=False): task

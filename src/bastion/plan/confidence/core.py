@@ -15,6 +15,7 @@ import numpy as np
 from bastion.online import line_online_months
 from bastion.plan.build import build_model
 from bastion.plan.confidence.binds import what_binds
+from bastion.plan.confidence.foresight import FORESIGHT_FUTURES, foresight_met, foresight_text
 from bastion.plan.confidence.futures import (
     Futures,
     all_built_uncertainty,
@@ -22,6 +23,7 @@ from bastion.plan.confidence.futures import (
     simulated_shortfall,
     uncertain,
 )
+from bastion.plan.confidence.levels import goal, search_levels, slack
 from bastion.plan.confidence.margin import margin_plan, months_to, next_extra, next_margin
 from bastion.plan.confidence.price import price_of_confidence
 from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
@@ -93,19 +95,23 @@ MARGIN_ROUNDS = 4
 """The margin route runs this many times `rounds` correction rounds (each is one plan and one
 validation, a few seconds on the reference scenario)."""
 MARGIN_FROM_COLUMNS = 150_000
-"""Beyond this many columns of the sample-average model, the margin route (margin.py)."""
+"""Beyond this many columns of the sample-average model, the buffer route (levels.py)."""
+BUFFER_CORRECTIONS = 1
+BUFFER_EXTRA_STEPS = 2
+"""The buffer route takes `rounds` + this many margin steps per priority level."""
+"""The buffer route's correction rounds after validation (each one more level-by-level search)."""
 
 
 def resolve_method(method: str, ix0: PlanIndex, futures: int) -> str:
-    """"mip", "rounding" or "margin" ("auto": by the sample-average model's size)."""
-    if method not in ("auto", "mip", "rounding", "margin"):
+    """"mip", "rounding", "margin" or "buffer" ("auto": by the sample-average model's size)."""
+    if method not in ("auto", "mip", "rounding", "margin", "buffer"):
         raise ValueError(f"unknown method {method!r}")
     if method != "auto":
         return method
     size = build_model(ix0).n_col * (futures + 1)
     if size <= MIP_MAX_COLUMNS:
         return "mip"
-    return "rounding" if size <= MARGIN_FROM_COLUMNS else "margin"
+    return "rounding" if size <= MARGIN_FROM_COLUMNS else "buffer"
 
 
 def solve_round(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut: Futures,
@@ -189,8 +195,10 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     rounds the most correction rounds. deterministic: the deterministic
     plan, when the caller has it (else solved here). method: "mip" (a binary
     per target and future), "rounding" (see `solve_round`), "margin" (early
-    stock, margin.py) or "auto" (mip up to MIP_MAX_COLUMNS columns of the
-    sample-average model, rounding up to MARGIN_FROM_COLUMNS, margin beyond). workers: the
+    stock, margin.py), "buffer" (unit buffers level by level, levels.py) or "auto" (mip up
+    to MIP_MAX_COLUMNS columns of the sample-average model, rounding up to
+    MARGIN_FROM_COLUMNS, buffer beyond); on the buffer route `rounds` is the buffer steps
+    per priority level. workers: the
     validation simulations' processes (as `simulate`'s; results do not depend on it; 1 inside
     a study's task).
     """
@@ -217,6 +225,12 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     ix0 = build_index(scenario, online0)
     fut = draw_futures(scenario, u, futures, seed)
     route = resolve_method(method, ix0, futures)
+    if route == "buffer" and simulated_shortfall(scenario, det, 1, fut.seed) is None:
+        route = "margin"  # the simulator cannot draw the planning futures: see futures.py
+    if route == "buffer":
+        return _buffer_route(scenario, requested, conf_targets, det, det_sim, ix0, online0, fut,
+                             seed=seed, paths=paths, rounds=rounds, time_limit=time_limit,
+                             gap=gap, progress=progress, workers=workers, t0=t0)
     margins = dict.fromkeys(conf_targets, 0.0)  # in-sample share raised (sample-average routes)
     early = dict.fromkeys(conf_targets, 0)  # months of early stock (margin route)
     extra = dict.fromkeys(conf_targets, 0.0)  # units of extra stock (margin route)
@@ -306,6 +320,70 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     plan, sim, in_sample, deficit = best
     return _result(scenario, requested, det, plan, det_sim, sim, in_sample, deficit, futures, seed,
                    paths, len(history), history, time.perf_counter() - t0, binds=binds)
+
+
+def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[int, float],
+                  det: PlanResult, det_sim: SimulationResult | None, ix0: PlanIndex,
+                  online0: dict[str, int], fut: Futures, *, seed: int, paths: int, rounds: int,
+                  time_limit: float | None, gap: float, progress: Step | None,
+                  workers: int | None, t0: float) -> ConfidencePlan:
+    """Buffers level by level on the planning futures (levels.py), validated; then up to
+    BUFFER_CORRECTIONS rounds that raise the in-sample goal of a target validated short."""
+    from bastion.simulate import simulate
+
+    prio = [int(ix0.priority[t.customer]) for t in ix0.targets]
+    units = [float(t.units) for t in ix0.targets]
+    raise_by: dict[int, float] = {}
+    start: tuple[dict[int, int], dict[int, float]] = ({}, {})
+    history: list[dict[str, object]] = []
+
+    def validate(plan: PlanResult) -> list[tuple[float, float]]:
+        if progress is not None:
+            progress(f"validating on {paths:,} paths")
+        got = simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
+                       workers=workers)
+        return [(v.probability, v.stderr) for v in got.targets]
+
+    for rnd in range(BUFFER_CORRECTIONS + 1):
+        found = search_levels(scenario, det, conf, prio, units, futures=fut.count, seed=fut.seed,
+                              rounds=rounds + BUFFER_EXTRA_STEPS, start=start,
+                              raise_by=raise_by,
+                              time_limit=time_limit, gap=gap, progress=progress,
+                              validate=validate)
+        if progress is not None:
+            progress(f"validating on {paths:,} paths")
+        sim = simulate(scenario, found.plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
+                       workers=workers)
+        history.extend({"round": rnd + 1, "method": "buffer", **h} for h in found.history)
+        history.append({"round": rnd + 1, "method": "buffer", "validated": {
+            str(t): round(sim.targets[t].probability, 4) for t in conf}})
+        n_met = {t: int(found.met(t, units[t]).sum()) for t in conf}
+        low = {t: conf[t] - sim.targets[t].probability + sim.targets[t].stderr for t in conf
+               if sim.targets[t].probability < conf[t] - sim.targets[t].stderr
+               and n_met[t] >= goal(conf[t], fut.count, raise_by.get(t, 0.0))
+               - slack(conf[t], fut.count)}
+        if not low or rnd == BUFFER_CORRECTIONS:
+            break
+        # the goal becomes the in-sample share reached plus the validation's gap to P
+        raise_by = {**raise_by, **{t: max(raise_by.get(t, 0.0), n_met[t] / fut.count - conf[t] + v)
+                                   for t, v in low.items()}}
+        start = (dict(found.early), dict(found.extra))
+    in_sample = {t: found.share(t, units[t]) for t in conf}
+    missed = [t for t in conf if sim.targets[t].probability < conf[t] - sim.targets[t].stderr]
+    binds: dict[int, str] = {}
+    if missed:
+        if progress is not None:
+            progress("perfect-foresight bound of the targets not reached")
+        count = min(FORESIGHT_FUTURES, fut.count)
+        bound = foresight_met(scenario, ix0, online0, fut, missed, count)
+        for t in missed:
+            binds[t] = "; ".join(b for b in (
+                what_binds(scenario, fut, found.met(t, units[t]), ix0.targets[t].by,
+                           found.plan.targets[t].by),
+                foresight_text(bound[t], count, conf[t])) if b)
+    return _result(scenario, requested, det, found.plan, det_sim, sim, in_sample, {},
+                   fut.count, seed, paths, len(history), history, time.perf_counter() - t0,
+                   binds=binds)
 
 
 def _with_explanation(binds: str, det: PlanResult, customer: str, item: str, by: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
@@ -100,9 +100,14 @@ _BODY = {
 
 
 @router.get("", response_model=list[ScenarioOut], responses={401: {}})
-def list_scenarios(ctx: Authed) -> list[dict[str, Any]]:
-    """The scenarios visible to the caller (their clearance and nation)."""
-    return services.list_scenarios(ctx)
+def list_scenarios(
+    ctx: Authed,
+    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> list[dict[str, Any]]:
+    """The scenarios visible to the caller (their clearance and nation), oldest first; a page of
+    `limit` from `offset` when given (default: all)."""
+    return services.list_scenarios(ctx, limit=limit, offset=offset)
 
 
 @router.post("", response_model=ScenarioOut, status_code=201, responses=_ERRORS, openapi_extra=_BODY)

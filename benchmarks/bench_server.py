@@ -1,0 +1,284 @@
+"""Benchmark the workspace server (`bastion serve`) under concurrent readers, on SQLite and PostgreSQL.
+
+    python benchmarks/bench_server.py [--backend sqlite,postgresql] [--scenarios 1000] [--runs 10000]
+                                      [--readers 20] [--requests 400] [--json FILE]
+
+For each backend it fills a fresh store directly through the repository layer (`--scenarios`
+scenarios, each with one revision of a small scenario, 70 % owned by the reader's nation,
+20 % released to it by another nation, 10 % not released to it; `--runs` finished runs spread
+over them), starts a real `bastion serve --workers 0` (uvicorn, in a child process) and sends
+`--requests` requests of each kind from `--readers` concurrent asyncio httpx clients:
+
+- list: `GET /api/v1/scenarios?limit=50&offset=...` (a page of 50 at a random offset);
+- list-all: `GET /api/v1/scenarios` (every scenario visible to the reader: about 900);
+- get: `GET /api/v1/scenarios/{id}` (a random visible one, with its text);
+- get-run: `GET /api/v1/runs/{id}` (a random visible run);
+- diff: waits on the API branch (no diff endpoint on this branch).
+
+It prints p50/p95/max latency (ms) and requests per second per kind, the rate at which
+`POST /api/v1/runs` queues jobs from the same 20 clients, the rate at which the queue claims
+them (`jobs.claim_job`, what the dispatcher does before handing a job to Dask), and the
+server's resident memory (VmRSS of the uvicorn process) after the load. PostgreSQL: a
+throwaway server (`initdb` + `pg_ctl` in a temporary folder, as tests/store/conftest.py does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import platform
+import random
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # tests.store.conftest: find_postgres_bin
+
+SMALL = """\
+bastion: 1
+name: {name}
+horizon: {{start: "2026-01", months: 24}}
+items:
+  widget: {{made: true, bom: {{part: 1}}}}
+  part: {{made: false}}
+suppliers:
+  s1:
+    country: LV
+    supplies:
+      part: {{price: 10, lead_time_months: 1, capacity_per_month: 1000}}
+sites:
+  p1:
+    country: LV
+    lines:
+      l1: {{makes: [widget], capacity_per_month: 100, online: "2026-03", capex: 1000}}
+customers:
+  army:
+    country: LV
+    targets:
+      - {{item: widget, by: "2027-06", units: 500}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL server; yields the URL of an empty database on it."""
+    from tests.store.conftest import find_postgres_bin
+
+    bindir = find_postgres_bin()
+    if bindir is None:
+        raise SystemExit("no PostgreSQL binaries (initdb, pg_ctl)")
+    prefix: list[str] = []
+    base = Path(tempfile.mkdtemp(prefix="bastion-bench-pg-"))
+    if os.geteuid() == 0:
+        prefix = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(base, "postgres", "postgres")
+    data, port = base / "data", free_port()
+    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "bastion", "-A", "trust", "-E", "UTF8",
+                    "--no-locale", "--no-sync"], check=True, capture_output=True)
+    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-o",
+                    f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    try:
+        admin = f"postgresql+psycopg://bastion@127.0.0.1:{port}/postgres"
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text('CREATE DATABASE "bench"'))
+        engine.dispose()
+        yield f"postgresql+psycopg://bastion@127.0.0.1:{port}/bench"
+    finally:
+        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                       capture_output=True, check=False)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def fill(url: str, scenarios: int, runs: int) -> tuple[str, list[str], list[str]]:
+    """Users, scenarios and finished runs written through the repository; (token, visible ids, run ids)."""
+    from bastion.server.db import Database
+    from bastion.server.repository import Caller, Releasability, Runs, Scenarios, Users
+    from bastion.server.users import add_user
+
+    db = Database(url)
+    token = secrets.token_urlsafe(32)
+    visible: list[str] = []
+    run_ids: list[str] = []
+    rng = random.Random(1)
+    with db.transaction() as session:
+        reader = add_user(session, "reader", "analyst", "LVA", "SECRET", "correct horse battery")
+        add_user(session, "est", "analyst", "EST", "SECRET", "correct horse battery")
+        add_user(session, "ltu", "analyst", "LTU", "SECRET", "correct horse battery")
+        Users(session).issue_token(reader, token, 24 * 3600)
+        made = []
+        for i in range(scenarios):
+            kind = i % 10
+            nation, rel = ("LVA", ("EST",)) if kind < 7 else ("EST", ("LVA",)) if kind < 9 else ("LTU", ())
+            caller = Caller(nation.lower(), "analyst", nation, "SECRET")
+            text = SMALL.format(name=f"Scenario {i}")
+            scenario = Scenarios(session, caller).create(
+                f"Scenario {i}", text, hashlib.sha256(text.encode()).hexdigest(), "bench",
+                Releasability("RESTRICTED", nation, rel))
+            made.append((scenario, caller))
+            if kind < 9:
+                visible.append(scenario.id)
+        now = datetime.now(UTC)
+        for j in range(runs):
+            scenario, caller = made[rng.randrange(len(made))]
+            run = Runs(session, caller).add(scenario, 1, 1000, j)
+            run.status, run.stage, run.finished_at = "done", "done", now
+            run.run_id = f"run-{j}"
+            run.result = {"run_id": run.run_id, "status": "ok", "plan_cost": 1000.0 + j}
+            if scenario.id in visible:
+                run_ids.append(run.id)
+            if j % 2000 == 1999:
+                session.flush()
+    db.close()
+    return token, visible, run_ids
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def load(base: str, token: str, paths: list[str], readers: int) -> tuple[list[float], float, dict[int, int]]:
+    """Send every path once from `readers` concurrent clients; (latencies in ms, seconds, status counts)."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for path in paths:
+        queue.put_nowait(path)
+    latencies: list[float] = []
+    codes: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=readers, max_keepalive_connections=readers)
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120,
+                                 limits=limits) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                path = queue.get_nowait()
+                t0 = time.perf_counter()
+                if path.startswith("POST "):
+                    answer = await client.post("/api/v1/runs", json=json.loads(path[5:]))
+                else:
+                    answer = await client.get(path)
+                latencies.append((time.perf_counter() - t0) * 1000)
+                codes[answer.status_code] = codes.get(answer.status_code, 0) + 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(readers)))
+    return latencies, time.perf_counter() - t0, codes
+
+
+def summary(latencies: list[float], seconds: float, codes: dict[int, int]) -> dict[str, Any]:
+    ordered = sorted(latencies)
+    return {"n": len(ordered), "p50_ms": round(statistics.median(ordered), 1),
+            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1), "max_ms": round(ordered[-1], 1),
+            "per_s": round(len(ordered) / seconds, 1), "codes": codes}
+
+
+def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    token, visible, run_ids = fill(url, args.scenarios, args.runs)
+    fill_s = time.perf_counter() - t0
+    port = free_port()
+    env = {**os.environ, "BASTION_DATABASE_URL": url}
+    server = subprocess.Popen([sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", "0"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    out: dict[str, Any] = {"fill_s": round(fill_s, 1)}
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        out["rss_start_mib"] = round(rss_mib(server.pid), 1)
+        rng = random.Random(2)
+        kinds = {
+            "list": [f"/api/v1/scenarios?limit=50&offset={50 * rng.randrange(len(visible) // 50)}"
+                     for _ in range(args.requests)],
+            "list-all": ["/api/v1/scenarios"] * max(args.requests // 8, args.readers),
+            "get": [f"/api/v1/scenarios/{rng.choice(visible)}" for _ in range(args.requests)],
+            "get-run": [f"/api/v1/runs/{rng.choice(run_ids)}" for _ in range(args.requests)],
+        }
+        asyncio.run(load(base, token, kinds["get"][:40], args.readers))  # warm-up
+        for kind, paths in kinds.items():
+            out[kind] = summary(*asyncio.run(load(base, token, paths, args.readers)))
+            print(f"  {kind:8s} {out[kind]}", flush=True)
+        posts = [f"POST {json.dumps({'scenario_id': rng.choice(visible), 'paths': 10})}"
+                 for _ in range(args.requests // 2)]
+        out["queue-run"] = summary(*asyncio.run(load(base, token, posts, args.readers)))
+        print(f"  queue    {out['queue-run']}", flush=True)
+        out["rss_after_mib"] = round(rss_mib(server.pid), 1)
+    finally:
+        server.terminate()
+        server.wait(60)
+    from bastion.server import jobs
+    from bastion.server.db import Database
+
+    db = Database(url)
+    t0 = time.perf_counter()
+    claimed = 0
+    while jobs.claim_job(db) is not None:
+        claimed += 1
+    seconds = time.perf_counter() - t0
+    db.close()
+    out["claims"] = {"n": claimed, "per_s": round(claimed / seconds, 1)}
+    print(f"  claims   {out['claims']}", flush=True)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--backend", default="sqlite,postgresql")
+    ap.add_argument("--scenarios", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=10_000)
+    ap.add_argument("--readers", type=int, default=20)
+    ap.add_argument("--requests", type=int, default=400)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.platform(),
+        "cpus": len(os.sched_getaffinity(0)), "load_before": os.getloadavg(), "args": vars(args) | {"json": None},
+    }
+    for backend in args.backend.split(","):
+        print(f"{backend}: {args.scenarios} scenarios, {args.runs} runs, {args.readers} readers", flush=True)
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                results[backend] = bench(f"sqlite:///{folder}/bench.sqlite", args)
+        else:
+            with postgres() as url:
+                results[backend] = bench(url, args)
+    results["load_after"] = os.getloadavg()
+    print(json.dumps({k: results[k] for k in ("date", "machine", "cpus", "load_before", "load_after")}))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""The buffer route for large scenarios: priority level by priority level, unit buffers sized on
+the sampled futures, higher levels frozen (docs/method-confidence.md, "The buffer route").
+
+The sample-average model of a large scenario is S copies of the plan model; this route keeps the
+deterministic plan's size instead. Each target with a confidence may get a companion target at
+its own `by` month and priority: its units plus a buffer `extra[t]` (margin.py,
+`with_early_targets` with no months early), so the deterministic plan (`solve_plan`, every stage
+as in docs/method-plan.md) builds, buys and makes the buffer as part of the target. The
+simulator plays each plan in the S planning futures (`simulated_shortfall`: the same samplers,
+the same policy as a simulation), which gives each target's shortfall there; a target met in
+fewer than its goal of futures gets more buffer: the shortfall of the future it must still meet
+(the k-th smallest, k its goal). Levels are processed in priority order; once a level is done its
+buffers and its in-sample shares are frozen: a lower level's buffer that would lower a higher
+level's share is not taken.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bastion.plan.confidence.futures import FloatArray, simulated_shortfall
+from bastion.plan.confidence.margin import months_to, original_targets, with_early_targets
+from bastion.plan.result import PlanResult
+from bastion.scenario.model import Scenario
+
+Step = Callable[[str], None]
+
+CUSHION_ERRORS = 0.0
+"""The in-sample goal is P plus this many standard errors of a share over S futures
+(sqrt(P (1 - P) / S)). Zero: a cushion makes a higher level take more than its P from the
+levels below; the validation's correction rounds raise a goal where P is not reached."""
+TRIMS = 2
+"""After a level's walk, its margins grown at that level are halved (towards the level's
+start) up to this many times, kept while the level still meets what it met."""
+
+
+def goal(requested: float, futures: int, raise_by: float = 0.0) -> int:
+    """Futures (of S) in which a target asked for `requested` must be met in-sample."""
+    q = requested + raise_by + CUSHION_ERRORS * math.sqrt(requested * (1 - requested) / futures)
+    return int(min(futures, math.ceil(min(1.0, q) * futures - 1e-9)))
+
+
+@dataclass
+class Searched:
+    """A state of the search: the plan, its margins, its in-sample shortfalls."""
+
+    plan: PlanResult
+    early: dict[int, int]  # months before `by` the companion is held
+    extra: dict[int, float]  # units the companion holds beyond the target's
+    short: FloatArray  # (T, S) shortfall at `by` in each planning future
+    held: dict[int, float] = field(default_factory=dict)  # companion's shortfall in the plan
+    solves: int = 0
+    history: list[dict[str, object]] = field(default_factory=list)
+
+    def met(self, t: int, units: float) -> np.ndarray:
+        """(S,) True where target t is met in the planning futures."""
+        out: np.ndarray = self.short[t] <= 1e-6 * max(1.0, units)
+        return out
+
+    def count(self, t: int, units: float) -> int:
+        """Planning futures in which target t is met."""
+        return int(self.met(t, units).sum())
+
+    def share(self, t: int, units: float) -> float:
+        """In-sample share of target t."""
+        return float(self.met(t, units).mean())
+
+
+def _solve(scenario: Scenario, early: dict[int, int], extra: dict[int, float], *,
+           time_limit: float | None, gap: float, progress: Step | None
+           ) -> tuple[PlanResult, dict[int, float]]:
+    """The deterministic plan with companions; the plan on the original targets and each
+    companion's shortfall in it (by its owner's position)."""
+    from bastion.plan import solve_plan
+
+    by = months_to(scenario)
+    with_comp, keep = with_early_targets(scenario, early, extra)
+    full = solve_plan(with_comp, time_limit=time_limit, gap=gap, explain=False,
+                      sensitivity=False, progress=progress)
+    owners = [t for t in range(len(by)) if (early.get(t, 0) > 0 or extra.get(t, 0.0) > 0)
+              and by[t] - early.get(t, 0) >= 0]
+    kept = set(keep)
+    comps = [i for i in range(len(full.targets)) if i not in kept]
+    short = {t: float(full.targets[i].shortfall) for t, i in zip(owners, comps, strict=False)}
+    return original_targets(full, keep), short
+
+
+def _play(scenario: Scenario, plan: PlanResult, futures: int, seed: int, n_targets: int
+          ) -> FloatArray:
+    short = simulated_shortfall(scenario, plan, futures, seed)
+    if short is None:  # the simulator cannot draw these futures for this plan (core.py checks
+        # the deterministic plan first): the plan is counted as meeting nothing, never kept
+        return np.full((n_targets, futures), np.inf)
+    return short
+
+
+def _months(need: int, count: int, futures: int) -> int:
+    """A time step: a month per third of the share missing (at least one)."""
+    return max(1, math.ceil(3 * (need - count) / futures))
+
+
+def slack(requested: float, futures: int) -> int:
+    """Futures a frozen level may lose to a lower one: one standard error of its share over S
+    futures (sqrt(P (1 - P) S)), the noise of the in-sample count; the validation checks the
+    level and a correction round restores it where it then falls below P."""
+    return math.ceil(math.sqrt(requested * (1 - requested) * futures))
+
+
+def _key(st: Searched, need: dict[int, int], priority: list[int], units: list[float]
+         ) -> tuple[int, ...]:
+    """Per priority level in order: futures met by its targets, each counted up to its need."""
+    return tuple(sum(min(st.count(t, units[t]), need[t]) for t in need if priority[t] == q)
+                 for q in sorted({priority[t] for t in need}))
+
+
+def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, float],
+                  priority: list[int], units: list[float], *, futures: int, seed: int,
+                  rounds: int, start: tuple[dict[int, int], dict[int, float]] | None = None,
+                  raise_by: dict[int, float] | None = None, time_limit: float | None,
+                  gap: float, progress: Step | None,
+                  validate: Callable[[PlanResult], list[tuple[float, float]]] | None = None
+                  ) -> Searched:
+    """Margins per target, level by level (see the module's text).
+
+    requested: target position -> P; priority, units: per target position; rounds: steps
+    per level; start: (months early, extra units) to start from (a correction round goes on
+    from the last ones: margins only grow); raise_by: per target, share added to its goal;
+    validate: the plan's (probability, stderr) per target out of sample: at the start of a
+    level, a target that already validates at its P keeps what it has (no margin for it).
+    """
+    raise_by = raise_by or {}
+    by = months_to(scenario)
+    early = {t: int((start or ({}, {}))[0].get(t, 0)) for t in requested}
+    extra = {t: float((start or ({}, {}))[1].get(t, 0.0)) for t in requested}
+    solves = 0
+    if any(early.values()) or any(v > 0 for v in extra.values()):
+        plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
+                            progress=progress)
+        solves = 1
+    else:
+        plan, held = det, {}
+    cur = Searched(plan, early, extra, _play(scenario, plan, futures, seed, len(units)), held)
+    history: list[dict[str, object]] = []
+    frozen: dict[int, int] = {}  # target -> futures it must keep (its level done)
+    for p in sorted({priority[t] for t in requested}):
+        mine = [t for t in sorted(requested) if priority[t] == p]
+        need = {**frozen, **{t: goal(requested[t], futures, raise_by.get(t, 0.0)) for t in mine}}
+        if validate is not None and any(cur.count(t, units[t]) < need[t] for t in mine):
+            checked = validate(cur.plan)
+            for t in mine:
+                if checked[t][0] >= requested[t] - checked[t][1]:
+                    need[t] = min(need[t], cur.count(t, units[t]))
+
+        def key(st: Searched, need: dict[int, int] = need) -> tuple[int, ...]:
+            return _key(st, need, priority, units)
+
+        best, walk = cur, cur
+        nxt_early, nxt_extra = dict(cur.early), dict(cur.extra)
+        by_units = {t for t in need if by[t] - nxt_early[t] <= 0}  # time first, then units
+        stuck: set[int] = set()  # the plan cannot hold more for them
+        most = {t: by[t] for t in need}  # months early not yet found too many for the plan
+        for _step in range(rounds):
+            grow_e: dict[int, int] = {}
+            grow_x: dict[int, float] = {}
+            for t in sorted(need):
+                n = walk.count(t, units[t])
+                if n >= need[t] or t in stuck:
+                    continue
+                k = min(most[t], nxt_early[t] + _months(need[t], n, futures))
+                if t not in by_units and k > nxt_early[t]:
+                    grow_e[t] = k
+                elif nxt_extra[t] < units[t]:
+                    d = float(np.sort(walk.short[t])[need[t] - 1])
+                    if math.isfinite(d):
+                        grow_x[t] = float(min(units[t], nxt_extra[t] + max(1, math.ceil(d))))
+            if not grow_e and not grow_x:
+                break
+            early, extra = {**nxt_early, **grow_e}, {**nxt_extra, **grow_x}
+            if progress is not None:
+                progress(f"margins at priority {p}: " + ", ".join(
+                    [f"target {t + 1} {k} months early" for t, k in sorted(grow_e.items())]
+                    + [f"target {t + 1} +{v:,.0f} units" for t, v in sorted(grow_x.items())]))
+            plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
+                                progress=progress)
+            solves += 1
+            if not plan.status.has_solution:
+                break
+            prev, walk = walk, Searched(plan, early, extra,
+                                        _play(scenario, plan, futures, seed, len(units)), held)
+            nxt_early, nxt_extra = dict(early), dict(extra)
+            for t in grow_e:  # time that the plan cannot hold (fewer months next), or that
+                # meets no more futures (units from now on)
+                if held.get(t, 0.0) > 0.5:
+                    nxt_early[t], most[t] = prev.early[t], grow_e[t] - 1
+                    if most[t] <= prev.early[t]:
+                        by_units.add(t)
+                elif walk.count(t, units[t]) <= prev.count(t, units[t]):
+                    nxt_early[t] = prev.early[t]
+                    by_units.add(t)
+                elif 3 * (walk.count(t, units[t]) - prev.count(t, units[t])) \
+                        < need[t] - prev.count(t, units[t]):
+                    by_units.add(t)  # time helps, but too slowly: units from now on
+            for t in grow_x:  # units the plan cannot hold: keep what it holds, no more
+                if held.get(t, 0.0) > 0.5:
+                    nxt_extra[t] = float(max(prev.extra[t], math.floor(extra[t] - held[t])))
+                    stuck.add(t)
+            history.append({"priority": p,
+                            "early_months": {str(t): k for t, k in early.items()},
+                            "extra_units": {str(t): v for t, v in extra.items()},
+                            "in_sample": {str(t): round(walk.share(t, units[t]), 4)
+                                          for t in requested}})
+            if key(walk) > key(best):  # lexicographic: higher levels first
+                best = walk
+        for _trim in range(TRIMS if best is not cur else 0):
+            early = {t: cur.early[t] + (best.early[t] - cur.early[t]) // 2 for t in requested}
+            extra = {t: float(cur.extra[t] + math.floor((best.extra[t] - cur.extra[t]) / 2))
+                     for t in requested}
+            if early == best.early and extra == best.extra:
+                break
+            if progress is not None:
+                progress(f"margins at priority {p}: trimmed")
+            plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
+                                progress=progress)
+            solves += 1
+            if not plan.status.has_solution:
+                break
+            cand = Searched(plan, early, extra, _play(scenario, plan, futures, seed, len(units)),
+                            held)
+            history.append({"priority": p, "trim": True,
+                            "early_months": {str(t): k for t, k in early.items()},
+                            "extra_units": {str(t): v for t, v in extra.items()},
+                            "in_sample": {str(t): round(cand.share(t, units[t]), 4)
+                                          for t in requested}})
+            if key(cand) < key(best):
+                break
+            best = cand
+        cur = best
+        frozen.update({t: max(0, min(need[t], cur.count(t, units[t]))
+                              - slack(requested[t], futures)) for t in mine})
+    cur.solves, cur.history = solves, history
+    return cur

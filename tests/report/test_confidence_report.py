@@ -1,0 +1,46 @@
+"""The report of a run planned at a confidence: the price in the headline and one chart."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bastion.report.charts import price_of_confidence
+from bastion.report.content import headline
+
+
+def _run(reached: bool) -> dict[str, Any]:
+    target = {"customer": "army", "item": "shell", "by": "2026-12", "requested": 0.9,
+              "deterministic_probability": 0.368, "reached": reached,
+              "validated": {"probability": 0.95 if reached else 0.37, "stderr": 0.002,
+                            "paths": 10000, "seed": 1}}
+    free = dict(target, by="2027-12", requested=None)
+    return {"scenario": {"currency": "EUR"}, "confidence": {
+        "targets": [target, free],
+        "price": {"difference": 50000.0, "text": "+EUR 50,000: line-2 built 2026-01 instead of "
+                                                  "not at all"}}}
+
+
+def test_the_headline_says_the_price_of_confidence() -> None:
+    [box] = [h for h in headline(_run(True)) if h.label == "Price of confidence"]
+    assert box.value.startswith("+50,000") and box.detail.startswith("+EUR 50,000: line-2 built")
+    assert box.tone == ""
+    [short] = [h for h in headline(_run(False)) if h.label == "Price of confidence"]
+    assert short.tone == "warn"
+
+
+def test_the_chart_sets_each_target_against_its_confidence() -> None:
+    chart = price_of_confidence(_run(True))
+    assert chart is not None
+    assert chart.reading.startswith("1 of 1 targets reach their confidence. Price of confidence: "
+                                    "+EUR 50,000")
+    data = json.loads(chart.figure_json)["data"]
+    by_name = {t["name"]: t["y"] for t in data}
+    assert by_name["deterministic plan"] == [36.8] and by_name["plan at the confidence"] == [95.0]
+    assert by_name["confidence asked"] == [90.0]
+
+
+def test_no_chart_and_no_headline_without_a_confidence() -> None:
+    run: dict[str, Any] = {"scenario": {"currency": "EUR"}}
+    assert price_of_confidence(run) is None
+    assert not [h for h in headline(run) if h.label == "Price of confidence"]
