@@ -32,6 +32,16 @@ def test_other_nation_sees_nothing_and_the_auditor_sees_the_attempts(
     ana.wait_for_url("**/runs/*")
     run_url = ana.url
     rid = run_url.rsplit("/", 1)[1]
+    ana.goto(scenario_url)
+    ana.get_by_text("Start a study").click()
+    ana.get_by_label("Vary, one per line").fill("suppliers.parts-maker.supplies.part.capacity_per_month=50,200")
+    ana.get_by_label("Paths per variant").fill("10")
+    ana.locator("#start-study").click()
+    ana.wait_for_url("**/studies/*")
+    study_url = ana.url
+    ana.locator("#variants").wait_for(timeout=120_000)  # htmx polls the progress, then reloads the page
+    checker.check(ana, "study")
+    assert ana.locator("#variants tbody tr").count() == 2
     ana.context.close()
 
     eve = new_page(browser, checker)
@@ -43,7 +53,7 @@ def test_other_nation_sees_nothing_and_the_auditor_sees_the_attempts(
     pages = {}
     missing = live.base + "/scenarios/0123456789abcdef"
     for name, url in (("scenario", scenario_url), ("run", run_url), ("run-progress", run_url + "/progress"),
-                      ("edit", scenario_url + "/edit/suppliers"), ("missing", missing)):
+                      ("edit", scenario_url + "/edit/suppliers"), ("study", study_url), ("missing", missing)):
         answer = eve.goto(url)
         assert answer is not None and answer.status == 404, (name, answer and answer.status)
         assert eve.locator("h1").inner_text() == "Not found"

@@ -288,3 +288,26 @@ def test_audit_page_filters_and_shows_a_broken_chain(tmp_path: Path) -> None:
     broken = aud.client.get("/audit").text
     assert f"✗ The chain is broken: audit record {seq}: edited" in broken
     app[1].close()
+
+
+def test_a_study_from_the_scenario_page(app: tuple[object, Database]) -> None:
+    ana = Browser(app[0], "ana")
+    sid = ana.new()
+    refused = ana.post(f"/scenarios/{sid}/studies", vary="suppliers.nowhere.price=1,2", paths="5", seed="0")
+    assert refused.status_code == 422 and "The study was not started" in refused.text  # type: ignore[attr-defined]
+    nothing = ana.post(f"/scenarios/{sid}/studies", vary="", paths="5", seed="0")
+    assert nothing.status_code == 422 and "nothing to vary" in nothing.text  # type: ignore[attr-defined]
+    started = ana.post(f"/scenarios/{sid}/studies", paths="6", seed="1",
+                       vary="suppliers.parts-maker.supplies.part.capacity_per_month=50,200")
+    assert started.status_code == 303  # type: ignore[attr-defined]
+    study = started.headers["location"].rsplit("/", 1)[1]  # type: ignore[attr-defined]
+    assert 'hx-get="/studies/' in ana.client.get(f"/studies/{study}").text
+    assert work_once(app[1])
+    page = ana.client.get(f"/studies/{study}").text
+    rows = re.findall(r"<tr>(.*?)</tr>", page.split('id="variants"')[1].split("<tbody>")[1], re.S)
+    assert len(rows) == 2  # the two capacities, each with its plan and P(met)
+    assert "capacity_per_month=50" in rows[0] and "capacity_per_month=200" in rows[1]
+    assert f'href="/studies/{study}"' in ana.client.get(f"/scenarios/{sid}").text
+    assert ana.client.get(f"/studies/{study}/study.json").json()["marking"] == "UNCLASSIFIED // LVA ONLY"
+    assert ana.client.get(f"/studies/{study}/report.xlsx").content[:2] == b"PK"
+    assert Browser(app[0], "eve").client.get(f"/studies/{study}").status_code == 404

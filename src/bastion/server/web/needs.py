@@ -57,7 +57,10 @@ def scenario_rows(ctx: Context) -> list[ScenarioRow]:
     for scenario in repo.list():
         head = repo.revision(scenario.id, scenario.head)
         last = ctx.session.execute(
-            select(ServerRun).where(ServerRun.scenario_id == scenario.id).order_by(ServerRun.created_at.desc()).limit(1)
+            select(ServerRun)
+            .where(ServerRun.scenario_id == scenario.id, ServerRun.kind == "run")
+            .order_by(ServerRun.created_at.desc())
+            .limit(1)
         ).scalar_one_or_none()
         rows.append(
             ScenarioRow(
@@ -98,14 +101,17 @@ def revision_diff(ctx: Context, scenario_id: str, a: int, b: int) -> dict[str, A
     return {"a": first, "b": second, "changes": line_changes(text_a, text_b), "diff": unified}
 
 
-def runs_of(ctx: Context, scenario_id: str) -> list[ServerRun]:
-    """The runs of a visible scenario, newest first (not found when the scenario is not visible)."""
+def runs_of(ctx: Context, scenario_id: str, kind: str = "run") -> list[ServerRun]:
+    """The runs (or studies: `kind` "study") of a visible scenario, newest first (not found when the
+    scenario is not visible)."""
     repo = Scenarios(ctx.session, _caller(ctx))
     if repo.get(scenario_id) is None:
-        raise ctx.refuse(NotFound(NOT_FOUND), "list-runs", f"scenario:{scenario_id}", "not-found")
+        raise ctx.refuse(NotFound(NOT_FOUND), f"list-{kind}s", f"scenario:{scenario_id}", "not-found")
     return list(
         ctx.session.execute(
-            select(ServerRun).where(ServerRun.scenario_id == scenario_id).order_by(ServerRun.created_at.desc())
+            select(ServerRun)
+            .where(ServerRun.scenario_id == scenario_id, ServerRun.kind == kind)
+            .order_by(ServerRun.created_at.desc())
         ).scalars()
     )
 

@@ -140,13 +140,15 @@ def summary(text: str) -> str:
 
 
 def scenario_page(web: Any, sid: str, *, status: int = 200, run_error: str = "", flash: str = "",
-                  share_error: str = "") -> Response:
+                  share_error: str = "", study_error: str = "") -> Response:
     s = services.get_scenario(web.ctx, sid)
     revisions = services.list_revisions(web.ctx, sid)
     runs = needs.runs_of(web.ctx, sid)
+    studies = needs.runs_of(web.ctx, sid, "study")
     return render("scenario.html.j2", web, code=status, title=s["name"], marking=s["marking"], s=s,
                   revisions=revisions, runs=runs, summary=summary(str(s["yaml"])), sections=SECTIONS,
-                  run_error=run_error, flash=flash, share_error=share_error, levels=[str(x) for x in LEVELS])
+                  run_error=run_error, flash=flash, share_error=share_error, levels=[str(x) for x in LEVELS],
+                  studies=studies, study_error=study_error)
 
 
 @router.get("/scenarios/{sid}", response_class=HTMLResponse)
