@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,18 @@ def make_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Call
 @pytest.fixture
 def server(make_server: Callable[..., Server]) -> Server:
     return make_server()
+
+
+@contextmanager
+def module_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, label: str, **settings: int
+) -> Iterator[Server]:
+    """One server for a whole test module on the backend of `request.param` (a module-scoped fixture's)."""
+    databases = Databases(request.param, Path(tmp_path_factory.mktemp(label)), request)
+    server = Server(databases.new(), **settings)
+    try:
+        yield server
+    finally:
+        server.client.close()
+        server.db.close()
+        databases.drop()

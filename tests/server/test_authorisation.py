@@ -117,14 +117,114 @@ def test_matrix(world: Server, shared: str, endpoint: str, user: str) -> None:
         assert call(world, user, endpoint, MISSING) == 404
 
 
+# Endpoints added with the scenario and run operations and the browser session; one test per
+# endpoint walks every user (same table, fewer test items).
+MORE = (
+    "scenario-runs", "list-runs", "diff", "validate", "copy", "archive", "restore", "cancel", "compare", "events",
+    "session",
+)
+WITH_IDS = ("scenario-runs", "diff", "copy", "archive", "restore", "cancel", "compare", "events")
+
+
+def expected_more(endpoint: str, role: str, nation: str, clearance: str) -> int:
+    """The status the contract asks for (docs/server.md)."""
+    visible = nation in ("LVA", "EST") and clearance != "UNCLASSIFIED"
+    if endpoint in ("list-runs", "validate", "session"):
+        return 200
+    if not visible:
+        return 404
+    if endpoint in ("scenario-runs", "diff", "events"):
+        return 200
+    if endpoint == "compare":
+        return 409  # visible, but the runs are queued: no result to compare yet
+    if role != "analyst":
+        return 403
+    if endpoint == "copy":
+        return 201
+    if endpoint == "cancel":
+        return 200
+    assert endpoint in ("archive", "restore")
+    return 200 if nation == "LVA" else 403
+
+
+@pytest.fixture(scope="module")
+def runs(world: Server, shared: str) -> dict[str, str]:
+    """Runs of the shared scenario: a second queued one, and one that has ended (cancelled)."""
+    h = world.headers("author")
+    queued = world.client.post("/api/v1/runs", headers=h, json={"scenario_id": shared}).json()["id"]
+    ended = world.client.post("/api/v1/runs", headers=h, json={"scenario_id": shared}).json()["id"]
+    assert world.client.post(f"/api/v1/runs/{ended}/cancel", headers=h).status_code == 200
+    return {"queued": queued, "ended": ended}
+
+
+def call_more(server: Server, user: str, endpoint: str, sid: str, runs: dict[str, str]) -> int:
+    h = server.headers(user)
+    c = server.client
+    author = server.headers("author")
+    if endpoint == "archive":  # each change gets a scenario (or a run) of its own
+        sid = server.create("author", scenario_yaml("Archived", RELEASED)) if sid != MISSING else sid
+        return c.delete(f"/api/v1/scenarios/{sid}", headers=h).status_code
+    if endpoint == "restore":
+        if sid != MISSING:
+            sid = server.create("author", scenario_yaml("Restored", RELEASED))
+            assert c.delete(f"/api/v1/scenarios/{sid}", headers=author).status_code == 200
+        return c.post(f"/api/v1/scenarios/{sid}/restore", headers=h).status_code
+    if endpoint == "cancel":
+        rid = MISSING
+        if sid != MISSING:
+            rid = c.post("/api/v1/runs", headers=author, json={"scenario_id": sid}).json()["id"]
+        return c.post(f"/api/v1/runs/{rid}/cancel", headers=h).status_code
+    run_a = server.run_of.get(sid, MISSING)
+    calls: dict[str, Callable[[], int]] = {
+        "scenario-runs": lambda: c.get(f"/api/v1/scenarios/{sid}/runs", headers=h).status_code,
+        "list-runs": lambda: c.get(f"/api/v1/runs?scenario_id={sid}", headers=h).status_code,
+        "diff": lambda: c.get(f"/api/v1/scenarios/{sid}/diff?a=1", headers=h).status_code,
+        "validate": lambda: (
+            c.post("/api/v1/scenarios/validate", headers=h, json={"yaml": scenario_yaml("v")}).status_code
+        ),
+        "copy": lambda: c.post(f"/api/v1/scenarios/{sid}/copy", headers=h, json={}).status_code,
+        "compare": lambda: c.get(f"/api/v1/runs/{run_a}/compare/{runs['queued']}", headers=h).status_code,
+        "events": lambda: (
+            c.get(f"/api/v1/runs/{runs['ended'] if sid != MISSING else MISSING}/events", headers=h).status_code
+        ),
+        "session": lambda: c.get("/api/v1/session", headers=h).status_code,
+    }
+    return calls[endpoint]()
+
+
+@pytest.mark.parametrize("endpoint", MORE)
+def test_matrix_more(world: Server, shared: str, runs: dict[str, str], endpoint: str) -> None:
+    wrong = []
+    for user, (role, nation, clearance) in USERS.items():
+        got, want = call_more(world, user, endpoint, shared, runs), expected_more(endpoint, role, nation, clearance)
+        if got != want:
+            wrong.append((user, got, want))
+        # A missing id answers exactly as an invisible one.
+        if endpoint in WITH_IDS and (missing := call_more(world, user, endpoint, MISSING, runs)) != 404:
+            wrong.append((user, missing, "404 for a missing id"))
+    assert wrong == []
+
+
 @pytest.mark.parametrize("user", list(USERS))
 def test_lists_show_only_visible_scenarios(world: Server, user: str) -> None:
     shared = world.create("author", scenario_yaml("Shared", RELEASED))
     lva_only = world.create("author", scenario_yaml("LVA only", "{level: UNCLASSIFIED}"))
-    ids = {s["id"] for s in world.client.get("/api/v1/scenarios", headers=world.headers(user)).json()}
+    answer = world.client.get("/api/v1/scenarios", headers=world.headers(user))
+    ids = {s["id"] for s in answer.json()}
     _, nation, clearance = USERS[user]
     assert (shared in ids) == (nation in ("LVA", "EST") and clearance != "UNCLASSIFIED")
     assert (lva_only in ids) == (nation == "LVA")
+    # the count is of the visible ones only, and so is a search
+    assert int(answer.headers["x-total-count"]) == len(ids)
+    found = world.client.get("/api/v1/scenarios?name=lva+ONLY", headers=world.headers(user))
+    assert int(found.headers["x-total-count"]) == len(found.json())
+    assert {s["name"] for s in found.json()} == ({"LVA only"} if nation == "LVA" else set())
+    assert (lva_only in {s["id"] for s in found.json()}) == (nation == "LVA")
+    # runs of an invisible scenario are neither listed nor counted
+    rid = world.client.post("/api/v1/runs", headers=world.headers("author"), json={"scenario_id": shared}).json()["id"]
+    listed = world.client.get(f"/api/v1/runs?scenario_id={shared}", headers=world.headers(user))
+    assert (rid in {r["id"] for r in listed.json()}) == (shared in ids)
+    assert (int(listed.headers["x-total-count"]) > 0) == (shared in ids)
 
 
 def test_changing_releasability_shows_the_scenario_to_the_new_nation(world: Server) -> None:

@@ -1,6 +1,6 @@
 """Random ids, query values and bodies on every route: always a 4xx or a success, never a 500.
 
-(A property test with hypothesis; fuzzing from the OpenAPI schema with schemathesis is still to come.)
+(Property tests with hypothesis; test_schema_fuzz.py fuzzes every operation from the OpenAPI schema.)
 """
 
 from __future__ import annotations

@@ -288,6 +288,11 @@ def _content(line: str, where: str) -> str:
     return text
 
 
+def change_text(change: dict[str, Any]) -> str:
+    """One changed scenario line in words, as `bastion runs compare` prints it (also the server's diffs)."""
+    return _change_text(change)
+
+
 def _change_text(change: dict[str, Any]) -> str:
     """One changed scenario line in words ("" for a blank line added or removed)."""
     where = change["where"] or "(top level)"

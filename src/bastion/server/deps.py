@@ -1,4 +1,5 @@
-"""Request dependencies: the request's session and context, and bearer authentication."""
+"""Request dependencies: the request's session and context, and authentication (a bearer token,
+or the browser's session cookie with its CSRF token on state-changing requests)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from bastion.server.db import Database
 from bastion.server.errors import Forbidden, Unauthorized
 from bastion.server.repository import Caller, Users
+from bastion.server.security import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_matches
 from bastion.server.services import Context
 from bastion.server.settings import ServerSettings
 
@@ -40,20 +42,46 @@ def context(request: Request) -> Iterator[Context]:
         session.close()
 
 
+def _well_formed(token: str) -> bool:
+    return 0 < len(token) <= 200 and token.isascii() and token.isprintable()
+
+
 def authenticated(
+    request: Request,
     ctx: Annotated[Context, Depends(context)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Context:
-    """The context of a caller holding a valid token; 401 otherwise."""
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise Unauthorized("not authenticated: send Authorization: Bearer TOKEN")
-    token = credentials.credentials
-    if len(token) > 200 or not token.isascii():
-        raise Unauthorized("malformed token")
-    user = Users(ctx.session).by_token(token)
+    """The context of a caller holding a valid bearer token or session cookie; 401 otherwise.
+
+    An `Authorization` header, when sent, is the only credential looked at. Without it, the
+    session cookie is; then a state-changing request must carry the session's CSRF token in
+    `X-CSRF-Token` (403 otherwise, recorded as `csrf` / `forbidden`).
+    """
+    if "authorization" in request.headers:
+        if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+            raise Unauthorized("not authenticated: send Authorization: Bearer TOKEN")
+        token = credentials.credentials
+        if not _well_formed(token):
+            raise Unauthorized("malformed token")
+        user = Users(ctx.session).by_token(token)
+        if user is None:
+            raise Unauthorized("invalid or expired token")
+        ctx.caller = Caller.of(user)
+        return ctx
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise Unauthorized("not authenticated: send Authorization: Bearer TOKEN, or log in (POST /api/v1/session)")
+    user = Users(ctx.session).by_token(cookie) if _well_formed(cookie) else None
     if user is None:
-        raise Unauthorized("invalid or expired token")
+        raise Unauthorized("invalid or expired session: log in again")
     ctx.caller = Caller.of(user)
+    if request.method not in SAFE_METHODS and not csrf_matches(cookie, request.headers.get(CSRF_HEADER)):
+        raise ctx.refuse(
+            Forbidden(f"missing or wrong CSRF token: send the session's token in the {CSRF_HEADER} header"),
+            "csrf",
+            f"{request.method} {request.url.path}",
+            "forbidden",
+        )
     return ctx
 
 

@@ -39,3 +39,7 @@ class TooManyAttempts(ServiceError):
 
 class Conflict(ServiceError):
     status = 409
+
+
+BAD_BODY: dict[int | str, dict[str, Any]] = {400: {"description": "A body that cannot be parsed (e.g. not UTF-8)"}}
+"""The 400 that FastAPI answers for a body it cannot parse at all, documented on every route."""

@@ -12,9 +12,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bastion.server.security import rank, token_digest
@@ -27,6 +27,11 @@ from bastion.store.server_tables import (
     ServerScenario,
     User,
 )
+
+ARCHIVED = ("no", "yes", "all")
+"""The `archived` filter of a list: live scenarios only (default), archived ones only, or both."""
+
+CANCELLABLE = ("queued", "running")
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,13 @@ class Users:
         return row[0]
 
     def revoke_tokens(self, user: User) -> None:
+        """Revoke every token of `user`: bearer tokens and browser sessions alike."""
         for token in self.session.execute(select(ApiToken).where(ApiToken.user_id == user.id)).scalars():
             token.revoked = True
+
+    def revoke_token(self, token: str) -> None:
+        """Revoke one token (logging a browser session out); kept, like every token, for the record."""
+        self.session.execute(update(ApiToken).where(ApiToken.token_hash == token_digest(token)).values(revoked=True))
 
     def recent_failures(self, username: str, address: str, window_s: int) -> tuple[int, int]:
         """Failed logins within the window: (for this user name, from this address)."""
@@ -148,18 +158,32 @@ class Scenarios:
         self.session = session
         self.caller = caller
 
-    def list(self, limit: int | None = None, offset: int = 0) -> Sequence[ServerScenario]:
-        return (
+    def list(
+        self, name: str | None = None, archived: str = "no", limit: int | None = None, offset: int = 0
+    ) -> tuple[Sequence[ServerScenario], int]:
+        """The visible scenarios matching the filters, oldest first, and how many match in all.
+
+        `name`: a case-insensitive substring of the name; `archived`: one of `ARCHIVED`. The count
+        is taken under the same filter as the rows, so it never counts an invisible scenario.
+        """
+        where = [_visible(self.caller)]
+        if name:
+            where.append(func.lower(ServerScenario.name).contains(name.lower(), autoescape=True))
+        if archived != "all":
+            where.append(ServerScenario.archived.is_(archived == "yes"))
+        total = self.session.execute(select(func.count()).select_from(ServerScenario).where(*where)).scalar_one()
+        rows = (
             self.session.execute(
                 select(ServerScenario)
-                .where(_visible(self.caller))
+                .where(*where)
                 .order_by(ServerScenario.created_at, ServerScenario.id)
-                .limit(limit)
                 .offset(offset)
+                .limit(limit)
             )
             .scalars()
             .all()
         )
+        return rows, int(total)
 
     def get(self, scenario_id: str) -> ServerScenario | None:
         return self.session.execute(
@@ -219,6 +243,7 @@ class Scenarios:
             level=rel.level,
             level_rank=rank(rel.level),
             head=0,
+            archived=False,
         )
         self.session.add(scenario)
         self.session.flush()
@@ -252,6 +277,11 @@ class Scenarios:
         self.session.flush()
         return revision
 
+    def set_archived(self, scenario: ServerScenario, archived: bool) -> None:
+        """Archive ("delete") or restore a visible scenario: nothing is removed."""
+        scenario.archived = archived
+        self.session.flush()
+
 
 class Runs:
     """Run jobs as seen by one caller: a run is visible iff its scenario is (same filter)."""
@@ -266,6 +296,43 @@ class Runs:
             .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
             .where(ServerRun.id == run_id, ServerRun.kind == "run", _visible(self.caller))
         ).scalar_one_or_none()
+
+    def list(
+        self, scenario_id: str | None = None, status: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> tuple[Sequence[ServerRun], int]:
+        """The visible runs (of one scenario, in one status), newest first, and how many match in all."""
+        where = [_visible(self.caller), ServerRun.kind == "run"]  # studies share the queue, not this list
+        if scenario_id is not None:
+            where.append(ServerRun.scenario_id == scenario_id)
+        if status is not None:
+            where.append(ServerRun.status == status)
+        joined = select(ServerRun).join(ServerScenario, ServerScenario.id == ServerRun.scenario_id).where(*where)
+        total = self.session.execute(select(func.count()).select_from(joined.subquery())).scalar_one()
+        rows = (
+            self.session.execute(
+                joined.order_by(ServerRun.created_at.desc(), ServerRun.id).offset(offset).limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        return rows, int(total)
+
+    def cancel(self, run: ServerRun) -> bool:
+        """Cancel a visible queued or running job (one UPDATE, so a worker cannot claim it meanwhile).
+
+        False when it had already ended. A worker running it stops at its next progress step.
+        """
+        done = cast(
+            CursorResult[Any],
+            self.session.execute(
+                update(ServerRun)
+                .where(ServerRun.id == run.id, ServerRun.status.in_(CANCELLABLE))
+                .values(status="cancelled", finished_at=datetime.now(UTC), error="cancelled by " + self.caller.name)
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        self.session.refresh(run)
+        return done.rowcount == 1
 
     def add(self, scenario: ServerScenario, revision: int, paths: int, seed: int) -> ServerRun:
         run = ServerRun(

@@ -19,7 +19,7 @@ from bastion.server.repository import Caller, Releasability, Runs, Scenarios, Us
 from bastion.server.scenario_input import Received, problems_json
 from bastion.server.security import DUMMY_HASH, new_token, rank, verify_password
 from bastion.server.settings import ServerSettings
-from bastion.store.server_tables import ScenarioRevision, ServerRun, ServerScenario
+from bastion.store.server_tables import ScenarioRevision, ServerRun, ServerScenario, User
 
 NOT_FOUND = "not found"
 
@@ -48,6 +48,16 @@ class Context:
 
 def login(ctx: Context, settings: ServerSettings, username: str, password: str) -> str:
     """A new bearer token for a correct user name and password; 401 otherwise, 429 when rate-limited."""
+    user = authenticate(ctx, settings, username, password)
+    token = new_token()
+    Users(ctx.session).issue_token(user, token, settings.token_ttl_s)
+    ctx.record("login", username, "success")
+    return token
+
+
+def authenticate(ctx: Context, settings: ServerSettings, username: str, password: str) -> User:
+    """The user of a correct name and password, now the context's caller; 401 otherwise, 429 when
+    rate-limited (5 failures per name or per address within the window). The caller records the login."""
     users = Users(ctx.session)
     users.forget_failures(settings.login_window_s)
     by_user, by_address = users.recent_failures(username, ctx.address, settings.login_window_s)
@@ -58,11 +68,8 @@ def login(ctx: Context, settings: ServerSettings, username: str, password: str) 
     if user is None or not ok or user.disabled:
         users.add_failure(username, ctx.address)
         raise ctx.refuse(Unauthorized("wrong user name or password"), "login", username, "failure")
-    token = new_token()
-    users.issue_token(user, token, settings.token_ttl_s)
     ctx.caller = Caller.of(user)
-    ctx.record("login", username, "success")
-    return token
+    return user
 
 
 def _caller(ctx: Context) -> Caller:
@@ -81,6 +88,7 @@ def scenario_json(repo: Scenarios, scenario: ServerScenario, rel: Releasability 
         "created_by": scenario.created_by,
         "releasability": rel.as_json(),
         "marking": marking(rel),
+        "archived": scenario.archived,
     }
 
 
@@ -105,20 +113,19 @@ def marking(rel: Releasability) -> str:
     return release_marking(rel.level, rel.owner, rel.releasable_to)
 
 
-def list_scenarios(ctx: Context, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-    repo = Scenarios(ctx.session, _caller(ctx))
-    scenarios = repo.list(limit=limit, offset=offset)
-    rels = repo.releasabilities(scenarios)
-    out = [scenario_json(repo, s, rels[s.id]) for s in scenarios]
-    ctx.record("list-scenarios", "-", "ok")
-    return out
-
-
 def _visible(ctx: Context, repo: Scenarios, scenario_id: str, action: str) -> ServerScenario:
     scenario = repo.get(scenario_id)
     if scenario is None:
         raise ctx.refuse(NotFound(NOT_FOUND), action, f"scenario:{scenario_id}", "not-found")
     return scenario
+
+
+def refuse_if_archived(ctx: Context, scenario: ServerScenario, action: str) -> None:
+    """409 for a change to, or a run of, an archived scenario (restore it first)."""
+    if scenario.archived:
+        raise ctx.refuse(
+            Conflict("the scenario is archived: restore it first"), action, f"scenario:{scenario.id}", "archived"
+        )
 
 
 def get_scenario(ctx: Context, scenario_id: str) -> dict[str, Any]:
@@ -201,6 +208,7 @@ def add_revision(ctx: Context, scenario_id: str, parse: Any, message: str) -> di
     scenario = _visible(ctx, repo, scenario_id, "edit-scenario")
     if caller.role != "analyst":
         raise ctx.refuse(Forbidden("only analysts edit scenarios"), "edit-scenario", obj, "forbidden")
+    refuse_if_archived(ctx, scenario, "edit-scenario")
     received = _parse(ctx, parse, "edit-scenario", obj)
     current = repo.releasability(scenario)
     # A file that leaves `releasability` out keeps the scenario's; writing it may change it.
@@ -249,6 +257,7 @@ def start_run(ctx: Context, scenario_id: str, revision: int | None, paths: int, 
     scenario = _visible(ctx, repo, scenario_id, "start-run")
     if caller.role != "analyst":
         raise ctx.refuse(Forbidden("only analysts start runs"), "start-run", obj, "forbidden")
+    refuse_if_archived(ctx, scenario, "start-run")
     number = scenario.head if revision is None else revision
     if repo.revision(scenario_id, number) is None:
         raise ctx.refuse(NotFound(NOT_FOUND), "start-run", f"{obj}@{number}", "not-found")

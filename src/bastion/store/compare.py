@@ -30,9 +30,10 @@ def compare(a: RunRecord, b: RunRecord, *, context: int = 3) -> dict[str, Any]:
     `settings` (seed, paths, status: each {a, b, changed}), `versions` (the packages whose
     versions differ) and `headline` (see `diff_values`).
     """
-    diff = scenario_diff(a, b, context=context)
-    added = sum(1 for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
-    removed = sum(1 for line in diff.splitlines() if line.startswith("-") and not line.startswith("---"))
+    texts = compare_texts(
+        a.scenario_text, b.scenario_text, f"{a.run_id}/{a.scenario_file}", f"{b.run_id}/{b.scenario_file}",
+        context=context,
+    )
     settings = {
         name: {"a": getattr(a, name), "b": getattr(b, name), "changed": getattr(a, name) != getattr(b, name)}
         for name in ("seed", "paths", "status")
@@ -46,13 +47,13 @@ def compare(a: RunRecord, b: RunRecord, *, context: int = 3) -> dict[str, Any]:
         "a": _identity(a),
         "b": _identity(b),
         "scenario": {
-            "changed": a.scenario_text != b.scenario_text,
+            "changed": texts["changed"],
             "hash_a": a.scenario_hash,
             "hash_b": b.scenario_hash,
-            "diff": diff,
-            "added": added,
-            "removed": removed,
-            "changes": line_changes(a.scenario_text, b.scenario_text),
+            "diff": texts["diff"],
+            "added": texts["added"],
+            "removed": texts["removed"],
+            "changes": texts["changes"],
         },
         "settings": settings,
         "versions": versions,
@@ -62,14 +63,33 @@ def compare(a: RunRecord, b: RunRecord, *, context: int = 3) -> dict[str, Any]:
 
 def scenario_diff(a: RunRecord, b: RunRecord, *, context: int = 3) -> str:
     """The unified diff from `a`'s scenario text to `b`'s ("" when they are the same)."""
+    return unified_diff(
+        a.scenario_text, b.scenario_text, f"{a.run_id}/{a.scenario_file}", f"{b.run_id}/{b.scenario_file}",
+        context=context,
+    )
+
+
+def unified_diff(text_a: str, text_b: str, name_a: str, name_b: str, *, context: int = 3) -> str:
+    """The unified diff from `text_a` to `text_b` ("" when they are the same)."""
     lines = difflib.unified_diff(
-        a.scenario_text.splitlines(keepends=True),
-        b.scenario_text.splitlines(keepends=True),
-        fromfile=f"{a.run_id}/{a.scenario_file}",
-        tofile=f"{b.run_id}/{b.scenario_file}",
-        n=context,
+        text_a.splitlines(keepends=True), text_b.splitlines(keepends=True), fromfile=name_a, tofile=name_b, n=context
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def compare_texts(text_a: str, text_b: str, name_a: str, name_b: str, *, context: int = 3) -> dict[str, Any]:
+    """How scenario text `b` differs from `a`: `changed`, the unified `diff`, `added`/`removed` line
+    counts, and `changes` (see `line_changes`). `compare` and the server's revision diff use it."""
+    diff = unified_diff(text_a, text_b, name_a, name_b, context=context)
+    added = sum(1 for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
+    removed = sum(1 for line in diff.splitlines() if line.startswith("-") and not line.startswith("---"))
+    return {
+        "changed": text_a != text_b,
+        "diff": diff,
+        "added": added,
+        "removed": removed,
+        "changes": line_changes(text_a, text_b),
+    }
 
 
 def line_changes(text_a: str, text_b: str) -> list[dict[str, Any]]:

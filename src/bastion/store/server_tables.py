@@ -1,7 +1,7 @@
 """The workspace server's tables (`bastion serve`): users, tokens, login failures,
 versioned scenarios with their releasability, and the hash-chained audit trail.
 
-They share the run store's `Base` (one schema, one set of alembic migrations: r0003).
+They share the run store's `Base` (one schema, one set of alembic migrations: r0003 to r0005).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bastion.store.schema import Base, UTCDateTime
@@ -31,7 +31,8 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token, stored as the sha256 of the random token (the token itself is shown once)."""
+    """A bearer token or a browser session's token, stored as the sha256 of the random token (the
+    token itself is shown once, or held only in the session cookie)."""
 
     __tablename__ = "api_tokens"
 
@@ -67,6 +68,8 @@ class ServerScenario(Base):
     level: Mapped[str] = mapped_column(String(16))
     level_rank: Mapped[int] = mapped_column(Integer, index=True)
     head: Mapped[int] = mapped_column(Integer)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    """Archived ("deleted"): left out of the default list, still readable; never deleted."""
 
 
 class ScenarioRelease(Base):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bastion.server import audit as trail
 from bastion.server.deps import Auditor
+from bastion.server.security import NO_NUL
 from bastion.store.server_tables import AuditRecord
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -30,10 +31,12 @@ class AuditOut(BaseModel):
 @router.get("/audit", response_model=list[AuditOut], responses={401: {}, 403: {}, 422: {}})
 def read_audit(
     ctx: Auditor,
-    actor: Annotated[str | None, Query(max_length=200)] = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
-    outcome: Annotated[str | None, Query(max_length=32)] = None,
-    since: Annotated[str | None, Query(max_length=40, description="ISO 8601 UTC, e.g. 2026-11-30T00:00:00Z")] = None,
+    actor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    action: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+    outcome: Annotated[str | None, Query(max_length=32, pattern=NO_NUL)] = None,
+    since: Annotated[
+        str | None, Query(max_length=40, pattern=NO_NUL, description="ISO 8601 UTC, e.g. 2026-11-30T00:00:00Z")
+    ] = None,
     after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:

@@ -1,16 +1,20 @@
-"""`POST /api/v1/auth/token`: the OAuth2 password flow."""
+"""Logging in: `POST /api/v1/auth/token` (the OAuth2 password flow, for scripts) and the browser's
+session cookie: `POST|GET|DELETE /api/v1/session`."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form
-from pydantic import BaseModel
+from fastapi import APIRouter, Form, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from bastion.server import services
-from bastion.server.deps import Ctx, Settings
+from bastion.server import services, session_ops
+from bastion.server.deps import Authed, Ctx, Settings
+from bastion.server.errors import BAD_BODY
+from bastion.server.security import NO_NUL, SESSION_COOKIE, secure_cookies
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=BAD_BODY)
 
 
 class TokenOut(BaseModel):
@@ -18,12 +22,65 @@ class TokenOut(BaseModel):
     token_type: str = "bearer"
 
 
-@router.post("/token", response_model=TokenOut, responses={401: {}, 422: {}, 429: {}})
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    password: str = Field(min_length=1, max_length=1000, pattern=NO_NUL)
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str
+    nation: str
+    clearance: str
+
+
+class SessionOut(BaseModel):
+    user: UserOut
+    csrf_token: str | None = Field(description="Send it as X-CSRF-Token on every state-changing request")
+    expires_at: datetime | None
+
+
+@router.post("/auth/token", response_model=TokenOut, responses={401: {}, 422: {}, 429: {}})
 def token(
     ctx: Ctx,
     settings: Settings,
-    username: Annotated[str, Form(min_length=1, max_length=200)],
-    password: Annotated[str, Form(min_length=1, max_length=1000)],
+    username: Annotated[str, Form(min_length=1, max_length=200, pattern=NO_NUL)],
+    password: Annotated[str, Form(min_length=1, max_length=1000, pattern=NO_NUL)],
 ) -> TokenOut:
     """Log in with a user name and password; the token goes in `Authorization: Bearer TOKEN`."""
     return TokenOut(access_token=services.login(ctx, settings, username, password))
+
+
+@router.post("/session", response_model=SessionOut, responses={401: {}, 422: {}, 429: {}})
+def open_session(ctx: Ctx, settings: Settings, body: SessionIn, request: Request, response: Response) -> object:
+    """Log in for a browser session: sets the `bastion_session` cookie (HttpOnly, SameSite=Strict, Secure
+    over https) and answers the session's CSRF token, to send as `X-CSRF-Token` on state-changing requests."""
+    cookie, answer = session_ops.open_session(ctx, settings, body.username, body.password)
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=settings.token_ttl_s,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(request),
+    )
+    return answer
+
+
+@router.get("/session", response_model=SessionOut, responses={401: {}})
+def read_session(ctx: Authed, request: Request) -> object:
+    """Who is logged in, and the CSRF token of the session cookie (null for a bearer token)."""
+    by_cookie = "authorization" not in request.headers
+    return session_ops.read_session(ctx, request.cookies.get(SESSION_COOKIE) if by_cookie else None)
+
+
+@router.delete("/session", status_code=204, response_class=Response, responses={401: {}, 403: {}})
+def close_session(ctx: Authed, request: Request) -> Response:
+    """Log out: the session is revoked and its cookie cleared (with the cookie, send X-CSRF-Token)."""
+    by_cookie = "authorization" not in request.headers
+    session_ops.close_session(ctx, request.cookies.get(SESSION_COOKIE) if by_cookie else None)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request))
+    return response

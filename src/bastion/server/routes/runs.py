@@ -1,18 +1,20 @@
-"""Runs as jobs: queue a run of a scenario revision, read its status and progress, download its report."""
+"""Runs as jobs: queue a run of a scenario revision, list, read its status and progress (also as
+server-sent events), cancel, compare two, download its report."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
-from fastapi.responses import Response
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from bastion.server import services
+from bastion.server import events, run_ops, services
 from bastion.server.deps import Authed
+from bastion.server.errors import BAD_BODY
 
-router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+router = APIRouter(prefix="/api/v1/runs", tags=["runs"], responses=BAD_BODY)
 
 RunId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
@@ -48,6 +50,44 @@ class RunOut(BaseModel):
     result: dict[str, Any] | None
 
 
+class CompareOut(BaseModel):
+    """`bastion runs compare`'s object (see docs/server.md) with the two jobs."""
+
+    run_a: RunOut
+    run_b: RunOut
+    a: dict[str, Any]
+    b: dict[str, Any]
+    scenario: dict[str, Any]
+    settings: dict[str, Any]
+    versions: dict[str, Any]
+    headline: list[dict[str, Any]]
+
+
+TOTAL = {"X-Total-Count": {"description": "How many visible runs match the filters", "schema": {"type": "integer"}}}
+_EVENTS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream"},
+    401: {},
+    404: {},
+    422: {},
+}
+
+
+@router.get("", response_model=list[RunOut], responses={200: {"headers": TOTAL}, 401: {}, 422: {}})
+def list_runs(
+    ctx: Authed,
+    response: Response,
+    scenario_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] = None,
+    status: Annotated[str | None, Query(max_length=16, pattern="^[a-z]+$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> list[dict[str, Any]]:
+    """The runs the caller sees (those of visible scenarios), newest first, filtered by scenario and
+    status; `X-Total-Count` counts the visible matches only."""
+    rows, total = run_ops.list_runs(ctx, scenario_id, status, limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+    return rows
+
+
 @router.post("", response_model=RunOut, status_code=202, responses=_ERRORS)
 def start_run(ctx: Authed, body: RunIn) -> dict[str, Any]:
     """Queue a run; analysts only. It executes in a worker process; poll `GET /api/v1/runs/{id}`."""
@@ -73,4 +113,30 @@ def report_xlsx(ctx: Authed, run_id: RunId) -> Response:
         services.report(ctx, run_id, "xlsx"),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="run-{run_id}.xlsx"'},
+    )
+
+
+@router.post("/{run_id}/cancel", response_model=RunOut, responses=_ERRORS)
+def cancel_run(ctx: Authed, run_id: RunId) -> dict[str, Any]:
+    """Cancel a queued or running run (analysts only): status `cancelled`; 409 once it has ended."""
+    return run_ops.cancel_run(ctx, run_id)
+
+
+@router.get("/{run_id}/compare/{other_id}", response_model=CompareOut, responses=_ERRORS)
+def compare_runs(ctx: Authed, run_id: RunId, other_id: RunId) -> dict[str, Any]:
+    """How run `other_id` differs from run `run_id` (both done): the scenario's changed lines in words,
+    the settings, and the headline numbers side by side with their change (as `bastion runs compare`)."""
+    return run_ops.compare_runs(ctx, run_id, other_id)
+
+
+@router.get("/{run_id}/events", response_class=StreamingResponse, responses=_EVENTS)
+def run_events(ctx: Authed, run_id: RunId, request: Request) -> StreamingResponse:
+    """The run's progress as server-sent events (`progress`, then one `end` when it has ended)."""
+    services.get_run(ctx, run_id)  # 404 when invisible; audited as a read
+    ctx.session.commit()  # the stream reads with its own sessions: hold no lock while it lasts
+    assert ctx.caller is not None
+    return StreamingResponse(
+        events.stream(request.app.state.db, ctx.caller, run_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -6,15 +6,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
-from bastion.server import scenario_input, services
+from bastion.server import run_ops, scenario_input, scenario_ops, services
 from bastion.server.deps import Authed
-from bastion.server.errors import Invalid
+from bastion.server.errors import BAD_BODY, Invalid
+from bastion.server.routes.runs import RunOut
+from bastion.server.security import NO_NUL
 
-router = APIRouter(prefix="/api/v1/scenarios", tags=["scenarios"])
+router = APIRouter(prefix="/api/v1/scenarios", tags=["scenarios"], responses=BAD_BODY)
 
 ScenarioId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Number = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -26,7 +28,15 @@ class ScenarioIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     yaml: str = Field(min_length=1, max_length=10 * 1024 * 1024)
-    message: str = Field(default="", max_length=10_000)
+    message: str = Field(default="", max_length=10_000, pattern=NO_NUL)
+
+
+class CopyIn(BaseModel):
+    """Which revision to copy (default: the newest) and the copy's first revision message."""
+
+    model_config = ConfigDict(extra="forbid")
+    revision: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    message: str = Field(default="", max_length=10_000, pattern=NO_NUL)
 
 
 class ReleasabilityOut(BaseModel):
@@ -43,6 +53,7 @@ class ScenarioOut(BaseModel):
     created_by: str
     releasability: ReleasabilityOut
     marking: str
+    archived: bool
     yaml: str | None = None
 
 
@@ -58,6 +69,49 @@ class RevisionOut(BaseModel):
     yaml: str | None = None
 
 
+class ProblemOut(BaseModel):
+    file: str
+    line: int | None
+    path: str
+    message: str
+    text: str
+    cell: str | None = None
+
+
+class ValidationOut(BaseModel):
+    valid: bool
+    name: str | None
+    releasability: dict[str, Any] | None
+    problems: list[ProblemOut]
+
+
+class ChangeOut(BaseModel):
+    where: str
+    kind: str
+    line_a: int | None
+    a: str | None
+    line_b: int | None
+    b: str | None
+    text: str = Field(description="The change in words, as `bastion runs compare` prints it")
+
+
+class DiffOut(BaseModel):
+    scenario_id: str
+    revision_a: int
+    revision_b: int
+    releasability_a: ReleasabilityOut
+    releasability_b: ReleasabilityOut
+    marking: str
+    changed: bool
+    diff: str = Field(description="Unified diff of the two texts")
+    added: int
+    removed: int
+    changes: list[ChangeOut]
+
+
+TOTAL = {"X-Total-Count": {"description": "How many visible items match the filters", "schema": {"type": "integer"}}}
+
+
 async def _parser(request: Request) -> tuple[Callable[[], scenario_input.Received], str]:
     """How to read the request's scenario (JSON {yaml, message} or a multipart `file`) and its message."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -65,7 +119,7 @@ async def _parser(request: Request) -> tuple[Callable[[], scenario_input.Receive
         async with request.form(max_files=1, max_fields=10) as form:
             upload = form.get("file")
             message = form.get("message", "")
-            if not isinstance(upload, UploadFile) or not isinstance(message, str):
+            if not isinstance(upload, UploadFile) or not isinstance(message, str) or "\x00" in message:
                 raise Invalid(
                     "send the scenario as a multipart `file` (YAML or XLSX), with an optional `message` field"
                 )
@@ -99,15 +153,33 @@ _BODY = {
 }
 
 
-@router.get("", response_model=list[ScenarioOut], responses={401: {}})
+@router.get("", response_model=list[ScenarioOut], responses={200: {"headers": TOTAL}, 401: {}, 422: {}})
 def list_scenarios(
     ctx: Authed,
+    response: Response,
+    name: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="Part of the name, any case")] = (
+        None
+    ),
+    archived: Annotated[
+        str, Query(pattern="^(no|yes|all)$", description="no: live ones (default); yes: archived ones; all")
+    ] = "no",
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[dict[str, Any]]:
-    """The scenarios visible to the caller (their clearance and nation), oldest first; a page of
-    `limit` from `offset` when given (default: all)."""
-    return services.list_scenarios(ctx, limit=limit, offset=offset)
+    """The scenarios visible to the caller (their clearance and nation), oldest first; a page of `limit`
+    from `offset` when given (default: all). `X-Total-Count` counts the visible ones matching the
+    filters (never an invisible one)."""
+    rows, total = scenario_ops.list_scenarios(ctx, name, archived, limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+    return rows
+
+
+@router.post("/validate", response_model=ValidationOut, responses={401: {}, 413: {}, 422: {}}, openapi_extra=_BODY)
+async def validate_scenario(ctx: Authed, request: Request) -> dict[str, Any]:
+    """Check a scenario (same body as creating one) with the loader: its problems with their line, or
+    cell for a workbook. Nothing is stored; any role may ask."""
+    parse, _message = await _parser(request)
+    return scenario_ops.validate(ctx, parse)
 
 
 @router.post("", response_model=ScenarioOut, status_code=201, responses=_ERRORS, openapi_extra=_BODY)
@@ -142,3 +214,51 @@ async def add_revision(ctx: Authed, scenario_id: ScenarioId, request: Request) -
 def get_revision(ctx: Authed, scenario_id: ScenarioId, number: Number) -> dict[str, Any]:
     """One revision with its text."""
     return services.get_revision(ctx, scenario_id, number)
+
+
+@router.get("/{scenario_id}/diff", response_model=DiffOut, responses=_ERRORS)
+def diff_revisions(
+    ctx: Authed,
+    scenario_id: ScenarioId,
+    a: Annotated[int, Query(ge=1, le=2**31 - 1, description="The revision compared from")],
+    b: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="The revision compared to (default: newest)")] = (
+        None
+    ),
+) -> dict[str, Any]:
+    """How revision `b` differs from revision `a`: the changed lines with the YAML keys they sit under,
+    in words (as `bastion runs compare`), and the unified diff."""
+    return scenario_ops.diff_revisions(ctx, scenario_id, a, b)
+
+
+@router.post("/{scenario_id}/copy", response_model=ScenarioOut, status_code=201, responses=_ERRORS)
+def copy_scenario(ctx: Authed, scenario_id: ScenarioId, body: CopyIn) -> dict[str, Any]:
+    """A new scenario from a revision of this one (analysts only), with the source's releasability."""
+    return scenario_ops.copy_scenario(ctx, scenario_id, body.revision, body.message)
+
+
+@router.delete("/{scenario_id}", response_model=ScenarioOut, responses=_ERRORS)
+def archive_scenario(ctx: Authed, scenario_id: ScenarioId) -> dict[str, Any]:
+    """"Delete": archive the scenario (analysts of its owner nation). Nothing is removed: it leaves the
+    default list, stays readable, takes no new revision or run until restored."""
+    return scenario_ops.set_archived(ctx, scenario_id, True)
+
+
+@router.post("/{scenario_id}/restore", response_model=ScenarioOut, responses=_ERRORS)
+def restore_scenario(ctx: Authed, scenario_id: ScenarioId) -> dict[str, Any]:
+    """Bring an archived scenario back (analysts of its owner nation)."""
+    return scenario_ops.set_archived(ctx, scenario_id, False)
+
+
+@router.get("/{scenario_id}/runs", response_model=list[RunOut], responses={200: {"headers": TOTAL}, **_ERRORS})
+def list_scenario_runs(
+    ctx: Authed,
+    response: Response,
+    scenario_id: ScenarioId,
+    status: Annotated[str | None, Query(max_length=16, pattern="^[a-z]+$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> list[dict[str, Any]]:
+    """The scenario's runs, newest first (404 for a scenario the caller does not see)."""
+    rows, total = run_ops.list_scenario_runs(ctx, scenario_id, status, limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+    return rows

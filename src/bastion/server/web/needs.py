@@ -54,7 +54,8 @@ def scenario_rows(ctx: Context) -> list[ScenarioRow]:
     """The visible scenarios, newest change first, with their last run's status."""
     repo = Scenarios(ctx.session, _caller(ctx))
     rows = []
-    for scenario in repo.list():
+    scenarios, _count = repo.list()  # not archived
+    for scenario in scenarios:
         head = repo.revision(scenario.id, scenario.head)
         last = ctx.session.execute(
             select(ServerRun)

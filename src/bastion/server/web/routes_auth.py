@@ -10,11 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse
 
-from bastion.server import services
+from bastion.server import session_ops
 from bastion.server.errors import NotFound, ServiceError
+from bastion.server.security import secure_cookies
 from bastion.server.settings import ServerSettings
 from bastion.server.web.pages import WebRoute, redirect, render, secure
-from bastion.server.web.session import COOKIE, Plain, revoke, signed_in
+from bastion.server.web.session import COOKIE, Plain, signed_in
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -41,7 +42,7 @@ def login_page(request: Request, next: str = "/scenarios") -> Response:
     nonce = secrets.token_urlsafe(24)
     response: Response = render("login.html.j2", title="Sign in", error="", next=_safe_next(next), username="",
                       login_csrf=nonce)
-    response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+    response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=secure_cookies(request),
                         max_age=3600)
     return response
 
@@ -65,7 +66,7 @@ def login(
         error = "Give your user name and password."
     else:
         try:
-            token = services.login(ctx, settings, username, password)
+            token, _answer = session_ops.open_session(ctx, settings, username, password)
         except ServiceError as refused:
             error = str(refused.detail)
     if error:
@@ -74,10 +75,10 @@ def login(
         response: Response = render("login.html.j2", code=status, title="Sign in", error=error, next=_safe_next(next),
                           username=username, login_csrf=nonce)
         response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https", max_age=3600)
+                            secure=secure_cookies(request), max_age=3600)
         return response
     response = redirect(_safe_next(next))
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies(request),
                         max_age=settings.token_ttl_s, path="/")
     response.delete_cookie(LOGIN_COOKIE)
     return response
@@ -92,8 +93,7 @@ async def logout(request: Request, ctx: Plain) -> Response:
         web = signed_in(request, ctx)
         async with request.form(max_files=0, max_fields=5) as form:
             check_csrf(token, form.get("csrf"))
-        revoke(ctx, token)
-        ctx.record("logout", web.caller.name, "ok")
+        session_ops.close_session(web.ctx, token)
     response = redirect("/login")
     response.delete_cookie(COOKIE, path="/")
     return response

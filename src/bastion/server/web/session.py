@@ -1,35 +1,32 @@
-"""The web app's sign-in session: a cookie holding a random token, and a CSRF token per session.
+"""The web app's sign-in session: the server's browser session (`session_ops`, security.py), and
+its CSRF token in every form.
 
-Signing in goes through `services.login` (rate limit, Argon2id, audit record) and gets the same
-kind of random token the API hands out, stored only as its sha256 (`api_tokens`): the cookie
-`bastion_session` carries it, `HttpOnly`, `SameSite=Strict`, `Path=/`, and `Secure` when the
-request came over HTTPS. Signing out revokes that token.
+Signing in goes through `session_ops.open_session` (rate limit, Argon2id, audit record): a
+random token stored only as its sha256 (`api_tokens`), carried by the cookie `bastion_session`,
+`HttpOnly`, `SameSite=Strict`, `Path=/`, and `Secure` over HTTPS (or `BASTION_SECURE_COOKIES=1`).
+The same session works for the API (with `X-CSRF-Token`). Signing out revokes it.
 
-The CSRF token of a session is HMAC-SHA256(session token, "csrf"): a page gets it in a hidden
-`csrf` field of every form, and every POST of the web app must send it back; another site can
-read neither the cookie nor the page, so it cannot forge it. It needs no storage and dies with
-the session.
+The CSRF token of a session is `security.csrf_token`, HMAC-SHA256(session token, "csrf"): a page
+gets it in a hidden `csrf` field of every form, and every POST of the web app must send it back;
+another site can read neither the cookie nor the page, so it cannot forge it. It needs no storage
+and dies with the session.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import update
 
 from bastion.server.db import Database
 from bastion.server.errors import Forbidden, ServiceError
 from bastion.server.repository import Caller, Users
-from bastion.server.security import token_digest
+from bastion.server.security import SESSION_COOKIE, csrf_matches, csrf_token
 from bastion.server.services import Context
-from bastion.store.server_tables import ApiToken
 
-COOKIE = "bastion_session"
+COOKIE = SESSION_COOKIE
 CSRF_FIELD = "csrf"
 
 
@@ -60,20 +57,10 @@ class WebContext:
         return csrf_token(self.token)
 
 
-def csrf_token(session_token: str) -> str:
-    """The CSRF token of a session (hex HMAC-SHA256 of "csrf" keyed by the session token)."""
-    return hmac.new(session_token.encode("utf-8"), b"csrf", hashlib.sha256).hexdigest()
-
-
 def check_csrf(session_token: str, sent: object) -> None:
     """Raise BadCsrf unless `sent` is the session's CSRF token."""
-    if not isinstance(sent, str) or not hmac.compare_digest(sent, csrf_token(session_token)):
+    if not isinstance(sent, str) or not csrf_matches(session_token, sent):
         raise BadCsrf("the form's security token is missing or out of date: reload the page and try again")
-
-
-def revoke(ctx: Context, token: str) -> None:
-    """Revoke one session token (signing out)."""
-    ctx.session.execute(update(ApiToken).where(ApiToken.token_hash == token_digest(token)).values(revoked=True))
 
 
 def address(request: Request) -> str:
