@@ -311,3 +311,14 @@ def test_a_study_from_the_scenario_page(app: tuple[object, Database]) -> None:
     assert ana.client.get(f"/studies/{study}/study.json").json()["marking"] == "UNCLASSIFIED // LVA ONLY"
     assert ana.client.get(f"/studies/{study}/report.xlsx").content[:2] == b"PK"
     assert Browser(app[0], "eve").client.get(f"/studies/{study}").status_code == 404
+
+
+def test_the_web_session_is_the_apis_session(app: tuple[object, Database]) -> None:
+    ana = Browser(app[0], "ana")
+    answer = ana.client.get("/api/v1/session")
+    assert answer.status_code == 200
+    assert answer.json()["user"]["name"] == "ana" and answer.json()["csrf_token"] == ana.csrf
+    token = ana.client.cookies["bastion_session"]
+    assert ana.post("/logout").status_code == 303  # type: ignore[attr-defined]
+    ana.client.cookies.set("bastion_session", token)  # signed out: the API refuses the old cookie too
+    assert ana.client.get("/api/v1/session").status_code == 401
