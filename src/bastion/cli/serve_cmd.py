@@ -67,7 +67,8 @@ def serve(
             f"One-time password (shown only now): {password}\n"
         )
     app = create_app(ServerSettings(max_upload_bytes=max_upload_mb * MIB, workers=workers, scheduler=scheduler), db=db)
-    sys.stderr.write(f"Bastion server on {db.where}: http://{host}:{port}/api/v1/docs\n")
+    sys.stderr.write(f"Bastion server on {db.where}: the web app at http://{host}:{port}/ (sign in there), "
+                     f"the API at http://{host}:{port}/api/v1/docs\n")
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
 
 

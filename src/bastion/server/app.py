@@ -150,6 +150,7 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
     for router in (auth.router, scenarios.router, runs.router, audit.router):
         app.include_router(router)
     app.include_router(studies.router)
+    app.include_router(__import__("bastion.server.web", fromlist=["router"]).router)  # the web app (docs/web.md)
     app.add_middleware(LimitBody, limit=settings.max_upload_bytes)
     # a few requests at a time, queued in the event loop rather than in the thread pool (serial.py)
     app.add_middleware(AdmitRequests, limit=admission_limit(database.engine.dialect.name))
