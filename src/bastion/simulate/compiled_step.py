@@ -78,7 +78,7 @@ def _share(k: Any) -> float:
     more; the step needs 19 of these per path-month.
     """
     x = np.float64(k)
-    return x * HUNDREDTH_HI + x * HUNDREDTH_LO  # type: ignore[no-any-return]
+    return x * HUNDREDTH_HI + x * HUNDREDTH_LO
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
