@@ -44,8 +44,15 @@ def _gseg(smeta: Any, sptr: Any, ssrc: Any, sw: Any, s: int, x: Any, xo: int, bu
     """buf[r] = sum_k x[xo + src_k] * w_k over the linked outputs r of Seg s; returns rows."""
     nr, po = smeta[s, 1], smeta[s, 2]
     for r in range(nr):
-        buf[r, :] = 0.0
-        for k in range(sptr[po + r], sptr[po + r + 1]):
+        k0, k1 = sptr[po + r], sptr[po + r + 1]
+        if k1 == k0:
+            for jj in range(TILE):
+                buf[r, jj] = 0.0
+            continue
+        i, wk = xo + ssrc[k0], sw[k0]
+        for jj in range(TILE):  # 0 + the first term: as zeroing first, one pass fewer
+            buf[r, jj] = 0.0 + x[i, jj] * wk
+        for k in range(k0 + 1, k1):
             i, wk = xo + ssrc[k], sw[k]
             for jj in range(TILE):
                 buf[r, jj] += x[i, jj] * wk
