@@ -60,13 +60,28 @@ def _gseg(smeta: Any, sptr: Any, ssrc: Any, sw: Any, s: int, x: Any, xo: int, bu
 
 
 @njit(inline="always")
-def _scatter(smeta: Any, srows: Any, s: int, buf: Any, nr: int, dst: Any, take: bool) -> None:
-    """dst[row_r] += buf[r], or dst[row_r] = max(dst[row_r] - buf[r], 0) when `take`."""
-    ro = smeta[s, 0]
+def _gadd(smeta: Any, srows: Any, sptr: Any, ssrc: Any, sw: Any, s: int, x: Any, xo: int, buf: Any,
+          dst: Any, take: bool) -> None:
+    """buf rows of _gseg added to (or, when `take`, taken from and clipped at 0 in) the linked
+    rows of dst, row by row: the same sums and the same updates of dst, a one-term
+    row in one pass (no trip through buf). dst must not be x (rows are then independent)."""
+    ro, nr, po = smeta[s, 0], smeta[s, 1], smeta[s, 2]
     for r in range(nr):
-        o = srows[ro + r]
+        o, k0, k1 = srows[ro + r], sptr[po + r], sptr[po + r + 1]
+        if k1 - k0 == 1:
+            i, wk = xo + ssrc[k0], sw[k0]
+            for jj in range(TILE):
+                v = 0.0 + x[i, jj] * wk
+                dst[o, jj] = max(dst[o, jj] - v, 0.0) if take else dst[o, jj] + v
+            continue
         for jj in range(TILE):
-            dst[o, jj] = max(dst[o, jj] - buf[r, jj], 0.0) if take else dst[o, jj] + buf[r, jj]
+            buf[0, jj] = 0.0
+        for k in range(k0, k1):
+            i, wk = xo + ssrc[k], sw[k]
+            for jj in range(TILE):
+                buf[0, jj] += x[i, jj] * wk
+        for jj in range(TILE):
+            dst[o, jj] = max(dst[o, jj] - buf[0, jj], 0.0) if take else dst[o, jj] + buf[0, jj]
 
 
 @njit(inline="always")
@@ -159,12 +174,11 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, t_lo: 
                 for jj in range(TILE):
                     store[i, jj] += inflow[s0, i, jj]
                     inflow[s0, i, jj] = 0.0
-            nr = _gseg(smeta, sptr, ssrc, sw, segs[1], ship, 0, buf)
-            _scatter(smeta, srows, segs[1], buf, nr, store, False)
+            _gadd(smeta, srows, sptr, ssrc, sw, segs[1], ship, 0, buf, store, False)
             for k in range(later.shape[0]):
                 if later[k, 0] == 0:
-                    nr = _gseg(smeta, sptr, ssrc, sw, later[k, 2], ship, 0, buf)
-                    _scatter(smeta, srows, later[k, 2], buf, nr, inflow[(m + later[k, 1]) % depth], False)
+                    _gadd(smeta, srows, sptr, ssrc, sw, later[k, 2], ship, 0, buf,
+                          inflow[(m + later[k, 1]) % depth], False)
             # production: capacity (ramp after online, availability), then bom levels
             for ln in range(nl):
                 hc, cap, r1 = tb.line_col[ln], tb.line_cap[ln], tb.ramp1[ln]
@@ -200,14 +214,12 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, t_lo: 
                                 fe[jj] = min(fe[jj], rat[cr, jj])
                     for jj in range(TILE):
                         good[e, jj] = want[e, jj] * fe[jj]
-                nr = _gseg(smeta, sptr, ssrc, sw, ds, good, lo, buf)
-                _scatter(smeta, srows, ds, buf, nr, store, True)
-                nr = _gseg(smeta, sptr, ssrc, sw, ns, good, lo, buf)
-                _scatter(smeta, srows, ns, buf, nr, store, False)
+                _gadd(smeta, srows, sptr, ssrc, sw, ds, good, lo, buf, store, True)
+                _gadd(smeta, srows, sptr, ssrc, sw, ns, good, lo, buf, store, False)
                 for k in range(later.shape[0]):
                     if later[k, 0] == 2 + lv:
-                        nr = _gseg(smeta, sptr, ssrc, sw, later[k, 2], good, lo, buf)
-                        _scatter(smeta, srows, later[k, 2], buf, nr, inflow[(m + later[k, 1]) % depth], False)
+                        _gadd(smeta, srows, sptr, ssrc, sw, later[k, 2], good, lo, buf,
+                              inflow[(m + later[k, 1]) % depth], False)
             # deliveries by priority
             for e in range(dl):
                 for jj in range(TILE):
@@ -223,16 +235,14 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, t_lo: 
                     spr = sp_rows[e]
                     for jj in range(TILE):
                         sent[e, jj] = wantd[e, jj] * rat[spr, jj]
-                nr = _gseg(smeta, sptr, ssrc, sw, ts, sent, lo, buf)
-                _scatter(smeta, srows, ts, buf, nr, store, True)
+                _gadd(smeta, srows, sptr, ssrc, sw, ts, sent, lo, buf, store, True)
             # transit, receipts (transit slot + delivery-0 routes), consumption with surges
             t0 = m % pdepth
             for k in range(later.shape[0]):
                 if later[k, 0] == 1:
-                    nr = _gseg(smeta, sptr, ssrc, sw, later[k, 2], sent, 0, buf)
-                    _scatter(smeta, srows, later[k, 2], buf, nr, transit[(m + later[k, 1]) % pdepth], False)
-            nr = _gseg(smeta, sptr, ssrc, sw, segs[3], sent, 0, buf)
-            _scatter(smeta, srows, segs[3], buf, nr, transit[t0], False)
+                    _gadd(smeta, srows, sptr, ssrc, sw, later[k, 2], sent, 0, buf,
+                          transit[(m + later[k, 1]) % pdepth], False)
+            _gadd(smeta, srows, sptr, ssrc, sw, segs[3], sent, 0, buf, transit[t0], False)
             for i in range(q):
                 cu = tb.pile_customer[i]
                 hc, sf, co = tb.cust_col[cu], tb.surge_factor[cu] - 1.0, tb.consumption[m, i]
