@@ -47,6 +47,10 @@ class Run:
     """Memory limit of the simulation's chunks in flight (`bastion.guard.fit_chunk`); None: none."""
     confidence: float | None = None  # plan at this confidence (targets' own win); None: as given
     futures: int = 200  # sampled futures of the confidence plan
+    backend: str = "auto"
+    """Simulator backend of the simulate stage and of the confidence plan's validation
+    (`bastion.simulate.simulate`'s: auto picks the compiled step for large runs when numba is
+    there, else numpy; the numbers are the same bit for bit either way)."""
 
     @property
     def short(self) -> bool:
@@ -94,6 +98,7 @@ def execute(
     max_bytes: int | None = None,
     confidence: float | None = None,
     futures: int = 200,
+    backend: str = "auto",
 ) -> Run:
     """Load `file` and run `stages` on it; raise ScenarioError for an invalid file.
 
@@ -103,7 +108,8 @@ def execute(
     the later stages use the confidence plan.
 
     `max_bytes` limits the simulation's memory (it runs fewer paths at a time to fit, or
-    raises `bastion.guard.TooLarge` before drawing anything).
+    raises `bastion.guard.TooLarge` before drawing anything). `backend`: the simulator's
+    (`Run.backend`; auto as `bastion simulate`'s default).
     """
     from bastion.store.record import package_versions, scenario_hash
     from bastion.xlsxio import is_workbook_name, load_workbook_scenario
@@ -126,6 +132,7 @@ def execute(
         max_bytes=max_bytes,
         confidence=confidence,
         futures=futures,
+        backend=backend,
     )
     for stage in stages:
         if progress is not None:
@@ -162,7 +169,7 @@ def _plan(run: Run, step: Step | None) -> HasJson:
     from bastion.plan.confidence import plan_at_confidence
 
     conf = plan_at_confidence(run.scenario, run.confidence, futures=run.futures, seed=run.seed,
-                              paths=run.paths, deterministic=plan, progress=step)
+                              paths=run.paths, deterministic=plan, progress=step, backend=run.backend)
     run.results["confidence"] = conf.part()
     return conf.plan
 
@@ -173,7 +180,7 @@ def _simulate(run: Run, step: Step | None) -> HasJson | None:
     tell = step
     paths_done = None if tell is None else (lambda done, total: tell(f"{done:,} of {total:,} paths"))
     return simulate(run.scenario, _plan_of(run), paths=run.paths, seed=run.seed, progress=paths_done,
-                    max_bytes=run.max_bytes)
+                    max_bytes=run.max_bytes, backend=run.backend)
 
 
 def _resilience(run: Run, step: Step | None) -> HasJson | None:

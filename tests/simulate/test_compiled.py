@@ -167,6 +167,24 @@ def test_hundredths_equal_the_coverage_of_any_events(data: st.DataObject) -> Non
     assert np.array_equal(back, ref)
 
 
+def test_share_is_the_reference_division_for_every_hundredth() -> None:
+    """The step's division-free k / 100 equals numpy_backend's SHARE and AVAIL bit for bit, for
+    every k a coverage can hold (0..100), compiled and in Python, and with one rounding (a fused
+    multiply-add) instead of two."""
+    from fractions import Fraction
+
+    from bastion.simulate.compiled_step import HUNDREDTH_HI, HUNDREDTH_LO, _share
+    from bastion.simulate.numpy_backend import AVAIL, SHARE
+
+    ks = np.arange(101, dtype=np.uint8)
+    assert np.array_equal(np.array([_share(k) for k in ks]), SHARE)
+    assert np.array_equal(np.array([1.0 - _share.py_func(k) for k in ks]), AVAIL)
+    assert SHARE[35] != 35 * 0.01  # a plain product by 0.01 would not do
+    fused = [float(Fraction(int(k)) * Fraction(HUNDREDTH_HI) + Fraction(int(k)) * Fraction(HUNDREDTH_LO))
+             for k in ks]
+    assert np.array_equal(np.array(fused), SHARE)
+
+
 def test_auto_picks_compiled_for_large_runs_only(numba_cache: Path) -> None:
     s = scenario(TWO_LEVEL)  # 24 months
     _pa, _u, p = prepare(s, plan_of(s))

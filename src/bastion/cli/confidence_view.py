@@ -27,13 +27,17 @@ if TYPE_CHECKING:
 
 def confidence_plan(scenario: Scenario, deterministic: PlanResult, confidence: float | None, *,
                     futures: int, gap: float, time_limit: float | None) -> ConfidencePlan:
-    """The confidence plan, with the CLI's progress display."""
+    """The confidence plan, with the CLI's progress display; validated with the simulator's
+    `auto` backend (`bastion simulate`'s default)."""
+    from bastion.cli.simulate_cmd import numba_cache_dir
     from bastion.plan.confidence import plan_at_confidence
+
+    numba_cache_dir()
 
     with solving(console(stderr=True), "Planning at a confidence") as progress:
         return plan_at_confidence(scenario, confidence, futures=futures, gap=gap,
                                   time_limit=time_limit, deterministic=deterministic,
-                                  progress=progress)
+                                  progress=progress, backend="auto")
 
 
 def summary(conf: ConfidencePlan, name: str) -> None:

@@ -44,7 +44,7 @@ def simulated_paths(
         return "no plan, so no policy to simulate: JCL not computed"
     from bastion.simulate import simulate
 
-    per_path = simulate(scenario, plan, paths=paths, seed=seed, max_bytes=max_bytes).per_path
+    per_path = simulate(scenario, plan, paths=paths, seed=seed, max_bytes=max_bytes, backend="auto").per_path
     return per_path.cost, per_path.met_month
 
 
@@ -198,6 +198,9 @@ def economics_command(
     limit = limit_or_exit(max_memory)
     scenario = load_or_exit(file)
     settings = _settings(scenario, discount_rate)
+    from bastion.cli.simulate_cmd import numba_cache_dir
+
+    numba_cache_dir()  # the simulator's `auto` backend may load the compiled step
     from bastion.guard import plan_estimate, simulate_estimate
 
     guard_or_exit(file, limit, plan_estimate(scenario, "economics (its plan)"), simulate_estimate(scenario, paths))

@@ -139,6 +139,9 @@ def execute_and_save(
         guard_or_exit(file, max_bytes, schedule_estimate(scenario, paths), plan_estimate(scenario, "run (its plan)"),
                       simulate_estimate(scenario, paths, chunk=BLOCK))
     check_out_or_exit(out if out is not None else RUNS_DIR / new_run_id(), force)
+    from bastion.cli.simulate_cmd import numba_cache_dir
+
+    numba_cache_dir()  # the run's simulations use the `auto` backend (the compiled step's cache)
     runs = _open_store(db, for_writing=True) if store else None
     try:
         err = console(stderr=True)

@@ -153,8 +153,11 @@ def study(
         from bastion.cli.run_cmds import _open_store
 
         _open_store(db).close()
+    from bastion.cli.simulate_cmd import numba_cache_dir
     from bastion.cli.study_view import StudyProgress, render_study
     from bastion.study.engine import SchedulerError
+
+    numba_cache_dir()  # before the local cluster starts: its workers inherit the environment
 
     try:
         with StudyProgress(console(stderr=True), enabled=not as_json) as progress:

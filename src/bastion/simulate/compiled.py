@@ -153,15 +153,20 @@ def sample_chunk_hundredths(u: Uncertainty, dt: Draws, seed: int, first_path: in
     numpy_backend.sample_chunk's draws from the same block streams, in the same order
     (programme durations, then each source's counts, starts and durations), with the
     programme schedules computed once for the chunk and the events turned into coverage by
-    one compiled pass (:func:`compiled_events.drawn_hundredths`), never as event arrays.
+    one compiled pass per block right after its draws, while they are still in the cache
+    (:func:`compiled_events.drawn_hundredths`), never as event arrays.
     `out`: an array to reuse for the hundredths, when its shape fits."""
     assert first_path % BLOCK == 0
+    shape = tiled_shape(u, paths)
+    if out is None or out.shape != shape:
+        out = np.empty(shape, dtype=np.uint8)
+    tile = shape[3]
+    assert BLOCK % tile == 0
+    drawn = _events_module().drawn_hundredths
     n_src = len(u.sources)
-    counts = np.empty((n_src, paths), dtype=np.int64)
-    starts: list[list[FloatArray]] = [[] for _ in range(n_src)]
-    durs: list[list[FloatArray]] = [[] for _ in range(n_src)]
     prog = u.samples_programme and u.network is not None
     durations = []
+    ptr = np.zeros(n_src + 1, dtype=np.int64)
     for b in range(first_path // BLOCK, (first_path + paths + BLOCK - 1) // BLOCK):
         lo = b * BLOCK - first_path
         k = min(BLOCK, paths - lo)
@@ -169,30 +174,27 @@ def sample_chunk_hundredths(u: Uncertainty, dt: Draws, seed: int, first_path: in
         if prog:
             assert u.network is not None
             durations.append(sample_durations(u.network, k, rng))
+        counts = np.empty((n_src, k), dtype=np.int64)
+        starts: list[FloatArray] = []
+        durs: list[FloatArray] = []
         for s, src in enumerate(u.sources):
             c = rng.poisson(src.rate_per_month * u.n, k)
-            counts[s, lo:lo + k] = c
+            counts[s] = c
             m = int(c.sum())
-            starts[s].append(rng.random(m))
-            durs[s].append(rng.random(m))
+            starts.append(rng.random(m))
+            durs.append(rng.random(m))
+            ptr[s + 1] = ptr[s] + m
+        u_start = np.concatenate(starts) if starts else np.zeros(0)
+        u_dur = np.concatenate(durs) if durs else np.zeros(0)
+        t0 = lo // tile
+        drawn(counts, u_start, u_dur, ptr, dt.tri, dt.node_ptr, dt.nodes, u.n, k,
+              out[t0:t0 + -(-k // tile)])
     fin = None
     if prog:
         assert u.network is not None
         fin = schedule_paths(u.network, np.concatenate(durations), u.order)[1]
     online = online_months(u, fin, paths).T.copy()
-    ptr = np.zeros(n_src + 1, dtype=np.int64)
-    for s in range(n_src):
-        ptr[s + 1] = ptr[s] + sum(len(x) for x in starts[s])
-    flat = [x for per in starts for x in per]
-    u_start = np.concatenate(flat) if flat else np.zeros(0)
-    flat = [x for per in durs for x in per]
-    u_dur = np.concatenate(flat) if flat else np.zeros(0)
-    shape = tiled_shape(u, paths)
-    if out is None or out.shape != shape:
-        out = np.empty(shape, dtype=np.uint8)
-    hund: Hundredths = _events_module().drawn_hundredths(counts, u_start, u_dur, ptr, dt.tri,
-                                                         dt.node_ptr, dt.nodes, u.n, paths, out)
-    return online, hund
+    return online, out
 
 
 def _pad(x: Any, width: int) -> Any:

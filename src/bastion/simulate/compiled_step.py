@@ -33,6 +33,10 @@ TILE = 128
 """Paths per tile (a compile-time constant; the probe measured 128 best of 1-128)."""
 FAN_BINS = 256
 """Bins of the fan-chart histograms (numpy_backend.FAN_BINS)."""
+HUNDREDTH_HI = float.fromhex("0x1.47ae147a00000p-7")
+"""0.01 cut to 32 significant bits: k x HUNDREDTH_HI is exact for whole k <= 100."""
+HUNDREDTH_LO = float.fromhex("0x1.c28f5c28f5c29p-40")
+"""0.01 - HUNDREDTH_HI, rounded to float64."""
 
 
 @njit(inline="always")
@@ -40,8 +44,15 @@ def _gseg(smeta: Any, sptr: Any, ssrc: Any, sw: Any, s: int, x: Any, xo: int, bu
     """buf[r] = sum_k x[xo + src_k] * w_k over the linked outputs r of Seg s; returns rows."""
     nr, po = smeta[s, 1], smeta[s, 2]
     for r in range(nr):
-        buf[r, :] = 0.0
-        for k in range(sptr[po + r], sptr[po + r + 1]):
+        k0, k1 = sptr[po + r], sptr[po + r + 1]
+        if k1 == k0:
+            for jj in range(TILE):
+                buf[r, jj] = 0.0
+            continue
+        i, wk = xo + ssrc[k0], sw[k0]
+        for jj in range(TILE):  # 0 + the first term: as zeroing first, one pass fewer
+            buf[r, jj] = 0.0 + x[i, jj] * wk
+        for k in range(k0 + 1, k1):
             i, wk = xo + ssrc[k], sw[k]
             for jj in range(TILE):
                 buf[r, jj] += x[i, jj] * wk
@@ -49,13 +60,28 @@ def _gseg(smeta: Any, sptr: Any, ssrc: Any, sw: Any, s: int, x: Any, xo: int, bu
 
 
 @njit(inline="always")
-def _scatter(smeta: Any, srows: Any, s: int, buf: Any, nr: int, dst: Any, take: bool) -> None:
-    """dst[row_r] += buf[r], or dst[row_r] = max(dst[row_r] - buf[r], 0) when `take`."""
-    ro = smeta[s, 0]
+def _gadd(smeta: Any, srows: Any, sptr: Any, ssrc: Any, sw: Any, s: int, x: Any, xo: int, buf: Any,
+          dst: Any, take: bool) -> None:
+    """buf rows of _gseg added to (or, when `take`, taken from and clipped at 0 in) the linked
+    rows of dst, row by row: the same sums and the same updates of dst, a one-term
+    row in one pass (no trip through buf). dst must not be x (rows are then independent)."""
+    ro, nr, po = smeta[s, 0], smeta[s, 1], smeta[s, 2]
     for r in range(nr):
-        o = srows[ro + r]
+        o, k0, k1 = srows[ro + r], sptr[po + r], sptr[po + r + 1]
+        if k1 - k0 == 1:
+            i, wk = xo + ssrc[k0], sw[k0]
+            for jj in range(TILE):
+                v = 0.0 + x[i, jj] * wk
+                dst[o, jj] = max(dst[o, jj] - v, 0.0) if take else dst[o, jj] + v
+            continue
         for jj in range(TILE):
-            dst[o, jj] = max(dst[o, jj] - buf[r, jj], 0.0) if take else dst[o, jj] + buf[r, jj]
+            buf[0, jj] = 0.0
+        for k in range(k0, k1):
+            i, wk = xo + ssrc[k], sw[k]
+            for jj in range(TILE):
+                buf[0, jj] += x[i, jj] * wk
+        for jj in range(TILE):
+            dst[o, jj] = max(dst[o, jj] - buf[0, jj], 0.0) if take else dst[o, jj] + buf[0, jj]
 
 
 @njit(inline="always")
@@ -65,9 +91,16 @@ def _ratio(have: float, need: float) -> float:
 
 
 @njit(inline="always")
-def _avail(k: Any) -> float:
-    """numpy_backend.AVAIL[k] bit for bit: 1 - k / 100."""
-    return 1.0 - np.float64(k) / 100.0
+def _share(k: Any) -> float:
+    """k / 100 bit for bit for whole k in 0..100 (numpy_backend.SHARE[k]), without a division.
+
+    k x HI is exact and k x LO is within half an ulp of the rest, so their sum rounds to the
+    correctly rounded k / 100 (checked for every k by the tests, with and without a fused
+    multiply-add). A division costs ~10 cycles per 8 lanes here, a table lookup (a gather)
+    more; the step needs 19 of these per path-month.
+    """
+    x = np.float64(k)
+    return x * HUNDREDTH_HI + x * HUNDREDTH_LO
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
@@ -122,7 +155,7 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, t_lo: 
             for g in range(ng):
                 hc, gcap, capped = tb.group_col[g], tb.group_cap[g], tb.group_capped[g]
                 for jj in range(TILE):
-                    tot, av = buf[g, jj], _avail(hund[t, m, hc, jj])
+                    tot, av = buf[g, jj], (1.0 - _share(hund[t, m, hc, jj]))
                     can = gcap * av if capped else tot * av
                     frac[g, jj] = min(tot, can) / max(tot, TINY) if tot > 0 else 0.0
             acc[:] = 0.0
@@ -141,19 +174,18 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, t_lo: 
                 for jj in range(TILE):
                     store[i, jj] += inflow[s0, i, jj]
                     inflow[s0, i, jj] = 0.0
-            nr = _gseg(smeta, sptr, ssrc, sw, segs[1], ship, 0, buf)
-            _scatter(smeta, srows, segs[1], buf, nr, store, False)
+            _gadd(smeta, srows, sptr, ssrc, sw, segs[1], ship, 0, buf, store, False)
             for k in range(later.shape[0]):
                 if later[k, 0] == 0:
-                    nr = _gseg(smeta, sptr, ssrc, sw, later[k, 2], ship, 0, buf)
-                    _scatter(smeta, srows, later[k, 2], buf, nr, inflow[(m + later[k, 1]) % depth], False)
+                    _gadd(smeta, srows, sptr, ssrc, sw, later[k, 2], ship, 0, buf,
+                          inflow[(m + later[k, 1]) % depth], False)
             # production: capacity (ramp after online, availability), then bom levels
             for ln in range(nl):
                 hc, cap, r1 = tb.line_col[ln], tb.line_cap[ln], tb.ramp1[ln]
                 for jj in range(TILE):
                     since = (m - online[ln, jj]) + 1.0
                     sh = min(1.0, since / r1) if since > 0 else 0.0
-                    lr[ln, jj] = cap * sh * _avail(hund[t, m, hc, jj])
+                    lr[ln, jj] = cap * sh * (1.0 - _share(hund[t, m, hc, jj]))
             for e in range(li):
                 for jj in range(TILE):
                     want[e, jj] = max(tb.cum_prod[m, e] - cum_prod[e, jj], 0.0)
@@ -182,14 +214,12 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, t_lo: 
                                 fe[jj] = min(fe[jj], rat[cr, jj])
                     for jj in range(TILE):
                         good[e, jj] = want[e, jj] * fe[jj]
-                nr = _gseg(smeta, sptr, ssrc, sw, ds, good, lo, buf)
-                _scatter(smeta, srows, ds, buf, nr, store, True)
-                nr = _gseg(smeta, sptr, ssrc, sw, ns, good, lo, buf)
-                _scatter(smeta, srows, ns, buf, nr, store, False)
+                _gadd(smeta, srows, sptr, ssrc, sw, ds, good, lo, buf, store, True)
+                _gadd(smeta, srows, sptr, ssrc, sw, ns, good, lo, buf, store, False)
                 for k in range(later.shape[0]):
                     if later[k, 0] == 2 + lv:
-                        nr = _gseg(smeta, sptr, ssrc, sw, later[k, 2], good, lo, buf)
-                        _scatter(smeta, srows, later[k, 2], buf, nr, inflow[(m + later[k, 1]) % depth], False)
+                        _gadd(smeta, srows, sptr, ssrc, sw, later[k, 2], good, lo, buf,
+                              inflow[(m + later[k, 1]) % depth], False)
             # deliveries by priority
             for e in range(dl):
                 for jj in range(TILE):
@@ -205,21 +235,19 @@ def run_tiles(tb: Any, online_in: Any, hund: Any, paths: int, scale: Any, t_lo: 
                     spr = sp_rows[e]
                     for jj in range(TILE):
                         sent[e, jj] = wantd[e, jj] * rat[spr, jj]
-                nr = _gseg(smeta, sptr, ssrc, sw, ts, sent, lo, buf)
-                _scatter(smeta, srows, ts, buf, nr, store, True)
+                _gadd(smeta, srows, sptr, ssrc, sw, ts, sent, lo, buf, store, True)
             # transit, receipts (transit slot + delivery-0 routes), consumption with surges
             t0 = m % pdepth
             for k in range(later.shape[0]):
                 if later[k, 0] == 1:
-                    nr = _gseg(smeta, sptr, ssrc, sw, later[k, 2], sent, 0, buf)
-                    _scatter(smeta, srows, later[k, 2], buf, nr, transit[(m + later[k, 1]) % pdepth], False)
-            nr = _gseg(smeta, sptr, ssrc, sw, segs[3], sent, 0, buf)
-            _scatter(smeta, srows, segs[3], buf, nr, transit[t0], False)
+                    _gadd(smeta, srows, sptr, ssrc, sw, later[k, 2], sent, 0, buf,
+                          transit[(m + later[k, 1]) % pdepth], False)
+            _gadd(smeta, srows, sptr, ssrc, sw, segs[3], sent, 0, buf, transit[t0], False)
             for i in range(q):
                 cu = tb.pile_customer[i]
                 hc, sf, co = tb.cust_col[cu], tb.surge_factor[cu] - 1.0, tb.consumption[m, i]
                 for jj in range(TILE):
-                    fac = 1.0 + sf * (np.float64(hund[t, m, hc, jj]) / 100.0)
+                    fac = 1.0 + sf * _share(hund[t, m, hc, jj])
                     v = (pile[i, jj] + transit[t0, i, jj]) - co * fac
                     transit[t0, i, jj] = 0.0
                     unmet[i, jj] += max(-v, 0.0)

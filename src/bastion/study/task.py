@@ -77,7 +77,7 @@ def run_variant(task: VariantTask) -> dict[str, Any]:
             from bastion.plan.confidence import plan_at_confidence
 
             conf = plan_at_confidence(scenario, task.confidence, futures=task.futures, seed=task.seed,
-                                      paths=task.paths, workers=1)
+                                      paths=task.paths, workers=1, backend="auto")
             plan, plan_json, short = conf.plan, conf.to_json(), conf.short
             part = conf.confidence_json()
             timings["confidence"] = part.pop("seconds")
@@ -90,7 +90,7 @@ def run_variant(task: VariantTask) -> dict[str, Any]:
             out["status"] = "infeasible"
             out["message"] = plan_json.get("message") or "no plan exists"
             return out
-        sim = simulate(scenario, plan, paths=task.paths, seed=task.seed, workers=1)
+        sim = simulate(scenario, plan, paths=task.paths, seed=task.seed, workers=1, backend="auto")
         timings["simulate"] = round(time.perf_counter() - t1, 4)
         sim_json = sim.to_json()
         out["simulate_full"] = sim_json

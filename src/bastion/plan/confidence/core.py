@@ -187,7 +187,8 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
                        seed: int = 0, paths: int = 10_000, rounds: int = 4,
                        time_limit: float | None = None, gap: float = 1e-4,
                        deterministic: PlanResult | None = None, method: str = "auto",
-                       progress: Step | None = None, workers: int | None = None) -> ConfidencePlan:
+                       progress: Step | None = None, workers: int | None = None,
+                       backend: str = "numpy") -> ConfidencePlan:
     """The plan meeting each target in its requested share of futures (docs/method-confidence.md).
 
     confidence applies to every target without its own; futures is S, the
@@ -200,7 +201,7 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     MARGIN_FROM_COLUMNS, buffer beyond); on the buffer route `rounds` is the buffer steps
     per priority level. workers: the
     validation simulations' processes (as `simulate`'s; results do not depend on it; 1 inside
-    a study's task).
+    a study's task). backend: the validation simulations' (`simulate`'s; the same numbers).
     """
     from bastion.plan import solve_plan
     from bastion.simulate import simulate
@@ -212,7 +213,7 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     det = deterministic if deterministic is not None else solve_plan(
         scenario, time_limit=time_limit, gap=gap, explain=False, sensitivity=False)
     det_sim = simulate(scenario, det, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
-                       workers=workers) if det.status.has_solution else None
+                       workers=workers, backend=backend) if det.status.has_solution else None
     u = all_built_uncertainty(scenario, det) if det.status.has_solution else None
     conf_targets = {t: float(r) for t, r in enumerate(requested) if r is not None}
     if u is None or not uncertain(u) or not conf_targets:
@@ -274,7 +275,7 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
         if progress is not None:
             progress(f"validating round {rnd + 1} on {paths:,} paths")
         sim = simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
-                       workers=workers)
+                       workers=workers, backend=backend)
         short = {}
         for t in conf_targets:
             v = sim.targets[t]
