@@ -160,7 +160,7 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
     todo = [(f, r, lab) for f, r, lab in RELAXATIONS if _applies(ix, f)]
     for k, (family, relax, _label) in enumerate(todo):
         head = f"why short {k + 1}/{len(todo)} ({family.replace('_', ' ')} relaxed): "
-        r = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap,
+        r = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap, pool=True,
                         with_cost=False, progress=prefixed(progress, head))
         if r.sol is not None:
             relaxed[family] = r
@@ -235,8 +235,33 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
     return diag
 
 
-def _marginals(base: Solved, dual: np.ndarray, stage: str, currency: str) -> list[Sensitivity]:
-    ix, model, sol = base.ix, base.model, base.sol
+def _supplier_values(base: Solved, row_dual: np.ndarray, col_dual: np.ndarray | None
+                     ) -> np.ndarray:
+    """Per supply: the marginal value of one more unit/month of its capacity (every month).
+
+    Original model: minus the duals of its capacity rows, summed over months. Pooled model
+    (pool.py): a supply's capacity is part of its tier's column bound, so one more unit of it
+    is worth minus the tier column's reduced cost, summed over months."""
+    ix, lp = base.ix, base.lp
+    out = np.zeros(len(ix.supplies))
+    if base.pool is None:
+        sb = lp.rows["Supplier-capacity"]
+        d = -row_dual[sb.start:sb.start + sb.size]
+        for j in range(len(ix.supplies)):
+            out[j] = float(d[sb.keys["supply"] == j].sum())
+        return out
+    if col_dual is None:
+        return out
+    tb = lp.vars["Supplier-tier"]
+    by_tier = np.zeros(len(base.pool.tiers.tier_group))
+    np.add.at(by_tier, tb.keys["tier"], -col_dual[tb.index])
+    out[:] = by_tier[base.pool.tiers.supply_tier]
+    return out
+
+
+def _marginals(base: Solved, dual: np.ndarray, stage: str, currency: str,
+               col_dual: np.ndarray | None = None) -> list[Sensitivity]:
+    ix, model, sol = base.ix, base.lp, base.sol
     assert sol is not None
     out: list[Sensitivity] = []
     # shortfall stages: units short of priority-p customers' targets, a unit of their unmet
@@ -271,10 +296,9 @@ def _marginals(base: Solved, dual: np.ndarray, stage: str, currency: str) -> lis
                 out.append(Sensitivity("line_online", line.id, stage, on_val, "month",
                                        f"{line.id} online one month earlier {verb} "
                                        f"{qty(on_val)} {unit}{where}"))
-    sb = model.rows["Supplier-capacity"]
-    d = -dual[sb.start:sb.start + sb.size]
+    values = _supplier_values(base, dual, col_dual)
     for j, s in enumerate(ix.supplies):
-        v = float(d[sb.keys["supply"] == j].sum())
+        v = float(values[j])
         if v > 1e-9:
             out.append(Sensitivity("supplier_capacity", f"{s.supplier}/{ix.items[s.item]}", stage, v,
                                    "unit/month", f"one more unit/month of {ix.items[s.item]} from "
@@ -285,7 +309,7 @@ def _marginals(base: Solved, dual: np.ndarray, stage: str, currency: str) -> lis
 def sensitivities(base: Solved, diag: Diagnosis, currency: str,
                   limit: int = 15) -> tuple[Sensitivity, ...]:
     """Ranked marginal values of binding limits (shortfall stages first, then cost)."""
-    run, model = base.run, base.model
+    run, model = base.run, base.lp
     if run.x is None or base.sol is None:
         return ()
     solver = run.solver
@@ -300,15 +324,15 @@ def sensitivities(base: Solved, diag: Diagnosis, currency: str,
         for r in later.values():
             solver.set_row_bounds(r, -math.inf, math.inf)
         solver.set_objective(model.cost_vector(f"level-{p}"))
-        out = solver.solve(start=run.x)
+        out = solver.solve(start=run.x, method=solver.lp_method())
         if out.row_dual is not None:
-            entries += _marginals(base, out.row_dual, f"level-{p}", currency)
+            entries += _marginals(base, out.row_dual, f"level-{p}", currency, out.col_dual)
         for q, r in later.items():
             solver.set_row_bounds(r, -math.inf, run.levels[q] + hold_tolerance(run.levels[q]))
     solver.set_objective(model.cost_vector("cost"), model.offsets.get("cost", 0.0))
-    out = solver.solve(start=run.x)
+    out = solver.solve(start=run.x, method=solver.lp_method())
     if out.row_dual is not None:
-        entries += _marginals(base, out.row_dual, "cost", currency)
+        entries += _marginals(base, out.row_dual, "cost", currency, out.col_dual)
 
     def key(s: Sensitivity) -> tuple[int, float]:
         lvl = int(s.stage.split("-")[1]) if s.stage.startswith("level") else 10**6

@@ -274,7 +274,7 @@ def _solve_fixed_builds(solver: HighsSolver, x: np.ndarray, time_limit: float | 
     solver.set_integrality(ints, False)
     solver.set_col_bounds(ints, vals, vals)
     try:
-        return solver.solve(time_limit=time_limit, method="simplex")
+        return solver.solve(time_limit=time_limit, method=solver.lp_method("simplex"))
     finally:
         solver.reset_col_bounds(ints)
         solver.set_integrality(ints, True)
@@ -312,7 +312,7 @@ def _stages(run: LexRun, solver: HighsSolver, model: LinearModel,
         elif lp_first:
             out, relax = _solve_lp_first(solver, model, time_limit=left, gap=gap, start=run.x)
         else:
-            out = solver.solve(time_limit=left, gap=gap, start=run.x)
+            out = solver.solve(time_limit=left, gap=gap, start=run.x, method=solver.lp_method())
         run.stages.append((name, out))
         if _RANK[out.status] > _RANK[run.status]:
             run.status = out.status
