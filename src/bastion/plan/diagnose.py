@@ -150,14 +150,33 @@ def _budget_clause(base: Solved, relaxed: Solved, currency: str = "") -> tuple[s
     return text, sum(v for _, v in over)
 
 
+RESOLVE_MAX_COLS = 200_000
+"""Above this many columns in the model solved, a plan is explained without re-solves."""
+
+
+def resolves(base: Solved) -> bool:
+    """True when the plan's diagnosis may re-solve (relaxations, fix search, marginal values):
+    the model solved has at most RESOLVE_MAX_COLS columns. Each re-solve costs about as much as
+    one stage of the plan, and a diagnosis takes up to ~60 of them; the bound is a size, not a
+    time, so one scenario gives the same answers on every machine."""
+    return base.lp.n_col <= RESOLVE_MAX_COLS
+
+
+def not_resolved(base: Solved) -> str:
+    """The clause an explanation gets in place of the re-solves' findings."""
+    return (f"relaxations and fixes not searched (the model has {base.lp.n_col:,} columns; "
+            f"they are searched up to {RESOLVE_MAX_COLS:,})")
+
+
 def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
                        targets: tuple[TargetPlan, ...], *, gap: float,
                        time_limit: float | None, progress: Step | None = None) -> Diagnosis:
-    """Explanations of every unmet target and every short consumption."""
+    """Explanations of every unmet target and every short consumption (without re-solves, only
+    the limits that bind in the plan, when the model is too large: `resolves`)."""
     ix, sol = base.ix, base.sol
     assert sol is not None
     relaxed: dict[str, Solved] = {}
-    todo = [(f, r, lab) for f, r, lab in RELAXATIONS if _applies(ix, f)]
+    todo = [(f, r, lab) for f, r, lab in RELAXATIONS if _applies(ix, f) and resolves(base)]
     for k, (family, relax, _label) in enumerate(todo):
         head = f"why short {k + 1}/{len(todo)} ({family.replace('_', ' ')} relaxed): "
         r = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap, pool=True,
@@ -197,15 +216,19 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
                 else:
                     fixes.append(f"{labels[family]} would cut it to {qty(s)}")
         helps = {f for f, v in left.items() if v < t.shortfall - target_tolerance(t.units)}
-        found = find_fixes(search, base, target_goal(ix, k, t), helps, set(relaxed))
-        if found:  # concrete changes replace the family-wide relaxations (budget kept: it is concrete)
+        found = find_fixes(search, base, target_goal(ix, k, t), helps, set(relaxed)) \
+            if resolves(base) else []
+        if not resolves(base):
+            fixes = [not_resolved(base)]
+        elif found:  # concrete changes replace the family-wide relaxations (budget kept: it is concrete)
             fixes = [f.text + " meets it" for f in found] + [
                 x for x in fixes if x.startswith(("building", "a larger capex"))]
         elif any(not x.startswith(("building", "a larger capex")) for x in fixes):
             fixes = ["no change of one supplier's or one line's limit meets it alone", *fixes]
         elif not fixes:
             fixes.append("no single relaxation meets it")
-        clauses = binding_clauses(ix, sol, tg.item, max(0, min(tg.by, ix.n - 1)), helps)
+        clauses = binding_clauses(ix, sol, tg.item, max(0, min(tg.by, ix.n - 1)),
+                                  helps if resolves(base) else None)
         text = (f"{t.customer} {t.item} target {t.by} short by {qty(t.shortfall)} "
                 f"({qty(t.planned_units or 0.0)} of {qty(t.units)}): "
                 + "; ".join(clauses + fixes))
@@ -219,11 +242,14 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
         first = int(np.flatnonzero(sol.pile_unmet[q] > 1e-9)[0])
         left = {f: float(r.sol.pile_unmet[q].sum()) for f, r in relaxed.items() if r.sol is not None}
         helps = {f for f, v in left.items() if v < total - 1e-6}
-        clauses = binding_clauses(ix, sol, int(i), ix.n - 1, helps)
+        clauses = binding_clauses(ix, sol, int(i), ix.n - 1, helps if resolves(base) else None)
         fixes = [f"{labels[f]} would fix it" if v <= 1e-6 else f"{labels[f]} would cut it to {qty(v)}"
                  for f, v in left.items() if v < total - 1e-6]
-        found = find_fixes(search, base, consumption_goal(ix, q), helps, set(relaxed))
-        if found:
+        found = find_fixes(search, base, consumption_goal(ix, q), helps, set(relaxed)) \
+            if resolves(base) else []
+        if not resolves(base):
+            fixes = [not_resolved(base)]
+        elif found:
             fixes = [f.text + " meets it" for f in found]
         elif fixes:
             fixes = ["no change of one supplier's or one line's limit meets it alone", *fixes]
@@ -310,7 +336,7 @@ def sensitivities(base: Solved, diag: Diagnosis, currency: str,
                   limit: int = 15) -> tuple[Sensitivity, ...]:
     """Ranked marginal values of binding limits (shortfall stages first, then cost)."""
     run, model = base.run, base.lp
-    if run.x is None or base.sol is None:
+    if run.x is None or base.sol is None or not resolves(base):
         return ()
     solver = run.solver
     solver.release()  # the optimal-face restrictions of the lexicographic run: holds suffice
