@@ -117,15 +117,19 @@ def binding_clauses(ix: PlanIndex, sol: Solution, item: int, by: int,
 
 
 def _supplier_clauses(ix: PlanIndex, sol: Solution, items: set[int], by: int) -> list[str]:
-    out = []
-    for j, s in enumerate(ix.supplies):
-        if s.item not in items or s.capacity is None:
-            continue
-        placed = sol.supply_orders[j]
-        full = np.flatnonzero(placed[: by + 1] >= s.capacity * (1 - 1e-4) - 1e-6)
-        if len(full) and s.capacity > 0:
-            out.append(f"{s.supplier} capacity for {ix.items[s.item]} binds from "
-                       f"{month_name(int(full[0]), ix.start)}")
+    out: list[str] = []
+    # one array test for every supply (thousands of suppliers x hundreds of targets)
+    cap = np.array([s.capacity if s.capacity is not None else np.nan for s in ix.supplies])
+    take = np.array([s.item in items and s.capacity is not None and s.capacity > 0
+                     for s in ix.supplies], dtype=bool)
+    if not take.any():
+        return out
+    with np.errstate(invalid="ignore"):
+        full = sol.supply_orders[:, : by + 1] >= (cap * (1 - 1e-4) - 1e-6)[:, None]
+    for j in np.flatnonzero(take & full.any(axis=1)):
+        s = ix.supplies[j]
+        out.append(f"{s.supplier} capacity for {ix.items[s.item]} binds from "
+                   f"{month_name(int(np.argmax(full[j])), ix.start)}")
     return out
 
 
