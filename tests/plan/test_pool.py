@@ -133,3 +133,37 @@ def test_generated_scenario_same_optima_and_a_feasible_split() -> None:
     lo, hi, _, rlo, rhi = model.bounds()
     assert np.all(ax >= rlo - 1e-6) and np.all(ax <= rhi + 1e-6)
     assert np.all(x >= lo - 1e-9) and np.all(x <= hi + 1e-9)
+
+
+def test_large_lp_tiebreak_holds_the_cost_face(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large pure LPs (IPM): the tie-break also holds the cost stage's optimal face; the cost
+    stays at its optimum and deliveries still go by priority at least as well as the cost stage's
+    plan (lexico.TIEBREAK_FACE)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from bench_scale import generate
+
+    from bastion.plan import lexico, solve
+    from bastion.plan.variables import ORDER_OBJECTIVE
+    from bastion.scenario import load_text
+
+    monkeypatch.setattr(solve, "IPM_MIN_COLS", 0)
+    sc = load_text(yaml.safe_dump(generate(suppliers=30, customers=6, tasks=20, months=24, seed=3),
+                                  sort_keys=False))
+    ix = build_index(sc, line_online_months(sc))
+    model = build_model(ix)
+    run = run_lexicographic(model, ix.levels, time_limit=None, gap=1e-9)
+    assert "tiebreak" in run.face and run.face["tiebreak"][0] > 0
+    assert run.tiebreak is not None and run.x is not None
+    name, cost_stage = run.stages[-1]
+    assert name == "cost" and cost_stage.x is not None and cost_stage.objective is not None
+    cost = model.cost_vector("cost")
+    off = model.offsets.get("cost", 0.0)
+    assert cost @ run.x + off == pytest.approx(cost_stage.objective, rel=1e-8)
+    order = model.cost_vector(ORDER_OBJECTIVE)
+    assert order @ run.x <= order @ cost_stage.x + 1e-6
+    for lv in ix.levels:
+        assert model.cost_vector(f"level-{lv}") @ run.x <= run.levels[lv] + lexico.hold_tolerance(run.levels[lv])
+    # the restrictions are released afterwards: the solver's bounds are the built ones again
+    lo, hi, _, _ = run.solver.base_bounds()
+    blo, bhi, _, _, _ = model.bounds()
+    assert np.array_equal(lo, blo) and np.array_equal(hi, bhi)
