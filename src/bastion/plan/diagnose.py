@@ -117,15 +117,19 @@ def binding_clauses(ix: PlanIndex, sol: Solution, item: int, by: int,
 
 
 def _supplier_clauses(ix: PlanIndex, sol: Solution, items: set[int], by: int) -> list[str]:
-    out = []
-    for j, s in enumerate(ix.supplies):
-        if s.item not in items or s.capacity is None:
-            continue
-        placed = sol.supply_orders[j]
-        full = np.flatnonzero(placed[: by + 1] >= s.capacity * (1 - 1e-4) - 1e-6)
-        if len(full) and s.capacity > 0:
-            out.append(f"{s.supplier} capacity for {ix.items[s.item]} binds from "
-                       f"{month_name(int(full[0]), ix.start)}")
+    out: list[str] = []
+    # one array test for every supply (thousands of suppliers x hundreds of targets)
+    cap = np.array([s.capacity if s.capacity is not None else np.nan for s in ix.supplies])
+    take = np.array([s.item in items and s.capacity is not None and s.capacity > 0
+                     for s in ix.supplies], dtype=bool)
+    if not take.any():
+        return out
+    with np.errstate(invalid="ignore"):
+        full = sol.supply_orders[:, : by + 1] >= (cap * (1 - 1e-4) - 1e-6)[:, None]
+    for j in np.flatnonzero(take & full.any(axis=1)):
+        s = ix.supplies[j]
+        out.append(f"{s.supplier} capacity for {ix.items[s.item]} binds from "
+                   f"{month_name(int(np.argmax(full[j])), ix.start)}")
     return out
 
 
@@ -150,17 +154,36 @@ def _budget_clause(base: Solved, relaxed: Solved, currency: str = "") -> tuple[s
     return text, sum(v for _, v in over)
 
 
+RESOLVE_MAX_COLS = 200_000
+"""Above this many columns in the model solved, a plan is explained without re-solves."""
+
+
+def resolves(base: Solved) -> bool:
+    """True when the plan's diagnosis may re-solve (relaxations, fix search, marginal values):
+    the model solved has at most RESOLVE_MAX_COLS columns. Each re-solve costs about as much as
+    one stage of the plan, and a diagnosis takes up to ~60 of them; the bound is a size, not a
+    time, so one scenario gives the same answers on every machine."""
+    return base.lp.n_col <= RESOLVE_MAX_COLS
+
+
+def not_resolved(base: Solved) -> str:
+    """The clause an explanation gets in place of the re-solves' findings."""
+    return (f"relaxations and fixes not searched (the model has {base.lp.n_col:,} columns; "
+            f"they are searched up to {RESOLVE_MAX_COLS:,})")
+
+
 def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
                        targets: tuple[TargetPlan, ...], *, gap: float,
                        time_limit: float | None, progress: Step | None = None) -> Diagnosis:
-    """Explanations of every unmet target and every short consumption."""
+    """Explanations of every unmet target and every short consumption (without re-solves, only
+    the limits that bind in the plan, when the model is too large: `resolves`)."""
     ix, sol = base.ix, base.sol
     assert sol is not None
     relaxed: dict[str, Solved] = {}
-    todo = [(f, r, lab) for f, r, lab in RELAXATIONS if _applies(ix, f)]
+    todo = [(f, r, lab) for f, r, lab in RELAXATIONS if _applies(ix, f) and resolves(base)]
     for k, (family, relax, _label) in enumerate(todo):
         head = f"why short {k + 1}/{len(todo)} ({family.replace('_', ' ')} relaxed): "
-        r = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap,
+        r = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap, pool=True,
                         with_cost=False, progress=prefixed(progress, head))
         if r.sol is not None:
             relaxed[family] = r
@@ -197,15 +220,19 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
                 else:
                     fixes.append(f"{labels[family]} would cut it to {qty(s)}")
         helps = {f for f, v in left.items() if v < t.shortfall - target_tolerance(t.units)}
-        found = find_fixes(search, base, target_goal(ix, k, t), helps, set(relaxed))
-        if found:  # concrete changes replace the family-wide relaxations (budget kept: it is concrete)
+        found = find_fixes(search, base, target_goal(ix, k, t), helps, set(relaxed)) \
+            if resolves(base) else []
+        if not resolves(base):
+            fixes = [not_resolved(base)]
+        elif found:  # concrete changes replace the family-wide relaxations (budget kept: it is concrete)
             fixes = [f.text + " meets it" for f in found] + [
                 x for x in fixes if x.startswith(("building", "a larger capex"))]
         elif any(not x.startswith(("building", "a larger capex")) for x in fixes):
             fixes = ["no change of one supplier's or one line's limit meets it alone", *fixes]
         elif not fixes:
             fixes.append("no single relaxation meets it")
-        clauses = binding_clauses(ix, sol, tg.item, max(0, min(tg.by, ix.n - 1)), helps)
+        clauses = binding_clauses(ix, sol, tg.item, max(0, min(tg.by, ix.n - 1)),
+                                  helps if resolves(base) else None)
         text = (f"{t.customer} {t.item} target {t.by} short by {qty(t.shortfall)} "
                 f"({qty(t.planned_units or 0.0)} of {qty(t.units)}): "
                 + "; ".join(clauses + fixes))
@@ -219,11 +246,14 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
         first = int(np.flatnonzero(sol.pile_unmet[q] > 1e-9)[0])
         left = {f: float(r.sol.pile_unmet[q].sum()) for f, r in relaxed.items() if r.sol is not None}
         helps = {f for f, v in left.items() if v < total - 1e-6}
-        clauses = binding_clauses(ix, sol, int(i), ix.n - 1, helps)
+        clauses = binding_clauses(ix, sol, int(i), ix.n - 1, helps if resolves(base) else None)
         fixes = [f"{labels[f]} would fix it" if v <= 1e-6 else f"{labels[f]} would cut it to {qty(v)}"
                  for f, v in left.items() if v < total - 1e-6]
-        found = find_fixes(search, base, consumption_goal(ix, q), helps, set(relaxed))
-        if found:
+        found = find_fixes(search, base, consumption_goal(ix, q), helps, set(relaxed)) \
+            if resolves(base) else []
+        if not resolves(base):
+            fixes = [not_resolved(base)]
+        elif found:
             fixes = [f.text + " meets it" for f in found]
         elif fixes:
             fixes = ["no change of one supplier's or one line's limit meets it alone", *fixes]
@@ -235,8 +265,33 @@ def explain_shortfalls(scenario: Scenario, online: dict[str, int], base: Solved,
     return diag
 
 
-def _marginals(base: Solved, dual: np.ndarray, stage: str, currency: str) -> list[Sensitivity]:
-    ix, model, sol = base.ix, base.model, base.sol
+def _supplier_values(base: Solved, row_dual: np.ndarray, col_dual: np.ndarray | None
+                     ) -> np.ndarray:
+    """Per supply: the marginal value of one more unit/month of its capacity (every month).
+
+    Original model: minus the duals of its capacity rows, summed over months. Pooled model
+    (pool.py): a supply's capacity is part of its tier's column bound, so one more unit of it
+    is worth minus the tier column's reduced cost, summed over months."""
+    ix, lp = base.ix, base.lp
+    out = np.zeros(len(ix.supplies))
+    if base.pool is None:
+        sb = lp.rows["Supplier-capacity"]
+        d = -row_dual[sb.start:sb.start + sb.size]
+        for j in range(len(ix.supplies)):
+            out[j] = float(d[sb.keys["supply"] == j].sum())
+        return out
+    if col_dual is None:
+        return out
+    tb = lp.vars["Supplier-tier"]
+    by_tier = np.zeros(len(base.pool.tiers.tier_group))
+    np.add.at(by_tier, tb.keys["tier"], -col_dual[tb.index])
+    out[:] = by_tier[base.pool.tiers.supply_tier]
+    return out
+
+
+def _marginals(base: Solved, dual: np.ndarray, stage: str, currency: str,
+               col_dual: np.ndarray | None = None) -> list[Sensitivity]:
+    ix, model, sol = base.ix, base.lp, base.sol
     assert sol is not None
     out: list[Sensitivity] = []
     # shortfall stages: units short of priority-p customers' targets, a unit of their unmet
@@ -271,10 +326,9 @@ def _marginals(base: Solved, dual: np.ndarray, stage: str, currency: str) -> lis
                 out.append(Sensitivity("line_online", line.id, stage, on_val, "month",
                                        f"{line.id} online one month earlier {verb} "
                                        f"{qty(on_val)} {unit}{where}"))
-    sb = model.rows["Supplier-capacity"]
-    d = -dual[sb.start:sb.start + sb.size]
+    values = _supplier_values(base, dual, col_dual)
     for j, s in enumerate(ix.supplies):
-        v = float(d[sb.keys["supply"] == j].sum())
+        v = float(values[j])
         if v > 1e-9:
             out.append(Sensitivity("supplier_capacity", f"{s.supplier}/{ix.items[s.item]}", stage, v,
                                    "unit/month", f"one more unit/month of {ix.items[s.item]} from "
@@ -285,8 +339,8 @@ def _marginals(base: Solved, dual: np.ndarray, stage: str, currency: str) -> lis
 def sensitivities(base: Solved, diag: Diagnosis, currency: str,
                   limit: int = 15) -> tuple[Sensitivity, ...]:
     """Ranked marginal values of binding limits (shortfall stages first, then cost)."""
-    run, model = base.run, base.model
-    if run.x is None or base.sol is None:
+    run, model = base.run, base.lp
+    if run.x is None or base.sol is None or not resolves(base):
         return ()
     solver = run.solver
     solver.release()  # the optimal-face restrictions of the lexicographic run: holds suffice
@@ -300,15 +354,15 @@ def sensitivities(base: Solved, diag: Diagnosis, currency: str,
         for r in later.values():
             solver.set_row_bounds(r, -math.inf, math.inf)
         solver.set_objective(model.cost_vector(f"level-{p}"))
-        out = solver.solve(start=run.x)
+        out = solver.solve(start=run.x, method=solver.lp_method())
         if out.row_dual is not None:
-            entries += _marginals(base, out.row_dual, f"level-{p}", currency)
+            entries += _marginals(base, out.row_dual, f"level-{p}", currency, out.col_dual)
         for q, r in later.items():
             solver.set_row_bounds(r, -math.inf, run.levels[q] + hold_tolerance(run.levels[q]))
     solver.set_objective(model.cost_vector("cost"), model.offsets.get("cost", 0.0))
-    out = solver.solve(start=run.x)
+    out = solver.solve(start=run.x, method=solver.lp_method())
     if out.row_dual is not None:
-        entries += _marginals(base, out.row_dual, "cost", currency)
+        entries += _marginals(base, out.row_dual, "cost", currency, out.col_dual)
 
     def key(s: Sensitivity) -> tuple[int, float]:
         lvl = int(s.stage.split("-")[1]) if s.stage.startswith("level") else 10**6

@@ -85,7 +85,7 @@ class Search:
         if self.solves_left <= 0:
             return None
         self.solves_left -= 1
-        r = solve_model(scenario, online, None, time_limit=self.time_limit, gap=self.gap,
+        r = solve_model(scenario, online, None, time_limit=self.time_limit, gap=self.gap, pool=True,
                         with_cost=False, upto=goal.priority, progress=prefixed(self.progress, note))
         if r.sol is None:
             return None

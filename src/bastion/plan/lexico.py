@@ -34,6 +34,9 @@ INTEGRAL_TOL = 1e-6
 LP_FIRST_MIN_COLS = 20_000
 FACE_DUAL_TOL = 1e-6  # |reduced cost| or |row dual| above this: the bound is active on the face
 FACE_VALUE_TOL = 1e-7  # a value is at a bound within this (relative, at least absolute)
+TIEBREAK_FACE = True
+"""Large pure LPs (solved by IPM, solve.IPM_MIN_COLS): the tie-break stage also holds the cost
+stage's optimal face (columns and rows its duals fix), which leaves it a much smaller LP."""
 
 
 def hold_tolerance(opt: float) -> float:
@@ -257,10 +260,20 @@ def _tiebreak(run: LexRun, solver: HighsSolver, model: LinearModel, order: np.nd
     nz = np.flatnonzero(cost_c)
     row = solver.add_row(nz, cost_c[nz], -np.inf, opt - off + hold_tolerance(opt))
     solver.set_objective(order)
+    cost_out = run.stages[-1][1] if run.stages and run.stages[-1][0] == "cost" else None
+    face_held = (TIEBREAK_FACE and solver.lp_method() == "ipm" and not run.face
+                 and cost_out is not None and cost_out.col_dual is not None)
+    if face_held:  # a large LP: hold the cost stage's optimal face as well (see `_face`)
+        assert cost_out is not None
+        cols, cvals, rows, rvals = _face(solver, cost_out, run.x)
+        solver.restrict(cols, cvals, rows, rvals)
+        run.face["tiebreak"] = (len(cols), len(rows))
     try:
         out = _solve_fixed_builds(solver, run.x, time_limit)
     finally:
         solver.set_row_bounds(row, -np.inf, np.inf)
+        if face_held:
+            solver.release()
     if out.status is SolveStatus.OPTIMAL and out.x is not None:
         run.tiebreak = dataclasses.replace(out, objective=float(cost_c @ out.x) + off)
         run.x = out.x
@@ -274,7 +287,7 @@ def _solve_fixed_builds(solver: HighsSolver, x: np.ndarray, time_limit: float | 
     solver.set_integrality(ints, False)
     solver.set_col_bounds(ints, vals, vals)
     try:
-        return solver.solve(time_limit=time_limit, method="simplex")
+        return solver.solve(time_limit=time_limit, method=solver.lp_method("simplex"))
     finally:
         solver.reset_col_bounds(ints)
         solver.set_integrality(ints, True)
@@ -312,7 +325,7 @@ def _stages(run: LexRun, solver: HighsSolver, model: LinearModel,
         elif lp_first:
             out, relax = _solve_lp_first(solver, model, time_limit=left, gap=gap, start=run.x)
         else:
-            out = solver.solve(time_limit=left, gap=gap, start=run.x)
+            out = solver.solve(time_limit=left, gap=gap, start=run.x, method=solver.lp_method())
         run.stages.append((name, out))
         if _RANK[out.status] > _RANK[run.status]:
             run.status = out.status

@@ -101,7 +101,7 @@ def solve_plan(scenario: Scenario, *, time_limit: float | None = None, gap: floa
     """
     t0 = time.perf_counter()
     online = dict(online) if online is not None else line_online_months(scenario)
-    solved = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap,
+    solved = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap, pool=True,
                          progress=progress)
     ix, run, sol = solved.ix, solved.run, solved.sol
     t_solve = time.perf_counter() - t0

@@ -47,6 +47,13 @@ class SolveOutcome:
     row_value: np.ndarray | None = None
 
 
+IPM_MIN_COLS = 100_000
+"""Pure LPs of at least this many columns are solved with the interior point method and
+crossover, from scratch with presolve, rather than warm-started with the simplex method: the
+stages of the lexicographic solve are highly degenerate, and at this size a warm simplex
+wanders for hundreds of thousands of iterations (benchmarks/RESULTS.md, "Scale")."""
+
+
 class SolverError(RuntimeError):
     """The solver could not load or run the model."""
 
@@ -102,6 +109,12 @@ class HighsSolver:
             raise SolverError("the solver rejected the model (inconsistent bounds or coefficients)")
         self._cost = np.zeros(self.n_col)
         self._offset = 0.0
+
+    def lp_method(self, default: str | None = None) -> str | None:
+        """The method for an LP solve of this model: "ipm" for a large pure LP, else `default`."""
+        if self.n_col >= IPM_MIN_COLS and not len(self._int_cols):
+            return "ipm"
+        return default
 
     @property
     def is_mip(self) -> bool:

@@ -14,6 +14,7 @@ from bastion.plan.build import build_model
 from bastion.plan.index import PlanIndex, Relax, build_index
 from bastion.plan.lexico import LexRun, run_lexicographic
 from bastion.plan.model import LinearModel
+from bastion.plan.pool import POOL_MIN_ORDERS, Pooling, order_columns, pooling
 from bastion.plan.solution import Solution, extract
 from bastion.scenario.model import Scenario
 
@@ -32,6 +33,12 @@ class Solved:
     run: LexRun
     sol: Solution | None
     build_seconds: float
+    pool: Pooling | None = None  # set when the solver holds the pooled model (pool.py)
+
+    @property
+    def lp(self) -> LinearModel:
+        """The model the solver holds (run.x, run.solver and its rows are in its columns)."""
+        return self.pool.pooled if self.pool is not None else self.model
 
 
 Step = Callable[[str], None]
@@ -48,15 +55,21 @@ def prefixed(progress: Step | None, head: str) -> Step | None:
 
 def solve_model(scenario: Scenario, online: dict[str, int], relax: Relax | None, *,
                 time_limit: float | None, gap: float, with_cost: bool = True,
-                progress: Step | None = None, upto: int | None = None) -> Solved:
+                progress: Step | None = None, upto: int | None = None,
+                pool: bool = False) -> Solved:
     """Build and solve (lexicographically) one variant of the model; `upto`: only the priority
-    levels up to this one (a lower level never changes a higher one's optimum)."""
+    levels up to this one (a lower level never changes a higher one's optimum); `pool`: solve
+    the pooled model (pool.py) when the scenario has at least POOL_MIN_ORDERS order columns
+    (the solution is then expanded back to the model's columns; `Solved.lp` is the one solved)."""
     t0 = time.perf_counter()
     ix = build_index(scenario, online, relax)
     model = build_model(ix)
+    pooled = pooling(ix, model) if pool and order_columns(ix) >= POOL_MIN_ORDERS else None
+    lp = pooled.pooled if pooled is not None else model
     t1 = time.perf_counter()
     levels = tuple(p for p in ix.levels if upto is None or p <= upto)
-    run = run_lexicographic(model, levels, time_limit=time_limit, gap=gap, with_cost=with_cost,
+    run = run_lexicographic(lp, levels, time_limit=time_limit, gap=gap, with_cost=with_cost,
                             progress=progress)
-    sol = extract(ix, model, run.x) if run.x is not None else None
-    return Solved(ix, model, run, sol, t1 - t0)
+    x = None if run.x is None else pooled.expand(run.x) if pooled is not None else run.x
+    sol = extract(ix, model, x) if x is not None else None
+    return Solved(ix, model, run, sol, t1 - t0, pooled)
