@@ -26,7 +26,11 @@ The stage is solved with the primal simplex from the plan's last basis: the
 plan's solution meets the cost row, so that basis stays primal feasible and
 only the objective changed (the dual simplex from it needed 40x the
 iterations on 60 generated months and did not finish on 240; see
-benchmarks/RESULTS-resilience.md).
+benchmarks/RESULTS-resilience.md). When that warm solve stops without an
+answer (HiGHS status "Unknown", a numerical stop: it happened on the
+generated 48-month scenario, benchmarks/generate.py, costs up to 2.6e7),
+the stage is solved once more from scratch (presolve on), as the outage
+LP's solves are (lpsolver.py), before the plan's own solution is kept.
 """
 
 from __future__ import annotations
@@ -88,6 +92,9 @@ def most_stock_at(solved: Solved, at: int) -> tuple[np.ndarray, str]:
     solver.add_row(nz, cost[nz] / c, -np.inf, (c0 + COST_HOLD_REL * max(1.0, abs(c0))) / c)
     solver.set_objective(-stock_at_vector(solved.ix, model, at))
     out = solver.solve(method="primal")  # the plan stays feasible: primal simplex, warm
+    if out.status is SolveStatus.ERROR:  # a numerical stop from the plan's basis: from scratch
+        solver.clear_start()
+        out = solver.solve()
     if out.status is not SolveStatus.OPTIMAL or out.x is None:
         return x, RULE_AS_SOLVED
     return out.x, RULE_MOST_STOCK
