@@ -240,7 +240,9 @@ class HighsSolver:
         method (LPs): None lets HiGHS choose, warm-starting from the last basis
         when there is one; "ipm" solves from scratch (presolve on) with the
         interior point method and crossover to a vertex; "simplex" forces the
-        simplex method, warm-started from the last basis when there is one.
+        simplex method, warm-started from the last basis when there is one;
+        "primal" the primal simplex, warm-started likewise (the right one when
+        the last solution stays feasible and only the objective changed).
         """
         t0 = time.perf_counter()
         if not self.n_col:
@@ -254,7 +256,10 @@ class HighsSolver:
                           np.asarray(start, dtype=float))
         if method == "ipm":
             h.clearSolver()
-        if method is not None:
+        if method == "primal":
+            h.setOptionValue("solver", "simplex")
+            h.setOptionValue("simplex_strategy", 4)  # HiGHS: 4 = primal simplex
+        elif method is not None:
             h.setOptionValue("solver", method)
         try:
             h.run()
@@ -264,6 +269,8 @@ class HighsSolver:
         finally:
             if method is not None:
                 h.setOptionValue("solver", "choose")
+            if method == "primal":
+                h.setOptionValue("simplex_strategy", 1)  # back to HiGHS's default (dual)
         ms = h.getModelStatus()
         info = h.getInfo()
         has_x = int(info.primal_solution_status) == 2

@@ -129,5 +129,6 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
         seconds={"plan": round(t1 - t0, 4), "model": round(t2 - t1, 4),
                  "tts_ttr": round(t3 - t2, 4), "mitigation": round(t4 - t3, 4),
                  "total": round(t4 - t0, 4)},
-        solves=sum(o.solves for o in outcomes) + 1 + 2 * sum(1 for r in rows if r.mitigation),
+        solves=sum(o.solves for o in outcomes) + om.reference_solves + 1
+        + 2 * sum(1 for r in rows if r.mitigation),
     )

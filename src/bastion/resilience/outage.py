@@ -97,6 +97,7 @@ class OutageModel:
         self.unit = quantity_unit(model, lo, hi, self.row_lo, self.row_hi)
         self.solver = OutageSolver(model, self.unit)
         self._wsolver: OutageSolver | None = None
+        self._window_ref: dict[float, Loss] = {}
         self.loss_cost = np.zeros(model.n_col)
         self.loss_row = model.rows["Resilience-loss"].start
         self.loss_cost[self._loss_cols] = self._w[self._loss_item]
@@ -336,6 +337,19 @@ class OutageModel:
             units = np.zeros(len(self.ix.items))
             np.add.at(units, items, np.maximum(0.0, x[cols]))
             return Loss(value * self.weight_unit, units)
+
+    def window_reference(self, t: float) -> Loss:
+        """The plan's own loss falling due in [M, M + t) with no outage: `loss(None, t,
+        window=True)`, solved once per t and shared by every node (it depends on t only)."""
+        got = self._window_ref.get(t)
+        if got is None:
+            got = self._window_ref[t] = self.loss(None, t, window=True)
+        return got
+
+    @property
+    def reference_solves(self) -> int:
+        """LPs solved by `window_reference` so far."""
+        return len(self._window_ref)
 
     def plan_loss(self) -> Loss:
         """Least loss from M on with no outage and no buffer: the plan's own losses."""

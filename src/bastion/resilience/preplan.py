@@ -21,6 +21,16 @@ handed to HiGHS divided by a power of two when its largest coefficient is
 above WEIGHT_MAX (exact; a price of 1e15 otherwise stops the solve). When the stage
 cannot be solved to optimality (e.g. an item free and unlimited, so that
 stock at M is unbounded) the plan's own solution is kept, and `rule` says so.
+
+The stage is solved with the primal simplex from the plan's last basis: the
+plan's solution meets the cost row, so that basis stays primal feasible and
+only the objective changed (the dual simplex from it needed 40x the
+iterations on 60 generated months and did not finish on 240; see
+benchmarks/RESULTS-resilience.md). When that warm solve stops without an
+answer (HiGHS status "Unknown", a numerical stop: it happened on the
+generated 48-month scenario, benchmarks/generate.py, costs up to 2.6e7),
+the stage is solved once more from scratch (presolve on), as the outage
+LP's solves are (lpsolver.py), before the plan's own solution is kept.
 """
 
 from __future__ import annotations
@@ -81,7 +91,10 @@ def most_stock_at(solved: Solved, at: int) -> tuple[np.ndarray, str]:
     c = power_of_two_above(float(np.abs(cost[nz]).max(initial=0.0)), WEIGHT_MAX)
     solver.add_row(nz, cost[nz] / c, -np.inf, (c0 + COST_HOLD_REL * max(1.0, abs(c0))) / c)
     solver.set_objective(-stock_at_vector(solved.ix, model, at))
-    out = solver.solve()
+    out = solver.solve(method="primal")  # the plan stays feasible: primal simplex, warm
+    if out.status is SolveStatus.ERROR:  # a numerical stop from the plan's basis: from scratch
+        solver.clear_start()
+        out = solver.solve()
     if out.status is not SolveStatus.OPTIMAL or out.x is None:
         return x, RULE_AS_SOLVED
     return out.x, RULE_MOST_STOCK

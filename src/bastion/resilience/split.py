@@ -58,12 +58,29 @@ class Additions:
     unmet_a: dict[int, int]  # unmet column (month k) -> its A-part column
 
 
+def bom_levels(bom: dict[int, tuple[tuple[int, float], ...]]) -> int:
+    """Made items in the longest chain of the bom (a made item from bought ones: 1)."""
+    level: dict[int, int] = {}
+    for root in bom:
+        stack = [root]
+        while stack:  # depth first, without recursion (a bom may be deep)
+            item = stack[-1]
+            todo = [c for c, _q in bom[item] if c in bom and c not in level and c not in stack]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            level[item] = 1 + max((level.get(c, 0) for c, _q in bom[item]), default=0)
+    return max(level.values(), default=0)
+
+
 def lag_months(ix: PlanIndex) -> int:
-    """Longest chain of whole-month lags: lead + each bom level's acceptance + delivery."""
+    """Longest chain of whole-month lags: lead + each bom level's acceptance + delivery
+    (one level more than the bom has, as a margin)."""
     lead = max((s.lead for s in ix.supplies), default=0)
     acc = max((ln.acceptance for ln in ix.lines), default=0)
     dlv = int(ix.delivery.max()) if len(ix.delivery) else 0
-    depth = 1 + len(ix.bom)  # bom levels <= made items
+    depth = 1 + bom_levels(ix.bom)
     return lead + acc * depth + dlv
 
 

@@ -156,8 +156,7 @@ def analyse_node(om: OutageModel, node: Node, base: Loss, tol: float) -> NodeOut
             if window and no_base:
                 ref = Loss(0.0, np.zeros(n_items))
             elif window:
-                solves += 1
-                ref = om.loss(None, t, window=True)
+                ref = om.window_reference(t)
             else:
                 ref = base
             return Loss(max(0.0, out.value - ref.value), np.maximum(0.0, out.units - ref.units))
