@@ -69,7 +69,43 @@ def test_runs_follow_their_scenarios_releasability(server: Server) -> None:
     assert start(server, "est", scenario_id=sid)[0] == 403  # visible, but viewers do not start runs
     assert start(server, "ana", scenario_id=sid, revision=2)[0] == 404  # no such revision
     assert start(server, "ana", scenario_id=sid, paths=0)[0] == 422
-    assert start(server, "ana", scenario_id=sid, confidence=0.9)[0] == 422  # not supported yet
+
+
+def test_a_run_at_a_confidence_plans_at_it_and_reports_its_price(server: Server) -> None:
+    sid = setup(server)
+    status, run = start(server, "ana", scenario_id=sid, paths=10, seed=1, confidence=0.9, futures=12)
+    assert status == 202 and run["confidence"] == 0.9 and run["futures"] == 12
+    plain = start(server, "ana", scenario_id=sid, paths=10)[1]
+    assert plain["confidence"] is None and plain["futures"] == 200  # the deterministic plan
+    assert jobs.work_once(server.db) and jobs.work_once(server.db)
+    done = server.client.get(f"/api/v1/runs/{run['id']}", headers=server.headers("est")).json()
+    assert done["status"] == "done", done
+    assert done["confidence"] == 0.9 and done["futures"] == 12
+    # SMALL's line makes 100 a month from 2026-03 against 500 by 2027-06: no future falls short,
+    # so the confidence plan is the deterministic one and costs nothing more (as `bastion run`).
+    assert done["result"]["price_of_confidence"] == "+EUR 0: the same plan as the deterministic one"
+    [target] = done["result"]["confidence_targets"]
+    assert (target["customer"], target["item"], target["by"]) == ("army", "widget", "2027-06")
+    assert target["requested"] == 0.9 and target["reached"] is True
+    with RunStore.open(server.url) as store:
+        stored = store.get(done["result"]["run_id"])
+    assert stored.results["confidence"]["targets"][0]["requested"] == 0.9
+    html = server.client.get(f"/api/v1/runs/{run['id']}/report.html", headers=server.headers("ana")).text
+    assert "chart-price-of-confidence" in html and "Price of confidence: +EUR 0" in html
+    other = server.client.get(f"/api/v1/runs/{plain['id']}", headers=server.headers("ana")).json()
+    assert other["status"] == "done" and "price_of_confidence" not in other["result"]
+
+
+def test_a_bad_confidence_or_futures_is_refused_and_nothing_is_queued(server: Server) -> None:
+    sid = setup(server)
+    for body in ({"confidence": 1.5}, {"confidence": 0}, {"confidence": -1}, {"confidence": "x"},
+                 {"confidence": 1}, {"futures": 0}, {"futures": 2001}, {"futures": "many"}):
+        status, answer = start(server, "ana", scenario_id=sid, **body)
+        assert status == 422, (body, answer)
+        field = next(iter(body))
+        assert any(field in [str(p) for p in e["loc"]] for e in answer["detail"]), answer
+    listed = server.client.get("/api/v1/runs", headers=server.headers("ana"))
+    assert listed.json() == [] and listed.headers["X-Total-Count"] == "0"
 
 
 def test_a_restart_interrupts_running_jobs_and_keeps_queued_ones(make_server: Callable[..., Server]) -> None:

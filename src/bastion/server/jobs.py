@@ -211,11 +211,14 @@ def execute_job(db: Database, job: Claimed) -> None:
             if row is None:
                 return
             paths, seed = row.paths, row.seed
+            confidence, futures = row.confidence, row.futures if row.futures is not None else 200
             text = revision_text(session, row.scenario_id, row.revision)
         with tempfile.TemporaryDirectory(prefix="bastion-job-") as folder:
             file = Path(folder) / "scenario.yaml"
             file.write_text(text, "utf-8")
-            run = execute(file, paths=paths, seed=seed, progress=Reporter(db, job))
+            run = execute(
+                file, paths=paths, seed=seed, progress=Reporter(db, job), confidence=confidence, futures=futures
+            )
             data = run.to_json()
             record = RunRecord.new(
                 scenario_name=run.scenario.name,
@@ -225,7 +228,11 @@ def execute_job(db: Database, job: Claimed) -> None:
                 paths=paths,
                 status=run.status,
                 headline=headline(run),
-                results={k: data[k] for k in ("schedule", "plan", "simulate", "resilience", "economics") if k in data},
+                results={
+                    k: data[k]
+                    for k in ("schedule", "plan", "confidence", "simulate", "resilience", "economics")
+                    if k in data
+                },
                 tables=tables(run),
                 timings=run.timings,
             )

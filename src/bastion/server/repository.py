@@ -334,7 +334,15 @@ class Runs:
         self.session.refresh(run)
         return done.rowcount == 1
 
-    def add(self, scenario: ServerScenario, revision: int, paths: int, seed: int) -> ServerRun:
+    def add(
+        self,
+        scenario: ServerScenario,
+        revision: int,
+        paths: int,
+        seed: int,
+        confidence: float | None = None,
+        futures: int | None = None,
+    ) -> ServerRun:
         run = ServerRun(
             id=secrets.token_hex(8),
             scenario_id=scenario.id,
@@ -343,6 +351,8 @@ class Runs:
             created_at=datetime.now(UTC),
             paths=paths,
             seed=seed,
+            confidence=confidence,
+            futures=futures,
             status="queued",
             stage="",
             step="",

@@ -22,6 +22,9 @@ from bastion.server.settings import ServerSettings
 from bastion.store.server_tables import ScenarioRevision, ServerRun, ServerScenario, User
 
 NOT_FOUND = "not found"
+#: A run's sampled futures for a confidence plan unless the request says (as `bastion run --futures`).
+DEFAULT_FUTURES = 200
+MAX_FUTURES = 2000
 
 
 @dataclass
@@ -241,6 +244,8 @@ def run_json(run: ServerRun) -> dict[str, Any]:
         "progress": {"stage": run.stage, "step": run.step},
         "paths": run.paths,
         "seed": run.seed,
+        "confidence": run.confidence,
+        "futures": run.futures if run.futures is not None else DEFAULT_FUTURES,
         "created_by": run.created_by,
         "created_at": run.created_at,
         "finished_at": run.finished_at,
@@ -249,8 +254,24 @@ def run_json(run: ServerRun) -> dict[str, Any]:
     }
 
 
-def start_run(ctx: Context, scenario_id: str, revision: int | None, paths: int, seed: int) -> dict[str, Any]:
-    """Queue a run of a visible scenario's revision (default: the newest); analysts only."""
+def start_run(
+    ctx: Context,
+    scenario_id: str,
+    revision: int | None,
+    paths: int,
+    seed: int,
+    confidence: float | None = None,
+    futures: int = DEFAULT_FUTURES,
+) -> dict[str, Any]:
+    """Queue a run of a visible scenario's revision (default: the newest); analysts only.
+
+    `confidence` (0 < P < 1): the run plans at that confidence against `futures` sampled futures,
+    as `bastion run --confidence P --futures S` (docs/method-confidence.md); None: the deterministic
+    plan (or the targets' own confidence, as in the file)."""
+    if confidence is not None and not 0 < confidence < 1:
+        raise Invalid("confidence: a probability strictly between 0 and 1, such as 0.9 (or none)")
+    if not 1 <= futures <= MAX_FUTURES:
+        raise Invalid(f"futures: a whole number from 1 to {MAX_FUTURES:,}")
     caller = _caller(ctx)
     repo = Scenarios(ctx.session, caller)
     obj = f"scenario:{scenario_id}"
@@ -261,7 +282,7 @@ def start_run(ctx: Context, scenario_id: str, revision: int | None, paths: int, 
     number = scenario.head if revision is None else revision
     if repo.revision(scenario_id, number) is None:
         raise ctx.refuse(NotFound(NOT_FOUND), "start-run", f"{obj}@{number}", "not-found")
-    run = Runs(ctx.session, caller).add(scenario, number, paths, seed)
+    run = Runs(ctx.session, caller).add(scenario, number, paths, seed, confidence, futures)
     ctx.record("start-run", f"run:{run.id}", "ok")
     return run_json(run)
 

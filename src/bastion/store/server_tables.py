@@ -1,7 +1,7 @@
 """The workspace server's tables (`bastion serve`): users, tokens, login failures,
 versioned scenarios with their releasability, and the hash-chained audit trail.
 
-They share the run store's `Base` (one schema, one set of alembic migrations: r0003 to r0005).
+They share the run store's `Base` (one schema, one set of alembic migrations: r0003 to r0006).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, false
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bastion.store.schema import Base, UTCDateTime
@@ -150,3 +150,7 @@ class ServerRun(Base):
     """`run` or `study` (both go through the same queue)."""
     spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     """A study's request (vary, sample, tornado, confidence, futures, skip_invalid); None for a run."""
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """A run's plan confidence (0 < P < 1); None: the deterministic plan (r0006)."""
+    futures: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """A run's sampled futures for a confidence plan (its own or its targets'); None on runs before r0006."""

@@ -28,6 +28,20 @@ class RunIn(BaseModel):
     revision: int | None = Field(default=None, ge=1, le=2**31 - 1)
     paths: int = Field(default=1000, ge=1, le=1_000_000)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    confidence: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        allow_inf_nan=False,
+        description="Plan so that each target is met in this share of futures, 0 < P < 1 "
+        "(docs/method-confidence.md); null: the deterministic plan (or the targets' own confidence).",
+    )
+    futures: int = Field(
+        default=services.DEFAULT_FUTURES,
+        ge=1,
+        le=services.MAX_FUTURES,
+        description="Sampled futures the confidence plan is made against (as `bastion run --futures`).",
+    )
 
 
 class Progress(BaseModel):
@@ -43,6 +57,8 @@ class RunOut(BaseModel):
     progress: Progress
     paths: int
     seed: int
+    confidence: float | None
+    futures: int
     created_by: str
     created_at: datetime
     finished_at: datetime | None
@@ -91,7 +107,9 @@ def list_runs(
 @router.post("", response_model=RunOut, status_code=202, responses=_ERRORS)
 def start_run(ctx: Authed, body: RunIn) -> dict[str, Any]:
     """Queue a run; analysts only. It executes in a worker process; poll `GET /api/v1/runs/{id}`."""
-    return services.start_run(ctx, body.scenario_id, body.revision, body.paths, body.seed)
+    return services.start_run(
+        ctx, body.scenario_id, body.revision, body.paths, body.seed, body.confidence, body.futures
+    )
 
 
 @router.get("/{run_id}", response_model=RunOut, responses=_ERRORS)
