@@ -17,7 +17,7 @@ from bastion.server.db import Database
 from bastion.server.jobs import work_once
 from bastion.server.users import add_user
 from bastion.server.web.pages import CSP
-from bastion.store.server_tables import ApiToken, ScenarioRevision
+from bastion.store.server_tables import ApiToken, ScenarioRevision, ServerRun
 
 PASSWORD = "correct horse battery"
 HOSTILE = '<script>alert("x")</script>'
@@ -251,6 +251,47 @@ def test_run_pages_and_downloads(app: tuple[object, Database]) -> None:
     assert "no change" in compared.text and 'id="no-changes"' in compared.text  # same scenario text
     assert eve.client.get(f"/runs/compare?run={second}&run={rid}").status_code == 404
     assert ana.client.get(f"/runs/compare?run={rid}").status_code == 422
+
+
+def _runs(db: Database, sid: str) -> list[ServerRun]:
+    with db.transaction() as session:
+        found = session.execute(select(ServerRun).where(ServerRun.scenario_id == sid)).scalars().all()
+        session.expunge_all()
+        return list(found)
+
+
+def test_the_run_form_asks_a_plan_confidence_and_the_run_page_shows_it(app: tuple[object, Database]) -> None:
+    ana = Browser(app[0], "ana")
+    sid = ana.new()
+    form = ana.client.get(f"/scenarios/{sid}").text
+    assert '<label for="run-confidence">Plan confidence (optional)</label>' in form
+    assert 'aria-describedby="run-confidence-help"' in form and "Blank: the deterministic plan" in form
+    for value, message in (("1.5", "between 0 and 1 (not 0 or 1)"), ("0", "between 0 and 1 (not 0 or 1)"),
+                           ("-1", "between 0 and 1 (not 0 or 1)"), ("x", "a probability such as 0.9, or blank"),
+                           ("nan", "between 0 and 1 (not 0 or 1)")):
+        bad = ana.post(f"/scenarios/{sid}/runs", paths="5", seed="0", confidence=value, futures="10")
+        assert bad.status_code == 422, value  # type: ignore[attr-defined]
+        text = bad.text  # type: ignore[attr-defined]
+        # the message sits in the confidence field's block, the field is marked and keeps its input
+        field = text[text.index('<label for="run-confidence">'):text.index('<label for="run-futures">')]
+        assert message in field and 'id="run-error"' in field, value
+        assert 'aria-invalid="true"' in field and f'value="{value}"' in field, value
+    too_many = ana.post(f"/scenarios/{sid}/runs", paths="5", seed="0", confidence="0.9", futures="2001")
+    assert too_many.status_code == 422 and "futures: between 1 and 2,000" in too_many.text  # type: ignore[attr-defined]
+    assert _runs(app[1], sid) == []  # nothing queued
+    started = ana.post(f"/scenarios/{sid}/runs", paths="6", seed="2", confidence="0.85", futures="10")
+    rid = started.headers["location"].rsplit("/", 1)[1]  # type: ignore[attr-defined]
+    [run] = _runs(app[1], sid)
+    assert (run.id, run.confidence, run.futures, run.paths) == (rid, 0.85, 10, 6)
+    queued = ana.client.get(f"/runs/{rid}").text
+    assert '<span id="run-confidence">plan confidence 0.85 (10 sampled futures)</span>' in queued
+    assert work_once(app[1])
+    page = ana.client.get(f"/runs/{rid}").text
+    assert "plan confidence 0.85 (10 sampled futures)" in page and 'id="chart-price-of-confidence"' in page
+    assert ana.client.get(f"/runs/{rid}/run.json").json()["confidence"]["targets"][0]["requested"] == 0.85
+    plain = ana.post(f"/scenarios/{sid}/runs", paths="5", seed="0", confidence="", futures="200")
+    pid = plain.headers["location"].rsplit("/", 1)[1]  # type: ignore[attr-defined]
+    assert '<span id="run-confidence">deterministic plan</span>' in ana.client.get(f"/runs/{pid}").text
 
 
 def test_sharing_a_scenario_with_another_nation(app: tuple[object, Database]) -> None:

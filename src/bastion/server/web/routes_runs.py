@@ -3,7 +3,6 @@ report's content, downloads, and the comparison of two runs."""
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any
 
@@ -23,37 +22,59 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 FINISHED = ("done", "failed", "interrupted", "cancelled")
 
 
+class FieldInvalid(Invalid):
+    """A run form's value that is wrong: the field it names and what is wrong (shown next to the field)."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
 def _int(form: dict[str, Any], name: str, low: int, high: int) -> int:
     try:
         value = int(str(form.get(name, "")).strip().replace(",", ""))
     except ValueError:
-        raise Invalid(f"{name}: a whole number, please") from None
+        raise FieldInvalid(name, f"{name}: a whole number, please") from None
     if not low <= value <= high:
-        raise Invalid(f"{name}: between {low:,} and {high:,}")
+        raise FieldInvalid(name, f"{name}: between {low:,} and {high:,}")
     return value
+
+
+def _confidence(form: dict[str, Any]) -> float | None:
+    """The form's plan confidence: None when blank (the deterministic plan), else 0 < P < 1."""
+    text = str(form.get("confidence", "")).strip()
+    if not text:
+        return None
+    try:
+        level = float(text)
+    except ValueError:
+        raise FieldInvalid("confidence", "confidence: a probability such as 0.9, or blank") from None
+    if not 0 < level < 1:  # also refuses nan and inf
+        raise FieldInvalid("confidence", "confidence: a probability between 0 and 1 (not 0 or 1), such as 0.9")
+    return level
+
+
+def run_request(form: dict[str, Any]) -> dict[str, Any]:
+    """The run form's paths, seed, confidence and futures, checked; FieldInvalid names the first wrong one."""
+    paths = _int(form, "paths", 1, 1_000_000)
+    seed = _int(form, "seed", 0, 2**31 - 1)
+    confidence = _confidence(form)
+    has_futures = str(form.get("futures", "")).strip()
+    futures = _int(form, "futures", 1, services.MAX_FUTURES) if has_futures else services.DEFAULT_FUTURES
+    return {"paths": paths, "seed": seed, "confidence": confidence, "futures": futures}
 
 
 @router.post("/scenarios/{sid}/runs", response_class=HTMLResponse)
 async def start(request: Request, web: Web, sid: str) -> Response:
     form = await posted(request, web)
     try:
-        paths = _int(form, "paths", 1, 1_000_000)
-        seed = _int(form, "seed", 0, 2**31 - 1)
-        confidence = str(form.get("confidence", "")).strip()
-        extra: dict[str, Any] = {}
-        if confidence:
-            try:
-                level = float(confidence)
-            except ValueError:
-                raise Invalid("confidence: a probability such as 0.9") from None
-            if not 0 < level < 1:
-                raise Invalid("confidence: a probability between 0 and 1, such as 0.9")
-            if "confidence" not in inspect.signature(services.start_run).parameters:
-                raise Invalid("confidence: this server does not run confidence plans yet; leave it blank")
-            extra["confidence"] = level
-    except Invalid as error:
-        return scenario_page(web, sid, status=422, run_error=str(error.detail))
-    run = services.start_run(web.ctx, sid, None, paths, seed, **extra)
+        asked = run_request(form)
+    except FieldInvalid as error:
+        kept = {k: str(form.get(k, "")) for k in ("paths", "seed", "confidence", "futures")}
+        return scenario_page(web, sid, status=422, run_error=str(error.detail), run_field=error.field,
+                             run_values=kept)
+    run = services.start_run(web.ctx, sid, None, asked["paths"], asked["seed"], asked["confidence"],
+                             asked["futures"])
     return redirect(f"/runs/{run['id']}")
 
 

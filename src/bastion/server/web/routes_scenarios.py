@@ -139,15 +139,22 @@ def summary(text: str) -> str:
     return out.export_text()
 
 
+#: The run form's values on a fresh scenario page.
+RUN_DEFAULTS = {"paths": "1000", "seed": "0", "confidence": "", "futures": "200"}
+
+
 def scenario_page(web: Any, sid: str, *, status: int = 200, run_error: str = "", flash: str = "",
-                  share_error: str = "", study_error: str = "") -> Response:
+                  share_error: str = "", study_error: str = "", run_field: str = "",
+                  run_values: dict[str, str] | None = None) -> Response:
+    """The scenario's page; a refused run form shows `run_error` next to `run_field` and keeps `run_values`."""
     s = services.get_scenario(web.ctx, sid)
     revisions = services.list_revisions(web.ctx, sid)
     runs = needs.runs_of(web.ctx, sid)
     studies = needs.runs_of(web.ctx, sid, "study")
     return render("scenario.html.j2", web, code=status, title=s["name"], marking=s["marking"], s=s,
                   revisions=revisions, runs=runs, summary=summary(str(s["yaml"])), sections=SECTIONS,
-                  run_error=run_error, flash=flash, share_error=share_error, levels=[str(x) for x in LEVELS],
+                  run_error=run_error, run_field=run_field, run_values=run_values or RUN_DEFAULTS, flash=flash,
+                  share_error=share_error, levels=[str(x) for x in LEVELS],
                   studies=studies, study_error=study_error)
 
 
