@@ -291,7 +291,9 @@ def test_the_run_form_asks_a_plan_confidence_and_the_run_page_shows_it(app: tupl
     assert ana.client.get(f"/runs/{rid}/run.json").json()["confidence"]["targets"][0]["requested"] == 0.85
     plain = ana.post(f"/scenarios/{sid}/runs", paths="5", seed="0", confidence="", futures="200")
     pid = plain.headers["location"].rsplit("/", 1)[1]  # type: ignore[attr-defined]
-    assert '<span id="run-confidence">deterministic plan</span>' in ana.client.get(f"/runs/{pid}").text
+    assert '<span id="run-confidence">no plan confidence asked</span>' in ana.client.get(f"/runs/{pid}").text
+    assert work_once(app[1])  # the module's store keeps no queued job for the tests after this one
+    assert "price-of-confidence" not in ana.client.get(f"/runs/{pid}").text
 
 
 def test_sharing_a_scenario_with_another_nation(app: tuple[object, Database]) -> None:
