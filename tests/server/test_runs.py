@@ -106,6 +106,11 @@ def test_a_bad_confidence_or_futures_is_refused_and_nothing_is_queued(server: Se
         assert any(field in [str(p) for p in e["loc"]] for e in answer["detail"]), answer
     listed = server.client.get("/api/v1/runs", headers=server.headers("ana"))
     assert listed.json() == [] and listed.headers["X-Total-Count"] == "0"
+    schema = server.client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    asked = schema["RunIn"]["properties"]
+    assert asked["futures"]["minimum"] == 1 and asked["futures"]["maximum"] == 2000
+    assert {"exclusiveMinimum": 0.0, "exclusiveMaximum": 1.0}.items() <= asked["confidence"]["anyOf"][0].items()
+    assert {"confidence", "futures"} <= set(schema["RunOut"]["required"])
 
 
 def test_a_restart_interrupts_running_jobs_and_keeps_queued_ones(make_server: Callable[..., Server]) -> None:

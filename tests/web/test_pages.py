@@ -293,6 +293,9 @@ def test_the_run_form_asks_a_plan_confidence_and_the_run_page_shows_it(app: tupl
     pid = plain.headers["location"].rsplit("/", 1)[1]  # type: ignore[attr-defined]
     assert '<span id="run-confidence">no plan confidence asked</span>' in ana.client.get(f"/runs/{pid}").text
     assert work_once(app[1])  # the module's store keeps no queued job for the tests after this one
+    listed = ana.client.get(f"/scenarios/{sid}").text
+    assert f'<td class="num" id="conf-{rid}">0.85</td>' in listed
+    assert f'<td class="num" id="conf-{pid}"><span class="hint">none</span></td>' in listed
     assert "price-of-confidence" not in ana.client.get(f"/runs/{pid}").text
 
 
