@@ -3,7 +3,8 @@ cancelled or interrupted.
 
 A dispatcher (`bastion.server.queue`) claims the oldest queued job (an UPDATE that only one
 claimant can win, raising the job's `attempt`) and hands it to a Dask worker, where
-`run_job_task` runs every stage with `bastion.run.execute` on the revision's text, writing the
+`run_job_task` runs every stage with `bastion.run.execute` on the revision's text (at the job's
+confidence and futures, when it asked one, as `bastion run` does), writing the
 progress (stage, step, progress_at) as it goes, stores the finished run in the run store (same
 database) and keeps the report's HTML and XLSX with the job.
 
@@ -211,6 +212,7 @@ def execute_job(db: Database, job: Claimed) -> None:
             if row is None:
                 return
             paths, seed = row.paths, row.seed
+            # as `bastion run --confidence P --futures S`; jobs queued before r0006 have no futures: its default
             confidence, futures = row.confidence, row.futures if row.futures is not None else 200
             text = revision_text(session, row.scenario_id, row.revision)
         with tempfile.TemporaryDirectory(prefix="bastion-job-") as folder:
