@@ -88,11 +88,12 @@ def test_cancel_a_queued_run_so_that_no_worker_takes_it(world: Server) -> None:
 def test_cancel_a_running_run_stops_its_worker_and_stores_nothing(world: Server) -> None:
     sid = world.create("ana", scenario_yaml("Cancel running", RELEASED))
     rid = start(world, sid, paths=10)
-    set_job(world, rid, status="running")  # a worker claimed it
+    set_job(world, rid, status="running", attempt=1)  # a worker claimed it (its first attempt)
     assert world.client.post(f"/api/v1/runs/{rid}/cancel", headers=world.headers("ana")).status_code == 200
     with RunStore.open(world.url) as store:
         before = len(store.list(limit=None))
-    jobs.execute_job(world.db, rid)  # the worker: its first progress step finds the job cancelled
+    # the worker that claimed it: its first step finds the job cancelled
+    jobs.execute_job(world.db, jobs.Claimed(id=rid, kind="run", attempt=1))
     with world.db.transaction() as session:
         job = session.get(ServerRun, rid)
         assert job is not None

@@ -7,8 +7,9 @@ operation documents, the documented content type, a body and headers matching th
 schema, and (positive) auth that is not ignored.
 
 Two checks are left out, for reasons of the API's design rather than of its bugs:
-- `positive_data_acceptance` on the operations whose body is scenario text: a string that is
-  valid for the schema is usually not a valid scenario, and the loader's 422 is the right answer.
+- `positive_data_acceptance` on the operations whose body is scenario text or a study: a string
+  that is valid for the schema is usually not a valid scenario (or study variant), and the
+  loader's 422 is the right answer.
 - `negative_data_rejection`: the analyst's `Authorization` header is sent with every request, so
   a case whose mutation is "no Authorization header" is (rightly) accepted; and a scalar query
   parameter repeated (`?status=a&status=b`) takes its last value, as FastAPI does by design.
@@ -35,6 +36,7 @@ SCENARIO_BODIES = {
     "POST /api/v1/scenarios",
     "POST /api/v1/scenarios/{scenario_id}/revisions",
     "POST /api/v1/scenarios/validate",
+    "POST /api/v1/studies",  # a study's variants are checked against the scenario: 422 naming each
 }
 
 
