@@ -14,13 +14,12 @@ and dies with the session.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from bastion.server.db import Database
+from bastion.server.deps import context
 from bastion.server.errors import Forbidden, ServiceError
 from bastion.server.repository import Caller, Users
 from bastion.server.security import SESSION_COOKIE, csrf_matches, csrf_token
@@ -63,29 +62,12 @@ def check_csrf(session_token: str, sent: object) -> None:
         raise BadCsrf("the form's security token is missing or out of date: reload the page and try again")
 
 
-def address(request: Request) -> str:
-    return request.client.host if request.client is not None else "-"
-
-
-def _open(request: Request) -> Iterator[Context]:
-    db: Database = request.app.state.db
-    session = db.session()
-    try:
-        yield Context(session, None, address(request))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-def plain(ctx: Annotated[Context, Depends(_open)]) -> Context:
+def plain(ctx: Annotated[Context, Depends(context)]) -> Context:
     """A context without a user (the sign-in page)."""
     return ctx
 
 
-def signed_in(request: Request, ctx: Annotated[Context, Depends(_open)]) -> WebContext:
+def signed_in(request: Request, ctx: Annotated[Context, Depends(context)]) -> WebContext:
     """The context of the signed-in user; SignInNeeded otherwise. POSTs must carry the CSRF token
     (checked by the route, which reads the form)."""
     token = request.cookies.get(COOKIE, "")
