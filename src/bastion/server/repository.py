@@ -283,6 +283,15 @@ class Scenarios:
         self.session.flush()
 
 
+def _visible_job(session: Session, caller: Caller, job_id: str, kind: str) -> ServerRun | None:
+    """The job `job_id` of this kind (run | study) if its scenario is visible to `caller`, else None."""
+    return session.execute(
+        select(ServerRun)
+        .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
+        .where(ServerRun.id == job_id, ServerRun.kind == kind, _visible(caller))
+    ).scalar_one_or_none()
+
+
 class Runs:
     """Run jobs as seen by one caller: a run is visible iff its scenario is (same filter)."""
 
@@ -291,11 +300,7 @@ class Runs:
         self.caller = caller
 
     def get(self, run_id: str) -> ServerRun | None:
-        return self.session.execute(
-            select(ServerRun)
-            .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
-            .where(ServerRun.id == run_id, ServerRun.kind == "run", _visible(self.caller))
-        ).scalar_one_or_none()
+        return _visible_job(self.session, self.caller, run_id, "run")
 
     def list(
         self, scenario_id: str | None = None, status: str | None = None, limit: int | None = None, offset: int = 0
@@ -370,11 +375,7 @@ class Studies:
         self.caller = caller
 
     def get(self, job_id: str) -> ServerRun | None:
-        return self.session.execute(
-            select(ServerRun)
-            .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
-            .where(ServerRun.id == job_id, ServerRun.kind == "study", _visible(self.caller))
-        ).scalar_one_or_none()
+        return _visible_job(self.session, self.caller, job_id, "study")
 
     def add(self, scenario: ServerScenario, revision: int, paths: int, seed: int, spec: dict[str, Any]) -> ServerRun:
         job = ServerRun(
