@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bastion.server import events, run_ops, services
 from bastion.server.deps import Authed
+from bastion.server.downloads import xlsx_download
 from bastion.server.errors import BAD_BODY
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"], responses=BAD_BODY)
@@ -127,11 +128,7 @@ def report_html(ctx: Authed, run_id: RunId) -> Response:
 @router.get("/{run_id}/report.xlsx", response_class=Response, responses=_ERRORS)
 def report_xlsx(ctx: Authed, run_id: RunId) -> Response:
     """The run's report workbook (409 until the run is done)."""
-    return Response(
-        services.report(ctx, run_id, "xlsx"),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="run-{run_id}.xlsx"'},
-    )
+    return xlsx_download(services.report(ctx, run_id, "xlsx"), f"run-{run_id}.xlsx")
 
 
 @router.post("/{run_id}/cancel", response_model=RunOut, responses=_ERRORS)

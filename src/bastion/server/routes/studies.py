@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bastion.server import study_service
 from bastion.server.deps import Authed
+from bastion.server.downloads import xlsx_download
 
 router = APIRouter(prefix="/api/v1/studies", tags=["studies"])
 
@@ -96,8 +97,4 @@ def study_html(ctx: Authed, study_id: StudyId) -> Response:
 @router.get("/{study_id}/report.xlsx", response_class=Response, responses=_ERRORS)
 def study_xlsx(ctx: Authed, study_id: StudyId) -> Response:
     """The study workbook (409 until done)."""
-    return Response(
-        study_service.study_report(ctx, study_id, "xlsx"),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="study-{study_id}.xlsx"'},
-    )
+    return xlsx_download(study_service.study_report(ctx, study_id, "xlsx"), f"study-{study_id}.xlsx")

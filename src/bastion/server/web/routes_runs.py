@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from bastion.run import STAGES
 from bastion.server import services
+from bastion.server.downloads import xlsx_download
 from bastion.server.errors import Invalid
 from bastion.server.web import needs
 from bastion.server.web.pages import WebRoute, redirect, render, secure
@@ -184,8 +185,7 @@ def report_html(web: Web, run_id: str) -> Response:
 @router.get("/runs/{run_id}/report.xlsx")
 def report_xlsx(web: Web, run_id: str) -> Response:
     data = services.report(web.ctx, run_id, "xlsx")
-    return secure(Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           headers={"Content-Disposition": f'attachment; filename="report-{run_id}.xlsx"'}))
+    return secure(xlsx_download(data, f"report-{run_id}.xlsx"))
 
 
 @router.get("/runs/{run_id}/run.json")

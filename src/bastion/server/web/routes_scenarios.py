@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 
 from bastion.scenario.errors import ScenarioError
 from bastion.server import scenario_input, services
+from bastion.server.downloads import xlsx_download
 from bastion.server.errors import Invalid, NotFound
 from bastion.server.security import LEVELS, rank
 from bastion.server.web import needs
@@ -199,6 +200,4 @@ def download_xlsx(web: Web, sid: str, revision: int | None = None) -> Response:
     scenario = scenario.model_copy(update={"releasability": Releasability.model_validate(rev["releasability"])})
     web.ctx.record("export-xlsx", f"scenario:{sid}@{rev['revision']}", "ok")
     name = f"scenario-{sid}-r{rev['revision']}.xlsx"
-    return secure(Response(build_workbook(scenario),
-                           media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           headers={"Content-Disposition": f'attachment; filename="{name}"'}))
+    return secure(xlsx_download(build_workbook(scenario), name))

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from bastion.report.fmt import money, pct, units
 from bastion.server import study_service
+from bastion.server.downloads import xlsx_download
 from bastion.server.errors import Invalid
 from bastion.server.web.pages import WebRoute, redirect, render, secure
 from bastion.server.web.routes_scenarios import posted, scenario_page
@@ -123,8 +124,7 @@ def report_html(web: Web, study_id: str) -> Response:
 @router.get("/studies/{study_id}/report.xlsx")
 def report_xlsx(web: Web, study_id: str) -> Response:
     data = study_service.study_report(web.ctx, study_id, "xlsx")
-    return secure(Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           headers={"Content-Disposition": f'attachment; filename="study-{study_id}.xlsx"'}))
+    return secure(xlsx_download(data, f"study-{study_id}.xlsx"))
 
 
 @router.get("/studies/{study_id}/study.json")
