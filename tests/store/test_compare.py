@@ -159,3 +159,20 @@ def test_a_text_without_a_final_newline_still_diffs_line_by_line(make_record: Ma
     a = with_text(make_record("a"), "x: 1")
     b = with_text(make_record("b"), "x: 2")
     assert scenario_diff(a, b).splitlines()[-2:] == ["-x: 1", "+x: 2"]
+
+
+def test_the_confidence_a_run_planned_at_is_a_compared_setting(make_record: MakeRecord) -> None:
+    def at(levels: list[float | None]) -> dict[str, object]:
+        return {"confidence": {"futures": 200, "targets": [{"requested": p} for p in levels]}}
+
+    deterministic = make_record("a")
+    flag = dataclasses.replace(make_record("b"), results=at([0.9, 0.9]))
+    mixed = dataclasses.replace(make_record("c"), results=at([0.9, 0.95, None]))
+
+    first = compare(deterministic, flag)["settings"]
+    assert first["confidence"] == {"a": None, "b": 0.9, "changed": True}
+    assert first["futures"] == {"a": None, "b": 200, "changed": True}
+    second = compare(flag, mixed)["settings"]
+    assert second["confidence"] == {"a": 0.9, "b": "0.9, 0.95", "changed": True}
+    assert second["futures"]["changed"] is False
+    assert compare(flag, flag)["settings"]["confidence"]["changed"] is False

@@ -27,7 +27,8 @@ def compare(a: RunRecord, b: RunRecord, *, context: int = 3) -> dict[str, Any]:
     Keys: `a` and `b` (id, time, scenario name and file), `scenario` (`changed`, the
     unified `diff` of the texts with `context` lines, `added`/`removed` line counts, and
     `changes`: each changed line with the YAML keys it sits under, see `line_changes`),
-    `settings` (seed, paths, status: each {a, b, changed}), `versions` (the packages whose
+    `settings` (seed, paths, status, confidence, futures: each {a, b, changed}; see
+    `confidence_setting`), `versions` (the packages whose
     versions differ) and `headline` (see `diff_values`).
     """
     texts = compare_texts(
@@ -38,6 +39,8 @@ def compare(a: RunRecord, b: RunRecord, *, context: int = 3) -> dict[str, Any]:
         name: {"a": getattr(a, name), "b": getattr(b, name), "changed": getattr(a, name) != getattr(b, name)}
         for name in ("seed", "paths", "status")
     }
+    for name, value in (("confidence", confidence_setting), ("futures", futures_setting)):
+        settings[name] = {"a": value(a), "b": value(b), "changed": value(a) != value(b)}
     versions = {
         name: {"a": a.versions.get(name), "b": b.versions.get(name)}
         for name in sorted(set(a.versions) | set(b.versions))
@@ -59,6 +62,26 @@ def compare(a: RunRecord, b: RunRecord, *, context: int = 3) -> dict[str, Any]:
         "versions": versions,
         "headline": diff_values(a.headline, b.headline),
     }
+
+
+def confidence_setting(record: RunRecord) -> float | str | None:
+    """The confidence a run planned at: None for the deterministic plan, the level when every
+    target asked the same, else the levels asked, e.g. "0.9, 0.95" (targets' own `confidence`)."""
+    block = record.results.get("confidence")
+    if not isinstance(block, dict):
+        return None
+    asked = sorted({t["requested"] for t in block.get("targets", [])
+                    if isinstance(t, dict) and isinstance(t.get("requested"), int | float)})
+    if not asked:
+        return None
+    return float(asked[0]) if len(asked) == 1 else ", ".join(f"{p:g}" for p in asked)
+
+
+def futures_setting(record: RunRecord) -> int | None:
+    """The number of sampled futures a confidence plan used (None without one)."""
+    block = record.results.get("confidence")
+    value = block.get("futures") if isinstance(block, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def scenario_diff(a: RunRecord, b: RunRecord, *, context: int = 3) -> str:
