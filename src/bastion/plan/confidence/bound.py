@@ -101,7 +101,13 @@ def foresight_sets(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], 
         if relaxed:
             solver.set_integrality(solver.integer_cols, False)
         short = m.vars["Target-shortfall"].start
-        for k in live:
+        met_here: list[set[int]] = []  # sets met in this future
+        for k in sorted(live, key=lambda k: -len(sets[k])):  # larger sets first
+            if any(set(sets[k]) <= g for g in met_here):  # a superset is met: so is this set
+                solved[k] += 1
+                met[k] += 1
+                met_here.append(set(sets[k]))
+                continue
             cost = np.zeros(m.n_col)
             for t in sets[k]:
                 cost[short + t] = 1.0 / max(1.0, ixs.targets[t].units)
@@ -112,6 +118,7 @@ def foresight_sets(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], 
                     float(out.x[short + t]) <= 1e-6 * max(1.0, ixs.targets[t].units)
                     for t in sets[k]):
                 met[k] += 1
+                met_here.append(set(sets[k]))
     return list(zip(met, solved, strict=True))
 
 
