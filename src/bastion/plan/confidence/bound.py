@@ -122,18 +122,27 @@ def foresight_sets(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], 
     return list(zip(met, solved, strict=True))
 
 
+def stock_cap(ix: PlanIndex) -> float | None:
+    """More than any stockpile can hold: every initial stock plus every line's and supplier's
+    capacity over the horizon; None when a supplier has no capacity (no such bound)."""
+    if any(sp.capacity is None for sp in ix.supplies):
+        return None
+    per_month = sum(ln.capacity for ln in ix.lines) + sum(float(sp.capacity or 0.0)
+                                                          for sp in ix.supplies)
+    return float(np.sum(ix.init_pile) + np.sum(ix.init_store)) + ix.n * per_month + 1.0
+
+
 def stockout_rule(m: LinearModel, ix: PlanIndex, upto: int) -> None:
     """Consumption goes unmet only in a month the stockpile is empty (the simulator's rule),
     up to month `upto`: a binary e per (stockpile, month) with consumption, unmet <= consumption
-    x e and stockpile <= CAP x (1 - e), CAP = 10 x (every target's units, consumption and
-    initial stock together), more than any plan delivers."""
+    x e and stockpile <= CAP x (1 - e), CAP = `stock_cap` (no rule when there is none: the model
+    may then skip consumption, a looser bound)."""
+    cap = stock_cap(ix)
     un, pile = m.vars["Consumption-unmet"], m.vars["Stockpile-level"]
     keep = un.keys["month"] <= upto
-    if not keep.any():
+    if cap is None or not keep.any():
         return
     q, month = un.keys["pile"][keep], un.keys["month"][keep]
-    cap = 10.0 * (sum(t.units for t in ix.targets) + float(ix.consumption.sum())
-                  + float(np.sum(ix.init_pile)) + 1.0)
     e = m.add_vars("Stockout", 0.0, 1.0, {"pile": q, "month": month}, integer=True)
     r1 = m.add_rows("Unmet-only-when-empty", -INF, 0.0, {"pile": q, "month": month})
     m.add_terms(r1.index, un.index[keep], 1.0)
