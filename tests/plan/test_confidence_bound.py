@@ -10,6 +10,7 @@ import pytest
 
 from bastion.online import line_online_months
 from bastion.plan import solve_plan
+from bastion.plan.confidence import plan_at_confidence
 from bastion.plan.confidence.bound import (
     ALPHA,
     Bound,
@@ -122,7 +123,7 @@ def test_bound_text_says_not_reachable_only_below_the_confidence() -> None:
     low = Bound(met_alone=5, solved_alone=20, met_joint=5, solved_joint=20, count=20,
                 higher=(), slack=0.0)
     assert low.upper == pytest.approx(clopper_pearson_upper(5, 20, ALPHA / 2))
-    assert "not reachable: at most" in bound_text(low, 0.9, names)
+    assert "not reachable whatever the plan: at most 0.49 < 0.90" in bound_text(low, 0.9, names)
     high = Bound(met_alone=20, solved_alone=20, met_joint=4, solved_joint=12, count=20,
                  higher=(0,), slack=0.1)
     # 8 futures not solved count as met: 12 of 20, plus the slack
@@ -143,3 +144,24 @@ def test_what_if_names_the_only_source_of_risk() -> None:
     [(_words, probs)] = wi.rows
     assert probs == (1.0,)
     assert wi.sentence(0, 0.9, math.exp(-1)).startswith("what binds: line and site events")
+
+
+def test_a_lower_priority_is_proven_unreachable_while_the_higher_holds() -> None:
+    """Priority 1: 500 by June, priority 2: 650 by December, from 100 a month with outages of
+    one month at one a year. Both together need 1,150 of the year's 1,200: met only when the
+    outages cost at most half a month (about exp(-1) of futures); priority 2 alone needs 6.5
+    months of output (nearly always). So the bound proves nothing alone, but with priority 1
+    held at 0.9: P(second) <= F(both) + 0.1 < 0.9."""
+    sc = scenario(TWO_PRIORITIES.replace("units: 600", "units: 650"))
+    r = plan_at_confidence(sc, 0.9, method="buffer", futures=40, paths=4096, seed=2)
+    first, second = r.targets
+    assert first.reached and not second.reached and r.short
+    assert second.bound is not None and second.bound["proven_unreachable"]
+    assert second.bound["higher"] == [0]
+    fut, _online = _futures(sc, 40, seed=2)
+    lost = (1.0 - fut.line_avail[:20, 0, :]).sum(axis=1)
+    assert second.bound["met_with_higher"] == int((lost <= 0.5 + 1e-9).sum())
+    assert second.bound["solved_with_higher"] == 20
+    assert second.bound["upper_alone"] >= 0.9 > second.bound["upper"]
+    assert "not reachable while first 2026-06 holds its confidence" in second.binds
+    assert second.validated is not None and second.validated.probability < second.bound["upper"]

@@ -235,12 +235,16 @@ def bound_text(b: Bound, requested: float, names: list[str]) -> str:
 
     alone = (f"with perfect foresight of each future (the plan's own model of it, any plan) it "
              f"can be met {seen(b.met_alone, b.solved_alone, b.upper_alone)}")
+    held = ", ".join(names[h] for h in b.higher)
     joint = ""
     if b.higher:
-        held = ", ".join(names[h] for h in b.higher)
         joint = (f"; together with {held} (held at their confidence, whose misses add "
                  f"{b.slack:.2f}) {seen(b.met_joint, b.solved_joint, b.upper_joint)}")
-    verdict = (f"not reachable: at most {b.upper:.2f} < {requested:.2f}" if b.upper < requested
+    why = "whatever the plan" if b.upper_joint >= b.upper_alone else (
+        f"while {held} holds its confidence" if len(b.higher) == 1
+        else f"while {held} hold their confidence")
+    verdict = (f"not reachable {why}: at most {b.upper:.2f} < {requested:.2f} (perfect "
+               f"foresight, {b.count} futures, 95 %)" if b.upper < requested
                else "not proven unreachable (with foresight a plan could reach it): the gap is "
                     "the price of committing the plan before the future is known, or a plan the "
                     "search did not find")
