@@ -11,13 +11,8 @@ import math
 
 import pytest
 
-from bastion.online import line_online_months
-from bastion.plan import solve_plan
 from bastion.plan.confidence import plan_at_confidence
-from bastion.plan.confidence.foresight import foresight_met, foresight_text, upper_bound
-from bastion.plan.confidence.futures import all_built_uncertainty, draw_futures
 from bastion.plan.confidence.levels import goal
-from bastion.plan.index import build_index
 
 from .conftest import scenario
 from .test_confidence_hand import FAST, case
@@ -107,20 +102,3 @@ def test_same_seed_same_plan_on_the_buffer_route() -> None:
     b = plan_at_confidence(sc, 0.9, method="buffer", futures=60, paths=2048, seed=5)
     assert a.history == b.history and a.plan.tables == b.plan.tables
     assert a.price.cost == b.price.cost
-
-
-def test_perfect_foresight_meets_a_tight_target_only_without_outage() -> None:
-    sc = scenario(case())
-    det = solve_plan(sc, explain=False, sensitivity=False)
-    online = line_online_months(sc)
-    fut = draw_futures(sc, all_built_uncertainty(sc, det), 30, 0)
-    met = foresight_met(sc, build_index(sc, online), online, fut, [0], 30)
-    no_outage = int((fut.line_avail[:, 0, :] >= 1.0 - 1e-9).all(axis=1).sum())
-    assert met[0] == no_outage
-
-
-def test_the_foresight_bound_proves_only_what_its_futures_show() -> None:
-    assert upper_bound(7, 20) < 0.6 and upper_bound(17, 20) > 0.9
-    assert upper_bound(0, 20) == pytest.approx(0.119, abs=0.005)  # 1.645^2 / (20 + 1.645^2)
-    assert "not reachable" in foresight_text(7, 20, 0.9)
-    assert "not proven" in foresight_text(17, 20, 0.9)

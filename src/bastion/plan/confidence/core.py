@@ -15,7 +15,7 @@ import numpy as np
 from bastion.online import line_online_months
 from bastion.plan.build import build_model
 from bastion.plan.confidence.binds import what_binds
-from bastion.plan.confidence.foresight import FORESIGHT_FUTURES, foresight_met, foresight_text
+from bastion.plan.confidence.bound import bound_json, bound_text, target_bounds
 from bastion.plan.confidence.futures import (
     Futures,
     all_built_uncertainty,
@@ -28,6 +28,7 @@ from bastion.plan.confidence.margin import margin_plan, months_to, next_extra, n
 from bastion.plan.confidence.price import price_of_confidence
 from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
 from bastion.plan.confidence.saa import Composite, build_composite
+from bastion.plan.confidence.whatif import what_if
 from bastion.plan.index import PlanIndex, build_index
 from bastion.plan.lexico import LexRun, run_lexicographic
 from bastion.plan.optimise import _levels, _lines, _targets, first_output
@@ -371,20 +372,36 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
         start = (dict(found.early), dict(found.extra))
     in_sample = {t: found.share(t, units[t]) for t in conf}
     missed = [t for t in conf if sim.targets[t].probability < conf[t] - sim.targets[t].stderr]
-    binds: dict[int, str] = {}
-    if missed:
-        if progress is not None:
-            progress("perfect-foresight bound of the targets not reached")
-        count = min(FORESIGHT_FUTURES, fut.count)
-        bound = foresight_met(scenario, ix0, online0, fut, missed, count)
-        for t in missed:
-            binds[t] = "; ".join(b for b in (
-                what_binds(scenario, fut, found.met(t, units[t]), ix0.targets[t].by,
-                           found.plan.targets[t].by),
-                foresight_text(bound[t], count, conf[t])) if b)
+    binds, bounds = _explain_missed(scenario, ix0, online0, fut, found.plan, conf, missed, prio,
+                                    {t: sim.targets[t].probability for t in conf},
+                                    seed=seed + VALIDATION_SEED_OFFSET, workers=workers,
+                                    progress=progress)
     return _result(scenario, requested, det, found.plan, det_sim, sim, in_sample, {},
                    fut.count, seed, paths, len(history), history, time.perf_counter() - t0,
-                   binds=binds)
+                   binds=binds, bounds=bounds)
+
+
+def _explain_missed(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut: Futures,
+                    plan: PlanResult, conf: dict[int, float], missed: list[int], prio: list[int],
+                    validated: dict[int, float], *, seed: int, workers: int | None,
+                    progress: Step | None) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
+    """Per target short of its confidence: what binds (the plan without each source of risk,
+    whatif.py) and the perfect-foresight bound (bound.py), as a sentence and as numbers."""
+    if not missed:
+        return {}, {}
+    if progress is not None:
+        progress("what binds the targets not reached: the plan without each source of risk")
+    wi = what_if(scenario, plan, seed, {t: conf[t] for t in missed}, workers=workers)
+    reached = [t for t in conf if t not in missed]
+    higher = {t: tuple(h for h in reached if prio[h] < prio[t]) for t in missed}
+    if progress is not None:
+        progress("perfect-foresight bound of the targets not reached")
+    bounds = target_bounds(scenario, ix0, online0, fut, missed, conf, higher)
+    names = [f"{tg.customer} {tg.by}" for tg in plan.targets]
+    binds = {t: "; ".join(b for b in (wi.sentence(t, conf[t], validated[t]),
+                                      bound_text(bounds[t], conf[t], names)) if b)
+             for t in missed}
+    return binds, {t: bound_json(bounds[t], conf[t]) for t in missed}
 
 
 def _with_explanation(binds: str, det: PlanResult, customer: str, item: str, by: str) -> str:
@@ -398,7 +415,8 @@ def _result(scenario: Scenario, requested: list[float | None], det: PlanResult, 
             in_sample: dict[int, float], deficit: dict[int, int],
             futures: int, seed: int, paths: int, rounds: int, history: list[dict[str, object]],
             seconds: float, *, sampled: bool = True,
-            binds: dict[int, str] | None = None) -> ConfidencePlan:
+            binds: dict[int, str] | None = None,
+            bounds: dict[int, dict[str, object]] | None = None) -> ConfidencePlan:
     rows = []
     for t, req in enumerate(requested):
         tp = plan.targets[t] if plan.targets else det.targets[t]
@@ -415,6 +433,7 @@ def _result(scenario: Scenario, requested: list[float | None], det: PlanResult, 
             deficit_futures=deficit.get(t, 0),
             binds="" if ok else _with_explanation((binds or {}).get(t, ""), det, tp.customer,
                                                   tp.item, tp.by),
+            bound=None if ok else (bounds or {}).get(t),
         ))
     return ConfidencePlan(
         plan=plan, deterministic=det, targets=tuple(rows), futures=futures, seed=seed,

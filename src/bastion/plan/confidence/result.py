@@ -34,7 +34,8 @@ class TargetConfidence:
     deterministic_probability: float | None  # P(met) of the deterministic plan, same paths
     reached: bool  # validated >= requested - stderr (True when nothing is requested)
     deficit_futures: int = 0  # planning futures short of the requested share (0: reached in-sample)
-    binds: str = ""  # not reached: the node down longest where the plan misses it
+    binds: str = ""  # not reached: what binds, and the perfect-foresight bound
+    bound: dict[str, Any] | None = None  # not reached (buffer route): the bound's numbers
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class ConfidencePlan:
                     "best_reachable": None if t.reached or t.validated is None
                     else round(t.validated.probability, 6),
                     "binds": t.binds or None,
+                    "bound": t.bound,
                 }
                 for t in self.targets
             ],
