@@ -10,6 +10,7 @@ are kept under the test's tmp folder (printed with -s).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import socket
@@ -165,7 +166,10 @@ class Checker:
             printed_with_marking(page, stem.with_suffix(".pdf"), top)
         size = page.viewport_size
         page.set_viewport_size({"width": 1024, "height": 768})  # a projector: nothing wider than the screen
-        page.wait_for_timeout(300)  # plotly redraws its charts on resize
+        # plotly redraws its charts on resize, debounced: a page of many charts takes a moment (still wide
+        # after 5 s: the assertion below names the elements)
+        with contextlib.suppress(Exception):
+            page.wait_for_function(f"({WIDE})().length === 0", timeout=5_000)
         wide = page.evaluate(WIDE)
         page.set_viewport_size(size)
         assert wide == [], f"{name}: wider than a 1024 px screen: {wide}"
