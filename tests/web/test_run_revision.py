@@ -4,12 +4,12 @@ with) and the comparison's names beside codes, without a browser."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from tests.web.test_pages import Browser, app  # noqa: F401 - the module's store and app fixture
 
 from bastion.server.db import Database
 from bastion.server.jobs import work_once
 from bastion.server.web.compare_view import catalogue, outputs
 from bastion.store.server_tables import ServerRun
-from tests.web.test_pages import Browser, app  # noqa: F401 - the module's store and app fixture
 
 
 def test_the_run_form_runs_an_earlier_revision_for_the_baseline(app: tuple[object, Database]) -> None:  # noqa: F811
