@@ -48,7 +48,7 @@ def test_journey_edit_run_compare_download(live: Live, browser: Any, checker: Ch
     assert page.locator("#who-clearance").inner_text() == "SECRET"
     checker.check(page, "scenarios-empty", "UNCLASSIFIED")
 
-    page.get_by_role("link", name="New scenario").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="New scenario").click()
     checker.check(page, "new")
     page.get_by_label("Small plant (template)").check()
     page.locator("#create-from").click()

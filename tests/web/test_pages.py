@@ -316,6 +316,11 @@ def test_sharing_a_scenario_with_another_nation(app: tuple[object, Database]) ->
     assert refused.status_code == 403 and "owner nation" in refused.text  # type: ignore[attr-defined]
     assert _revisions(app[1], sid) == 2
     assert "RESTRICTED // REL TO LVA, EST, LTU" in eve.client.get("/scenarios").text
+    # Another nation's analyst copies it (the API's copy): the copy keeps the owner and releasability.
+    copied = eve.post(f"/scenarios/{sid}/copy")
+    assert copied.status_code == 303  # type: ignore[attr-defined]
+    copy = eve.client.get(copied.headers["location"]).text  # type: ignore[attr-defined]
+    assert "RESTRICTED // REL TO LVA, EST, LTU" in copy and f"copy of {sid}@2" in copy
 
 
 def test_audit_page_filters_and_shows_a_broken_chain(tmp_path: Path) -> None:

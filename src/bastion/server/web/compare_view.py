@@ -28,6 +28,8 @@ class Output:
     after: str
     change: str
     changed: bool
+    text: bool = False
+    """A value in words (a status, a node's name): wraps, where numbers keep to one line."""
 
 
 def catalogue(results: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -83,5 +85,5 @@ def outputs(
         change = ""
         if entry["changed"]:
             change = {"a": "removed", "b": "added"}.get(only or "") or delta_text(entry, kind, currency)
-        rows.append(Output(_label(key, label, names), before, after, change, bool(entry["changed"])))
+        rows.append(Output(_label(key, label, names), before, after, change, bool(entry["changed"]), kind == "text"))
     return sorted(rows, key=lambda o: not o.changed)

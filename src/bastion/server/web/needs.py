@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 from bastion.server import audit, services
 from bastion.server.errors import Forbidden, Invalid, NotFound
 from bastion.server.repository import Runs, Scenarios, Users
-from bastion.server.scenario_input import from_text
 from bastion.server.services import NOT_FOUND, Context
 from bastion.server.users import UserError, add_user, check
 from bastion.store.compare import compare, line_changes
@@ -80,13 +79,6 @@ def scenario_rows(ctx: Context) -> list[ScenarioRow]:
     ctx.record("list-scenarios", "-", "ok")
     rows.sort(key=lambda r: r.changed_at or datetime.min, reverse=True)
     return rows
-
-
-def copy_scenario(ctx: Context, scenario_id: str, message: str) -> dict[str, Any]:
-    """A new scenario whose first revision is the newest text of a visible one."""
-    source = services.get_scenario(ctx, scenario_id)
-    text = str(source["yaml"])
-    return services.create_scenario(ctx, lambda: from_text(text), message or f"copy of {source['name']}")
 
 
 def revision_diff(ctx: Context, scenario_id: str, a: int, b: int) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from rich.console import Console
 from starlette.datastructures import UploadFile
 
 from bastion.scenario.errors import ScenarioError
-from bastion.server import scenario_input, services
+from bastion.server import scenario_input, scenario_ops, services
 from bastion.server.downloads import xlsx_download
 from bastion.server.errors import Invalid, NotFound
 from bastion.server.security import LEVELS, rank
@@ -132,7 +132,7 @@ async def upload(request: Request, web: Web) -> Response:
 async def copy(request: Request, web: Web, sid: str) -> Response:
     form = await posted(request, web)
     try:
-        made = needs.copy_scenario(web.ctx, sid, str(form.get("message", ""))[:10_000])
+        made = scenario_ops.copy_scenario(web.ctx, sid, None, str(form.get("message", ""))[:10_000])
     except Invalid as error:
         detail = "; ".join(p["text"] for p in error.detail) if isinstance(error.detail, list) else str(error.detail)
         raise Invalid(f"the copy was not made: {detail}") from None
