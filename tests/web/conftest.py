@@ -167,9 +167,9 @@ class Checker:
         size = page.viewport_size
         page.set_viewport_size({"width": 1024, "height": 768})  # a projector: nothing wider than the screen
         # plotly redraws its charts on resize, debounced: a page of many charts takes a moment (still wide
-        # after 5 s: the assertion below names the elements)
+        # after 15 s: the assertion below names the elements)
         with contextlib.suppress(Exception):
-            page.wait_for_function(f"({WIDE})().length === 0", timeout=5_000)
+            page.wait_for_function(f"({WIDE})().length === 0", timeout=15_000)
         wide = page.evaluate(WIDE)
         page.set_viewport_size(size)
         assert wide == [], f"{name}: wider than a 1024 px screen: {wide}"

@@ -247,7 +247,8 @@ def test_run_pages_and_downloads(app: tuple[object, Database]) -> None:
     assert work_once(app[1])
     compared = ana.client.get(f"/runs/compare?run={second}&run={rid}")  # shown oldest first
     assert compared.status_code == 200
-    assert f"Before: <a href=\"/runs/{rid}\">" in compared.text and "paths: 8 → <mark>9</mark>" in compared.text
+    assert f"Before: <a href=\"/runs/{rid}\">" in compared.text
+    assert "Simulated futures (paths): 8 → <mark>9</mark>" in compared.text
     assert "no change" in compared.text and 'id="no-changes"' in compared.text  # same scenario text
     assert eve.client.get(f"/runs/compare?run={second}&run={rid}").status_code == 404
     assert ana.client.get(f"/runs/compare?run={rid}").status_code == 422
