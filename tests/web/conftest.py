@@ -165,8 +165,13 @@ class Checker:
             printed_with_marking(page, stem.with_suffix(".pdf"), top)
         size = page.viewport_size
         page.set_viewport_size({"width": 1024, "height": 768})  # a projector: nothing wider than the screen
-        page.wait_for_timeout(300)  # plotly redraws its charts on resize
-        wide = page.evaluate(WIDE)
+        # plotly redraws its charts on resize, debounced: a page of many charts on a loaded machine takes
+        # a moment. Polled from here (wait_for_function would evaluate a string: the page's CSP forbids it).
+        for _ in range(60):
+            wide = page.evaluate(WIDE)
+            if not wide:
+                break
+            page.wait_for_timeout(250)
         page.set_viewport_size(size)
         assert wide == [], f"{name}: wider than a 1024 px screen: {wide}"
         self.seen.append(name)

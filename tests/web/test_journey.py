@@ -48,7 +48,7 @@ def test_journey_edit_run_compare_download(live: Live, browser: Any, checker: Ch
     assert page.locator("#who-clearance").inner_text() == "SECRET"
     checker.check(page, "scenarios-empty", "UNCLASSIFIED")
 
-    page.get_by_role("link", name="New scenario").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="New scenario").click()
     checker.check(page, "new")
     page.get_by_label("Small plant (template)").check()
     page.locator("#create-from").click()
@@ -115,7 +115,7 @@ def test_journey_edit_run_compare_download(live: Live, browser: Any, checker: Ch
     assert f"Before: run {baseline}" in page.locator(".meta").first.inner_text()
     assert f"After: run {changed}" in page.locator(".meta").first.inner_text()
     outputs = page.locator("#outputs tr.changed").all_inner_texts()
-    assert any("army product by 2027-06: units in the plan" in row for row in outputs), outputs  # highlighted
+    assert any("Army (army), Product (product) by 2027-06: units in the plan" in row for row in outputs), outputs
     assert page.locator("#outputs tr.changed mark").count() >= 1
     assert "capacity_per_month: 50" in page.locator("#changes").inner_text()
 

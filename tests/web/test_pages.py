@@ -247,7 +247,8 @@ def test_run_pages_and_downloads(app: tuple[object, Database]) -> None:
     assert work_once(app[1])
     compared = ana.client.get(f"/runs/compare?run={second}&run={rid}")  # shown oldest first
     assert compared.status_code == 200
-    assert f"Before: <a href=\"/runs/{rid}\">" in compared.text and "paths: 8 → <mark>9</mark>" in compared.text
+    assert f"Before: <a href=\"/runs/{rid}\">" in compared.text
+    assert "Simulated futures (paths): 8 → <mark>9</mark>" in compared.text
     assert "no change" in compared.text and 'id="no-changes"' in compared.text  # same scenario text
     assert eve.client.get(f"/runs/compare?run={second}&run={rid}").status_code == 404
     assert ana.client.get(f"/runs/compare?run={rid}").status_code == 422
@@ -316,6 +317,11 @@ def test_sharing_a_scenario_with_another_nation(app: tuple[object, Database]) ->
     assert refused.status_code == 403 and "owner nation" in refused.text  # type: ignore[attr-defined]
     assert _revisions(app[1], sid) == 2
     assert "RESTRICTED // REL TO LVA, EST, LTU" in eve.client.get("/scenarios").text
+    # Another nation's analyst copies it (the API's copy): the copy keeps the owner and releasability.
+    copied = eve.post(f"/scenarios/{sid}/copy")
+    assert copied.status_code == 303  # type: ignore[attr-defined]
+    copy = eve.client.get(copied.headers["location"]).text  # type: ignore[attr-defined]
+    assert "RESTRICTED // REL TO LVA, EST, LTU" in copy and f"copy of {sid}@2" in copy
 
 
 def test_audit_page_filters_and_shows_a_broken_chain(tmp_path: Path) -> None:

@@ -65,6 +65,7 @@ def serve(
         sys.stderr.write(
             "No user yet: created the administrator 'admin' (nation ZZZ, clearance UNCLASSIFIED).\n"
             f"One-time password (shown only now): {password}\n"
+            f"Sign in at http://{host}:{port}/ as admin with it: the first page creates your own analyst account.\n"
         )
     app = create_app(ServerSettings(max_upload_bytes=max_upload_mb * MIB, workers=workers, scheduler=scheduler), db=db)
     sys.stderr.write(f"Bastion server on {db.where}: the web app at http://{host}:{port}/ (sign in there), "

@@ -92,20 +92,23 @@ def _named(doc: dict[str, object], kind: str, code: str) -> str:
 
 
 def _paths(section: str, doc: dict[str, object]) -> Iterator[tuple[Path, str, str, str]]:
-    """(path, group, label, kind) of every field of the section present in the document."""
+    """(path, group, label, kind) of every field of the section present in the document; money in the
+    scenario's currency, quantities in units, names beside codes."""
+    cur = str(doc.get("currency") or "EUR")
     if section == "suppliers":
         for sid, sup in _mapping(doc.get("suppliers")).items():
             for iid in _mapping(_mapping(sup).get("supplies")):
                 group = f"{_named(doc, 'suppliers', sid)}: {_named(doc, 'items', iid)}"
-                for key, label in (("capacity_per_month", "capacity a month (units)"), ("price", "price"),
-                                   ("lead_time_months", "lead time (months)")):
+                for key, label in (("capacity_per_month", "capacity a month (units)"),
+                                   ("price", f"price ({cur} a unit)"), ("lead_time_months", "lead time (months)")):
                     yield ("suppliers", sid, "supplies", iid, key), group, label, "number"
     elif section == "lines":
         for site, data in _mapping(doc.get("sites")).items():
             for lid, line in _mapping(_mapping(data).get("lines")).items():
-                for key, label in (("capacity_per_month", "capacity a month (units)"), ("capex", "capital cost"),
-                                   ("ramp_months", "ramp (months)"), ("variable_cost_per_unit", "cost per unit"),
-                                   ("fixed_cost_per_month", "fixed cost a month")):
+                for key, label in (("capacity_per_month", "capacity a month (units)"),
+                                   ("capex", f"capital cost ({cur})"), ("ramp_months", "ramp (months)"),
+                                   ("variable_cost_per_unit", f"cost per unit ({cur})"),
+                                   ("fixed_cost_per_month", f"fixed cost a month ({cur})")):
                     if key == "capacity_per_month" or key in _mapping(line):
                         group = f"{_named(doc, 'sites', site)}: line {lid}"
                         yield ("sites", site, "lines", lid, key), group, label, "number"
@@ -124,7 +127,7 @@ def _paths(section: str, doc: dict[str, object]) -> Iterator[tuple[Path, str, st
         for iid, item in _mapping(doc.get("items")).items():
             for cid in _mapping(_mapping(item).get("bom")):
                 group = f"{_named(doc, 'items', iid)}: bill of materials"
-                yield ("items", iid, "bom", cid), group, f"{cid} per unit", "number"
+                yield ("items", iid, "bom", cid), group, f"{_named(doc, 'items', cid)} per unit", "number"
             if "scrap_rate" in _mapping(item):
                 yield ("items", iid, "scrap_rate"), _named(doc, "items", iid), "scrap rate (0 to 1)", "number"
     elif section == "programme":
@@ -137,11 +140,11 @@ def _paths(section: str, doc: dict[str, object]) -> Iterator[tuple[Path, str, st
         for n, risk in enumerate(risks if isinstance(risks, list) else []):
             name = _mapping(risk).get("name") or _mapping(risk).get("id", n + 1)
             group = f"risk {name}"
-            yield ("risks", n, "rate_per_year"), group, "rate a year", "number"
+            yield ("risks", n, "rate_per_year"), group, "rate (events a year)", "number"
             if "duration_months" in _mapping(risk):
                 yield ("risks", n, "duration_months"), group, "duration (months: min, mode, max)", "range"
         for year in _mapping(_mapping(doc.get("budget")).get("capex_per_year")):
-            yield ("budget", "capex_per_year", year), "capital budget", f"year {year}", "number"
+            yield ("budget", "capex_per_year", year), "capital budget", f"year {year} ({cur})", "number"
 
 
 def fields(section: str, text: str) -> list[Field]:

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 from bastion.server import audit, services
 from bastion.server.errors import Forbidden, Invalid, NotFound
 from bastion.server.repository import Runs, Scenarios, Users
-from bastion.server.scenario_input import from_text
 from bastion.server.services import NOT_FOUND, Context
 from bastion.server.users import UserError, add_user, check
 from bastion.store.compare import compare, line_changes
@@ -82,13 +81,6 @@ def scenario_rows(ctx: Context) -> list[ScenarioRow]:
     return rows
 
 
-def copy_scenario(ctx: Context, scenario_id: str, message: str) -> dict[str, Any]:
-    """A new scenario whose first revision is the newest text of a visible one."""
-    source = services.get_scenario(ctx, scenario_id)
-    text = str(source["yaml"])
-    return services.create_scenario(ctx, lambda: from_text(text), message or f"copy of {source['name']}")
-
-
 def revision_diff(ctx: Context, scenario_id: str, a: int, b: int) -> dict[str, Any]:
     """The readable diff from revision `a` to `b` of a visible scenario (as `runs compare` shows)."""
     first = services.get_revision(ctx, scenario_id, a)
@@ -142,9 +134,13 @@ def compare_runs(ctx: Context, first: str, second: str) -> dict[str, Any]:
     if a is None or b is None:
         raise Invalid("both runs must be finished to compare them")
     from bastion.report.fmt import currency
+    from bastion.server.web.compare_view import catalogue
 
     ctx.record("compare-runs", f"run:{first},run:{second}", "ok")
-    return {**compare(a, b), "currency": currency(b.results)}
+    names = catalogue(a.results)
+    for kind, codes in catalogue(b.results).items():  # the newer run's names win
+        names[kind] = {**names.get(kind, {}), **codes}
+    return {**compare(a, b), "currency": currency(b.results), "names": names}
 
 
 def _admin(ctx: Context, action: str) -> None:
@@ -156,6 +152,15 @@ def list_users(ctx: Context) -> list[User]:
     _admin(ctx, "list-users")
     ctx.record("list-users", "-", "ok")
     return list(Users(ctx.session).all())
+
+
+def first_analyst_wanted(ctx: Context) -> bool:
+    """True for an administrator while no active analyst exists (a fresh server): the scenarios page
+    then offers the one-step "create your analyst account" form (docs/web.md, "First start")."""
+    if _caller(ctx).role != "admin":
+        return False
+    active = select(func.count()).select_from(User).where(User.role == "analyst", User.disabled.is_(False))
+    return int(ctx.session.execute(active).scalar_one()) == 0
 
 
 def new_user(ctx: Context, name: str, role: str, nation: str, clearance: str, password: str) -> None:

@@ -56,13 +56,15 @@ def _confidence(form: dict[str, Any]) -> float | None:
 
 
 def run_request(form: dict[str, Any]) -> dict[str, Any]:
-    """The run form's paths, seed, confidence and futures, checked; FieldInvalid names the first wrong one."""
+    """The run form's paths, seed, confidence, futures and revision (None: the newest), checked;
+    FieldInvalid names the first wrong one."""
     paths = _int(form, "paths", 1, 1_000_000)
     seed = _int(form, "seed", 0, 2**31 - 1)
     confidence = _confidence(form)
     has_futures = str(form.get("futures", "")).strip()
     futures = _int(form, "futures", 1, services.MAX_FUTURES) if has_futures else services.DEFAULT_FUTURES
-    return {"paths": paths, "seed": seed, "confidence": confidence, "futures": futures}
+    revision = _int(form, "revision", 1, 2**31 - 1) if str(form.get("revision", "")).strip() else None
+    return {"paths": paths, "seed": seed, "confidence": confidence, "futures": futures, "revision": revision}
 
 
 @router.post("/scenarios/{sid}/runs", response_class=HTMLResponse)
@@ -71,10 +73,10 @@ async def start(request: Request, web: Web, sid: str) -> Response:
     try:
         asked = run_request(form)
     except FieldInvalid as error:
-        kept = {k: str(form.get(k, "")) for k in ("paths", "seed", "confidence", "futures")}
+        kept = {k: str(form.get(k, "")) for k in ("paths", "seed", "confidence", "futures", "revision")}
         return scenario_page(web, sid, status=422, run_error=str(error.detail), run_field=error.field,
                              run_values=kept)
-    run = services.start_run(web.ctx, sid, None, asked["paths"], asked["seed"], asked["confidence"],
+    run = services.start_run(web.ctx, sid, asked["revision"], asked["paths"], asked["seed"], asked["confidence"],
                              asked["futures"])
     return redirect(f"/runs/{run['id']}")
 
@@ -149,7 +151,7 @@ def compare(web: Web, run: list[str] = Query(default=[])) -> Response:  # noqa: 
 
     levels = [(str(s["releasability"]["level"]), str(s["marking"])) for s in both]
     return render("compare.html.j2", web, title="Compare runs", marking=highest(levels), d=d, first=first,
-                  second=second, outputs=outputs(d, str(d.get("currency", "EUR"))))
+                  second=second, outputs=outputs(d, str(d.get("currency", "EUR")), d.get("names")))
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)

@@ -14,7 +14,7 @@ from rich.console import Console
 from starlette.datastructures import UploadFile
 
 from bastion.scenario.errors import ScenarioError
-from bastion.server import scenario_input, services
+from bastion.server import scenario_input, scenario_ops, services
 from bastion.server.downloads import xlsx_download
 from bastion.server.errors import Invalid, NotFound
 from bastion.server.security import LEVELS, rank
@@ -72,7 +72,14 @@ async def posted(request: Request, web: Any, max_files: int = 0) -> dict[str, An
 
 
 @router.get("/scenarios", response_class=HTMLResponse)
-def scenarios(web: Web, q: str = "", level: str = "", owner: str = "", status: str = "") -> Response:
+def scenarios(web: Web, q: str = "", level: str = "", owner: str = "", status: str = "", welcome: str = "") -> Response:
+    return scenarios_page(web, q=q, level=level, owner=owner, status=status, welcome=bool(welcome))
+
+
+def scenarios_page(web: Any, *, q: str = "", level: str = "", owner: str = "", status: str = "", welcome: bool = False,
+                   setup_error: str = "", setup: dict[str, str] | None = None, code: int = 200) -> Response:
+    """The scenarios list (search, filter); for an administrator of a server without analysts, the
+    first-start form that creates the analyst account (routes_admin.setup_analyst)."""
     rows = needs.scenario_rows(web.ctx)
     if q:
         rows = [r for r in rows if q.casefold() in r.name.casefold()]
@@ -82,9 +89,11 @@ def scenarios(web: Web, q: str = "", level: str = "", owner: str = "", status: s
         rows = [r for r in rows if r.owner == owner.strip().upper()]
     if status:
         rows = [r for r in rows if r.last_run == status]
-    return render("scenarios.html.j2", web, title="Scenarios", marking=highest([(r.level, r.marking) for r in rows]),
-                  rows=rows, q=q, level=level, owner=owner, status=status, levels=[str(x) for x in LEVELS],
-                  statuses=STATUSES)
+    return render("scenarios.html.j2", web, code=code, title="Scenarios",
+                  marking=highest([(r.level, r.marking) for r in rows]), rows=rows, q=q, level=level, owner=owner,
+                  status=status, levels=[str(x) for x in LEVELS], statuses=STATUSES, welcome=welcome,
+                  first_start=needs.first_analyst_wanted(web.ctx), setup_error=setup_error,
+                  setup=setup or {"name": "", "nation": "", "clearance": "UNCLASSIFIED"})
 
 
 @router.get("/scenarios/new", response_class=HTMLResponse)
@@ -123,7 +132,7 @@ async def upload(request: Request, web: Web) -> Response:
 async def copy(request: Request, web: Web, sid: str) -> Response:
     form = await posted(request, web)
     try:
-        made = needs.copy_scenario(web.ctx, sid, str(form.get("message", ""))[:10_000])
+        made = scenario_ops.copy_scenario(web.ctx, sid, None, str(form.get("message", ""))[:10_000])
     except Invalid as error:
         detail = "; ".join(p["text"] for p in error.detail) if isinstance(error.detail, list) else str(error.detail)
         raise Invalid(f"the copy was not made: {detail}") from None

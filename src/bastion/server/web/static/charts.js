@@ -26,6 +26,18 @@
       }
     }
   }
+  function refit() {  // back on screen: each chart takes its box's width again
+    window.requestAnimationFrame(function () {
+      var plots = document.querySelectorAll(".plot.js-plotly-plot");
+      for (var k = 0; k < plots.length; k++) { window.Plotly.Plots.resize(plots[k]); }
+    });
+  }
   window.addEventListener("beforeprint", function () { fit(700); });
-  window.addEventListener("afterprint", function () { fit(0); });
+  window.addEventListener("afterprint", function () { fit(0); refit(); });
+  // afterprint may fire while the print layout still applies (a PDF printed by a headless browser):
+  // resize once more when the page is back to the screen's media.
+  var printing = window.matchMedia ? window.matchMedia("print") : null;
+  if (printing && printing.addEventListener) {
+    printing.addEventListener("change", function (e) { if (!e.matches) { refit(); } });
+  }
 })();
