@@ -133,3 +133,14 @@ def test_the_first_admin_is_created_once(server: Server) -> None:
     with server.db.transaction() as session:
         assert first_admin(session) is None
     assert server.client.post("/api/v1/auth/token", data={"username": "admin", "password": password}).status_code == 200
+
+
+def test_an_unknown_address_is_the_webs_not_found_page_in_a_browser_and_json_to_scripts(server: Server) -> None:
+    page = server.client.get("/users", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "There is nothing here, or nothing you may see." in page.text
+    for path, accept in (("/users", "application/json"), ("/api/v1/nothing", "text/html")):
+        answer = server.client.get(path, headers={"Accept": accept})
+        assert answer.status_code == 404
+        assert answer.json() == {"detail": "Not Found"}

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -85,6 +85,12 @@ async def _no_receive() -> Message:  # pragma: no cover - a JSONResponse never r
     return {"type": "http.disconnect"}
 
 
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, not a script): answer refusals as the web's pages."""
+    path = request.url.path
+    return not path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
 def create_app(settings: ServerSettings | None = None, db: Database | None = None) -> FastAPI:
     """The API on the store of `settings.database_url` (migrated on opening)."""
     settings = settings or ServerSettings()
@@ -134,7 +140,11 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404 and wants_page(request):
+            from bastion.server.web.pages import error_page  # a typed URL in the browser: the web's page
+
+            return error_page(request, 404, "")
         return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
 
     @app.exception_handler(Exception)
