@@ -121,15 +121,15 @@ def test_matrix(world: Server, shared: str, endpoint: str, user: str) -> None:
 # endpoint walks every user (same table, fewer test items).
 MORE = (
     "scenario-runs", "list-runs", "diff", "validate", "copy", "archive", "restore", "cancel", "compare", "events",
-    "session",
+    "session", "resubmit", "tokens",
 )
-WITH_IDS = ("scenario-runs", "diff", "copy", "archive", "restore", "cancel", "compare", "events")
+WITH_IDS = ("scenario-runs", "diff", "copy", "archive", "restore", "cancel", "compare", "events", "resubmit")
 
 
 def expected_more(endpoint: str, role: str, nation: str, clearance: str) -> int:
     """The status the contract asks for (docs/server.md)."""
     visible = nation in ("LVA", "EST") and clearance != "UNCLASSIFIED"
-    if endpoint in ("list-runs", "validate", "session"):
+    if endpoint in ("list-runs", "validate", "session", "tokens"):
         return 200
     if not visible:
         return 404
@@ -143,6 +143,8 @@ def expected_more(endpoint: str, role: str, nation: str, clearance: str) -> int:
         return 201
     if endpoint == "cancel":
         return 200
+    if endpoint == "resubmit":
+        return 202
     assert endpoint in ("archive", "restore")
     return 200 if nation == "LVA" else 403
 
@@ -188,6 +190,11 @@ def call_more(server: Server, user: str, endpoint: str, sid: str, runs: dict[str
             c.get(f"/api/v1/runs/{runs['ended'] if sid != MISSING else MISSING}/events", headers=h).status_code
         ),
         "session": lambda: c.get("/api/v1/session", headers=h).status_code,
+        # the cancelled run again (a new queued run each time; the cancelled one stays cancelled)
+        "resubmit": lambda: (
+            c.post(f"/api/v1/runs/{runs['ended'] if sid != MISSING else MISSING}/resubmit", headers=h).status_code
+        ),
+        "tokens": lambda: c.get("/api/v1/tokens", headers=h).status_code,
     }
     return calls[endpoint]()
 
