@@ -292,6 +292,31 @@ def _visible_job(session: Session, caller: Caller, job_id: str, kind: str) -> Se
     ).scalar_one_or_none()
 
 
+def visible_ids(
+    session: Session, caller: Caller, scenario_ids: set[str], job_ids: set[str]
+) -> tuple[set[str], set[str]]:
+    """Of these scenario ids and job (run or study) ids, those `caller` sees (the same filter as every
+    query: a job is visible iff its scenario is); a missing id is simply left out, as an invisible one."""
+    scenarios: set[str] = set()
+    jobs: set[str] = set()
+    wanted, jobs_wanted = sorted(scenario_ids), sorted(job_ids)
+    for start in range(0, len(wanted), 500):  # bound the IN list
+        scenarios.update(
+            session.execute(
+                select(ServerScenario.id).where(ServerScenario.id.in_(wanted[start : start + 500]), _visible(caller))
+            ).scalars()
+        )
+    for start in range(0, len(jobs_wanted), 500):
+        jobs.update(
+            session.execute(
+                select(ServerRun.id)
+                .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
+                .where(ServerRun.id.in_(jobs_wanted[start : start + 500]), _visible(caller))
+            ).scalars()
+        )
+    return scenarios, jobs
+
+
 class Runs:
     """Run jobs as seen by one caller: a run is visible iff its scenario is (same filter)."""
 
