@@ -121,15 +121,15 @@ def test_matrix(world: Server, shared: str, endpoint: str, user: str) -> None:
 # endpoint walks every user (same table, fewer test items).
 MORE = (
     "scenario-runs", "list-runs", "diff", "validate", "copy", "archive", "restore", "cancel", "compare", "events",
-    "session",
+    "session", "resubmit", "tokens",
 )
-WITH_IDS = ("scenario-runs", "diff", "copy", "archive", "restore", "cancel", "compare", "events")
+WITH_IDS = ("scenario-runs", "diff", "copy", "archive", "restore", "cancel", "compare", "events", "resubmit")
 
 
 def expected_more(endpoint: str, role: str, nation: str, clearance: str) -> int:
     """The status the contract asks for (docs/server.md)."""
     visible = nation in ("LVA", "EST") and clearance != "UNCLASSIFIED"
-    if endpoint in ("list-runs", "validate", "session"):
+    if endpoint in ("list-runs", "validate", "session", "tokens"):
         return 200
     if not visible:
         return 404
@@ -143,6 +143,8 @@ def expected_more(endpoint: str, role: str, nation: str, clearance: str) -> int:
         return 201
     if endpoint == "cancel":
         return 200
+    if endpoint == "resubmit":
+        return 202
     assert endpoint in ("archive", "restore")
     return 200 if nation == "LVA" else 403
 
@@ -188,6 +190,11 @@ def call_more(server: Server, user: str, endpoint: str, sid: str, runs: dict[str
             c.get(f"/api/v1/runs/{runs['ended'] if sid != MISSING else MISSING}/events", headers=h).status_code
         ),
         "session": lambda: c.get("/api/v1/session", headers=h).status_code,
+        # the cancelled run again (a new queued run each time; the cancelled one stays cancelled)
+        "resubmit": lambda: (
+            c.post(f"/api/v1/runs/{runs['ended'] if sid != MISSING else MISSING}/resubmit", headers=h).status_code
+        ),
+        "tokens": lambda: c.get("/api/v1/tokens", headers=h).status_code,
     }
     return calls[endpoint]()
 
@@ -260,3 +267,41 @@ def test_no_token_or_a_bad_token_is_401(world: Server) -> None:
         answer = world.client.get("/api/v1/scenarios", headers=headers)
         assert answer.status_code == 401, headers
         assert "detail" in answer.json()
+
+
+AUDITORS = [u for u, (role, _, _) in USERS.items() if role == "auditor"]
+
+
+@pytest.mark.parametrize("user", AUDITORS)
+def test_auditors_read_only_the_records_about_what_they_may_see(world: Server, user: str) -> None:
+    author = world.headers("author")
+    shared = world.create("author", scenario_yaml("Audited", RELEASED))
+    lva_only = world.create("author", scenario_yaml("Audited LVA only", "{level: UNCLASSIFIED}"))
+    rid = world.client.post("/api/v1/runs", headers=author, json={"scenario_id": shared}).json()["id"]
+    world.client.get(f"/api/v1/scenarios/{MISSING}", headers=author)  # a well-formed id naming nothing
+    world.client.get("/api/v1/scenarios/nonsense", headers=author)  # cannot be an id: names nothing
+    world.client.get(f"/api/v1/runs/{rid}/compare/{MISSING}", headers=author)  # names a visible and a missing run
+    _, nation, clearance = USERS[user]
+    sees_shared = nation in ("LVA", "EST") and clearance != "UNCLASSIFIED"
+    h = world.headers(user)
+
+    def objects(**filters: object) -> list[str]:
+        answer = world.client.get("/api/v1/audit", params={"limit": 1000, **filters}, headers=h)
+        assert answer.status_code == 200
+        return [r["object"] for r in answer.json()]
+
+    created = objects(action="create-scenario")
+    assert (f"scenario:{shared}@1" in created) == sees_shared
+    assert (f"scenario:{lva_only}@1" in created) == (nation == "LVA")
+    assert (f"run:{rid}" in objects(action="start-run")) == sees_shared
+    not_found = objects(outcome="not-found", actor="author")
+    assert f"scenario:{MISSING}" not in not_found  # a missing id is hidden exactly as an invisible one
+    assert "scenario:nonsense" in not_found
+    assert f"run:{rid}..{MISSING}" not in objects(action="compare-runs")
+    # `limit` counts the records shown: the oldest visible creation comes first however many hidden
+    # ones precede it (an LTU auditor sees none of the author's LVA scenarios before this one)
+    ltu = world.create("analyst-not-released-enough", scenario_yaml("Lithuanian", "{level: UNCLASSIFIED}"))
+    visible = world.client.get("/api/v1/audit", params={"action": "create-scenario", "limit": 1000}, headers=h).json()
+    first = world.client.get("/api/v1/audit", params={"action": "create-scenario", "limit": 1}, headers=h).json()
+    assert [r["seq"] for r in first] == [r["seq"] for r in visible[:1]]
+    assert (f"scenario:{ltu}@1" in {r["object"] for r in visible}) == (nation == "LTU")

@@ -137,3 +137,62 @@ def test_progress_steps_are_thinned_but_every_stage_edge_is_written(
     monkeypatch.setattr(jobs, "PROGRESS_EVERY_S", 0.0)
     report("resilience", "node 2 of 5")
     assert (row(server, rid).stage, row(server, rid).step) == ("resilience", "node 2 of 5")
+
+
+def test_an_interrupted_run_resubmitted_is_a_new_run_with_its_settings_that_finishes(server: Server) -> None:
+    sid = setup(server)
+    server.user("est", "viewer", "EST", "SECRET")
+    server.user("ltu", "analyst", "LTU", "SECRET")
+    answer = server.client.post(
+        "/api/v1/runs",
+        json={"scenario_id": sid, "paths": 20, "seed": 7, "confidence": 0.8, "futures": 10},
+        headers=server.headers("ana"),
+    )
+    rid = answer.json()["id"]
+    assert jobs.claim_job(server.db) is not None  # a worker takes it ...
+    assert jobs.recover(server.db) == 1  # ... and the server restarts while it runs
+    assert row(server, rid).status == "interrupted"
+
+    def resubmit(user: str, job: str) -> tuple[int, dict[str, object]]:
+        reply = server.client.post(f"/api/v1/runs/{job}/resubmit", headers=server.headers(user))
+        return reply.status_code, reply.json()
+
+    assert resubmit("est", rid)[0] == 403  # sees it, may not start runs
+    assert resubmit("ltu", rid)[0] == 404  # does not see it: as a missing run
+    assert resubmit("ana", "0123456789abcdef")[0] == 404
+    code, again = resubmit("ana", rid)
+    assert code == 202 and again["id"] != rid and again["status"] == "queued"
+    kept = ("scenario_id", "revision", "paths", "seed", "confidence", "futures")
+    assert {k: again[k] for k in kept} == {
+        "scenario_id": sid, "revision": 1, "paths": 20, "seed": 7, "confidence": 0.8, "futures": 10
+    }
+    assert row(server, rid).status == "interrupted"  # the old run keeps its state
+    assert resubmit("ana", str(again["id"]))[0] == 409  # queued: nothing to resubmit
+    assert jobs.work_once(server.db) is True
+    assert row(server, str(again["id"])).status == "done"
+    assert resubmit("ana", str(again["id"]))[0] == 409  # done: it keeps its result
+    audit = server.client.get("/api/v1/audit?action=resubmit-run", headers=server.headers("ana"))
+    assert audit.status_code == 403
+    server.user("aud", "auditor", "LVA", "SECRET")
+    outcomes = [
+        (r["object"], r["outcome"])
+        for r in server.client.get("/api/v1/audit?action=resubmit-run", headers=server.headers("aud")).json()
+        if r["object"] != "run:0123456789abcdef"
+    ]
+    assert outcomes == [(f"run:{rid}", "forbidden"), (f"run:{rid}", "not-found"), (f"run:{rid}", "ok"),
+                        (f"run:{again['id']}", "not-ended"), (f"run:{again['id']}", "done")]
+
+
+@pytest.mark.parametrize("status", ["failed", "cancelled"])
+def test_a_failed_or_cancelled_run_is_resubmitted_but_not_on_an_archived_scenario(server: Server, status: str) -> None:
+    from sqlalchemy import update
+
+    sid = setup(server)
+    rid = queue(server, sid)
+    with server.db.transaction() as session:
+        session.execute(update(ServerRun).where(ServerRun.id == rid).values(status=status, error="x"))
+    answer = server.client.post(f"/api/v1/runs/{rid}/resubmit", headers=server.headers("ana"))
+    assert answer.status_code == 202 and answer.json()["status"] == "queued"
+    assert server.client.delete(f"/api/v1/scenarios/{sid}", headers=server.headers("ana")).status_code == 200
+    archived = server.client.post(f"/api/v1/runs/{rid}/resubmit", headers=server.headers("ana"))
+    assert archived.status_code == 409 and "archived" in archived.json()["detail"]

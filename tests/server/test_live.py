@@ -100,16 +100,22 @@ def test_a_restart_keeps_queued_jobs_and_interrupts_the_running_one(url: str, tm
         until(lambda: state(live, token, queued)["status"] in jobs.FINISHED)
         assert state(live, token, queued)["status"] == "done"
         assert state(live, token, long)["status"] == "interrupted"
-        # resubmitted, it runs again; cancelled while it runs, it stops and frees its worker for the next job
+        # resubmitted (a new run, same settings), it runs again; cancelled while it runs, it stops and
+        # frees its worker for the next job
+        answer = httpx.post(f"{live.base}/api/v1/runs/{long}/resubmit", headers=auth(token))
+        assert answer.status_code == 202, answer.text
+        again = str(answer.json()["id"])
+        assert answer.json()["paths"] == 1_000_000 and again != long
         db = Database(url)
         try:
-            assert jobs.resubmit_job(db, long) == "queued"
-            until(lambda: state(live, token, long)["progress"]["stage"] not in ("", "schedule"))
+            until(lambda: state(live, token, again)["progress"]["stage"] not in ("", "schedule"))
             later = submit(live, token, sid, paths=10)
-            assert jobs.cancel_job(db, long) == "cancelled"
+            cancelled = httpx.post(f"{live.base}/api/v1/runs/{again}/cancel", headers=auth(token))
+            assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
             until(lambda: state(live, token, later)["status"] in jobs.FINISHED)
             assert state(live, token, later)["status"] == "done"
-            assert state(live, token, long)["status"] == "cancelled"
+            assert state(live, token, again)["status"] == "cancelled"
+            assert state(live, token, long)["status"] == "interrupted"
             with db.session() as session:
                 kept = set(session.execute(select(Run.scenario_file)).scalars())
             assert kept == {f"server:{queued}", f"server:{later}"}  # nothing kept of the cancelled run

@@ -116,3 +116,26 @@ def test_studies_follow_their_scenarios_releasability_and_bad_requests_queue_not
     assert status == 422 and "1,331 variants" in bad["detail"][0]["message"]
     # only the first request queued a job
     assert jobs.claim(server.db) == study["id"] and jobs.claim(server.db) is None
+
+
+def test_an_interrupted_study_is_resubmitted_as_a_new_study_with_its_request(server: Server) -> None:
+    sid = setup(server)
+    client = server.client
+    status, study = post(client, server, "ana", scenario_id=sid, vary=[VARY], paths=12, seed=4, futures=50)
+    assert status == 202
+    assert jobs.claim_job(server.db) is not None and jobs.recover(server.db) == 1  # a restart while it ran
+    again = client.post(f"/api/v1/studies/{study['id']}/resubmit", headers=server.headers("ana"))
+    assert again.status_code == 202
+    new = again.json()
+    assert new["id"] != study["id"] and new["status"] == "queued"
+    assert (new["paths"], new["seed"], new["spec"], new["revision"]) == (12, 4, study["spec"], 1)
+    assert client.get(f"/api/v1/studies/{study['id']}", headers=server.headers("ana")).json()["status"] == (
+        "interrupted"
+    )
+    refused = {
+        user: client.post(f"/api/v1/studies/{study['id']}/resubmit", headers=server.headers(user)).status_code
+        for user in ("est", "ltu", "low")
+    }
+    assert refused == {"est": 403, "ltu": 404, "low": 404}
+    assert client.post(f"/api/v1/studies/{new['id']}/resubmit", headers=server.headers("ana")).status_code == 409
+    assert client.post(f"/api/v1/runs/{study['id']}/resubmit", headers=server.headers("ana")).status_code == 404

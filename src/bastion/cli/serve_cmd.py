@@ -51,10 +51,15 @@ def serve(
 
     from bastion.server import ServerSettings, create_app
     from bastion.server.db import Database
+    from bastion.server.oidc import OidcConfigError, oidc_from_env
     from bastion.server.settings import MIB
     from bastion.server.users import first_admin
     from bastion.store import StoreError
 
+    try:
+        oidc = oidc_from_env()
+    except OidcConfigError as error:
+        fail(f"OpenID Connect: {error}", EXIT_INVALID)
     try:
         db = Database()
     except StoreError as error:
@@ -67,9 +72,12 @@ def serve(
             f"One-time password (shown only now): {password}\n"
             f"Sign in at http://{host}:{port}/ as admin with it: the first page creates your own analyst account.\n"
         )
-    app = create_app(ServerSettings(max_upload_bytes=max_upload_mb * MIB, workers=workers, scheduler=scheduler), db=db)
+    settings = ServerSettings(max_upload_bytes=max_upload_mb * MIB, workers=workers, scheduler=scheduler, oidc=oidc)
+    app = create_app(settings, db=db)
     sys.stderr.write(f"Bastion server on {db.where}: the web app at http://{host}:{port}/ (sign in there), "
                      f"the API at http://{host}:{port}/api/v1/docs\n")
+    if oidc is not None:
+        sys.stderr.write(f"Signing in with OpenID Connect: {oidc.name} ({oidc.issuer})\n")
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
 
 

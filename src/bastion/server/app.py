@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bastion import __version__
 from bastion.server.db import Database
 from bastion.server.errors import ServiceError
-from bastion.server.routes import audit, auth, runs, scenarios, studies
+from bastion.server.routes import audit, auth, oidc, runs, scenarios, studies, tokens
 from bastion.server.serial import AdmitRequests, admission_limit
 from bastion.server.settings import ServerSettings
 
@@ -160,6 +160,8 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
     for router in (auth.router, scenarios.router, runs.router, audit.router):
         app.include_router(router)
     app.include_router(studies.router)
+    app.include_router(tokens.router)
+    app.include_router(oidc.router)  # signing in with OpenID Connect, when configured
     app.include_router(__import__("bastion.server.web", fromlist=["router"]).router)  # the web app (docs/web.md)
     app.add_middleware(LimitBody, limit=settings.max_upload_bytes)
     # a few requests at a time, queued in the event loop rather than in the thread pool (serial.py)

@@ -32,6 +32,8 @@ ARCHIVED = ("no", "yes", "all")
 """The `archived` filter of a list: live scenarios only (default), archived ones only, or both."""
 
 CANCELLABLE = ("queued", "running")
+USE_NOTED_EVERY_S = 60
+"""A token's `last_used_at` is written when it is older than this (not on every request)."""
 
 
 @dataclass(frozen=True)
@@ -98,28 +100,46 @@ class Users:
         self.session.flush()
         return user
 
-    def issue_token(self, user: User, token: str, ttl_s: int) -> None:
+    def issue_token(self, user: User, token: str, ttl_s: int, kind: str = "login", name: str | None = None) -> ApiToken:
         now = datetime.now(UTC)
-        self.session.add(
-            ApiToken(
-                token_hash=token_digest(token),
-                user_id=user.id,
-                created_at=now,
-                expires_at=now + timedelta(seconds=ttl_s),
-                revoked=False,
-            )
+        row = ApiToken(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl_s),
+            revoked=False,
+            kind=kind,
+            name=name,
         )
+        self.session.add(row)
+        return row
 
     def by_token(self, token: str) -> User | None:
-        """The enabled user holding an unexpired, unrevoked `token`."""
+        """The enabled user holding an unexpired, unrevoked `token` (its last use noted, to the minute)."""
         row = self.session.execute(
-            select(User, ApiToken.expires_at)
+            select(User, ApiToken)
             .join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False), User.disabled.is_(False))
         ).one_or_none()
-        if row is None or row[1] <= datetime.now(UTC):
+        now = datetime.now(UTC)
+        if row is None or row[1].expires_at <= now:
             return None
+        if row[1].last_used_at is None or row[1].last_used_at <= now - timedelta(seconds=USE_NOTED_EVERY_S):
+            row[1].last_used_at = now
         return row[0]
+
+    def active_tokens(self, user: User) -> Sequence[ApiToken]:
+        """The user's unrevoked, unexpired tokens (every kind), newest first."""
+        return (
+            self.session.execute(
+                select(ApiToken)
+                .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+                .where(ApiToken.expires_at > datetime.now(UTC))
+                .order_by(ApiToken.created_at.desc(), ApiToken.token_hash)
+            )
+            .scalars()
+            .all()
+        )
 
     def revoke_tokens(self, user: User) -> None:
         """Revoke every token of `user`: bearer tokens and browser sessions alike."""
@@ -290,6 +310,31 @@ def _visible_job(session: Session, caller: Caller, job_id: str, kind: str) -> Se
         .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
         .where(ServerRun.id == job_id, ServerRun.kind == kind, _visible(caller))
     ).scalar_one_or_none()
+
+
+def visible_ids(
+    session: Session, caller: Caller, scenario_ids: set[str], job_ids: set[str]
+) -> tuple[set[str], set[str]]:
+    """Of these scenario ids and job (run or study) ids, those `caller` sees (the same filter as every
+    query: a job is visible iff its scenario is); a missing id is simply left out, as an invisible one."""
+    scenarios: set[str] = set()
+    jobs: set[str] = set()
+    wanted, jobs_wanted = sorted(scenario_ids), sorted(job_ids)
+    for start in range(0, len(wanted), 500):  # bound the IN list
+        scenarios.update(
+            session.execute(
+                select(ServerScenario.id).where(ServerScenario.id.in_(wanted[start : start + 500]), _visible(caller))
+            ).scalars()
+        )
+    for start in range(0, len(jobs_wanted), 500):
+        jobs.update(
+            session.execute(
+                select(ServerRun.id)
+                .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
+                .where(ServerRun.id.in_(jobs_wanted[start : start + 500]), _visible(caller))
+            ).scalars()
+        )
+    return scenarios, jobs
 
 
 class Runs:

@@ -1,4 +1,4 @@
-"""Run services beyond start/read/report: list, cancel, compare.
+"""Run services beyond start/read/report: list, cancel, resubmit, compare.
 
 As in `bastion.server.services`: runs are read only through the repository (a run is visible
 iff its scenario is), each request appends its audit record, and refusals are recorded.
@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bastion.server.errors import Conflict, Forbidden
 from bastion.server.repository import Runs, Scenarios
-from bastion.server.services import Context, _caller, _visible, _visible_run, run_json
+from bastion.server.services import Context, _caller, _visible, _visible_run, refuse_if_archived, run_json
 from bastion.store.engine import WRITE_OPTION
 
 
@@ -48,6 +48,34 @@ def cancel_run(ctx: Context, run_id: str) -> dict[str, Any]:
         raise ctx.refuse(Conflict(f"the run has ended: it is {run.status}"), "cancel-run", obj, "ended")
     ctx.record("cancel-run", obj, "ok")
     return run_json(run)
+
+
+RESUBMITTABLE = ("interrupted", "failed", "cancelled")
+
+
+def resubmit_run(ctx: Context, run_id: str) -> dict[str, Any]:
+    """A new queued run of an interrupted, failed or cancelled run's revision, with its settings (paths,
+    seed, confidence, futures); analysts who see the run only (404 otherwise, 403 for other roles),
+    409 for a run that is queued, running or done, or whose scenario is archived. The old run keeps
+    its state, so the history shows both; the new one is the caller's."""
+    caller = _caller(ctx)
+    run = _visible_run(ctx, run_id, "resubmit-run")
+    obj = f"run:{run_id}"
+    if caller.role != "analyst":
+        raise ctx.refuse(Forbidden("only analysts resubmit runs"), "resubmit-run", obj, "forbidden")
+    if run.status not in RESUBMITTABLE:
+        raise ctx.refuse(
+            Conflict(f"only an interrupted, failed or cancelled run is resubmitted: this one is {run.status}"),
+            "resubmit-run",
+            obj,
+            "not-ended" if run.status in ("queued", "running") else "done",
+        )
+    scenario = _visible(ctx, Scenarios(ctx.session, caller), run.scenario_id, "resubmit-run")
+    refuse_if_archived(ctx, scenario, "resubmit-run")
+    again = Runs(ctx.session, caller).add(scenario, run.revision, run.paths, run.seed, run.confidence, run.futures)
+    ctx.record("resubmit-run", obj, "ok")
+    ctx.record("start-run", f"run:{again.id}", "ok")
+    return run_json(again)
 
 
 def compare_runs(ctx: Context, run_a: str, run_b: str) -> dict[str, Any]:

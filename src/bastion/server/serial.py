@@ -9,7 +9,8 @@ pooled connection) while the request owning the lock waits for one: a standstill
 by timeouts. Admitted here, at most `limit` at once (1 on SQLite, which lets one writer in at a
 time anyway; 8 on PostgreSQL, below the thread pool's 40 threads and the connection pool's 15),
 they go in turn. A server-sent event stream (`Accept: text/event-stream`) is not counted: it
-would hold its place for as long as it streams.
+would hold its place for as long as it streams; nor is an OpenID Connect sign-in (`/login/oidc...`),
+which waits on the identity provider before its short database work.
 """
 
 from __future__ import annotations
@@ -45,4 +46,6 @@ def admission_limit(dialect: str) -> int:
 
 
 def _streams(scope: Scope) -> bool:
+    if str(scope.get("path", "")).startswith("/login/oidc"):
+        return True  # waits on the identity provider (up to its timeout): it must not hold a place meanwhile
     return any(name == b"accept" and b"text/event-stream" in value for name, value in scope.get("headers", []))

@@ -28,7 +28,7 @@ def open_session(ctx: Context, settings: ServerSettings, username: str, password
     the user, the session's CSRF token and when it expires."""
     user = authenticate(ctx, settings, username, password)
     token = new_token()
-    Users(ctx.session).issue_token(user, token, settings.token_ttl_s)
+    Users(ctx.session).issue_token(user, token, settings.token_ttl_s, kind="session")
     ctx.record("login", username, "success")
     expires = datetime.now(UTC) + timedelta(seconds=settings.token_ttl_s)
     return token, {"user": user_json(ctx), "csrf_token": csrf_token(token), "expires_at": expires}

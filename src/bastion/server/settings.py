@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bastion.server.oidc import OidcSettings
+
 MIB = 1024 * 1024
 
 
@@ -24,3 +26,5 @@ class ServerSettings:
     by default); ignored with a scheduler."""
     scheduler: str | None = None
     """A Dask scheduler's address for the jobs (None: `$BASTION_DASK_SCHEDULER`, else the local cluster)."""
+    oidc: OidcSettings | None = None
+    """OpenID Connect sign-in (None: off); `bastion serve` reads it from the environment (oidc.py)."""

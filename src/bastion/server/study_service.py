@@ -12,8 +12,9 @@ from bastion.scenario.errors import ScenarioError
 from bastion.server.errors import Conflict, Forbidden, Invalid, NotFound
 from bastion.server.jobs import revision_text
 from bastion.server.repository import Scenarios, Studies
+from bastion.server.run_ops import RESUBMITTABLE
 from bastion.server.scenario_input import problems_json
-from bastion.server.services import NOT_FOUND, Context, _caller, _visible, marking
+from bastion.server.services import NOT_FOUND, Context, _caller, _visible, marking, refuse_if_archived
 from bastion.server.study_jobs import MAX_VARIANTS, prepare_request, variant_count
 from bastion.store.schema import Study
 from bastion.store.server_tables import ServerRun
@@ -77,6 +78,30 @@ def _visible_study(ctx: Context, job_id: str, action: str) -> ServerRun:
     if job is None:
         raise ctx.refuse(NotFound(NOT_FOUND), action, f"study:{job_id}", "not-found")
     return job
+
+
+def resubmit_study(ctx: Context, job_id: str) -> dict[str, Any]:
+    """A new queued study with an interrupted, failed or cancelled study's revision and request, as
+    `run_ops.resubmit_run` does for runs (analysts who see it; 404, 403, 409 likewise)."""
+    caller = _caller(ctx)
+    job = _visible_study(ctx, job_id, "resubmit-study")
+    obj = f"study:{job_id}"
+    if caller.role != "analyst":
+        raise ctx.refuse(Forbidden("only analysts resubmit studies"), "resubmit-study", obj, "forbidden")
+    if job.status not in RESUBMITTABLE:
+        raise ctx.refuse(
+            Conflict(f"only an interrupted, failed or cancelled study is resubmitted: this one is {job.status}"),
+            "resubmit-study",
+            obj,
+            "not-ended" if job.status in ("queued", "running") else "done",
+        )
+    repo = Scenarios(ctx.session, caller)
+    scenario = _visible(ctx, repo, job.scenario_id, "resubmit-study")
+    refuse_if_archived(ctx, scenario, "resubmit-study")
+    again = Studies(ctx.session, caller).add(scenario, job.revision, job.paths, job.seed, dict(job.spec or {}))
+    ctx.record("resubmit-study", obj, "ok")
+    ctx.record("start-study", f"study:{again.id}", "ok")
+    return study_json(again, repo)
 
 
 def get_study(ctx: Context, job_id: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The workspace server's tables (`bastion serve`): users, tokens, login failures,
 versioned scenarios with their releasability, and the hash-chained audit trail.
 
-They share the run store's `Base` (one schema, one set of alembic migrations: r0003 to r0006).
+They share the run store's `Base` (one schema, one set of alembic migrations: r0003 to r0007).
 """
 
 from __future__ import annotations
@@ -41,6 +41,12 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(16), default="login", server_default="login")
+    """`login` (POST /api/v1/auth/token), `session` (a browser's cookie) or `script` (a named token, r0007)."""
+    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    """A script token's name, given by its owner (None for the other kinds)."""
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    """When a request last used it (to the minute: written at most once a minute)."""
 
 
 class LoginFailure(Base):

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from bastion.server import audit as trail
+from bastion.server.audit_read import visible_records
 from bastion.server.deps import Auditor
 from bastion.server.security import NO_NUL
 from bastion.store.server_tables import AuditRecord
@@ -40,13 +41,15 @@ def read_audit(
     after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
-    """Audit records, oldest first, filtered by actor, action, outcome, time (`since`) and sequence."""
+    """Audit records, oldest first, filtered by actor, action, outcome, time (`since`) and sequence; only
+    records about scenarios, runs and studies the auditor may see (or about none)."""
     query = select(AuditRecord).where(AuditRecord.seq > after_seq)
     for column, value in ((AuditRecord.actor, actor), (AuditRecord.action, action), (AuditRecord.outcome, outcome)):
         if value is not None:
             query = query.where(column == value)
     if since is not None:
         query = query.where(AuditRecord.at >= since)
-    rows = [trail.as_json(r) for r in ctx.session.execute(query.order_by(AuditRecord.seq).limit(limit)).scalars()]
+    assert ctx.caller is not None
+    rows = [trail.as_json(r) for r in visible_records(ctx.session, ctx.caller, query, limit)]
     ctx.record("read-audit", "-", "ok")
     return rows

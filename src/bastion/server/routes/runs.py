@@ -137,6 +137,13 @@ def cancel_run(ctx: Authed, run_id: RunId) -> dict[str, Any]:
     return run_ops.cancel_run(ctx, run_id)
 
 
+@router.post("/{run_id}/resubmit", response_model=RunOut, status_code=202, responses=_ERRORS)
+def resubmit_run(ctx: Authed, run_id: RunId) -> dict[str, Any]:
+    """Queue a new run with the same revision and settings as an interrupted, failed or cancelled run
+    (analysts only); the old run keeps its state. 409 for a queued, running or done run."""
+    return run_ops.resubmit_run(ctx, run_id)
+
+
 @router.get("/{run_id}/compare/{other_id}", response_model=CompareOut, responses=_ERRORS)
 def compare_runs(ctx: Authed, run_id: RunId, other_id: RunId) -> dict[str, Any]:
     """How run `other_id` differs from run `run_id` (both done): the scenario's changed lines in words,

@@ -76,6 +76,13 @@ def start_study(ctx: Authed, body: StudyIn) -> dict[str, Any]:
     return study_service.start_study(ctx, body.scenario_id, body.revision, body.paths, body.seed, body.spec())
 
 
+@router.post("/{study_id}/resubmit", response_model=StudyOut, status_code=202, responses=_ERRORS)
+def resubmit_study(ctx: Authed, study_id: StudyId) -> dict[str, Any]:
+    """Queue a new study with the same revision and request as an interrupted, failed or cancelled one
+    (analysts only); the old one keeps its state. 409 for a queued, running or done study."""
+    return study_service.resubmit_study(ctx, study_id)
+
+
 @router.get("/{study_id}", response_model=StudyOut, responses=_ERRORS)
 def get_study(ctx: Authed, study_id: StudyId) -> dict[str, Any]:
     """Status (queued | running | done | failed | cancelled | interrupted), progress, and a summary when done."""

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bastion.server import audit, services
+from bastion.server.audit_read import count_visible, visible_records
 from bastion.server.errors import Forbidden, Invalid, NotFound
 from bastion.server.repository import Runs, Scenarios, Users
 from bastion.server.services import NOT_FOUND, Context
@@ -213,8 +214,9 @@ def audit_page(ctx: Context, filters: dict[str, str], limit: int = 200) -> Audit
         query = query.where(AuditRecord.object.contains(filters["object"]))
     if filters.get("since"):
         query = query.where(AuditRecord.at >= filters["since"])
-    total = int(ctx.session.execute(select(func.count()).select_from(query.subquery())).scalar_one())
-    records = list(ctx.session.execute(query.order_by(AuditRecord.seq.desc()).limit(limit)).scalars())
+    # only the records about what the auditor may see, and only those counted (audit_read)
+    total = count_visible(ctx.session, _caller(ctx), query)
+    records = visible_records(ctx.session, _caller(ctx), query, limit, newest_first=True)
     checked, broken = audit.verify(ctx.session)
     ctx.record("read-audit", "-", "ok")
     return AuditPage(records, total, checked, None if broken is None else str(broken))

@@ -32,6 +32,12 @@ def _safe_next(target: str) -> str:
     return "/scenarios"
 
 
+def _oidc_name(request: Request) -> str:
+    """The identity provider's name when OpenID Connect is configured ("Sign in with NAME"), else ""."""
+    oidc = getattr(request.app.state.settings, "oidc", None)
+    return str(oidc.name) if oidc is not None else ""
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
     return redirect("/scenarios" if COOKIE in request.cookies else "/login")
@@ -41,7 +47,7 @@ def home(request: Request) -> Response:
 def login_page(request: Request, next: str = "/scenarios") -> Response:
     nonce = secrets.token_urlsafe(24)
     response: Response = render("login.html.j2", title="Sign in", error="", next=_safe_next(next), username="",
-                      login_csrf=nonce)
+                      login_csrf=nonce, oidc=_oidc_name(request))
     response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=secure_cookies(request),
                         max_age=3600)
     return response
@@ -73,7 +79,7 @@ def login(
         nonce = secrets.token_urlsafe(24)
         status = 429 if "too many" in error else 401 if "wrong" in error else 400
         response: Response = render("login.html.j2", code=status, title="Sign in", error=error, next=_safe_next(next),
-                          username=username, login_csrf=nonce)
+                          username=username, login_csrf=nonce, oidc=_oidc_name(request))
         response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict",
                             secure=secure_cookies(request), max_age=3600)
         return response

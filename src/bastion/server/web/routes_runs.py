@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from bastion.run import STAGES
-from bastion.server import services
+from bastion.server import run_ops, services
 from bastion.server.downloads import xlsx_download
 from bastion.server.errors import Invalid
 from bastion.server.web import needs
@@ -78,6 +78,14 @@ async def start(request: Request, web: Web, sid: str) -> Response:
                              run_values=kept)
     run = services.start_run(web.ctx, sid, asked["revision"], asked["paths"], asked["seed"], asked["confidence"],
                              asked["futures"])
+    return redirect(f"/runs/{run['id']}")
+
+
+@router.post("/runs/{run_id}/resubmit", response_class=HTMLResponse)
+async def resubmit(request: Request, web: Web, run_id: str) -> Response:
+    """"Run again" on an interrupted, failed or cancelled run: a new run with its settings (run_ops)."""
+    await posted(request, web)
+    run = run_ops.resubmit_run(web.ctx, run_id)
     return redirect(f"/runs/{run['id']}")
 
 
