@@ -19,12 +19,12 @@ MINIMAL = ROOT / "examples" / "minimal.yaml"
 @pytest.mark.parametrize(
     ("value", "text"),
     [
-        (63_375, "EUR 63,375"),
-        (0, "EUR 0"),
-        (999_999.4, "EUR 999,999"),
-        (1_000_000, "EUR 1.0M"),
-        (12_345_678, "EUR 12.3M"),
-        (2_500_000_000, "EUR 2.50bn"),
+        (63_375, "63,375 EUR"),
+        (0, "0 EUR"),
+        (999_999.4, "999,999 EUR"),
+        (1_000_000, "1.0 M EUR"),
+        (12_345_678, "12.3 M EUR"),
+        (2_500_000_000, "2.50 bn EUR"),
         (None, "n/a"),
     ],
 )
@@ -46,8 +46,8 @@ def test_a_small_scenario_headline(tmp_path: Path) -> None:
     head = headline(run)
     assert round(head["total_cost"]) == 63_375  # docs/tutorial.md: 17,800 + 17,800 + 22,000 + 5,775
     text = _text(run, head)
-    assert "Cost: total NOK 63,375 (learning-adjusted), capex NOK 0" in text
-    assert "at NOK 63,375" in text and "0.1M" not in text and "EUR" not in text
+    assert "Cost: total 63,375 NOK (learning-adjusted), capex 0 NOK" in text
+    assert "at 63,375 NOK" in text and "0.1 M" not in text and "EUR" not in text
     assert head["exposed_nodes"] == 0 and "worst_node" not in head
     assert "Most exposed" not in text
     assert f"no node exposed (time to survive >= time to recover for all {head['nodes']} nodes)" in text

@@ -81,7 +81,7 @@ def test_run_carries_both_probabilities_and_the_price(tmp_path: Path) -> None:
     [t] = data["confidence"]["targets"]
     assert t["deterministic_probability"] < 0.45 <= 0.9 <= t["validated"]["probability"]
     assert [ln["built"] for ln in data["plan"]["lines"]] == [True, True]
-    assert data["confidence"]["price"]["text"].startswith("+EUR 50,000")
+    assert data["confidence"]["price"]["text"].startswith("+50,000 EUR")
     assert data["simulate"]["targets"][0]["probability"] >= 0.9
 
 

@@ -17,13 +17,13 @@ def _run(reached: bool) -> dict[str, Any]:
     free = dict(target, by="2027-12", requested=None)
     return {"scenario": {"currency": "EUR"}, "confidence": {
         "targets": [target, free],
-        "price": {"difference": 50000.0, "text": "+EUR 50,000: line-2 built 2026-01 instead of "
+        "price": {"difference": 50000.0, "text": "+50,000 EUR: line-2 built 2026-01 instead of "
                                                   "not at all"}}}
 
 
 def test_the_headline_says_the_price_of_confidence() -> None:
     [box] = [h for h in headline(_run(True)) if h.label == "Price of confidence"]
-    assert box.value.startswith("+50,000") and box.detail.startswith("+EUR 50,000: line-2 built")
+    assert box.value.startswith("+50,000") and box.detail.startswith("+50,000 EUR: line-2 built")
     assert box.tone == ""
     [short] = [h for h in headline(_run(False)) if h.label == "Price of confidence"]
     assert short.tone == "warn"
@@ -33,7 +33,7 @@ def test_the_chart_sets_each_target_against_its_confidence() -> None:
     chart = price_of_confidence(_run(True))
     assert chart is not None
     assert chart.reading.startswith("1 of 1 targets reach their confidence. Price of confidence: "
-                                    "+EUR 50,000")
+                                    "+50,000 EUR")
     data = json.loads(chart.figure_json)["data"]
     by_name = {t["name"]: t["y"] for t in data}
     assert by_name["deterministic plan"] == [36.8] and by_name["plan at the confidence"] == [95.0]

@@ -83,7 +83,7 @@ def test_a_run_at_a_confidence_plans_at_it_and_reports_its_price(server: Server)
     assert done["confidence"] == 0.9 and done["futures"] == 12
     # SMALL's line makes 100 a month from 2026-03 against 500 by 2027-06: no future falls short,
     # so the confidence plan is the deterministic one and costs nothing more (as `bastion run`).
-    assert done["result"]["price_of_confidence"] == "+EUR 0: the same plan as the deterministic one"
+    assert done["result"]["price_of_confidence"] == "+0 EUR: the same plan as the deterministic one"
     [target] = done["result"]["confidence_targets"]
     assert (target["customer"], target["item"], target["by"]) == ("army", "widget", "2027-06")
     assert target["requested"] == 0.9 and target["reached"] is True
@@ -91,7 +91,7 @@ def test_a_run_at_a_confidence_plans_at_it_and_reports_its_price(server: Server)
         stored = store.get(done["result"]["run_id"])
     assert stored.results["confidence"]["targets"][0]["requested"] == 0.9
     html = server.client.get(f"/api/v1/runs/{run['id']}/report.html", headers=server.headers("ana")).text
-    assert "chart-price-of-confidence" in html and "Price of confidence: +EUR 0" in html
+    assert "chart-price-of-confidence" in html and "Price of confidence: +0 EUR" in html
     other = server.client.get(f"/api/v1/runs/{plain['id']}", headers=server.headers("ana")).json()
     assert other["status"] == "done" and "price_of_confidence" not in other["result"]
 

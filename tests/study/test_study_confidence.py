@@ -129,7 +129,7 @@ def test_the_curve_is_in_the_report_and_says_what_each_step_buys(
     reading = price_charts(data)[0].reading
     assert "At 25%: 12,000 EUR (+0 EUR over the deterministic plan)" in reading
     assert "At 90%: 62,000 EUR (+50,000 EUR over 25%)" in reading
-    assert "against the deterministic plan +EUR 50,000: line-2 built" in reading
+    assert "against the deterministic plan +50,000 EUR: line-2 built" in reading
     assert "Price of confidence" in doc.text_of.get("headline", "")
 
 

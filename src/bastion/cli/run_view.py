@@ -81,16 +81,10 @@ def _pct(value: float | None) -> str:
 
 
 def money_text(value: float | None, currency: str) -> str:
-    """Money at its size: "EUR 63,375" below a million, "EUR 12.3M" from a million, "EUR 1.25bn" from a billion."""
-    if value is None:
-        return "n/a"
-    size = abs(value)
-    if size >= 1e9:
-        return f"{currency} {value / 1e9:,.2f}bn"
-    if size >= 1e6:
-        return f"{currency} {value / 1e6:,.1f}M"
-    return f"{currency} {value:,.0f}"
+    """Money at its size, as every output writes it (`bastion.report.fmt.money`)."""
+    from bastion.report.fmt import money
 
+    return money(value, currency)
 
 
 def _names(run: Run) -> Names:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bastion.moneyfmt import money_text
 from bastion.scenario.types import month_index, month_name
 
 
@@ -57,15 +58,10 @@ def month_date(start: str, months: float) -> str:
     return f"{month_name(whole, start)}-{day:02d}"
 
 
-def money(value: Any, cur: str = "") -> str:
-    """A sum of money: millions with one decimal above 1 M, else whole units."""
+def money(value: Any, cur: str = "", *, signed: bool = False) -> str:
+    """A sum of money at its size ("12.3 M EUR"; `bastion.moneyfmt`); "n/a" for no number."""
     v = num(value)
-    if v is None:
-        return "n/a"
-    unit = f" {cur}" if cur else ""
-    if abs(v) >= 1e6:
-        return f"{v / 1e6:,.1f} M{unit}"
-    return f"{v:,.0f}{unit}"
+    return "n/a" if v is None else money_text(v, cur, signed=signed)
 
 
 def units(value: Any) -> str:

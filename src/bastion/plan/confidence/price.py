@@ -15,10 +15,10 @@ SMALL = 0.5
 
 
 def money_text(v: float, currency: str) -> str:
-    """'EUR 14.2 M' from a million on, else 'EUR 1,234'; signed."""
-    sign = "+" if v >= 0 else "-"
-    a = abs(v)
-    return f"{sign}{currency} {a / 1e6:,.1f} M" if a >= 1e6 else f"{sign}{currency} {a:,.0f}"
+    """A signed difference of money, as every output writes money: "+14.2 M EUR", "-1,234 EUR"."""
+    from bastion.moneyfmt import money_text as text
+
+    return text(v, currency, signed=True)
 
 
 def _series(table: Table, keys: tuple[str, ...], value: str) -> dict[tuple[str, ...], dict[str, float]]:
