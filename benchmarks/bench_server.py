@@ -183,13 +183,13 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-async def load(base: str, token: str, paths: list[str], readers: int) -> tuple[list[float], float, dict[int, int]]:
+async def load(base: str, token: str, paths: list[str], readers: int) -> tuple[list[float], float, dict[int | str, int]]:
     """Send every path once from `readers` concurrent clients; (latencies in ms, seconds, status counts)."""
     queue: asyncio.Queue[str] = asyncio.Queue()
     for path in paths:
         queue.put_nowait(path)
     latencies: list[float] = []
-    codes: dict[int, int] = {}
+    codes: dict[int | str, int] = {}
     limits = httpx.Limits(max_connections=readers, max_keepalive_connections=readers)
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120,
                                  limits=limits) as client:
@@ -198,19 +198,23 @@ async def load(base: str, token: str, paths: list[str], readers: int) -> tuple[l
             while not queue.empty():
                 path = queue.get_nowait()
                 t0 = time.perf_counter()
-                if path.startswith("POST "):
-                    answer = await client.post("/api/v1/runs", json=json.loads(path[5:]))
-                else:
-                    answer = await client.get(path)
+                try:
+                    if path.startswith("POST "):
+                        answer = await client.post("/api/v1/runs", json=json.loads(path[5:]))
+                    else:
+                        answer = await client.get(path)
+                    code: int | str = answer.status_code
+                except httpx.TransportError as error:  # counted, not fatal: a dropped connection
+                    code = type(error).__name__
                 latencies.append((time.perf_counter() - t0) * 1000)
-                codes[answer.status_code] = codes.get(answer.status_code, 0) + 1
+                codes[code] = codes.get(code, 0) + 1
 
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(readers)))
     return latencies, time.perf_counter() - t0, codes
 
 
-def summary(latencies: list[float], seconds: float, codes: dict[int, int]) -> dict[str, Any]:
+def summary(latencies: list[float], seconds: float, codes: dict[int | str, int]) -> dict[str, Any]:
     ordered = sorted(latencies)
     return {"n": len(ordered), "p50_ms": round(statistics.median(ordered), 1),
             "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1), "max_ms": round(ordered[-1], 1),
@@ -223,8 +227,10 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     fill_s = time.perf_counter() - t0
     port = free_port()
     env = {**os.environ, "BASTION_DATABASE_URL": url}
+    log = tempfile.NamedTemporaryFile("w+", prefix="bastion-bench-serve-", suffix=".log", delete=False)
     server = subprocess.Popen([sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", "0"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    print(f"  server log: {log.name}", flush=True)
     base = f"http://127.0.0.1:{port}"
     out: dict[str, Any] = {"fill_s": round(fill_s, 1)}
     try:
