@@ -183,13 +183,17 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-async def load(base: str, token: str, paths: list[str], readers: int) -> tuple[list[float], float, dict[int | str, int]]:
+Codes = dict[int | str, int]
+"""Answers by status code, or by the name of the transport error."""
+
+
+async def load(base: str, token: str, paths: list[str], readers: int) -> tuple[list[float], float, Codes]:
     """Send every path once from `readers` concurrent clients; (latencies in ms, seconds, status counts)."""
     queue: asyncio.Queue[str] = asyncio.Queue()
     for path in paths:
         queue.put_nowait(path)
     latencies: list[float] = []
-    codes: dict[int | str, int] = {}
+    codes: Codes = {}
     limits = httpx.Limits(max_connections=readers, max_keepalive_connections=readers)
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120,
                                  limits=limits) as client:
@@ -214,7 +218,7 @@ async def load(base: str, token: str, paths: list[str], readers: int) -> tuple[l
     return latencies, time.perf_counter() - t0, codes
 
 
-def summary(latencies: list[float], seconds: float, codes: dict[int | str, int]) -> dict[str, Any]:
+def summary(latencies: list[float], seconds: float, codes: Codes) -> dict[str, Any]:
     ordered = sorted(latencies)
     return {"n": len(ordered), "p50_ms": round(statistics.median(ordered), 1),
             "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1), "max_ms": round(ordered[-1], 1),
@@ -227,10 +231,11 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     fill_s = time.perf_counter() - t0
     port = free_port()
     env = {**os.environ, "BASTION_DATABASE_URL": url}
-    log = tempfile.NamedTemporaryFile("w+", prefix="bastion-bench-serve-", suffix=".log", delete=False)
-    server = subprocess.Popen([sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", "0"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
-    print(f"  server log: {log.name}", flush=True)
+    fd, log_name = tempfile.mkstemp(prefix="bastion-bench-serve-", suffix=".log")
+    with os.fdopen(fd, "w") as log:  # the child keeps its own copy
+        server = subprocess.Popen([sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", "0"],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+    print(f"  server log: {log_name}", flush=True)
     base = f"http://127.0.0.1:{port}"
     out: dict[str, Any] = {"fill_s": round(fill_s, 1)}
     try:
