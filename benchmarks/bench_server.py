@@ -13,9 +13,12 @@ over them), starts a real `bastion serve --workers 0` (uvicorn, in a child proce
 - list-all: `GET /api/v1/scenarios` (every scenario visible to the reader: about 900);
 - get: `GET /api/v1/scenarios/{id}` (a random visible one, with its text);
 - get-run: `GET /api/v1/runs/{id}` (a random visible run);
-- diff: waits on the API branch (no diff endpoint on this branch).
+- diff: `GET /api/v1/scenarios/{id}/diff?a=1&b=2` (one of the 140 scenarios given a second
+  revision, a changed line capacity).
 
-It prints p50/p95/max latency (ms) and requests per second per kind, the rate at which
+It prints p50/p95/max latency (ms), requests per second, the server's CPU time per request
+(user + system of the uvicorn process, from /proc: what a request costs, whatever the machine's
+load) and the 1-minute load average per kind, the rate at which
 `POST /api/v1/runs` queues jobs from the same 20 clients, the rate at which the queue claims
 them (`jobs.claim_job`, what the dispatcher does before handing a job to Dask), and the
 server's resident memory (VmRSS of the uvicorn process) after the load. PostgreSQL: a
@@ -116,8 +119,9 @@ def postgres() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def fill(url: str, scenarios: int, runs: int) -> tuple[str, list[str], list[str]]:
-    """Users, scenarios and finished runs written through the repository; (token, visible ids, run ids)."""
+def fill(url: str, scenarios: int, runs: int) -> tuple[str, list[str], list[str], list[str]]:
+    """Users, scenarios and finished runs written through the repository; (token, visible ids, run ids,
+    ids of scenarios with two revisions)."""
     from bastion.server.db import Database
     from bastion.server.repository import Caller, Releasability, Runs, Scenarios, Users
     from bastion.server.users import add_user
@@ -126,6 +130,7 @@ def fill(url: str, scenarios: int, runs: int) -> tuple[str, list[str], list[str]
     token = secrets.token_urlsafe(32)
     visible: list[str] = []
     run_ids: list[str] = []
+    revised: list[str] = []
     rng = random.Random(1)
     with db.transaction() as session:
         reader = add_user(session, "reader", "analyst", "LVA", "SECRET", "correct horse battery")
@@ -144,6 +149,12 @@ def fill(url: str, scenarios: int, runs: int) -> tuple[str, list[str], list[str]
             made.append((scenario, caller))
             if kind < 9:
                 visible.append(scenario.id)
+            if i % 5 == 0 and kind < 7:
+                text2 = text.replace("capacity_per_month: 100,", "capacity_per_month: 120,")
+                Scenarios(session, caller).add_revision(
+                    scenario, f"Scenario {i}", text2, hashlib.sha256(text2.encode()).hexdigest(), "more",
+                    Releasability("RESTRICTED", nation, rel))
+                revised.append(scenario.id)
         now = datetime.now(UTC)
         for j in range(runs):
             scenario, caller = made[rng.randrange(len(made))]
@@ -156,7 +167,13 @@ def fill(url: str, scenarios: int, runs: int) -> tuple[str, list[str], list[str]
             if j % 2000 == 1999:
                 session.flush()
     db.close()
-    return token, visible, run_ids
+    return token, visible, run_ids, revised
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:
@@ -166,13 +183,17 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-async def load(base: str, token: str, paths: list[str], readers: int) -> tuple[list[float], float, dict[int, int]]:
+Codes = dict[int | str, int]
+"""Answers by status code, or by the name of the transport error."""
+
+
+async def load(base: str, token: str, paths: list[str], readers: int) -> tuple[list[float], float, Codes]:
     """Send every path once from `readers` concurrent clients; (latencies in ms, seconds, status counts)."""
     queue: asyncio.Queue[str] = asyncio.Queue()
     for path in paths:
         queue.put_nowait(path)
     latencies: list[float] = []
-    codes: dict[int, int] = {}
+    codes: Codes = {}
     limits = httpx.Limits(max_connections=readers, max_keepalive_connections=readers)
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120,
                                  limits=limits) as client:
@@ -181,19 +202,23 @@ async def load(base: str, token: str, paths: list[str], readers: int) -> tuple[l
             while not queue.empty():
                 path = queue.get_nowait()
                 t0 = time.perf_counter()
-                if path.startswith("POST "):
-                    answer = await client.post("/api/v1/runs", json=json.loads(path[5:]))
-                else:
-                    answer = await client.get(path)
+                try:
+                    if path.startswith("POST "):
+                        answer = await client.post("/api/v1/runs", json=json.loads(path[5:]))
+                    else:
+                        answer = await client.get(path)
+                    code: int | str = answer.status_code
+                except httpx.TransportError as error:  # counted, not fatal: a dropped connection
+                    code = type(error).__name__
                 latencies.append((time.perf_counter() - t0) * 1000)
-                codes[answer.status_code] = codes.get(answer.status_code, 0) + 1
+                codes[code] = codes.get(code, 0) + 1
 
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(readers)))
     return latencies, time.perf_counter() - t0, codes
 
 
-def summary(latencies: list[float], seconds: float, codes: dict[int, int]) -> dict[str, Any]:
+def summary(latencies: list[float], seconds: float, codes: Codes) -> dict[str, Any]:
     ordered = sorted(latencies)
     return {"n": len(ordered), "p50_ms": round(statistics.median(ordered), 1),
             "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1), "max_ms": round(ordered[-1], 1),
@@ -202,12 +227,15 @@ def summary(latencies: list[float], seconds: float, codes: dict[int, int]) -> di
 
 def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
-    token, visible, run_ids = fill(url, args.scenarios, args.runs)
+    token, visible, run_ids, revised = fill(url, args.scenarios, args.runs)
     fill_s = time.perf_counter() - t0
     port = free_port()
     env = {**os.environ, "BASTION_DATABASE_URL": url}
-    server = subprocess.Popen([sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", "0"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    fd, log_name = tempfile.mkstemp(prefix="bastion-bench-serve-", suffix=".log")
+    with os.fdopen(fd, "w") as log:  # the child keeps its own copy
+        server = subprocess.Popen([sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", "0"],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+    print(f"  server log: {log_name}", flush=True)
     base = f"http://127.0.0.1:{port}"
     out: dict[str, Any] = {"fill_s": round(fill_s, 1)}
     try:
@@ -225,15 +253,17 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
             "list-all": ["/api/v1/scenarios"] * max(args.requests // 8, args.readers),
             "get": [f"/api/v1/scenarios/{rng.choice(visible)}" for _ in range(args.requests)],
             "get-run": [f"/api/v1/runs/{rng.choice(run_ids)}" for _ in range(args.requests)],
+            "diff": [f"/api/v1/scenarios/{rng.choice(revised)}/diff?a=1&b=2" for _ in range(args.requests)],
         }
         asyncio.run(load(base, token, kinds["get"][:40], args.readers))  # warm-up
-        for kind, paths in kinds.items():
-            out[kind] = summary(*asyncio.run(load(base, token, paths, args.readers)))
-            print(f"  {kind:8s} {out[kind]}", flush=True)
         posts = [f"POST {json.dumps({'scenario_id': rng.choice(visible), 'paths': 10})}"
                  for _ in range(args.requests // 2)]
-        out["queue-run"] = summary(*asyncio.run(load(base, token, posts, args.readers)))
-        print(f"  queue    {out['queue-run']}", flush=True)
+        for kind, paths in [*kinds.items(), ("queue-run", posts)]:
+            cpu0 = cpu_s(server.pid)
+            out[kind] = summary(*asyncio.run(load(base, token, paths, args.readers)))
+            out[kind]["server_cpu_ms"] = round(1000 * (cpu_s(server.pid) - cpu0) / len(paths), 2)
+            out[kind]["load1"] = round(os.getloadavg()[0], 1)
+            print(f"  {kind:9s} {out[kind]}", flush=True)
         out["rss_after_mib"] = round(rss_mib(server.pid), 1)
     finally:
         server.terminate()

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from bastion.store.server_tables import AuditRecord
 
 GENESIS = "0" * 64
 _FIELDS = ("seq", "at", "actor", "address", "action", "object", "outcome", "prev_hash")
+BATCH_KEY = "bastion_audit_batch"
+"""Key of a reading session's `AuditBatch` in its `info`."""
 
 
 def canonical(record: AuditRecord) -> str:
@@ -35,34 +38,123 @@ def digest(record: AuditRecord) -> str:
     return hashlib.sha256(canonical(record).encode("utf-8")).hexdigest()
 
 
+def _digest_fields(row: dict[str, Any]) -> str:
+    text_ = json.dumps({name: row[name] for name in _FIELDS}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
+
+
 def now_text() -> str:
     """The current UTC time as the audit trail writes it (ISO 8601, microseconds, `Z`)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def append(session: Session, *, actor: str, address: str, action: str, obj: str, outcome: str) -> AuditRecord:
-    """Add one record at the end of the chain, in the session's (writing) transaction.
+def append(session: Session, *, actor: str, address: str, action: str, obj: str, outcome: str) -> None:
+    """Add one record at the end of the chain.
 
-    On PostgreSQL an advisory lock serialises appenders; on SQLite the session's transaction
-    holds the write lock already (`BEGIN IMMEDIATE`).
+    A session that only reads (a GET request's: `Database.session(read=True)`, which puts its
+    `AuditBatch` in `session.info`) hands the record to that batch, which appends it in a short
+    transaction of its own, together with those of the requests appending at the same moment, and
+    returns once it is committed. Any other session appends it in its own (writing) transaction, so
+    that a change and its record commit together. Either way the caller's answer leaves only after
+    its record is written.
     """
+    fields = _fields(actor, address, action, obj, outcome)
+    batch = session.info.get(BATCH_KEY)
+    if isinstance(batch, AuditBatch):
+        batch.append(fields)
+        return
+    _write(session, [fields])
+
+
+def _fields(actor: str, address: str, action: str, obj: str, outcome: str) -> dict[str, Any]:
+    return {
+        "at": now_text(),
+        "actor": actor[:200],
+        "address": address[:100],
+        "action": action[:64],
+        "object": obj[:200],
+        "outcome": outcome[:32],
+    }
+
+
+def _write(session: Session, records: list[dict[str, Any]]) -> None:
+    """Append `records` (their fields but `seq`, `prev_hash` and `hash`) at the end of the chain, in
+    the session's transaction: under the chain's lock (PostgreSQL: an advisory lock held to the end of
+    the transaction; SQLite: the file's write lock, which a writing session holds from its start)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(195956999)"))
-    last = session.execute(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).scalar_one_or_none()
-    record = AuditRecord(
-        seq=1 if last is None else last.seq + 1,
-        at=now_text(),
-        actor=actor[:200],
-        address=address[:100],
-        action=action[:64],
-        object=obj[:200],
-        outcome=outcome[:32],
-        prev_hash=GENESIS if last is None else last.hash,
-    )
-    record.hash = digest(record)
-    session.add(record)
-    session.flush()
-    return record
+    table = cast(Table, AuditRecord.__table__)
+    last = session.execute(select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)).first()
+    seq, previous = (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
+    rows = []
+    for fields in records:
+        seq += 1
+        row = {"seq": seq, **fields, "prev_hash": previous}
+        row["hash"] = previous = _digest_fields(row)
+        rows.append(row)
+    session.execute(insert(table), rows)
+
+
+class AuditBatch:
+    """Appends the records of reading sessions, many per transaction (a group commit).
+
+    `append` queues a record and waits until it is committed. The caller that finds no batch being
+    written writes one: every record queued so far, in one transaction on the batch's own engine
+    (connections outside the requests' pool, so that requests holding theirs never starve it). Then,
+    if records were queued meanwhile, it hands the writing on to the first of their callers (which
+    writes them all) and returns: no caller waits for more than the batch being written and its own.
+    Nothing is answered before its record is committed, so a crash loses no record of an answered
+    request; a failed commit fails the requests whose records it held (500, nothing answered).
+    """
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._lock = threading.Lock()
+        self._queued: list[_Queued] = []
+        self._writing = False
+
+    def append(self, fields: dict[str, Any]) -> None:
+        mine = _Queued(fields)
+        with self._lock:
+            self._queued.append(mine)
+            lead = not self._writing
+            self._writing = True
+        if not lead:
+            mine.done.wait()
+            lead = mine.lead  # handed the writing: its record is still queued
+        if lead:
+            self._write_batch()
+        if mine.error is not None:
+            raise mine.error
+
+    def _write_batch(self) -> None:
+        with self._lock:
+            batch, self._queued = self._queued, []
+        error: BaseException | None = None
+        try:
+            with self._sessions() as session, session.begin():
+                _write(session, [queued.fields for queued in batch])
+        except BaseException as exc:  # handed to every request of the batch
+            error = exc
+        with self._lock:
+            for queued in batch:
+                queued.error, queued.lead = error, False
+                queued.done.set()
+            if self._queued:
+                self._queued[0].lead = True
+                self._queued[0].done.set()
+            else:
+                self._writing = False
+
+
+class _Queued:
+    __slots__ = ("done", "error", "fields", "lead")
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.fields = fields
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+        self.lead = False
 
 
 @dataclass(frozen=True)

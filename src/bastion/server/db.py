@@ -1,4 +1,13 @@
-"""The server's database: the run store's engine and schema (migrated), and a session factory."""
+"""The server's database: the run store's engine and schema (migrated), and a session factory.
+
+A request that changes something (`Database.session()`) writes from its start: on SQLite its
+transaction takes the file's write lock at once (`BEGIN IMMEDIATE`), so two writers queue instead
+of failing half way. A request that only reads (`Database.session(read=True)`: GET, HEAD,
+OPTIONS) takes no lock: SQLite in WAL mode lets any number of readers run beside the writer, each
+on a snapshot. Its audit record (the one thing it writes) goes through the database's
+`AuditBatch`, which appends the records of concurrent readers together in one short transaction
+of its own and returns once they are committed (audit.py).
+"""
 
 from __future__ import annotations
 
@@ -10,14 +19,19 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bastion.server.audit import BATCH_KEY, AuditBatch
 from bastion.store.engine import WRITE_OPTION, create_store_engine
 from bastion.store.faults import translated
 from bastion.store.location import chosen_url, describe, resolve_url
 from bastion.store.migrate import upgrade
 
 
+class Read(Exception):
+    """A reading session was asked to write something other than its audit record."""
+
+
 class Database:
-    """One engine on the store, migrated to head; sessions take the write lock at their start."""
+    """One engine on the store, migrated to head; writing sessions take the write lock at their start."""
 
     def __init__(self, url: str | None = None) -> None:
         resolved = resolve_url(url)
@@ -25,15 +39,26 @@ class Database:
         with translated(self.where, "opening"):
             self.engine: Engine = create_store_engine(resolved)
             upgrade(self.engine)
+        # The audit batch's own engine (one writer at a time uses it), outside the requests' pool.
+        self._audit_engine = create_store_engine(resolved)
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_server_connect)
+            for engine in (self.engine, self._audit_engine):
+                event.listen(engine, "connect", _sqlite_server_connect)
             self.engine.dispose()  # the migration's pooled connection predates the setting
-        # Every request writes (at least its audit record): begin as a writer (SQLite: BEGIN IMMEDIATE).
-        self._sessions = sessionmaker(self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False)
+        writing = {WRITE_OPTION: True}  # SQLite: BEGIN IMMEDIATE
+        self._sessions = sessionmaker(self.engine.execution_options(**writing), expire_on_commit=False)
+        self._readers = sessionmaker(self.engine, expire_on_commit=False)
+        self.audit = AuditBatch(sessionmaker(self._audit_engine.execution_options(**writing)))
 
-    def session(self) -> Session:
-        """A new session (the caller commits or rolls back, and closes it)."""
-        return self._sessions()
+    def session(self, read: bool = False) -> Session:
+        """A new session (the caller commits or rolls back, and closes it). `read`: a session that
+        only reads (it takes no lock; its audit records go through `self.audit`); writing anything
+        else through it raises `Read`."""
+        if not read:
+            return self._sessions()
+        session = self._readers(info={BATCH_KEY: self.audit})
+        event.listen(session, "before_flush", _refuse_writes)
+        return session
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -44,6 +69,12 @@ class Database:
     def close(self) -> None:
         """Release the connections."""
         self.engine.dispose()
+        self._audit_engine.dispose()
+
+
+def _refuse_writes(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise Read("a reading request tried to change the store (open it with Database.session())")
 
 
 def _sqlite_server_connect(dbapi_connection: Any, record: Any) -> None:

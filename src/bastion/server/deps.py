@@ -29,9 +29,10 @@ def address(request: Request) -> str:
 
 
 def context(request: Request) -> Iterator[Context]:
-    """A context whose session commits when the request succeeds and rolls back when it fails."""
+    """A context whose session commits when the request succeeds and rolls back when it fails; a
+    reading session (no lock, audit records batched: db.py) for GET, HEAD and OPTIONS."""
     db: Database = request.app.state.db
-    session = db.session()
+    session = db.session(read=request.method in SAFE_METHODS)
     try:
         yield Context(session, None, address(request))
         session.commit()

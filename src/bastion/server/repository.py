@@ -249,9 +249,13 @@ class Scenarios:
         )
 
     def revision(self, scenario_id: str, number: int) -> ScenarioRevision | None:
-        if self.get(scenario_id) is None:
-            return None
-        return self.session.get(ScenarioRevision, (scenario_id, number))
+        """Revision `number` of a visible scenario (one query: the revision joined to its visible scenario)."""
+        return self.session.execute(
+            select(ScenarioRevision)
+            .join(ServerScenario, ServerScenario.id == ScenarioRevision.scenario_id)
+            .where(ScenarioRevision.scenario_id == scenario_id, ScenarioRevision.number == number)
+            .where(_visible(self.caller))
+        ).scalar_one_or_none()
 
     def create(self, name: str, text: str, sha256: str, message: str, rel: Releasability) -> ServerScenario:
         scenario = ServerScenario(

@@ -1,0 +1,153 @@
+"""Reading sessions: no lock, their audit records appended in batches (a group commit), each
+committed before its request is answered; and the admission of readers beside writers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from tests.server.conftest import Server
+
+from bastion.server import audit
+from bastion.server.db import Read
+from bastion.server.serial import AdmitRequests, Limits
+from bastion.store.server_tables import AuditRecord, User
+
+
+def records(server: Server) -> list[AuditRecord]:
+    with server.db.session() as session:
+        return list(session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars())
+
+
+def test_concurrent_readers_and_writers_extend_one_unbroken_chain(make_server: Callable[..., Server]) -> None:
+    """12 threads append 20 records each through reading sessions while 3 append through writing
+    ones: every record is there once, numbered 1..N without a gap, and the chain verifies."""
+    server = make_server()
+    errors: list[BaseException] = []
+    start = threading.Barrier(15)
+
+    def reader(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(20):
+                with server.db.session(read=True) as session:
+                    audit.append(session, actor=f"r{n}", address="t", action="read", obj=f"{n}/{i}", outcome="ok")
+                    session.commit()
+        except BaseException as error:
+            errors.append(error)
+
+    def writer(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(10):
+                with server.db.transaction() as session:
+                    audit.append(session, actor=f"w{n}", address="t", action="write", obj=f"{n}/{i}", outcome="ok")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=reader, args=(n,)) for n in range(12)]
+    threads += [threading.Thread(target=writer, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    rows = records(server)
+    assert [r.seq for r in rows] == list(range(1, 12 * 20 + 3 * 10 + 1))
+    assert sorted(r.object for r in rows if r.action == "read") == sorted(
+        f"{n}/{i}" for n in range(12) for i in range(20)
+    )
+    assert sorted(r.object for r in rows if r.action == "write") == sorted(
+        f"{n}/{i}" for n in range(3) for i in range(10)
+    )
+    # each thread's records in the order it appended them (it waits for each one's commit)
+    for n in range(12):
+        assert [r.object for r in rows if r.actor == f"r{n}"] == [f"{n}/{i}" for i in range(20)]
+    with server.db.session() as session:
+        assert audit.verify(session) == (len(rows), None)
+
+
+def test_a_reading_session_appends_before_it_returns_and_refuses_other_writes(server: Server) -> None:
+    with server.db.session(read=True) as session:
+        audit.append(session, actor="ana", address="t", action="read-scenario", obj="scenario:x", outcome="ok")
+        # committed already, by the batch, although this session has not committed
+        assert [(r.actor, r.action) for r in records(server)] == [("ana", "read-scenario")]
+        session.add(
+            User(
+                name="mallory",
+                role="admin",
+                nation="LVA",
+                clearance="SECRET",
+                disabled=False,
+                password_hash="x",
+                created_at=datetime.now(UTC),
+            )
+        )
+        with pytest.raises(Read, match="a reading request tried to change the store"):
+            session.flush()
+        session.rollback()
+    with server.db.session() as session:
+        assert session.execute(select(User).where(User.name == "mallory")).first() is None
+
+
+def test_a_failed_batch_fails_its_requests_and_the_next_one_writes(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = audit._write
+
+    def broken(session: object, rows: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(audit, "_write", broken)
+    with server.db.session(read=True) as session, pytest.raises(RuntimeError, match="disk full"):
+        audit.append(session, actor="ana", address="t", action="read-run", obj="run:1", outcome="ok")
+    assert records(server) == []
+    monkeypatch.setattr(audit, "_write", real)
+    with server.db.session(read=True) as session:
+        audit.append(session, actor="ana", address="t", action="read-run", obj="run:2", outcome="ok")
+    assert [(r.seq, r.object) for r in records(server)] == [(1, "run:2")]
+
+
+def test_readers_pass_a_writer_that_holds_its_slot_and_writers_go_in_turn() -> None:
+    """With 1 writer and 2 readers admitted: while a POST is inside, GETs are answered, a second POST
+    waits until the first is out, and a third GET waits for one of two GETs held inside."""
+    inside: list[str] = []
+    release: dict[str, asyncio.Event] = {}
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        name = str(scope["path"])
+        inside.append(name)
+        await release[name].wait()
+        inside.remove(name)
+
+    gate = AdmitRequests(app, Limits(readers=2, writers=1))  # type: ignore[arg-type]
+
+    async def request(method: str, name: str) -> None:
+        release[name] = asyncio.Event()
+        await gate({"type": "http", "method": method, "path": name, "headers": []}, None, None)  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        tasks = {
+            n: asyncio.create_task(request(m, n))
+            for m, n in (("POST", "w1"), ("POST", "w2"), ("GET", "r1"), ("GET", "r2"), ("HEAD", "r3"))
+        }
+        await asyncio.sleep(0.05)
+        assert sorted(inside) == ["r1", "r2", "w1"]
+        release["r1"].set()
+        await tasks["r1"]
+        await asyncio.sleep(0.05)
+        assert sorted(inside) == ["r2", "r3", "w1"]
+        release["w1"].set()
+        await tasks["w1"]
+        await asyncio.sleep(0.05)
+        assert sorted(inside) == ["r2", "r3", "w2"]
+        for name in ("r2", "r3", "w2"):
+            release[name].set()
+        await asyncio.gather(*tasks.values())
+        assert inside == []
+
+    asyncio.run(scenario())
