@@ -96,7 +96,9 @@ def most_stock_at(solved: Solved, at: int) -> tuple[np.ndarray, str]:
     c = power_of_two_above(float(np.abs(cost[nz]).max(initial=0.0)), WEIGHT_MAX)
     solver.add_row(nz, cost[nz] / c, -np.inf, (c0 + COST_HOLD_REL * max(1.0, abs(c0))) / c)
     solver.set_objective(-stock_at_vector(solved.ix, model, at))
-    out = solver.solve(method="primal")  # the plan stays feasible: primal simplex, warm
+    # the plan stays feasible: primal simplex, warm; a large pure LP (the pooled plan at
+    # scale): the interior point method, as the plan's own stages (plan/solve.py)
+    out = solver.solve(method=solver.lp_method("primal"))
     if out.status is SolveStatus.ERROR:  # a numerical stop from the plan's basis: from scratch
         solver.clear_start()
         out = solver.solve()
