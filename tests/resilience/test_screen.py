@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from tests.resilience.cases import line, scenario, supplier
 
 from bastion.plan import pool, variant
-from bastion.resilience import ResilienceResult, resilience
+from bastion.resilience import ResilienceResult, preplan, resilience
+from bastion.resilience import pooled as pooled_mod
 from bastion.resilience import run_nodes as run_nodes
 from bastion.scenario import Scenario, load_text
 
@@ -180,3 +181,27 @@ def test_pooled_plan_gives_the_same_figures(monkeypatch: pytest.MonkeyPatch) -> 
     assert tts["a"] == (3.5, 3.5) and tts["b"] == (8.0, 9.0) and tts["c"] == (None, None)
     # and the screened route on the pooled plan (the default at scale) agrees as well
     assert _key(resilience(sc, at="2026-04")) == _key(plain)
+
+
+def test_pooled_plan_by_ipm_on_the_cost_face(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As above with every LP counted large (IPM_MIN_COLS 0): the most-stock stage holds the
+    cost stage's optimal face (pooled.hold_cost_face), and the figures are the same."""
+    from bastion.plan import solve
+
+    b = supplier("b", 40, 3).replace("price: 1, lead_time_months: 0", "price: 2, lead_time_months: 1")
+    sc = scenario(supplier("a", 60, 2) + supplier("c", 20, 3) + b, line("l1", 100, 1), store=120)
+    plain = resilience(sc, screen=False, at="2026-04")
+    monkeypatch.setattr(variant, "POOL_MIN_ORDERS", 0)
+    monkeypatch.setattr(pool, "POOL_MIN_ORDERS", 0)
+    monkeypatch.setattr(solve, "IPM_MIN_COLS", 0)
+    held: list[bool] = []
+    real = pooled_mod.hold_cost_face
+
+    def spy(*args: Any) -> bool:
+        held.append(real(*args))
+        return held[-1]
+
+    monkeypatch.setattr(preplan, "hold_cost_face", spy)
+    got = resilience(sc, screen=False, at="2026-04")
+    assert held == [True]
+    assert _key(got) == _key(plain)

@@ -18,6 +18,7 @@ import numpy as np
 from bastion.online import line_online_months
 from bastion.plan import pool
 from bastion.plan.index import PlanIndex, build_index
+from bastion.plan.lexico import _face
 from bastion.plan.model import LinearModel
 from bastion.plan.pool import order_columns, tiers_of
 from bastion.plan.variant import Solved
@@ -50,3 +51,17 @@ def at_scale(scenario: Scenario) -> bool:
     """Whether the plan of `scenario` is solved pooled (plan/pool.py: POOL_MIN_ORDERS)."""
     ix = build_index(scenario, line_online_months(scenario))
     return order_columns(ix) >= pool.POOL_MIN_ORDERS
+
+
+def hold_cost_face(solved: Solved, x: np.ndarray) -> bool:
+    """A large pure LP (solved by IPM, as the pooled plan at scale is): restrict the solver to
+    the cost stage's optimal face, as the plan's tie-break does (lexico._face: complementary
+    slackness; every cost-optimal plan lies on it, so the most stock among them is unchanged,
+    and the LP left is far smaller). Returns whether it did (then `solver.release()`)."""
+    run, solver = solved.run, solved.run.solver
+    cost = run.stages[-1][1] if run.stages and run.stages[-1][0] == "cost" else None
+    if solver.lp_method() != "ipm" or cost is None or cost.col_dual is None or run.face:
+        return False
+    cols, cvals, rows, rvals = _face(solver, cost, x)
+    solver.restrict(cols, cvals, rows, rvals)
+    return True

@@ -42,7 +42,7 @@ from bastion.plan.model import LinearModel
 from bastion.plan.optimise import Solved
 from bastion.plan.solve import SolveStatus
 from bastion.resilience.lpsolver import WEIGHT_MAX, power_of_two_above
-from bastion.resilience.pooled import routes_on_the_way
+from bastion.resilience.pooled import hold_cost_face, routes_on_the_way
 
 COST_HOLD_REL = 1e-6
 RULE_MOST_STOCK = "cost-optimal plan holding the most units at the start of M"
@@ -97,8 +97,13 @@ def most_stock_at(solved: Solved, at: int) -> tuple[np.ndarray, str]:
     solver.add_row(nz, cost[nz] / c, -np.inf, (c0 + COST_HOLD_REL * max(1.0, abs(c0))) / c)
     solver.set_objective(-stock_at_vector(solved.ix, model, at))
     # the plan stays feasible: primal simplex, warm; a large pure LP (the pooled plan at
-    # scale): the interior point method, as the plan's own stages (plan/solve.py)
-    out = solver.solve(method=solver.lp_method("primal"))
+    # scale): on the cost stage's optimal face, by the interior point method (pooled.py)
+    face = hold_cost_face(solved, x)
+    try:
+        out = solver.solve(method=solver.lp_method("primal"))
+    finally:
+        if face:
+            solver.release()
     if out.status is SolveStatus.ERROR:  # a numerical stop from the plan's basis: from scratch
         solver.clear_start()
         out = solver.solve()

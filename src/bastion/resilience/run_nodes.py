@@ -11,6 +11,7 @@ exact for the outage LP (it holds no price), so every figure is the plain route'
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ class Runs:
     tol: float
     solves: int
     screened: int  # supplier nodes answered by the screen (no LP of their own)
+    model_seconds: float  # building the outage models, their plan losses and the screen
 
 
 def _model(scenario: Scenario, state: PlanState, at: int, end: int, weights: dict[str, float],
@@ -76,11 +78,13 @@ def run_nodes(scenario: Scenario, state: PlanState, at: int, end: int, weights: 
               progress: Step | None = None) -> Runs:
     """Both measures of every node (list_nodes' order), by the plain or the screened route."""
     nodes = list_nodes(scenario)
+    t0 = time.perf_counter()
     if not screen:
         om, base, tol = _model(scenario, state, at, end, weights, extra_stock)
+        secs = time.perf_counter() - t0
         plain = tuple(_analyse(om, base, tol, nd, k, len(nodes), progress)
                       for k, nd in enumerate(nodes))
-        return Runs(plain, om, base, tol, om.reference_solves + 1, 0)
+        return Runs(plain, om, base, tol, om.reference_solves + 1, 0, secs)
     if progress is not None:
         progress("screening suppliers (merged outage model)")
     om1, base1, tol = _model(merge_suppliers(scenario, set()), merge_state(scenario, state, set()),
@@ -93,6 +97,7 @@ def run_nodes(scenario: Scenario, state: PlanState, at: int, end: int, weights: 
     if own:
         second = _model(merge_suppliers(scenario, keep), merge_state(scenario, state, keep),
                         at, end, weights, extra_stock)
+    secs = time.perf_counter() - t0
     n_items = len(om1.ix.items)
     runs: list[NodeRun] = []
     for k, nd in enumerate(nodes):
@@ -107,4 +112,4 @@ def run_nodes(scenario: Scenario, state: PlanState, at: int, end: int, weights: 
     solves = 1 + om1.reference_solves + screen_solves
     if second is not None:
         solves += 1 + second[0].reference_solves
-    return Runs(tuple(runs), om1, base1, tol, solves, len(safe))
+    return Runs(tuple(runs), om1, base1, tol, solves, len(safe), secs)
