@@ -184,12 +184,15 @@ def test_pooled_plan_gives_the_same_figures(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_pooled_plan_by_ipm_on_the_cost_face(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As above with every LP counted large (IPM_MIN_COLS 0): the most-stock stage holds the
-    cost stage's optimal face (pooled.hold_cost_face), and the figures are the same."""
+    """As above with every LP counted large (IPM_MIN_COLS 0) and a second customer of another
+    priority (so the plan's tie-break holds the cost face too, as at scale): the most-stock
+    stage holds the cost stage's optimal face (pooled.hold_cost_face), the same figures."""
     from bastion.plan import solve
 
     b = supplier("b", 40, 3).replace("price: 1, lead_time_months: 0", "price: 2, lead_time_months: 1")
-    sc = scenario(supplier("a", 60, 2) + supplier("c", 20, 3) + b, line("l1", 100, 1), store=120)
+    navy = "  navy:\n    country: LV\n    priority: 2\n    consumption: {atm: 5}\n"
+    sc = scenario(supplier("a", 60, 2) + supplier("c", 20, 3) + b, line("l1", 105, 1), store=120,
+                  risks=navy)  # appended to the customers
     plain = resilience(sc, screen=False, at="2026-04")
     monkeypatch.setattr(variant, "POOL_MIN_ORDERS", 0)
     monkeypatch.setattr(pool, "POOL_MIN_ORDERS", 0)

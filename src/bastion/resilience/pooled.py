@@ -60,7 +60,8 @@ def hold_cost_face(solved: Solved, x: np.ndarray) -> bool:
     and the LP left is far smaller). Returns whether it did (then `solver.release()`)."""
     run, solver = solved.run, solved.run.solver
     cost = run.stages[-1][1] if run.stages and run.stages[-1][0] == "cost" else None
-    if solver.lp_method() != "ipm" or cost is None or cost.col_dual is None or run.face:
+    levels_held = any(stage != "tiebreak" for stage in run.face)  # lp-first MIP faces
+    if solver.lp_method() != "ipm" or cost is None or cost.col_dual is None or levels_held:
         return False
     cols, cvals, rows, rvals = _face(solver, cost, x)
     solver.restrict(cols, cvals, rows, rvals)
