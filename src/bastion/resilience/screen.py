@@ -10,15 +10,18 @@ times. Most of them can be answered from two or three LPs shared by all of them
    lead time reach the same stores at the same time, so this is the same LP (any plan
    of one gives a plan of the other with the same arrivals and losses; a merged plan is
    split back by capacity shares, `member_orders`).
-2. Its plan with no outage (the horizon reference, `plan_loss`) is x*; when the plan
-   itself loses units from M on, also the window reference at the node's TTR, y.
-3. Supplier j is safe when, in x* (and y), for every month b from M + lead_j on, the
-   units j's orders placed from M on bring into the stores in b are at most the spare
-   capacity (capacity minus planned orders) of the item's other supplies whose orders
-   placed from M on arrive in b (`safe_suppliers`). Then the plan with j's orders moved
-   to those supplies is feasible with j down from M to the end (j orders nothing after
-   M; its shipments on the way at M arrive), with the same arrivals and so the same
-   losses: its TTS is unbounded and it loses nothing, in both measures.
+2. A lean plan with no outage, x: among plans losing at most the plan's own least loss
+   from M on + tol / 10, one ordering least from M on, each unit as late as it can arrive
+   (`lean_plan`); when the plan itself loses units from M on, also y, the same for the
+   window measure at the node's TTR (`lean_window_plan`).
+3. Supplier j is safe when, in x (and y), for every month b from M on, the units j's
+   orders placed from M on bring into the stores up to b are at most the spare capacity
+   (capacity minus planned orders) of the item's other supplies whose orders placed from
+   M on arrive up to b (`safe_suppliers`). Then the plan with j's orders moved to those
+   supplies (arriving in the same month or earlier: stores only hold more) is feasible
+   with j down from M to the end (j orders nothing after M; its shipments on the way at
+   M arrive), with the same losses: the outage adds at most tol / 10, so its TTS is
+   unbounded and it loses nothing, in both measures, as the LP route would find.
 
 Suppliers not screened out, and suppliers in a risk group, keep their own supplies in a
 second outage model (the others merged) and go to the LP as before.
