@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from bastion.cli import app
 from bastion.plan.solve import HighsSolver, SolveOutcome, SolveStatus
-from bastion.resilience import NodeResilience, ResilienceResult, analysis, resilience
+from bastion.resilience import NodeResilience, ResilienceResult, resilience, run_nodes
 from bastion.resilience.lpsolver import (
     QUANTITY_MAX,
     WEIGHT_MAX,
@@ -83,7 +83,7 @@ def run(sc: Scenario, monkeypatch: pytest.MonkeyPatch) -> tuple[ResilienceResult
         made.append(OutageModel(*args, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(analysis, "OutageModel", keep)
+    monkeypatch.setattr(run_nodes, "OutageModel", keep)  # where the analysis builds it
     return resilience(sc), made[0]
 
 

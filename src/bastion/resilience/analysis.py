@@ -12,12 +12,11 @@ from bastion.plan.result import PlanResult
 from bastion.plan.solve import SolverError
 from bastion.resilience.concentration import item_concentration, made_dependency
 from bastion.resilience.mitigation import mitigate
-from bastion.resilience.nodes import list_nodes
-from bastion.resilience.outage import OutageError, OutageModel
+from bastion.resilience.pooled import at_scale, built_online
 from bastion.resilience.preplan import most_stock_at
 from bastion.resilience.result import NodeResilience, ResilienceResult, by_item
+from bastion.resilience.run_nodes import run_nodes
 from bastion.resilience.state import PlanState, full_rate_month
-from bastion.resilience.tts_ttr import analyse_node, tolerance
 from bastion.resilience.weights import loss_weights
 from bastion.scenario.model import Scenario
 from bastion.scenario.types import month_index, month_name
@@ -47,7 +46,7 @@ def reference_month(scenario: Scenario, state: PlanState, at: str | None) -> tup
 def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | None = None,
                window: int | None = None, extra_stock: dict[tuple[str, str], float] | None = None,
                time_limit: float | None = None, gap: float = 1e-4,
-               progress: Step | None = None) -> ResilienceResult:
+               progress: Step | None = None, screen: bool | None = None) -> ResilienceResult:
     """TTS/TTR, lost units and exposure of every supplier, line, site and risk group.
 
     plan: the plan to analyse (default: solved here with the plan's own model);
@@ -55,20 +54,23 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
     window: months analysed from M on (default: to the end of the horizon);
     extra_stock: (site, item) -> units added to the store at the start of M
     (to check a mitigation); time_limit, gap: for the plan's solve; progress
-    is told each step as it starts. Pure: no printing, no files. See docs/method-resilience.md.
+    is told each step as it starts; screen: prove most suppliers safe without
+    their own LPs (run_nodes.py; default: when the plan is solved pooled, at
+    scale). Pure: no printing, no files. See docs/method-resilience.md.
     """
     t0 = time.perf_counter()
     n, start = scenario.horizon.months, scenario.horizon.start
     if window is not None and window < 1:
         raise ResilienceError("window: at least 1 month")
     if plan is None:
+        # pooled at scale, as the plan is (plan/pool.py; resilience/pooled.py)
         solved = solve_model(scenario, line_online_months(scenario), None,
-                             time_limit=time_limit, gap=gap,
+                             time_limit=time_limit, gap=gap, pool=True,
                              progress=prefixed(progress, "plan: "))
         if solved.sol is None or solved.run.x is None:
             raise SolverError(f"no plan to analyse: {solved.run.message}")  # solver trouble: exit 1
-        state = PlanState.from_solution(solved.ix, solved.model, solved.run.x, solved.sol.built)
-        at_m, rule = reference_month(scenario, state, at)
+        pooled = solved.pool is not None
+        at_m, rule = reference_month(scenario, PlanState({}, built_online(solved)), at)
         x, state_rule = most_stock_at(solved, at_m)
         state = PlanState.from_solution(solved.ix, solved.model, x, solved.sol.built)
     else:
@@ -78,37 +80,24 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
             raise ResilienceError(str(exc)) from exc
         at_m, rule = reference_month(scenario, state, at)
         state_rule = "the plan given, as it is"
+        pooled = at_scale(scenario)
     end = n if window is None else min(n, at_m + window)
     t1 = time.perf_counter()
     weights, basis = loss_weights(scenario)
-    om = OutageModel(scenario, state, at_m, end, weights, extra_stock)
-    try:
-        base = om.plan_loss()
-    except OutageError as exc:
-        raise OutageError(f"the plan with no outage: {exc}") from exc
-    ix = om.ix
-    due = ix.consumption[:, at_m:].sum(axis=1)
-    w_pile = om.weight[ix.pile_pairs[:, 1]] if len(ix.pile_pairs) else np.zeros(0)
-    scale = float((due * w_pile).sum()) + sum(t.units * om.weight[t.item] for t in ix.targets
-                                              if t.by >= at_m)
-    tol = tolerance(scale)
+    if screen is None:  # at scale, as the plan pools its purchases (run_nodes.py)
+        screen = pooled
     t2 = time.perf_counter()
-    nodes = list_nodes(scenario)
-    outcomes = []
-    for k, node in enumerate(nodes):
-        if progress is not None:
-            progress(f"time to survive {k + 1}/{len(nodes)}: {node.id}")
-        try:
-            outcomes.append(analyse_node(om, node, base, tol))
-        except OutageError as exc:  # say which node (docs/method-resilience.md, numbers)
-            raise OutageError(f"{node.kind} {node.id}: {exc}") from exc
-    worst = max((o.horizon.lost for o in outcomes), default=0.0)
+    got = run_nodes(scenario, state, at_m, end, weights, extra_stock, screen=screen,
+                    progress=progress)
+    ix, base = got.om.ix, got.base
+    worst = max((r.outcome.horizon.lost for r in got.runs), default=0.0)
     t3 = time.perf_counter()
     rows = []
-    for k, o in enumerate(outcomes):
+    for k, r in enumerate(got.runs):
+        o = r.outcome
         if progress is not None and o.horizon.lost > 0:
-            progress(f"mitigation {k + 1}/{len(outcomes)}: {o.node.id}")
-        mit = mitigate(om, scenario, state, o.node, base.value + tol / 10) \
+            progress(f"mitigation {k + 1}/{len(got.runs)}: {o.node.id}")
+        mit = mitigate(r.om, scenario, state, o.node, r.base.value + got.tol / 10) \
             if o.horizon.lost > 0 else None
         rows.append(NodeResilience(
             node=o.node.id, kind=o.node.kind, ttr_months=o.node.ttr,
@@ -126,9 +115,9 @@ def resilience(scenario: Scenario, plan: PlanResult | None = None, *, at: str | 
         plan_lost=by_item(ix.items, base.units), loss_weight=basis,
         nodes=tuple(rows), concentration=item_concentration(scenario),
         made_items=made_dependency(scenario),
-        seconds={"plan": round(t1 - t0, 4), "model": round(t2 - t1, 4),
-                 "tts_ttr": round(t3 - t2, 4), "mitigation": round(t4 - t3, 4),
+        seconds={"plan": round(t1 - t0, 4), "model": round(t2 - t1 + got.model_seconds, 4),
+                 "tts_ttr": round(t3 - t2 - got.model_seconds, 4), "mitigation": round(t4 - t3, 4),
                  "total": round(t4 - t0, 4)},
-        solves=sum(o.solves for o in outcomes) + om.reference_solves + 1
+        solves=sum(r.outcome.solves for r in got.runs) + got.solves
         + 2 * sum(1 for r in rows if r.mitigation),
     )

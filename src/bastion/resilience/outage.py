@@ -98,6 +98,7 @@ class OutageModel:
         self.solver = OutageSolver(model, self.unit)
         self._wsolver: OutageSolver | None = None
         self._window_ref: dict[float, Loss] = {}
+        self.last_x: np.ndarray | None = None  # the last `loss` solve's plan (screen.py)
         self.loss_cost = np.zeros(model.n_col)
         self.loss_row = model.rows["Resilience-loss"].start
         self.loss_cost[self._loss_cols] = self._w[self._loss_item]
@@ -334,6 +335,7 @@ class OutageModel:
         outage): from M on over the analysed months, or (window) what falls due in [M, M + t)."""
         with self.down(node, t, window=window) as (cols, items, sv):
             value, x = self._solve(sv)
+            self.last_x = x
             units = np.zeros(len(self.ix.items))
             np.add.at(units, items, np.maximum(0.0, x[cols]))
             return Loss(value * self.weight_unit, units)

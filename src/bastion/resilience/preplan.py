@@ -42,6 +42,7 @@ from bastion.plan.model import LinearModel
 from bastion.plan.optimise import Solved
 from bastion.plan.solve import SolveStatus
 from bastion.resilience.lpsolver import WEIGHT_MAX, power_of_two_above
+from bastion.resilience.pooled import hold_cost_face, routes_on_the_way
 
 COST_HOLD_REL = 1e-6
 RULE_MOST_STOCK = "cost-optimal plan holding the most units at the start of M"
@@ -61,6 +62,7 @@ def stock_at_vector(ix: PlanIndex, model: LinearModel, at: int) -> np.ndarray:
         lead = np.array([s.lead for s in ix.supplies])[buy.keys["supply"]]
         m = buy.keys["month"]
         c[buy.index[(m < at) & (m + lead >= at)]] = 1.0
+    c[routes_on_the_way(ix, model, at)] = 1.0  # the pooled model's orders (pooled.py)
     prod = model.vars["Line-production"]
     if prod.size:
         acc = np.array([ln.acceptance for ln in ix.lines])[prod.keys["line"]]
@@ -75,12 +77,15 @@ def stock_at_vector(ix: PlanIndex, model: LinearModel, at: int) -> np.ndarray:
 
 
 def most_stock_at(solved: Solved, at: int) -> tuple[np.ndarray, str]:
-    """The plan's solution re-chosen by the rule above, and the rule applied."""
+    """The plan's solution re-chosen by the rule above (in the plan model's columns, a pooled
+    solve split back to suppliers: pooled.py), and the rule applied."""
     x = solved.run.x
     assert x is not None
+    # a pooled plan (plan/pool.py) is solved in the pooled model and split back to suppliers
+    back = solved.pool.expand if solved.pool is not None else (lambda v: v)
     if at <= 0:
-        return x, "initial state (M is month 0)"
-    solver, model = solved.run.solver, solved.model
+        return back(x), "initial state (M is month 0)"
+    solver, model = solved.run.solver, solved.lp
     ints = solver.integer_cols
     if len(ints):
         solver.fix_cols(ints, np.round(x[ints]))
@@ -91,10 +96,17 @@ def most_stock_at(solved: Solved, at: int) -> tuple[np.ndarray, str]:
     c = power_of_two_above(float(np.abs(cost[nz]).max(initial=0.0)), WEIGHT_MAX)
     solver.add_row(nz, cost[nz] / c, -np.inf, (c0 + COST_HOLD_REL * max(1.0, abs(c0))) / c)
     solver.set_objective(-stock_at_vector(solved.ix, model, at))
-    out = solver.solve(method="primal")  # the plan stays feasible: primal simplex, warm
+    # the plan stays feasible: primal simplex, warm; a large pure LP (the pooled plan at
+    # scale): on the cost stage's optimal face, by the interior point method (pooled.py)
+    face = hold_cost_face(solved, x)
+    try:
+        out = solver.solve(method=solver.lp_method("primal"))
+    finally:
+        if face:
+            solver.release()
     if out.status is SolveStatus.ERROR:  # a numerical stop from the plan's basis: from scratch
         solver.clear_start()
         out = solver.solve()
     if out.status is not SolveStatus.OPTIMAL or out.x is None:
-        return x, RULE_AS_SOLVED
-    return out.x, RULE_MOST_STOCK
+        return back(x), RULE_AS_SOLVED
+    return back(out.x), RULE_MOST_STOCK
