@@ -24,15 +24,21 @@ def settings(request: Request) -> ServerSettings:
     return value
 
 
+#: GET routes that write (a new session): they take a writing session.
+WRITING_GETS = ("/login/oidc/callback",)
+
+
 def address(request: Request) -> str:
     return request.client.host if request.client is not None else "-"
 
 
 def context(request: Request) -> Iterator[Context]:
     """A context whose session commits when the request succeeds and rolls back when it fails; a
-    reading session (no lock, audit records batched: db.py) for GET, HEAD and OPTIONS."""
+    reading session (no lock, audit records batched: db.py) for GET, HEAD and OPTIONS, except the
+    identity provider's return (`/login/oidc/callback`), a GET that opens a session."""
     db: Database = request.app.state.db
-    session = db.session(read=request.method in SAFE_METHODS)
+    writes = request.url.path.startswith(WRITING_GETS)
+    session = db.session(read=request.method in SAFE_METHODS and not writes)
     try:
         yield Context(session, None, address(request))
         session.commit()
