@@ -19,7 +19,8 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from bastion.study.task import VariantTask, run_variant
+from bastion.study.task import VariantTask
+from bastion.study.worker import run_in_worker
 
 
 @dataclass
@@ -145,7 +146,7 @@ def run_tasks(tasks: list[VariantTask], *, scheduler: str | None = None, workers
     with nullcontext(client) if client is not None else study_client(scheduler, workers) as client:
         progress.workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
         futures = {
-            client.submit(run_variant, task, key=f"bastion-variant-{token}-{task.id}", pure=False): task
+            client.submit(run_in_worker, task, key=f"bastion-variant-{token}-{task.id}", pure=False): task
             for task in tasks
         }
         if tell is not None:
