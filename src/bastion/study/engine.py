@@ -3,7 +3,9 @@
 By default a `LocalCluster` of `workers` processes (one thread each; default: every
 core) is started and closed around the study; with `scheduler` the study runs on an
 existing cluster (`tcp://host:8786`). Results do not depend on which: each task is a
-pure function of its variant (text, seed, paths). A worker that dies is retried by
+pure function of its variant (text, seed, paths). Each task runs its variant on its
+own thread alone (`bastion.study.worker.run_in_worker`: HiGHS and the other libraries
+at one thread), so K worker threads use K cores. A worker that dies is retried by
 Dask (the scheduler's `distributed.scheduler.allowed-failures`, 3 by default); a
 variant whose workers die every time is reported as failed.
 """
