@@ -12,7 +12,9 @@ prints:
 
 - wall: seconds from the call to the last result, cluster start included; `start`
   is the cluster's start-up (until the first task is submitted);
-- work: the sum of the variants' own seconds (plan + simulate inside the task);
+- work: the sum of the variants' own seconds (plan + simulate inside the task), and
+  their CPU seconds (the worker process's, while the variant ran): under load, CPU
+  seconds per variant tell contention (they grow) from waiting (they do not);
 - overhead per variant: (K x (wall - start) - work) / variants, the worker time
   spent on anything but the variants' own work (scheduling, transfer, idle tail);
 - speed-up and parallel efficiency against the smallest K: T_min x K_min / (T_K x K);
@@ -98,6 +100,7 @@ def main() -> None:
             raise SystemExit(f"{k} workers gave different numbers from {counts[0]} worker(s)")
         timings = [v["timings"] for v in study.variants]
         work = sum(float(t.get("total") or 0.0) for t in timings)
+        cpu = sum(float(t.get("cpu") or 0.0) for t in timings)
         peak: dict[str, float] = {}
         for t in timings:
             w = str(t.get("worker"))
@@ -105,14 +108,17 @@ def main() -> None:
         n = len(study.variants)
         row = {"workers": k, "variants": n, "paths": args.paths, "wall_s": round(wall, 2),
                "start_s": round(start, 2), "work_s": round(work, 2),
-               "per_variant_s": round(work / n, 3),
+               "per_variant_s": round(work / n, 3), "cpu_per_variant_s": round(cpu / n, 3),
+               "load_average": [round(x, 2) for x in os.getloadavg()],
                "overhead_per_variant_ms": round(1000 * (k * (wall - start) - work) / n, 1),
                "peak_rss_mib_max": max(peak.values()) if peak else None,
                "statuses": sorted({v["status"] for v in study.variants})}
         rows.append(row)
         print(f"{k:>3} workers: wall {wall:7.2f} s (start {start:5.2f} s), work {work:7.2f} s "
-              f"({work / n:.3f} s a variant), overhead {row['overhead_per_variant_ms']:7.1f} ms a variant, "
-              f"peak RSS per worker {row['peak_rss_mib_max']} MiB, statuses {row['statuses']}")
+              f"({work / n:.3f} s a variant, {cpu / n:.3f} s CPU), "
+              f"overhead {row['overhead_per_variant_ms']:7.1f} ms a variant, "
+              f"peak RSS per worker {row['peak_rss_mib_max']} MiB, statuses {row['statuses']}, "
+              f"load average {row['load_average']}")
     base = rows[0]
     for row in rows:
         speed = base["wall_s"] / row["wall_s"]

@@ -58,6 +58,12 @@ class SolverError(RuntimeError):
     """The solver could not load or run the model."""
 
 
+THREADS: int | None = None
+"""HiGHS threads of every solver this process makes (None: HiGHS's default). A study's Dask
+worker sets 1 (`bastion.study.worker`): HiGHS keeps a scheduler per calling thread, sized by
+its first solve, and the results do not depend on it."""
+
+
 def _new_highs() -> Any:
     """A HiGHS instance that prints nothing (the Python wrapper prints a banner on stdout)."""
     import highspy
@@ -66,6 +72,8 @@ def _new_highs() -> Any:
     cls = getattr(core, "_Highs", None) or highspy.Highs
     h = cls()
     h.setOptionValue("output_flag", False)
+    if THREADS:
+        h.setOptionValue("threads", int(THREADS))
     return h
 
 

@@ -87,7 +87,14 @@ class Final(NamedTuple):
 
 
 def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    """The compiled step's threads by default: every core this process may use, at most
+    NUMBA_NUM_THREADS when set (a study's Dask worker sets it to 1: bastion.study.worker)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        cap = int(os.environ.get("NUMBA_NUM_THREADS") or cores)
+    except ValueError:
+        cap = cores
+    return max(1, min(cores, cap))
 
 
 def _step_module() -> Any:

@@ -3,7 +3,9 @@
 By default a `LocalCluster` of `workers` processes (one thread each; default: every
 core) is started and closed around the study; with `scheduler` the study runs on an
 existing cluster (`tcp://host:8786`). Results do not depend on which: each task is a
-pure function of its variant (text, seed, paths). A worker that dies is retried by
+pure function of its variant (text, seed, paths). Each task runs its variant on its
+own thread alone (`bastion.study.worker.run_in_worker`: HiGHS and the other libraries
+at one thread), so K worker threads use K cores. A worker that dies is retried by
 Dask (the scheduler's `distributed.scheduler.allowed-failures`, 3 by default); a
 variant whose workers die every time is reported as failed.
 """
@@ -19,7 +21,8 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from bastion.study.task import VariantTask, run_variant
+from bastion.study.task import VariantTask
+from bastion.study.worker import run_in_worker
 
 
 @dataclass
@@ -145,7 +148,7 @@ def run_tasks(tasks: list[VariantTask], *, scheduler: str | None = None, workers
     with nullcontext(client) if client is not None else study_client(scheduler, workers) as client:
         progress.workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
         futures = {
-            client.submit(run_variant, task, key=f"bastion-variant-{token}-{task.id}", pure=False): task
+            client.submit(run_in_worker, task, key=f"bastion-variant-{token}-{task.id}", pure=False): task
             for task in tasks
         }
         if tell is not None:

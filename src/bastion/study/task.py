@@ -55,7 +55,7 @@ def run_variant(task: VariantTask) -> dict[str, Any]:
     `confidence` object of `bastion plan --confidence --json` (its seconds in "timings").
     "plan_full" and "simulate_full" hold the engines' whole JSON objects (for the store).
     """
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out: dict[str, Any] = {"id": task.id, "status": "failed", "message": None, "plan": None,
                            "simulate": None, "plan_full": None, "simulate_full": None}
     if task.confidence is not None:
@@ -101,6 +101,7 @@ def run_variant(task: VariantTask) -> dict[str, Any]:
         out["message"] = f"{type(error).__name__}: {error}"
     finally:
         timings["total"] = round(time.perf_counter() - t0, 4)
+        timings["cpu"] = round(time.process_time() - c0, 4)  # the process's CPU seconds meanwhile
         timings["peak_rss_mib"] = _peak_rss_mib()
     return out
 
