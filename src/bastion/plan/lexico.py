@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bastion.plan.model import LinearModel
+from bastion.plan.narrow import Classes, merge, solve_subsets, split
 from bastion.plan.solve import HighsSolver, SolveOutcome, SolveStatus
 from bastion.plan.variables import ORDER_OBJECTIVE
 from bastion.plan.weighted import MAX_LEVELS, Background, verify
@@ -37,6 +38,9 @@ FACE_VALUE_TOL = 1e-7  # a value is at a bound within this (relative, at least a
 TIEBREAK_FACE = True
 """Large pure LPs (solved by IPM, solve.IPM_MIN_COLS): the tie-break stage also holds the cost
 stage's optimal face (columns and rows its duals fix), which leaves it a much smaller LP."""
+LEVEL_FACE = True
+"""Large pure LPs with interchangeable columns (narrow.py): each level's stage also holds its
+optimal face (as "LP first" does; the classes' columns excepted), released after the cost stage."""
 
 
 def hold_tolerance(opt: float) -> float:
@@ -59,6 +63,7 @@ class LexRun:
     seconds: float = 0.0
     face: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage -> (cols fixed, rows)
     tiebreak: SolveOutcome | None = None  # the deliveries-by-priority stage after cost, if any
+    subsets: tuple[int, int] | None = None  # cost stage by column generation: (rounds, columns)
 
 
 _RANK = {SolveStatus.OPTIMAL: 0, SolveStatus.TIME_LIMIT: 1, SolveStatus.UNBOUNDED: 2,
@@ -193,7 +198,7 @@ def _rel_gap(ub: float, lb: float) -> float:
 def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit: float | None,
                       gap: float, with_cost: bool = True, strategy: str = "auto",
                       face: bool = True, progress: Callable[[str], None] | None = None,
-                      parallel: bool = True) -> LexRun:
+                      parallel: bool = True, classes: Classes | None = None) -> LexRun:
     """Minimise each level's shortfall in order, holding each optimum; then cost.
 
     strategy "lp-first" proves each MIP stage from its LP relaxation when
@@ -209,6 +214,9 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
     as one weighted LP, kept only when it is proven against every level's
     optimum (weighted.py); on by default whatever the number of cores, so the
     same scenario gives the same numbers on every machine.
+    classes (large pure LPs only, those solved by IPM): columns interchangeable in every
+    row and level (narrow.py): each level's stage solves every class as one column, and
+    the cost stage solves subsets of the classes' columns, priced against the full LP.
     """
     if strategy not in ("auto", "lp-first", "mip"):
         raise ValueError(f"unknown strategy {strategy!r}")
@@ -232,8 +240,12 @@ def run_lexicographic(model: LinearModel, levels: tuple[int, ...], *, time_limit
              if lp_first and parallel and 0 < len(level_ps) <= MAX_LEVELS and stages[-1][0] == "cost"
              else None)
     try:
+        narrow = classes if (classes is not None and classes.n and not lp_first
+                             and solver.lp_method() == "ipm") else None
         _stages(run, solver, model, stages, lp_first=lp_first, early=early, t0=t0,
-                time_limit=time_limit, gap=gap, face=face, progress=progress)
+                time_limit=time_limit, gap=gap, face=face, progress=progress, narrow=narrow)
+        if run.face and not lp_first:  # the levels' faces of a large pure LP: the holds remain
+            solver.release()
     finally:
         if early is not None:
             early.result()  # never leave a solve running behind the caller
@@ -261,7 +273,7 @@ def _tiebreak(run: LexRun, solver: HighsSolver, model: LinearModel, order: np.nd
     row = solver.add_row(nz, cost_c[nz], -np.inf, opt - off + hold_tolerance(opt))
     solver.set_objective(order)
     cost_out = run.stages[-1][1] if run.stages and run.stages[-1][0] == "cost" else None
-    face_held = (TIEBREAK_FACE and solver.lp_method() == "ipm" and not run.face
+    face_held = (TIEBREAK_FACE and solver.lp_method() == "ipm"
                  and cost_out is not None and cost_out.col_dual is not None)
     if face_held:  # a large LP: hold the cost stage's optimal face as well (see `_face`)
         assert cost_out is not None
@@ -293,6 +305,33 @@ def _solve_fixed_builds(solver: HighsSolver, x: np.ndarray, time_limit: float | 
         solver.set_integrality(ints, True)
 
 
+def _narrowed(run: LexRun, solver: HighsSolver, cls: Classes, name: str, cost: np.ndarray,
+              t0: float, time_limit: float | None, gap: float) -> SolveOutcome:
+    """One stage of a large pure LP with interchangeable columns (narrow.py): a level's stage
+    with each class merged (the plan split back, cheapest first), the cost stage by column
+    generation over the classes' columns (the full LP when that does not end optimal)."""
+
+    def solve() -> SolveOutcome:
+        left = None if time_limit is None else max(0.5, time_limit - (time.perf_counter() - t0))
+        return solver.solve(time_limit=left, gap=gap, method="ipm")
+
+    if name.startswith("level-"):
+        merge(solver, cls)
+        try:
+            out = solve()
+        finally:
+            solver.reset_col_bounds(cls.cols)
+        if out.x is None:
+            return out
+        return dataclasses.replace(out, x=split(solver, cls, out.x))
+    if run.x is not None:
+        done = solve_subsets(solver, cls, cost, run.x, solve)
+        if done is not None:
+            run.subsets = (done.rounds, done.cols)
+            return done.outcome
+    return solve()
+
+
 def _hold_at(run: LexRun, solver: HighsSolver, model: LinearModel, x: np.ndarray | None) -> None:
     """Hold each level at max(optimum, its value in plan x): the held values the final plan keeps."""
     if x is None:
@@ -306,7 +345,8 @@ def _hold_at(run: LexRun, solver: HighsSolver, model: LinearModel, x: np.ndarray
 def _stages(run: LexRun, solver: HighsSolver, model: LinearModel,
             stages: list[tuple[str, np.ndarray, float]], *, lp_first: bool,
             early: Background | None, t0: float, time_limit: float | None, gap: float,
-            face: bool, progress: Callable[[str], None] | None) -> None:
+            face: bool, progress: Callable[[str], None] | None,
+            narrow: Classes | None = None) -> None:
     """The stages in order (see `run_lexicographic`), filling `run`."""
     for k, (name, cost, offset) in enumerate(stages):
         left = None if time_limit is None else max(0.5, time_limit - (time.perf_counter() - t0))
@@ -324,6 +364,10 @@ def _stages(run: LexRun, solver: HighsSolver, model: LinearModel,
             _hold_at(run, solver, model, proven[0].x)
         elif lp_first:
             out, relax = _solve_lp_first(solver, model, time_limit=left, gap=gap, start=run.x)
+        elif narrow is not None:
+            out = _narrowed(run, solver, narrow, name, cost, t0, time_limit, gap)
+            if LEVEL_FACE and out.status is SolveStatus.OPTIMAL:
+                relax = out
         else:
             out = solver.solve(time_limit=left, gap=gap, start=run.x, method=solver.lp_method())
         run.stages.append((name, out))
@@ -345,5 +389,8 @@ def _stages(run: LexRun, solver: HighsSolver, model: LinearModel,
             run.hold_rows[p] = solver.add_row(nz, cost[nz], -np.inf, opt + hold_tolerance(opt))
             if relax is not None and face:
                 cols, cvals, rows, rvals = _face(solver, relax, out.x)
+                if narrow is not None:  # a class's columns were merged: none of them is fixed
+                    keep = ~np.isin(cols, narrow.cols)
+                    cols, cvals = cols[keep], cvals[keep]
                 solver.restrict(cols, cvals, rows, rvals)
                 run.face[name] = (len(cols), len(rows))

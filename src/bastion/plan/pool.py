@@ -41,6 +41,7 @@ from bastion.plan.constraints import (
 )
 from bastion.plan.index import PlanIndex
 from bastion.plan.model import INF, LinearModel
+from bastion.plan.narrow import Classes, before_in_class, classes_of
 from bastion.plan.variables import (
     define_build_variables,
     define_delivery_variables,
@@ -54,6 +55,8 @@ from bastion.plan.variables import (
 
 POOL_MIN_ORDERS = 100_000
 """Order columns (supply x site x month) from which the plan solves the pooled model."""
+COST_MARGIN = 0.5
+"""The cost stage's first subset covers (1 + COST_MARGIN) x each item's peak monthly use."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,7 @@ class Pooling:
     pooled: LinearModel
     original: LinearModel
     tiers: Tiers
+    pair_item: np.ndarray | None = None  # item of each store pair (for `cost_subset`)
 
     def cols(self, cols: np.ndarray) -> np.ndarray:
         """Positions in the pooled model of original columns outside "Supplier-order"."""
@@ -234,6 +238,50 @@ class Pooling:
             * site_share[t.tier_group[k], s, mo]
         return out
 
+    def classes(self) -> Classes:
+        """The tier columns of one group and month: interchangeable but for price (narrow.py)."""
+        b, t = self.pooled.vars["Supplier-tier"], self.tiers
+        k, month = b.keys["tier"], b.keys["month"]
+        key = t.tier_group[k] * (int(month.max()) + 1 if b.size else 1) + month
+        cls = classes_of(b.index, key, t.tier_price[k])
+        return Classes(cls.cols, cls.start, self.cost_subset)
+
+    def cost_subset(self, x: np.ndarray) -> np.ndarray:
+        """The cost stage's first subset of tier columns (narrow.py), a mask in `classes()` order.
+
+        Every least-cost plan buys an item arriving in a month cheapest first (all its
+        tiers arriving then are interchangeable but for price), and a month's arrivals
+        rarely exceed the item's peak monthly use. So: per item and arrival month, the
+        cheapest tier columns whose capacities cover (1 + COST_MARGIN) x the item's peak
+        use in plan x (units leaving the sites' stores in a month: components used,
+        deliveries). A first guess only: column generation adds whatever prices in.
+        """
+        p, t = self.pooled, self.tiers
+        b, sb, st = p.vars["Supplier-tier"], p.rows["Store-balance"], p.vars["Store-level"]
+        cols = self.classes().cols
+        pos = cols - b.start
+        k = b.keys["tier"][pos]
+        g = t.tier_group[k]
+        item, arrival = t.group_item[g], b.keys["month"][pos] + t.group_lead[g]
+        n_item = int(t.group_item.max()) + 1 if len(t.group_item) else 0
+        peak = np.zeros(n_item)
+        if sb.size and self.pair_item is not None and p.coo_row:
+            r, c, v = (np.concatenate(a) for a in (p.coo_row, p.coo_col, p.coo_val))
+            out = ((r >= sb.start) & (r < sb.start + sb.size) & (v > 0)
+                   & ~((c >= st.start) & (c < st.start + st.size)))
+            flow = np.zeros(sb.size)
+            np.add.at(flow, r[out] - sb.start, v[out] * np.maximum(0.0, x[c[out]]))
+            it = self.pair_item[sb.keys["pair"]]
+            use = np.zeros((max(n_item, int(it.max()) + 1), int(sb.keys["month"].max()) + 1))
+            np.add.at(use, (it, sb.keys["month"]), flow)
+            peak = use.max(axis=1)[:n_item]
+        span = int(arrival.max()) + 1 if len(arrival) else 1
+        by = classes_of(np.arange(len(cols)), item * span + arrival, t.tier_price[k])
+        cap = p.bounds()[1][cols][by.cols]
+        mask = np.zeros(len(cols), dtype=bool)
+        mask[by.cols] = before_in_class(by, cap) < (1.0 + COST_MARGIN) * peak[item[by.cols]]
+        return mask
+
     def member_share(self) -> np.ndarray:
         """(supplies, N): each supply's share of its tier's orders per month."""
         t = self.tiers
@@ -251,4 +299,5 @@ class Pooling:
 
 def pooling(ix: PlanIndex, model: LinearModel) -> Pooling:
     """The pooled model of `model` (built from the same index)."""
-    return Pooling(build_pooled(ix), model, tiers_of(ix))
+    return Pooling(build_pooled(ix), model, tiers_of(ix),
+                   ix.store_pairs[:, 1] if len(ix.store_pairs) else np.zeros(0, dtype=np.int64))

@@ -69,7 +69,8 @@ def solve_model(scenario: Scenario, online: dict[str, int], relax: Relax | None,
     t1 = time.perf_counter()
     levels = tuple(p for p in ix.levels if upto is None or p <= upto)
     run = run_lexicographic(lp, levels, time_limit=time_limit, gap=gap, with_cost=with_cost,
-                            progress=progress)
+                            progress=progress,
+                            classes=pooled.classes() if pooled is not None else None)
     x = None if run.x is None else pooled.expand(run.x) if pooled is not None else run.x
     sol = extract(ix, model, x) if x is not None else None
     return Solved(ix, model, run, sol, t1 - t0, pooled)
