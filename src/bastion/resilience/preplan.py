@@ -42,9 +42,14 @@ from bastion.plan.model import LinearModel
 from bastion.plan.optimise import Solved
 from bastion.plan.solve import SolveStatus
 from bastion.resilience.lpsolver import WEIGHT_MAX, power_of_two_above
+from bastion.resilience.tiebreak import HOLD_ABS, settle_ties, state_terms, use_terms
 
 COST_HOLD_REL = 1e-6
-RULE_MOST_STOCK = "cost-optimal plan holding the most units at the start of M"
+RULE_MOST_STOCK = ("cost-optimal plan holding the most units at the start of M, "
+                   "ties settled store by store, month by month")
+RULE_TIES_OPEN = ("cost-optimal plan holding the most units at the start of M "
+                  "(ties as solved: a tie-break stage not solvable)")
+USE_MONTHS = 12  # a buffer's months of cover: of the plan's average use over these months after M
 RULE_AS_SOLVED = "the plan as solved (most-stock stage not solvable)"
 
 
@@ -97,4 +102,19 @@ def most_stock_at(solved: Solved, at: int) -> tuple[np.ndarray, str]:
         out = solver.solve()
     if out.status is not SolveStatus.OPTIMAL or out.x is None:
         return x, RULE_AS_SOLVED
-    return out.x, RULE_MOST_STOCK
+    return _settled(solved, at, out.x)
+
+
+def _settled(solved: Solved, at: int, x: np.ndarray) -> tuple[np.ndarray, str]:
+    """The most stock held, then every state quantity and use settled (tiebreak.py)."""
+    ix, model, solver = solved.ix, solved.model, solved.run.solver
+    stock = stock_at_vector(ix, model, at)
+    nz = np.flatnonzero(stock)
+    s0 = float(stock @ x)
+    solver.add_row(nz, stock[nz], s0 - max(HOLD_ABS, COST_HOLD_REL * abs(s0)), np.inf)
+    terms = state_terms(ix, model, at) + use_terms(ix, model, at, max(1, min(USE_MONTHS, ix.n - at)))
+    try:
+        settled, _solves = settle_ties(solver, terms, x)
+    except ValueError:
+        return x, RULE_TIES_OPEN
+    return settled, RULE_MOST_STOCK

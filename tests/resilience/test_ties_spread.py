@@ -1,0 +1,92 @@
+"""The spread of the stock at M over items, stores and months is settled by the rule
+(tiebreak.py), not by the vertex the solver returns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bastion.plan import solve as plan_solve
+from bastion.resilience import ResilienceResult, resilience
+from bastion.scenario import Scenario, load_text
+
+
+def _spread_case(*, reverse: bool = False, holding: float = 0.0) -> Scenario:
+    """One line makes two items from one fuze each; before M = month 3 it has 20 a month to
+    spare and the fuze source 120: the cost-optimal plans that hold the most (360 units at M)
+    differ in how much of it is fuze and how much finished a or b."""
+    h = f"holding_cost_per_month: {holding}"
+    items = [f"  atm-a: {{made: true, bom: {{fuze: 1}}, {h}}}",
+             f"  atm-b: {{made: true, bom: {{fuze: 1}}, {h}}}",
+             f"  fuze: {{made: false, {h}}}"]
+    sups = ["""  sup-f:
+    country: LV
+    supplies: {fuze: {price: 1, capacity_per_month: 200}}
+    disruption: {rate_per_year: 0.1, recovery_months: [1, 6, 8]}""",
+            """  sup-g:
+    country: LV
+    supplies: {fuze: {price: 1, capacity_per_month: 10}}
+    disruption: {rate_per_year: 0.1, recovery_months: [1, 2, 3]}"""]
+    lines = ["""      line-1:
+        makes: [atm-a, atm-b]
+        capacity_per_month: 100
+        outage: {rate_per_year: 0.1, recovery_months: [0.5, 2, 3]}""",
+             """      line-2:
+        makes: [atm-b]
+        capacity_per_month: 5
+        outage: {rate_per_year: 0.1, recovery_months: [0.5, 1, 2]}"""]
+    if reverse:
+        items, sups, lines = items[::-1], sups[::-1], lines[::-1]
+    consumption = ["atm-a: 40", "atm-b: 40"]
+    if reverse:
+        consumption = consumption[::-1]
+    text = ("bastion: 1\nname: spread case\nhorizon: {start: \"2026-01\", months: 12}\nitems:\n"
+            + "\n".join(items) + "\nsuppliers:\n" + "\n".join(sups)
+            + "\nsites:\n  plant:\n    country: LV\n    disruption: {rate_per_year: 0.05, "
+            + "recovery_months: [0.5, 1, 2]}\n    lines:\n" + "\n".join(lines)
+            + "\ncustomers:\n  army:\n    country: LV\n    consumption: {"
+            + ", ".join(consumption) + "}\n")
+    return load_text(text)
+
+
+def _key(r: ResilienceResult) -> dict[str, tuple[object, ...]]:
+    return {f"{n.kind}:{n.node}": (
+        n.tts_months, n.tts_window_months, round(n.lost_weighted, 4),
+        round(n.lost_weighted_in_window, 4),
+        tuple(sorted((k, round(v, 4)) for k, v in n.lost.items())),
+        None if n.mitigation is None else n.mitigation.text()) for n in r.nodes}
+
+
+@pytest.fixture
+def dual_simplex(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every warm primal-simplex solve (the state stages) run with the dual simplex instead:
+    another vertex of the same optimal face."""
+    solve = plan_solve.HighsSolver.solve
+
+    def dual(self: plan_solve.HighsSolver, **kw: object) -> plan_solve.SolveOutcome:
+        if kw.get("method") == "primal":
+            kw["method"] = "simplex"
+        return solve(self, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(plan_solve.HighsSolver, "solve", dual)
+    yield
+
+
+@pytest.fixture(scope="module")
+def primal() -> dict[str, tuple[object, ...]]:
+    return _key(resilience(_spread_case(), at="2026-04"))
+
+
+def test_dual_simplex_vertex_gives_the_same_figures(
+        primal: dict[str, tuple[object, ...]], dual_simplex: None) -> None:
+    assert _key(resilience(_spread_case(), at="2026-04")) == primal
+
+
+def test_permuted_file_order_gives_the_same_figures(primal: dict[str, tuple[object, ...]]) -> None:
+    assert _key(resilience(_spread_case(reverse=True), at="2026-04")) == primal
+
+
+def test_vanishing_holding_cost_gives_the_same_figures(
+        primal: dict[str, tuple[object, ...]]) -> None:
+    assert _key(resilience(_spread_case(holding=1e-9), at="2026-04")) == primal
