@@ -84,7 +84,7 @@ class Mitigation:
 
 def _slack(v: float) -> float:
     """LP values this little above a figure are that figure (solver noise, not a need)."""
-    return max(1e-6, 1e-9 * abs(v))
+    return max(1e-5, 1e-9 * abs(v))
 
 
 def ceil_units(v: float) -> str:

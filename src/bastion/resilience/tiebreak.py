@@ -34,7 +34,8 @@ from bastion.plan.solve import HighsSolver, SolveStatus
 from bastion.resilience.state import FLOWS
 
 HOLD_REL = 1e-9  # a stage's optimum is held within max(HOLD_ABS, HOLD_REL x |value|)
-HOLD_ABS = 1e-7
+HOLD_ABS = 1e-6
+LOOSEN = 100.0  # the holds after a stage found infeasible (settle_ties)
 REDUCED_COST_TOL = 1e-7  # a column with a reduced cost above this is at its bound on the face
 Key = tuple[int, int, str, str]
 
@@ -123,11 +124,22 @@ def use_terms(ix: PlanIndex, model: LinearModel, at: int, months: int) -> list[T
     return sorted(out, key=lambda t: t.key)
 
 
+def _hold(v: float, loose: float) -> float:
+    """The lower bound holding a stage's optimum v."""
+    return v - loose * max(HOLD_ABS, HOLD_REL * abs(v))
+
+
 def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray) -> tuple[np.ndarray, int]:
     """Maximise each term in turn, holding those before; returns the solution and the number
-    of LPs solved. Raises ValueError when a stage has no optimum (the caller keeps its plan)."""
+    of LPs solved. Raises ValueError when a stage has no optimum (the caller keeps its plan).
+
+    A stage found infeasible (a solution within the solver's tolerance can overstate an
+    optimum by about 1e-5 units, more than the hold allows) is solved once more with every
+    hold loosened LOOSEN times, from scratch."""
     fixed = np.zeros(solver.n_col, dtype=bool)
     solves = 0
+    held: list[tuple[int, float]] = []
+    loose = 1.0
     for term in terms:
         if fixed[term.cols].all():
             continue
@@ -135,7 +147,11 @@ def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray) -> tuple[
         np.add.at(cost, term.cols, -term.coefs)
         solver.set_objective(cost)
         out = solver.solve(method="primal")
-        if out.status is not SolveStatus.OPTIMAL:  # a numerical stop from the last basis
+        if out.status is not SolveStatus.OPTIMAL or out.x is None:  # a numerical stop
+            if loose == 1.0:
+                loose = LOOSEN
+                for row, v in held:
+                    solver.set_row_bounds(row, _hold(v, loose), np.inf)
             solver.clear_start()
             out = solver.solve()
         solves += 1
@@ -143,7 +159,7 @@ def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray) -> tuple[
             raise ValueError(f"tie-break stage {term.key}: {out.message}")
         x = out.x
         v = float(term.coefs @ x[term.cols])
-        solver.add_row(term.cols, term.coefs, v - max(HOLD_ABS, HOLD_REL * abs(v)), np.inf)
+        held.append((solver.add_row(term.cols, term.coefs, _hold(v, loose), np.inf), v))
         if out.col_dual is not None:
             fixed |= np.abs(out.col_dual[:solver.n_col]) > REDUCED_COST_TOL
     return x, solves
