@@ -15,7 +15,7 @@ the months from M (`use_terms`, mitigation.py `monthly_use`).
 The rule: take the quantities in a fixed order (state first, by month, then
 store before stockpile, then site or customer id, then item id; then the
 uses, by site and item id) and, one after another, maximise each with
-everything before held (within HOLD_REL of its optimum). The last stage
+everything before held (within max(HOLD_ABS, HOLD_REL x its optimum)). The last stage
 leaves each quantity a single value whatever vertex the solver returns, and
 the order depends on ids only, never on the order of the file. A quantity
 whose columns are all at a bound on the current optimal face (non-zero
