@@ -8,11 +8,15 @@ from collections.abc import Iterator
 import pytest
 from tests.resilience.cases import line, scenario, supplier
 
+from bastion.online import line_online_months
 from bastion.plan import solve as plan_solve
+from bastion.plan.optimise import solve_model
 from bastion.resilience import ResilienceResult, resilience
 from bastion.resilience.nodes import Node
 from bastion.resilience.outage import OutageModel
+from bastion.resilience.preplan import RULE_MOST_STOCK, most_stock_at
 from bastion.resilience.state import Key, PlanState
+from bastion.resilience.tiebreak import state_terms
 from bastion.scenario import Scenario, load_text
 
 
@@ -112,3 +116,20 @@ def test_a_past_level_just_below_zero_reads_as_zero() -> None:
     # the line down for 2 months from M = 2 with nothing in stock: 200 atm lost
     assert om.loss(Node("line-1", "line", 2.0, lines=("line-1",)), 2.0).value == \
         pytest.approx(200.0, abs=1e-4)
+
+
+def test_settled_state_by_hand() -> None:
+    # at M = month 3: the fuze sources can bring 3 x 210 = 630 fuzes, 240 are used by
+    # the 240 atm consumed, so at most 390 units are held (every plan buys the 960
+    # fuzes it needs, at 1 each: cost is the same whenever). The rule takes the stores
+    # at M by item id: atm-a first, as much as line-1 can make beyond need (100 - 40
+    # atm-a - 35 atm-b, line-2 making the other 5 atm-b) = 25 a month, 75 in all; then
+    # atm-b, none left to make; then fuze, 390 - 75 = 315; nothing is delivered ahead.
+    sc = _spread_case()
+    solved = solve_model(sc, line_online_months(sc), None, gap=1e-4, time_limit=None)
+    x, rule = most_stock_at(solved, 3)
+    assert rule == RULE_MOST_STOCK
+    got = {t.key: float(t.coefs @ x[t.cols]) for t in state_terms(solved.ix, solved.model, 3)}
+    assert got == pytest.approx({(3, 0, "plant", "atm-a"): 75.0, (3, 0, "plant", "atm-b"): 0.0,
+                                 (3, 0, "plant", "fuze"): 315.0, (3, 1, "army", "atm-a"): 0.0,
+                                 (3, 1, "army", "atm-b"): 0.0}, abs=1e-4)

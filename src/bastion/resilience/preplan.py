@@ -22,6 +22,10 @@ above WEIGHT_MAX (exact; a price of 1e15 otherwise stops the solve). When the st
 cannot be solved to optimality (e.g. an item free and unlimited, so that
 stock at M is unbounded) the plan's own solution is kept, and `rule` says so.
 
+The total held is not the spread: the same total can sit in other stores, items or
+arrival months. So the total is then held and every quantity the outage LP reads
+from the plan is settled by lexicographic stages (tiebreak.py).
+
 The stage is solved with the primal simplex from the plan's last basis: the
 plan's solution meets the cost row, so that basis stays primal feasible and
 only the objective changed (the dual simplex from it needed 40x the
@@ -112,8 +116,8 @@ def _settled(solved: Solved, at: int, x: np.ndarray) -> tuple[np.ndarray, str]:
     nz = np.flatnonzero(stock)
     s0 = float(stock @ x)
     solver.add_row(nz, stock[nz], s0 - max(HOLD_ABS, COST_HOLD_REL * abs(s0)), np.inf)
-    terms = state_terms(ix, model, at) + use_terms(ix, model, at, max(1, min(USE_MONTHS, ix.n - at)))
     try:
+        terms = state_terms(ix, model, at) + use_terms(ix, model, at, max(1, min(USE_MONTHS, ix.n - at)))
         settled, _solves = settle_ties(solver, terms, x)
     except ValueError:
         return x, RULE_TIES_OPEN
