@@ -28,6 +28,7 @@ import numpy as np
 
 from bastion.resilience.nodes import Node
 from bastion.resilience.outage import OutageModel
+from bastion.resilience.preplan import USE_MONTHS
 from bastion.resilience.state import PlanState
 from bastion.scenario.model import Scenario
 
@@ -81,9 +82,14 @@ class Mitigation:
         return "; ".join(parts) if parts else "none found"
 
 
+def _slack(v: float) -> float:
+    """LP values this little above a figure are that figure (solver noise, not a need)."""
+    return max(1e-5, 1e-9 * abs(v))
+
+
 def ceil_units(v: float) -> str:
     """Whole units rounded up (1.25 -> "2"): a smaller figure would not close the gap."""
-    return f"{math.ceil(v - 1e-6):,d}"
+    return f"{math.ceil(v - _slack(v)):,d}"
 
 
 def node_items(scenario: Scenario, node: Node) -> set[tuple[str | None, str]]:
@@ -103,6 +109,8 @@ def _pairs(om: OutageModel, scenario: Scenario, node: Node) -> np.ndarray:
     want = node_items(scenario, node)
     out = [p for p, (s, i) in enumerate(ix.store_pairs)
            if (None, ix.items[int(i)]) in want or (ix.sites[int(s)], ix.items[int(i)]) in want]
+    # by item id, then site id: the order of the file does not change the text
+    out.sort(key=lambda p: (ix.items[int(ix.store_pairs[p][1])], ix.sites[int(ix.store_pairs[p][0])]))
     return np.array(out, dtype=np.int64)
 
 
@@ -124,12 +132,11 @@ def monthly_use(scenario: Scenario, state: PlanState, at: int, months: int) -> d
     return {k: v / max(1, months) for k, v in use.items()}
 
 
-USE_MONTHS = 12  # a buffer's months of cover: of the plan's average use over these months after M
 
 
 def _up(v: float) -> float:
     """Round up to 1e-4 (a buffer a little above the LP's least still closes the gap)."""
-    return math.ceil(v * 1e4 - 1e-6) / 1e4 if v > 1e-7 else 0.0
+    return math.ceil((v - _slack(v)) * 1e4) / 1e4 if v > 1e-7 else 0.0
 
 
 def mitigate(om: OutageModel, scenario: Scenario, state: PlanState, node: Node,

@@ -110,10 +110,7 @@ class OutageModel:
     def _settle_past(self) -> None:
         """Fix the levels before M at their (unique) values and drop the rows left with
         fixed columns only: the past, settled, leaves the LP (faster re-solves)."""
-        _v, x = self._solve(self.solver)
-        lv = [self.model.vars[f] for f in ("Store-level", "Stockpile-level")]
-        cols = np.concatenate([b.index[b.keys["month"] < self.at] for b in lv])
-        vals = np.maximum(0.0, x[cols])
+        cols, vals = self._past_levels()
         self.col_lo[cols] = self.col_hi[cols] = vals
         self.solver.set_cols(cols, vals, vals)
         free = (self.col_lo < self.col_hi).astype(np.int64)
@@ -122,6 +119,46 @@ class OutageModel:
         per_row[np.diff(sp.r_start) == 0] = 0
         self._settled = np.flatnonzero(per_row == 0)
         self.solver.drop_rows(self._settled)
+
+    def _past_levels(self) -> tuple[IntArray, np.ndarray]:
+        """Store and stockpile levels before M, from the fixed flows by their balance rows.
+
+        Read, not solved: a plan solved to the solver's tolerance can leave a level at
+        -1e-5, which a solve with its flows fixed would call infeasible; the level is then
+        0 (it is clipped at 0 month by month)."""
+        m, at = self.model, self.at
+        start, index, value = m.matrix()
+        col = np.repeat(np.arange(m.n_col), np.diff(start))
+        cols, vals = [], []
+        for rname, vname in (("Store-balance", "Store-level"), ("Stockpile-balance", "Stockpile-level")):
+            rb, lv = m.rows[rname], m.vars[vname]
+            if not lv.size or at <= 0:
+                continue
+            n_obj = int(lv.keys[next(k for k in lv.keys if k != "month")].max()) + 1
+            in_rows = (index >= rb.start) & (index < rb.start + rb.size)
+            other = in_rows & ((col < lv.start) | (col >= lv.start + lv.size))
+            row_month = np.full(m.n_row, at)
+            row_month[rb.start:rb.start + rb.size] = rb.keys["month"]
+            early_row = in_rows & (row_month[index] < at)
+            loose = early_row & other & (self.col_lo[col] < self.col_hi[col])
+            if loose.any():
+                raise OutageError(f"a flow before M is not fixed (column {int(col[loose][0])})")
+            r = index[other] - rb.start
+            flow = np.bincount(r, weights=value[other] * self.col_lo[col[other]], minlength=rb.size)
+            obj = rb.keys[next(k for k in rb.keys if k != "month")]
+            table = np.zeros((n_obj, self.ix.n))
+            table[obj, rb.keys["month"]] = self.row_lo[rb.start:rb.start + rb.size] - flow
+            level = np.zeros((n_obj, at))
+            prev = np.zeros(n_obj)
+            for mo in range(at):
+                prev = level[:, mo] = np.maximum(0.0, prev + table[:, mo])
+            early = lv.keys["month"] < at
+            key_obj = lv.keys[next(k for k in lv.keys if k != "month")][early]
+            cols.append(lv.index[early])
+            vals.append(level[key_obj, lv.keys["month"][early]])
+        if not cols:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(cols), np.concatenate(vals)
 
     # -- building -------------------------------------------------------------
     def _add_extras(self, ix: PlanIndex, m: LinearModel, at: int) -> None:

@@ -22,6 +22,10 @@ above WEIGHT_MAX (exact; a price of 1e15 otherwise stops the solve). When the st
 cannot be solved to optimality (e.g. an item free and unlimited, so that
 stock at M is unbounded) the plan's own solution is kept, and `rule` says so.
 
+The total held is not the spread: the same total can sit in other stores, items or
+arrival months. So the total is then held and every quantity the outage LP reads
+from the plan is settled by lexicographic stages (tiebreak.py).
+
 The stage is solved with the primal simplex from the plan's last basis: the
 plan's solution meets the cost row, so that basis stays primal feasible and
 only the objective changed (the dual simplex from it needed 40x the
@@ -43,9 +47,16 @@ from bastion.plan.optimise import Solved
 from bastion.plan.solve import SolveStatus
 from bastion.resilience.lpsolver import WEIGHT_MAX, power_of_two_above
 from bastion.resilience.pooled import hold_cost_face, routes_on_the_way
+from bastion.resilience.tiebreak import HOLD_ABS, settle_ties, state_terms, use_terms
 
 COST_HOLD_REL = 1e-6
-RULE_MOST_STOCK = "cost-optimal plan holding the most units at the start of M"
+RULE_MOST_STOCK = ("cost-optimal plan holding the most units at the start of M, "
+                   "ties settled store by store, month by month")
+RULE_TIES_OPEN = ("cost-optimal plan holding the most units at the start of M "
+                  "(ties as solved: a tie-break stage not solvable)")
+USE_MONTHS = 12  # a buffer's months of cover: of the plan's average use over these months after M
+RULE_POOLED = ("cost-optimal plan holding the most units at the start of M "
+               "(pooled plan at scale: ties across stores as solved)")
 RULE_AS_SOLVED = "the plan as solved (most-stock stage not solvable)"
 
 
@@ -109,4 +120,21 @@ def most_stock_at(solved: Solved, at: int) -> tuple[np.ndarray, str]:
         out = solver.solve()
     if out.status is not SolveStatus.OPTIMAL or out.x is None:
         return back(x), RULE_AS_SOLVED
-    return back(out.x), RULE_MOST_STOCK
+    if solved.pool is not None:  # the pooled plan at scale: most stock, ties as solved (docs)
+        return back(out.x), RULE_POOLED
+    return _settled(solved, at, out.x)
+
+
+def _settled(solved: Solved, at: int, x: np.ndarray) -> tuple[np.ndarray, str]:
+    """The most stock held, then every state quantity and use settled (tiebreak.py)."""
+    ix, model, solver = solved.ix, solved.model, solved.run.solver
+    stock = stock_at_vector(ix, model, at)
+    nz = np.flatnonzero(stock)
+    s0 = float(stock @ x)
+    solver.add_row(nz, stock[nz], s0 - max(HOLD_ABS, COST_HOLD_REL * abs(s0)), np.inf)
+    try:
+        terms = state_terms(ix, model, at) + use_terms(ix, model, at, max(1, min(USE_MONTHS, ix.n - at)))
+        settled, _solves = settle_ties(solver, terms, x)
+    except ValueError:
+        return x, RULE_TIES_OPEN
+    return settled, RULE_MOST_STOCK
