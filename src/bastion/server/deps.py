@@ -24,21 +24,25 @@ def settings(request: Request) -> ServerSettings:
     return value
 
 
-#: GET routes that write (a new session): they take a writing session.
-WRITING_GETS = ("/login/oidc/callback",)
-
-
 def address(request: Request) -> str:
     return request.client.host if request.client is not None else "-"
 
 
 def context(request: Request) -> Iterator[Context]:
     """A context whose session commits when the request succeeds and rolls back when it fails; a
-    reading session (no lock, audit records batched: db.py) for GET, HEAD and OPTIONS, except the
-    identity provider's return (`/login/oidc/callback`), a GET that opens a session."""
+    reading session (no lock, audit records batched: db.py) for GET, HEAD and OPTIONS."""
+    yield from _context(request, read=request.method in SAFE_METHODS)
+
+
+def writing_context(request: Request) -> Iterator[Context]:
+    """As `context`, always a writing session: for a GET that changes the store (the identity
+    provider's return opens a session)."""
+    yield from _context(request, read=False)
+
+
+def _context(request: Request, read: bool) -> Iterator[Context]:
     db: Database = request.app.state.db
-    writes = request.url.path.startswith(WRITING_GETS)
-    session = db.session(read=request.method in SAFE_METHODS and not writes)
+    session = db.session(read=read)
     try:
         yield Context(session, None, address(request))
         session.commit()
@@ -99,6 +103,7 @@ def auditor(ctx: Annotated[Context, Depends(authenticated)]) -> Context:
 
 
 Ctx = Annotated[Context, Depends(context)]
+Writing = Annotated[Context, Depends(writing_context)]
 Authed = Annotated[Context, Depends(authenticated)]
 Auditor = Annotated[Context, Depends(auditor)]
 Settings = Annotated[ServerSettings, Depends(settings)]

@@ -14,6 +14,7 @@ from bastion.server.errors import Conflict, Forbidden
 from bastion.server.repository import Runs, Scenarios
 from bastion.server.services import Context, _caller, _visible, _visible_run, refuse_if_archived, run_json
 from bastion.store.engine import WRITE_OPTION
+from bastion.store.server_tables import ServerRun
 
 
 def list_runs(
@@ -53,6 +54,21 @@ def cancel_run(ctx: Context, run_id: str) -> dict[str, Any]:
 RESUBMITTABLE = ("interrupted", "failed", "cancelled")
 
 
+def refuse_unless_resubmittable(ctx: Context, job: ServerRun, kind: str, kinds: str, obj: str) -> None:
+    """Resubmitting a visible run or study (`kind`): analysts only (403), an ended job only (409:
+    "not-ended" while queued or running, "done" once done); each refusal audited."""
+    action = f"resubmit-{kind}"
+    if _caller(ctx).role != "analyst":
+        raise ctx.refuse(Forbidden(f"only analysts resubmit {kinds}"), action, obj, "forbidden")
+    if job.status not in RESUBMITTABLE:
+        raise ctx.refuse(
+            Conflict(f"only an interrupted, failed or cancelled {kind} is resubmitted: this one is {job.status}"),
+            action,
+            obj,
+            "not-ended" if job.status in ("queued", "running") else "done",
+        )
+
+
 def resubmit_run(ctx: Context, run_id: str) -> dict[str, Any]:
     """A new queued run of an interrupted, failed or cancelled run's revision, with its settings (paths,
     seed, confidence, futures); analysts who see the run only (404 otherwise, 403 for other roles),
@@ -61,15 +77,7 @@ def resubmit_run(ctx: Context, run_id: str) -> dict[str, Any]:
     caller = _caller(ctx)
     run = _visible_run(ctx, run_id, "resubmit-run")
     obj = f"run:{run_id}"
-    if caller.role != "analyst":
-        raise ctx.refuse(Forbidden("only analysts resubmit runs"), "resubmit-run", obj, "forbidden")
-    if run.status not in RESUBMITTABLE:
-        raise ctx.refuse(
-            Conflict(f"only an interrupted, failed or cancelled run is resubmitted: this one is {run.status}"),
-            "resubmit-run",
-            obj,
-            "not-ended" if run.status in ("queued", "running") else "done",
-        )
+    refuse_unless_resubmittable(ctx, run, "run", "runs", obj)
     scenario = _visible(ctx, Scenarios(ctx.session, caller), run.scenario_id, "resubmit-run")
     refuse_if_archived(ctx, scenario, "resubmit-run")
     again = Runs(ctx.session, caller).add(scenario, run.revision, run.paths, run.seed, run.confidence, run.futures)

@@ -12,7 +12,7 @@ from bastion.scenario.errors import ScenarioError
 from bastion.server.errors import Conflict, Forbidden, Invalid, NotFound
 from bastion.server.jobs import revision_text
 from bastion.server.repository import Scenarios, Studies
-from bastion.server.run_ops import RESUBMITTABLE
+from bastion.server.run_ops import refuse_unless_resubmittable
 from bastion.server.scenario_input import problems_json
 from bastion.server.services import NOT_FOUND, Context, _caller, _visible, marking, refuse_if_archived
 from bastion.server.study_jobs import MAX_VARIANTS, prepare_request, variant_count
@@ -86,15 +86,7 @@ def resubmit_study(ctx: Context, job_id: str) -> dict[str, Any]:
     caller = _caller(ctx)
     job = _visible_study(ctx, job_id, "resubmit-study")
     obj = f"study:{job_id}"
-    if caller.role != "analyst":
-        raise ctx.refuse(Forbidden("only analysts resubmit studies"), "resubmit-study", obj, "forbidden")
-    if job.status not in RESUBMITTABLE:
-        raise ctx.refuse(
-            Conflict(f"only an interrupted, failed or cancelled study is resubmitted: this one is {job.status}"),
-            "resubmit-study",
-            obj,
-            "not-ended" if job.status in ("queued", "running") else "done",
-        )
+    refuse_unless_resubmittable(ctx, job, "study", "studies", obj)
     repo = Scenarios(ctx.session, caller)
     scenario = _visible(ctx, repo, job.scenario_id, "resubmit-study")
     refuse_if_archived(ctx, scenario, "resubmit-study")

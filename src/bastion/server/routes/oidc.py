@@ -14,13 +14,13 @@ from html import escape
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from bastion.server.deps import Writing
 from bastion.server.oidc import PENDING_TTL_S, OidcFailed, OidcSettings, Pending, finish, start
 from bastion.server.repository import Users
 from bastion.server.security import SESSION_COOKIE, new_token, secure_cookies
 from bastion.server.services import Context
 from bastion.server.web.pages import error_page, secure
 from bastion.server.web.routes_auth import _safe_next
-from bastion.server.web.session import Plain
 
 router = APIRouter(include_in_schema=False)
 PENDING_COOKIE = "bastion_oidc"
@@ -54,7 +54,7 @@ def begin(request: Request, next: str = "/scenarios") -> Response:
 
 
 @router.get("/login/oidc/callback", name="oidc_callback")
-def callback(request: Request, ctx: Plain) -> Response:
+def callback(request: Request, ctx: Writing) -> Response:
     """The provider's answer: verify it, find the local user it names, open a session."""
     oidc = _settings(request)
     if oidc is None:
