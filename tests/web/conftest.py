@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,14 +72,21 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         for name, role, nation, clearance in USERS:
             add_user(session, name, role, nation, clearance, PASSWORD)
     db.close()
-    port = _free_port()
     log = folder / "server.log"
-    env = {**os.environ, "BASTION_DATABASE_URL": url}
+    with serving({**os.environ, "BASTION_DATABASE_URL": url}, log) as base:
+        yield Live(base, url, log)
+
+
+@contextmanager
+def serving(env: dict[str, str], log: Path, cwd: Path | None = None) -> Iterator[str]:
+    """`bastion serve` from this checkout's sources on a free loopback port, with `env`, its output
+    in `log`; the base URL once /healthz answers (a RuntimeError with the log if it never does)."""
     src = Path(__file__).resolve().parents[2] / "src"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH", "")) if p)
+    env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH", "")) if p)}
+    port = _free_port()
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "bastion", "serve", "--host", "127.0.0.1",
-                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env)
+                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -92,7 +100,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')}")
             time.sleep(0.2)
-        yield Live(base, url, log)
+        yield base
     finally:
         process.terminate()
         try:

@@ -16,16 +16,12 @@ from __future__ import annotations
 import io
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web.conftest import Checker, _free_port, needs_browser, new_page
+from tests.web.conftest import Checker, needs_browser, new_page, serving
 
 pytestmark = needs_browser
 
@@ -46,34 +42,9 @@ def fresh(tmp_path: Path) -> Iterator[Fresh]:
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BASTION_")}
     env["BASTION_HOME"] = str(home)
-    src = Path(__file__).resolve().parents[2] / "src"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH", "")) if p)
-    port = _free_port()
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bastion", "serve", "--port", str(port)],
-                                   stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
+    with serving(env, log, cwd=tmp_path) as base:
         yield Fresh(base, log.read_text(errors="replace"))
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _run(page: Any, checker: Checker, name: str) -> str:
