@@ -59,7 +59,7 @@ def _well_formed(token: str) -> bool:
 
 def authenticated(
     request: Request,
-    ctx: Annotated[Context, Depends(context)],
+    ctx: Annotated[Context, Depends(context, scope="function")],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Context:
     """The context of a caller holding a valid bearer token or session cookie; 401 otherwise.
@@ -102,8 +102,12 @@ def auditor(ctx: Annotated[Context, Depends(authenticated)]) -> Context:
     return ctx
 
 
-Ctx = Annotated[Context, Depends(context)]
-Writing = Annotated[Context, Depends(writing_context)]
+# scope="function": the session commits when the endpoint returns, before the response is sent.
+# With FastAPI's default ("request") it would commit after the response had gone out, so a
+# browser following a redirect could read the store before the write it was sent from had landed,
+# and a client could be told "saved" of a commit that then failed.
+Ctx = Annotated[Context, Depends(context, scope="function")]
+Writing = Annotated[Context, Depends(writing_context, scope="function")]
 Authed = Annotated[Context, Depends(authenticated)]
 Auditor = Annotated[Context, Depends(auditor)]
 Settings = Annotated[ServerSettings, Depends(settings)]

@@ -62,12 +62,12 @@ def check_csrf(session_token: str, sent: object) -> None:
         raise BadCsrf("the form's security token is missing or out of date: reload the page and try again")
 
 
-def plain(ctx: Annotated[Context, Depends(context)]) -> Context:
+def plain(ctx: Annotated[Context, Depends(context, scope="function")]) -> Context:
     """A context without a user (the sign-in page)."""
     return ctx
 
 
-def signed_in(request: Request, ctx: Annotated[Context, Depends(context)]) -> WebContext:
+def signed_in(request: Request, ctx: Annotated[Context, Depends(context, scope="function")]) -> WebContext:
     """The context of the signed-in user; SignInNeeded otherwise. POSTs must carry the CSRF token
     (checked by the route, which reads the form)."""
     token = request.cookies.get(COOKIE, "")
