@@ -88,9 +88,10 @@ def main() -> None:
             if not first:
                 first.append(time.perf_counter())
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), os.times()
         study = execute(prepared, study_id=f"bench-{k}", workers=k, tell=tell, versions={})
-        wall = time.perf_counter() - t0
+        wall, c1 = time.perf_counter() - t0, os.times()
+        parent_cpu = (c1.user - c0.user) + (c1.system - c0.system)  # the client and the scheduler (this process)
         start = (first[0] - t0) if first else 0.0
         data = study.to_json()
         same = _comparable(data)
@@ -111,12 +112,14 @@ def main() -> None:
                "per_variant_s": round(work / n, 3), "cpu_per_variant_s": round(cpu / n, 3),
                "load_average": [round(x, 2) for x in os.getloadavg()],
                "overhead_per_variant_ms": round(1000 * (k * (wall - start) - work) / n, 1),
+               "parent_cpu_s": round(parent_cpu, 2),
                "peak_rss_mib_max": max(peak.values()) if peak else None,
                "statuses": sorted({v["status"] for v in study.variants})}
         rows.append(row)
         print(f"{k:>3} workers: wall {wall:7.2f} s (start {start:5.2f} s), work {work:7.2f} s "
               f"({work / n:.3f} s a variant, {cpu / n:.3f} s CPU), "
               f"overhead {row['overhead_per_variant_ms']:7.1f} ms a variant, "
+              f"client and scheduler {parent_cpu:.2f} CPU s, "
               f"peak RSS per worker {row['peak_rss_mib_max']} MiB, statuses {row['statuses']}, "
               f"load average {row['load_average']}")
     base = rows[0]

@@ -223,7 +223,10 @@ def new_page(browser: Any, checker: Checker, width: int = 1280) -> Any:
     """A page in a fresh context (its own cookies), watched for console errors, downloads allowed."""
     context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    # generous: the CI machine runs this beside the rest of the suite on two cores; a page that
+    # works answers in well under a second, so the bound only decides how long a failure takes
+    page.set_default_timeout(60_000)
+    page.set_default_navigation_timeout(60_000)
     checker.watch(page)
     return page
 
