@@ -136,29 +136,29 @@ def test_two_runs_at_once_both_land(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_compare_shows_a_supplier_change_and_its_effect(tmp_path: Path) -> None:
-    changed = tmp_path / "fuze-1000.yaml"
-    text = REFERENCE.read_text("utf-8")
-    old = "fuze-assy: {price: 190, lead_time_months: 4, capacity_per_month: 1300}"
+    # the minimal example (the reference's runs take ten times longer and show nothing more here):
+    # the parts maker cut from 400 to 100 a month feeds 50 units a month, short of the target
+    changed = tmp_path / "parts-100.yaml"
+    text = MINIMAL.read_text("utf-8")
+    old = "part-b: {price: 10, lead_time_months: 1, capacity_per_month: 400}"
     assert old in text
-    changed.write_text(text.replace(old, old.replace("1300", "1000")), "utf-8")
+    changed.write_text(text.replace(old, old.replace("400", "100")), "utf-8")
     a = json.loads(
-        bastion("run", str(REFERENCE), "--out", str(tmp_path / "a"), "--paths", "500", "--json", home=tmp_path).stdout
+        bastion("run", str(MINIMAL), "--out", str(tmp_path / "a"), "--paths", "500", "--json", home=tmp_path).stdout
     )["run_id"]
     b = json.loads(
         bastion("run", str(changed), "--out", str(tmp_path / "b"), "--paths", "500", "--json", home=tmp_path).stdout
     )["run_id"]
     diff = json.loads(bastion("runs", "compare", a, b, "--json", home=tmp_path).stdout)
     [change] = diff["scenario"]["changes"]
-    assert change["where"] == "suppliers.fuze-works-de.supplies.fuze-assy"
-    assert "1300" in change["a"] and "1000" in change["b"]
+    assert change["where"] == "suppliers.parts-lv.supplies.part-b"
+    assert "400" in change["a"] and "100" in change["b"]
     effects = {e["key"]: e for e in diff["headline"] if e["changed"]}
     assert effects["status"]["a"] == "ok" and effects["status"]["b"] == "short"
-    # priority 1's first target keeps its units (deliveries go to higher priorities first among
-    # equal-cost plans, docs/method-plan.md "Tie-break"); the fuze cut shows at its second one
-    assert effects["targets[lv-naf/atm-1/2033-12].probability"]["delta"] < 0
+    assert effects["targets[lv/unit-a/2027-12].probability"]["delta"] < 0
     text_view = bastion("runs", "compare", a, b, home=tmp_path).stdout
-    assert "suppliers.fuze-works-de.supplies.fuze-assy" in text_view
-    assert "Target lv-naf atm-1 by 2033-12: P(met)" in text_view
+    assert "suppliers.parts-lv.supplies.part-b" in text_view
+    assert "Target lv unit-a by 2027-12: P(met)" in text_view
     assert "targets[" not in text_view and "None" not in text_view
 
 

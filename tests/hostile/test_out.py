@@ -162,9 +162,18 @@ def test_run_keeps_its_scenario_when_it_replaces_the_folder_holding_it(cli: Any,
 
 @pytest.mark.slow
 def test_demo_runs_again_and_refuses_a_foreign_folder(cli: Any, tmp_path: Path) -> None:
-    for _ in range(2):
-        proc = cli.run("demo", "--paths", "50", "--no-store", home=tmp_path, cwd=tmp_path)
+    # The README's promise too: nothing on stderr to a pipe, as text and as JSON (the second run
+    # replaces the first's folder whole).
+    for as_json in ((), ("--json",)):
+        proc = cli.run("demo", "--paths", "50", "--no-store", *as_json, home=tmp_path, cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == ""
+        if as_json:
+            data = json.loads(proc.stdout)
+            assert data["paths"] == 50 and Path(tmp_path / data["report"]).is_file()
+            assert data["headline"]["first_output_from"] == "simulate"
+        else:
+            assert "Demo finished" in proc.stdout
         files = cli.files_under(tmp_path / "bastion-demo")
         kept = {"baltic-atm-plant.yaml", "report.html", "report.xlsx", "run.json", MARKER}
         assert kept <= files and "stockpiles.csv" in files
