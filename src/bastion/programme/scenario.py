@@ -109,9 +109,10 @@ def deterministic_schedule(scenario: Scenario, time_limit_s: float | None = None
     with _LAST_LOCK:
         if _LAST and _LAST[0][0] is scenario:
             return _LAST[0][1]
-        net = network_of(scenario)
-        prog = ScenarioProgramme(scenario, net, schedule(net, time_limit_s=SCENARIO_SAFETY_S,
-                                                         work_limit=SCENARIO_WORK_LIMIT),
-                                 offset_months(scenario))
+    net = network_of(scenario)  # solved outside the lock: other threads' scenarios never wait
+    prog = ScenarioProgramme(scenario, net, schedule(net, time_limit_s=SCENARIO_SAFETY_S,
+                                                     work_limit=SCENARIO_WORK_LIMIT),
+                             offset_months(scenario))
+    with _LAST_LOCK:
         _LAST[:] = [(scenario, prog)]
-        return prog
+    return prog
