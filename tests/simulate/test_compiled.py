@@ -141,6 +141,37 @@ def test_compiled_on_two_worker_processes_gives_the_same_numbers(numba_cache: Pa
     assert np.array_equal(a.per_path.cost, b.per_path.cost)
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+def test_compiled_on_one_thread_or_several_gives_the_same_numbers(
+        numba_cache: Path, monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+    """The compiled step's threads (tiles of a chunk, taken as they come) and the drawing thread
+    (the next chunk, drawn while one runs) change no number: every path has its own block
+    stream and its own columns, and the fan counts are integers summed over the threads."""
+    import bastion.simulate.compiled as compiled
+
+    s = _generated()
+    plan = plan_of(s)
+    step = compiled.run_step
+    used: list[int] = []
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        used.append(kw.get("threads", 1))
+        return step(*args, **kw)
+
+    monkeypatch.setattr(compiled, "run_step", spy)
+    runs = {}
+    for k in (1, threads):
+        monkeypatch.setattr(compiled, "_cores", lambda k=k: k)
+        used.clear()
+        runs[k] = simulate(s, plan, paths=3 * 1024 + 300, seed=5, backend="compiled", chunk=1024)
+        assert set(used) == {k}  # every chunk (and the first compile/load) on k threads
+    a, b = runs[1], runs[threads]
+    assert _core(a.to_json()) == _core(b.to_json())
+    assert np.array_equal(a.per_path.cost, b.per_path.cost)
+    assert np.array_equal(a.per_path.met_month, b.per_path.met_month)
+    assert np.array_equal(a.per_path.first_output, b.per_path.first_output)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_hundredths_equal_the_coverage_of_any_events(data: st.DataObject) -> None:

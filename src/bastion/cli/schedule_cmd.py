@@ -34,7 +34,8 @@ def schedule(
     psplib: Path | None = typer.Option(None, "--psplib", help="Solve a PSPLIB .sm RCPSP instance instead."),
     time_limit: float | None = typer.Option(
         None, "--time-limit", min=0.1,
-        help="CP-SAT time limit, seconds (each stage); default 2 for a scenario's programme, 60 with --psplib.",
+        help="CP-SAT time limit, seconds (each stage); default for a scenario's programme: a fixed "
+             "amount of work (about 2 s, the same schedule on any machine), 60 s with --psplib.",
     ),
     max_memory: str = max_memory_option(),
 ) -> None:
@@ -61,10 +62,7 @@ def schedule(
     from bastion.programme.network import NetworkError
 
     try:
-        from bastion.programme.scenario import SCENARIO_TIME_LIMIT_S
-
-        limit_s = SCENARIO_TIME_LIMIT_S if time_limit is None else time_limit
-        analysis = analyse_schedule(scenario, paths=paths, seed=seed, time_limit_s=limit_s)
+        analysis = analyse_schedule(scenario, paths=paths, seed=seed, time_limit_s=time_limit)
     except NetworkError as error:
         fail(f"{file}: programme: {error}", EXIT_INVALID)
     if as_json:

@@ -19,7 +19,6 @@ from bastion.programme.risk import (
     summarise,
 )
 from bastion.programme.scenario import (
-    SCENARIO_TIME_LIMIT_S,
     ScenarioProgramme,
     deterministic_schedule,
     milestone_lines,
@@ -198,9 +197,10 @@ class ScheduleAnalysis:
 
 
 def analyse_schedule(
-    scenario: Scenario, paths: int = 10_000, seed: int = 0, time_limit_s: float = SCENARIO_TIME_LIMIT_S
+    scenario: Scenario, paths: int = 10_000, seed: int = 0, time_limit_s: float | None = None
 ) -> ScheduleAnalysis:
-    """The deterministic schedule (CP-SAT limited to `time_limit_s` per stage), and `paths` sampled ones."""
+    """The deterministic schedule (CP-SAT limited to `time_limit_s` per stage, or by default to
+    SCENARIO_WORK_LIMIT of work: `deterministic_schedule`), and `paths` sampled ones."""
     prog = deterministic_schedule(scenario, time_limit_s=time_limit_s)
     risk = None
     first = None

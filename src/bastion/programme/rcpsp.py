@@ -75,9 +75,12 @@ def _build(
     return _Model(m, starts, ends, makespan)
 
 
-def _solver(time_limit_s: float, workers: int, seed: int) -> cp_model.CpSolver:
+def _solver(time_limit_s: float, workers: int, seed: int, work_limit: float | None = None
+            ) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
+    if work_limit is not None:  # CP-SAT's deterministic time: the same stop on any machine or load
+        solver.parameters.max_deterministic_time = max(1e-6, work_limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     return solver
@@ -136,7 +139,8 @@ def solve_rcpsp(
     )
 
 
-def schedule(net: Network, time_limit_s: float = 30.0, workers: int = 1, seed: int = 0) -> Schedule:
+def schedule(net: Network, time_limit_s: float = 30.0, workers: int = 1, seed: int = 0,
+             work_limit: float | None = None) -> Schedule:
     """The deterministic programme schedule on mode durations (0.01 month).
 
     Every task starts as early as it can: among the schedules with the least
@@ -147,7 +151,11 @@ def schedule(net: Network, time_limit_s: float = 30.0, workers: int = 1, seed: i
     the first solution). With ``workers=1`` and a fixed ``seed`` the answer is
     the same each run (as long as the time limit is not reached).
 
-    ``time_limit_s`` bounds each of the two solves.
+    ``time_limit_s`` bounds each of the two solves. ``work_limit``, when given, also
+    bounds each solve in CP-SAT's deterministic time (its own count of work done, not
+    seconds): a search stopped by it stops at the same point on any machine and under any
+    load, so the schedule is the same each run as long as ``time_limit_s`` (then only a
+    safety net) is not reached.
     """
     d = net.mode_centi()
     if not net.has_resources:
@@ -168,7 +176,7 @@ def schedule(net: Network, time_limit_s: float = 30.0, workers: int = 1, seed: i
     for var, s in zip(first.starts, hint, strict=True):
         first.model.add_hint(var, int(s))
     first.model.minimize(first.makespan)
-    solver = _solver(time_limit_s, workers, seed)
+    solver = _solver(time_limit_s, workers, seed, work_limit)
     status1 = solver.solve(first.model)
     if status1 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         makespan = int(solver.value(first.makespan))
@@ -179,7 +187,7 @@ def schedule(net: Network, time_limit_s: float = 30.0, workers: int = 1, seed: i
     for var, s in zip(second.starts, hint, strict=True):
         second.model.add_hint(var, int(s))
     second.model.minimize(sum(second.ends))
-    solver2 = _solver(time_limit_s, workers, seed)
+    solver2 = _solver(time_limit_s, workers, seed, work_limit)
     status2 = solver2.solve(second.model)
     if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         starts = np.array([solver2.value(v) for v in second.starts], dtype=np.int64)
