@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +59,24 @@ def test_two_processes_answer_and_run_each_job_exactly_once(tmp_path: Path) -> N
     finally:
         db.close()
     assert stored == Counter({f"server:{rid}": 1 for rid in submitted})  # executed and stored once each
+
+
+def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
+    """SIGKILL leaves the supervisor no chance to stop its workers: they notice and stop themselves."""
+    url = f"sqlite:///{tmp_path / 'orphans.sqlite'}"
+    add_users(url, *USERS)
+    log = tmp_path / "serve.log"
+    with LiveServer(url, workers=0, log=log, processes=2) as live:
+        assert httpx.get(f"{live.base}/healthz").status_code == 200  # one worker answers: the other may still start
+
+        def started() -> set[int]:
+            return {int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", log.read_text())}
+
+        until(lambda: len(started()) == 2, bound_s=120)
+        workers = started()
+        live.process.send_signal(signal.SIGKILL)
+        live.process.wait()
+        until(lambda: not any(alive(pid) for pid in workers), bound_s=60)
 
 
 def test_a_worker_process_serves_requests_but_leaves_the_job_queue_alone(

@@ -16,13 +16,17 @@ after the workers have. The workers only serve requests: their application is cr
 shared: the audit chain is appended under the database's lock (SQLite's write lock, PostgreSQL's
 advisory lock), the login rate limit counts failures stored in the database, sessions and tokens
 are rows. What stays per process is only a cache that may differ between processes without
-harm (the OpenID Connect provider's metadata, 10 minutes).
+harm (the OpenID Connect provider's metadata, 10 minutes). A worker whose supervisor has gone
+(killed outright, so that it could not stop them) stops itself within a second.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
+import time
 from typing import Any
 
 from fastapi import FastAPI
@@ -62,4 +66,17 @@ def make_app() -> FastAPI:
         oidc=oidc_from_env(),  # checked by `bastion serve` before the workers started
         run_jobs=False,
     )
+    _stop_with(os.getppid())
     return create_app(settings)
+
+
+def _stop_with(parent: int, every_s: float = 1.0) -> None:
+    """Stop this worker (SIGTERM: a graceful stop) once its supervisor is gone: killed outright, it
+    cannot stop its workers, which would otherwise go on holding the address and the store."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="bastion-supervisor-watch", daemon=True).start()
