@@ -1,12 +1,13 @@
 """Benchmark the workspace server (`bastion serve`) under concurrent readers, on SQLite and PostgreSQL.
 
     python benchmarks/bench_server.py [--backend sqlite,postgresql] [--scenarios 1000] [--runs 10000]
-                                      [--readers 20] [--requests 400] [--json FILE]
+                                      [--readers 20] [--requests 400] [--processes 1,2] [--json FILE]
 
 For each backend it fills a fresh store directly through the repository layer (`--scenarios`
 scenarios, each with one revision of a small scenario, 70 % owned by the reader's nation,
 20 % released to it by another nation, 10 % not released to it; `--runs` finished runs spread
-over them), starts a real `bastion serve --workers 0` (uvicorn, in a child process) and sends
+over them), starts a real `bastion serve --workers 0 --processes N` (uvicorn, in a child process, with
+N worker processes for each N of `--processes`) and sends
 `--requests` requests of each kind from `--readers` concurrent asyncio httpx clients:
 
 - list: `GET /api/v1/scenarios?limit=50&offset=...` (a page of 50 at a random offset);
@@ -17,11 +18,13 @@ over them), starts a real `bastion serve --workers 0` (uvicorn, in a child proce
   revision, a changed line capacity).
 
 It prints p50/p95/max latency (ms), requests per second, the server's CPU time per request
-(user + system of the uvicorn process, from /proc: what a request costs, whatever the machine's
-load) and the 1-minute load average per kind, the rate at which
+(user + system of the uvicorn processes, supervisor and workers, from /proc: what a request costs,
+whatever the machine's load), the load client's own CPU time per request (it runs on the same
+machine: on a small one it takes a share of the cores the server would use) and the 1-minute
+load average per kind, the rate at which
 `POST /api/v1/runs` queues jobs from the same 20 clients, the rate at which the queue claims
 them (`jobs.claim_job`, what the dispatcher does before handing a job to Dask), and the
-server's resident memory (VmRSS of the uvicorn process) after the load. PostgreSQL: a
+server's resident memory (VmRSS of the uvicorn processes, summed) after the load. PostgreSQL: a
 throwaway server (`initdb` + `pg_ctl` in a temporary folder, as tests/store/conftest.py does).
 """
 
@@ -170,17 +173,41 @@ def fill(url: str, scenarios: int, runs: int) -> tuple[str, list[str], list[str]
     return token, visible, run_ids, revised
 
 
+def family(pid: int) -> list[int]:
+    """`pid` and its child processes (uvicorn's workers under `--processes N`)."""
+    found = [pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
 def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of process `pid` so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of process `pid` and its children so far."""
+    total = 0.0
+    for one in family(pid):
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of `pid` and its children (MiB)."""
+    total = 0.0
+    for one in family(pid):
+        try:
+            lines = Path(f"/proc/{one}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) / 1024 for line in lines if line.startswith("VmRSS:"))
+    return total
 
 
 Codes = dict[int | str, int]
@@ -228,16 +255,38 @@ def summary(latencies: list[float], seconds: float, codes: Codes) -> dict[str, A
 def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     token, visible, run_ids, revised = fill(url, args.scenarios, args.runs)
-    fill_s = time.perf_counter() - t0
+    out: dict[str, Any] = {"fill_s": round(time.perf_counter() - t0, 1)}
+    for count in args.processes.split(","):
+        print(f" --processes {count}", flush=True)
+        out[f"processes={count}"] = serve_and_load(url, args, int(count), token, visible, run_ids, revised)
+    from bastion.server import jobs
+    from bastion.server.db import Database
+
+    db = Database(url)
+    t0 = time.perf_counter()
+    claimed = 0
+    while jobs.claim_job(db) is not None:
+        claimed += 1
+    seconds = time.perf_counter() - t0
+    db.close()
+    out["claims"] = {"n": claimed, "per_s": round(claimed / seconds, 1)}
+    print(f"  claims   {out['claims']}", flush=True)
+    return out
+
+
+def serve_and_load(url: str, args: argparse.Namespace, processes: int, token: str, visible: list[str],
+                   run_ids: list[str], revised: list[str]) -> dict[str, Any]:
+    """A `bastion serve --processes N` on the filled store under the load of every kind of request."""
     port = free_port()
     env = {**os.environ, "BASTION_DATABASE_URL": url}
     fd, log_name = tempfile.mkstemp(prefix="bastion-bench-serve-", suffix=".log")
     with os.fdopen(fd, "w") as log:  # the child keeps its own copy
-        server = subprocess.Popen([sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", "0"],
+        server = subprocess.Popen([sys.executable, "-m", "bastion", "serve", "--port", str(port), "--workers", "0",
+                                   "--processes", str(processes)],
                                   env=env, stdout=log, stderr=subprocess.STDOUT)
     print(f"  server log: {log_name}", flush=True)
     base = f"http://127.0.0.1:{port}"
-    out: dict[str, Any] = {"fill_s": round(fill_s, 1)}
+    out: dict[str, Any] = {}
     try:
         for _ in range(600):
             try:
@@ -259,27 +308,16 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
         posts = [f"POST {json.dumps({'scenario_id': rng.choice(visible), 'paths': 10})}"
                  for _ in range(args.requests // 2)]
         for kind, paths in [*kinds.items(), ("queue-run", posts)]:
-            cpu0 = cpu_s(server.pid)
+            cpu0, client0 = cpu_s(server.pid), time.process_time()
             out[kind] = summary(*asyncio.run(load(base, token, paths, args.readers)))
             out[kind]["server_cpu_ms"] = round(1000 * (cpu_s(server.pid) - cpu0) / len(paths), 2)
+            out[kind]["client_cpu_ms"] = round(1000 * (time.process_time() - client0) / len(paths), 2)
             out[kind]["load1"] = round(os.getloadavg()[0], 1)
             print(f"  {kind:9s} {out[kind]}", flush=True)
         out["rss_after_mib"] = round(rss_mib(server.pid), 1)
     finally:
         server.terminate()
         server.wait(60)
-    from bastion.server import jobs
-    from bastion.server.db import Database
-
-    db = Database(url)
-    t0 = time.perf_counter()
-    claimed = 0
-    while jobs.claim_job(db) is not None:
-        claimed += 1
-    seconds = time.perf_counter() - t0
-    db.close()
-    out["claims"] = {"n": claimed, "per_s": round(claimed / seconds, 1)}
-    print(f"  claims   {out['claims']}", flush=True)
     return out
 
 
@@ -290,6 +328,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10_000)
     ap.add_argument("--readers", type=int, default=20)
     ap.add_argument("--requests", type=int, default=400)
+    ap.add_argument("--processes", default="1,2", help="comma-separated `bastion serve --processes` counts, each "
+                    "measured on the same store, e.g. 1,2,4")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     results: dict[str, Any] = {

@@ -37,16 +37,17 @@ def add_users(url: str, *users: tuple[str, str, str, str]) -> None:
 
 
 class LiveServer:
-    """`python -m bastion serve --workers N` on `url`; stopped with SIGTERM (a graceful stop) on exit."""
+    """`python -m bastion serve --workers N --processes P` on `url`; stopped with SIGTERM (a graceful stop) on exit."""
 
-    def __init__(self, url: str, workers: int, log: Path) -> None:
+    def __init__(self, url: str, workers: int, log: Path, processes: int = 1) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "BASTION_DATABASE_URL": url}
         env.pop("BASTION_DASK_SCHEDULER", None)
         self._log = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bastion", "serve", "--port", str(self.port), "--workers", str(workers)],
+            [sys.executable, "-m", "bastion", "serve", "--port", str(self.port), "--workers", str(workers),
+             "--processes", str(processes)],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -80,7 +81,8 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()

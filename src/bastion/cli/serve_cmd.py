@@ -14,6 +14,9 @@ from bastion.cli.common import EXIT_INTERNAL, EXIT_INVALID, fail, print_json
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from bastion.server.db import Database
+    from bastion.server.settings import ServerSettings
+
 _JSON = typer.Option(False, "--json", help="Print one JSON object on stdout.")
 
 users_app = typer.Typer(help="Manage the server's users.", no_args_is_help=True)
@@ -45,6 +48,8 @@ def serve(
                                 "execute runs and studies (0: jobs stay queued)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address for the jobs, e.g. "
                                          "tcp://host:8786 (default: $BASTION_DASK_SCHEDULER, else a local cluster)."),
+    processes: int | None = typer.Option(None, "--processes", min=1, max=64, help="Server processes answering "
+                                         "requests (uvicorn workers; default: the machine's cores, at most 4)."),
 ) -> None:
     """Serve the REST API on the run store (docs/server.md); the first start creates an administrator."""
     import uvicorn
@@ -52,6 +57,7 @@ def serve(
     from bastion.server import ServerSettings, create_app
     from bastion.server.db import Database
     from bastion.server.oidc import OidcConfigError, oidc_from_env
+    from bastion.server.processes import default_processes
     from bastion.server.settings import MIB
     from bastion.server.users import first_admin
     from bastion.store import StoreError
@@ -73,12 +79,40 @@ def serve(
             f"Sign in at http://{host}:{port}/ as admin with it: the first page creates your own analyst account.\n"
         )
     settings = ServerSettings(max_upload_bytes=max_upload_mb * MIB, workers=workers, scheduler=scheduler, oidc=oidc)
-    app = create_app(settings, db=db)
+    count = processes if processes is not None else default_processes()
     sys.stderr.write(f"Bastion server on {db.where}: the web app at http://{host}:{port}/ (sign in there), "
-                     f"the API at http://{host}:{port}/api/v1/docs\n")
+                     f"the API at http://{host}:{port}/api/v1/docs ({count} server process{'es' * (count > 1)})\n")
     if oidc is not None:
         sys.stderr.write(f"Signing in with OpenID Connect: {oidc.name} ({oidc.issuer})\n")
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    if count == 1:
+        uvicorn.run(create_app(settings, db=db), host=host, port=port, log_level="info", server_header=False)
+        return
+    _serve_processes(db, settings, host, port, count)
+
+
+def _serve_processes(db: Database, settings: ServerSettings, host: str, port: int, count: int) -> None:
+    """`count` uvicorn worker processes serve requests; this process (their supervisor) alone runs the
+    job queue: the recovery of interrupted jobs, then the dispatcher until the workers have stopped."""
+    import uvicorn
+
+    from bastion.server.jobs import recover
+    from bastion.server.processes import export_settings
+    from bastion.server.queue import Dispatcher, scheduler_address
+
+    recover(db)
+    scheduler = scheduler_address(settings.scheduler)
+    dispatcher = None
+    if scheduler is not None or settings.workers > 0:
+        dispatcher = Dispatcher(db, workers=settings.workers, scheduler=scheduler)
+        dispatcher.start()
+    export_settings(settings)
+    try:
+        uvicorn.run("bastion.server.processes:make_app", factory=True, workers=count, host=host, port=port,
+                    log_level="info", server_header=False)
+    finally:
+        if dispatcher is not None:
+            dispatcher.stop()
+        db.close()
 
 
 def _password(from_stdin: bool, name: str) -> str:

@@ -98,14 +98,16 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """On start: jobs left running are interrupted, queued ones resume on the job queue (Dask)."""
+        """On start: jobs left running are interrupted, queued ones resume on the job queue (Dask); not in
+        a request-only process (`settings.run_jobs` False: processes.py)."""
         from bastion.server.jobs import recover
         from bastion.server.queue import Dispatcher, scheduler_address
 
-        recover(database)
-        scheduler = scheduler_address(settings.scheduler)
         dispatcher = None
-        if scheduler is not None or settings.workers > 0:
+        scheduler = scheduler_address(settings.scheduler) if settings.run_jobs else None
+        if settings.run_jobs:
+            recover(database)
+        if settings.run_jobs and (scheduler is not None or settings.workers > 0):
             dispatcher = Dispatcher(database, workers=settings.workers, scheduler=scheduler)
             dispatcher.start()
         app.state.dispatcher = dispatcher

@@ -82,9 +82,8 @@ def _write(session: Session, records: list[dict[str, Any]]) -> None:
     the session's transaction: under the chain's lock (PostgreSQL: an advisory lock held to the end of
     the transaction; SQLite: the file's write lock, which a writing session holds from its start)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(195956999)"))
-    table = cast(Table, AuditRecord.__table__)
-    last = session.execute(select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)).first()
+        session.execute(_CHAIN_LOCK)
+    last = session.execute(_LAST).first()
     seq, previous = (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
     rows = []
     for fields in records:
@@ -92,7 +91,14 @@ def _write(session: Session, records: list[dict[str, Any]]) -> None:
         row = {"seq": seq, **fields, "prev_hash": previous}
         row["hash"] = previous = _digest_fields(row)
         rows.append(row)
-    session.execute(insert(table), rows)
+    session.execute(_INSERT, rows)
+
+
+# Built once: every request appends a record, and building a statement costs more than running it.
+_TABLE = cast(Table, AuditRecord.__table__)
+_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(195956999)")
+_LAST = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
+_INSERT = insert(_TABLE)
 
 
 class AuditBatch:

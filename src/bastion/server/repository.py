@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bastion.server.audit import BATCH_KEY
@@ -72,6 +72,62 @@ def _visible(caller: Caller) -> ColumnElement[bool]:
     )
 
 
+# The hot read paths' statements, built once (building a statement costs more CPU than running it on a
+# small table): the caller's clearance rank and nation are the parameters `who_rank` and `who_nation`.
+_VISIBLE = and_(
+    ServerScenario.level_rank <= bindparam("who_rank"),
+    or_(
+        ServerScenario.owner == bindparam("who_nation"),
+        exists().where(
+            and_(ScenarioRelease.scenario_id == ServerScenario.id, ScenarioRelease.nation == bindparam("who_nation"))
+        ),
+    ),
+)
+_GET = select(ServerScenario).where(ServerScenario.id == bindparam("sid"), _VISIBLE)
+_GET_WITH_HEAD = (
+    select(ServerScenario, ScenarioRevision.text)
+    .outerjoin(
+        ScenarioRevision,
+        and_(ScenarioRevision.scenario_id == ServerScenario.id, ScenarioRevision.number == ServerScenario.head),
+    )
+    .where(ServerScenario.id == bindparam("sid"), _VISIBLE)
+)
+_REVISION = (
+    select(ScenarioRevision)
+    .join(ServerScenario, ServerScenario.id == ScenarioRevision.scenario_id)
+    .where(ScenarioRevision.scenario_id == bindparam("sid"), ScenarioRevision.number == bindparam("number"), _VISIBLE)
+)
+_REVISION_PAIR = (
+    select(ScenarioRevision)
+    .join(ServerScenario, ServerScenario.id == ScenarioRevision.scenario_id)
+    .where(
+        ScenarioRevision.scenario_id == bindparam("sid"),
+        or_(ScenarioRevision.number == bindparam("a"), ScenarioRevision.number == bindparam("b")),
+        _VISIBLE,
+    )
+)
+_JOB = (
+    select(ServerRun)
+    .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
+    .where(ServerRun.id == bindparam("job"), ServerRun.kind == bindparam("kind"), _VISIBLE)
+)
+_RELEASES = (
+    select(ScenarioRelease.nation)
+    .where(ScenarioRelease.scenario_id == bindparam("sid"))
+    .order_by(ScenarioRelease.nation)
+)
+_BY_TOKEN = (
+    select(User, ApiToken)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked.is_(False), User.disabled.is_(False))
+)
+
+
+def _who(caller: Caller) -> dict[str, Any]:
+    """The parameters of `_VISIBLE` for `caller`."""
+    return {"who_rank": rank(caller.clearance), "who_nation": caller.nation}
+
+
 class Users:
     """Users, tokens and failed logins."""
 
@@ -117,11 +173,7 @@ class Users:
 
     def by_token(self, token: str) -> User | None:
         """The enabled user holding an unexpired, unrevoked `token` (its last use noted, to the minute)."""
-        row = self.session.execute(
-            select(User, ApiToken)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False), User.disabled.is_(False))
-        ).one_or_none()
+        row = self.session.execute(_BY_TOKEN, {"digest": token_digest(token)}).one_or_none()
         now = datetime.now(UTC)
         if row is None or row[1].expires_at <= now:
             return None
@@ -197,19 +249,21 @@ class Scenarios:
         `name`: a case-insensitive substring of the name; `archived`: one of `ARCHIVED`. The count
         is taken under the same filter as the rows, so it never counts an invisible scenario.
         """
-        where = [_visible(self.caller)]
+        where: list[ColumnElement[bool]] = [_VISIBLE]
         if name:
             where.append(func.lower(ServerScenario.name).contains(name.lower(), autoescape=True))
         if archived != "all":
             where.append(ServerScenario.archived.is_(archived == "yes"))
-        total = self.session.execute(select(func.count()).select_from(ServerScenario).where(*where)).scalar_one()
+        who = _who(self.caller)
+        total = self.session.execute(select(func.count()).select_from(ServerScenario).where(*where), who).scalar_one()
         rows = (
             self.session.execute(
                 select(ServerScenario)
                 .where(*where)
                 .order_by(ServerScenario.created_at, ServerScenario.id)
                 .offset(offset)
-                .limit(limit)
+                .limit(limit),
+                who,
             )
             .scalars()
             .all()
@@ -217,20 +271,15 @@ class Scenarios:
         return rows, int(total)
 
     def get(self, scenario_id: str) -> ServerScenario | None:
-        return self.session.execute(
-            select(ServerScenario).where(ServerScenario.id == scenario_id, _visible(self.caller))
-        ).scalar_one_or_none()
+        return self.session.execute(_GET, {"sid": scenario_id, **_who(self.caller)}).scalar_one_or_none()
+
+    def get_with_head(self, scenario_id: str) -> tuple[ServerScenario, str | None] | None:
+        """A visible scenario and its newest revision's text, in one query."""
+        row = self.session.execute(_GET_WITH_HEAD, {"sid": scenario_id, **_who(self.caller)}).one_or_none()
+        return None if row is None else (row[0], row[1])
 
     def releasability(self, scenario: ServerScenario) -> Releasability:
-        nations = (
-            self.session.execute(
-                select(ScenarioRelease.nation)
-                .where(ScenarioRelease.scenario_id == scenario.id)
-                .order_by(ScenarioRelease.nation)
-            )
-            .scalars()
-            .all()
-        )
+        nations = self.session.execute(_RELEASES, {"sid": scenario.id}).scalars().all()
         return Releasability(scenario.level, scenario.owner, tuple(nations))
 
     def releasabilities(self, scenarios: Sequence[ServerScenario]) -> dict[str, Releasability]:
@@ -262,11 +311,13 @@ class Scenarios:
     def revision(self, scenario_id: str, number: int) -> ScenarioRevision | None:
         """Revision `number` of a visible scenario (one query: the revision joined to its visible scenario)."""
         return self.session.execute(
-            select(ScenarioRevision)
-            .join(ServerScenario, ServerScenario.id == ScenarioRevision.scenario_id)
-            .where(ScenarioRevision.scenario_id == scenario_id, ScenarioRevision.number == number)
-            .where(_visible(self.caller))
+            _REVISION, {"sid": scenario_id, "number": number, **_who(self.caller)}
         ).scalar_one_or_none()
+
+    def revision_pair(self, scenario_id: str, a: int, b: int) -> dict[int, ScenarioRevision]:
+        """Revisions `a` and `b` of a visible scenario by number, in one query (those that exist)."""
+        found = self.session.execute(_REVISION_PAIR, {"sid": scenario_id, "a": a, "b": b, **_who(self.caller)})
+        return {revision.number: revision for revision in found.scalars()}
 
     def create(self, name: str, text: str, sha256: str, message: str, rel: Releasability) -> ServerScenario:
         scenario = ServerScenario(
@@ -320,11 +371,7 @@ class Scenarios:
 
 def _visible_job(session: Session, caller: Caller, job_id: str, kind: str) -> ServerRun | None:
     """The job `job_id` of this kind (run | study) if its scenario is visible to `caller`, else None."""
-    return session.execute(
-        select(ServerRun)
-        .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
-        .where(ServerRun.id == job_id, ServerRun.kind == kind, _visible(caller))
-    ).scalar_one_or_none()
+    return session.execute(_JOB, {"job": job_id, "kind": kind, **_who(caller)}).scalar_one_or_none()
 
 
 def visible_ids(
@@ -366,16 +413,17 @@ class Runs:
         self, scenario_id: str | None = None, status: str | None = None, limit: int | None = None, offset: int = 0
     ) -> tuple[Sequence[ServerRun], int]:
         """The visible runs (of one scenario, in one status), newest first, and how many match in all."""
-        where = [_visible(self.caller), ServerRun.kind == "run"]  # studies share the queue, not this list
+        where = [_VISIBLE, ServerRun.kind == "run"]  # studies share the queue, not this list
         if scenario_id is not None:
             where.append(ServerRun.scenario_id == scenario_id)
         if status is not None:
             where.append(ServerRun.status == status)
         joined = select(ServerRun).join(ServerScenario, ServerScenario.id == ServerRun.scenario_id).where(*where)
-        total = self.session.execute(select(func.count()).select_from(joined.subquery())).scalar_one()
+        who = _who(self.caller)
+        total = self.session.execute(select(func.count()).select_from(joined.subquery()), who).scalar_one()
         rows = (
             self.session.execute(
-                joined.order_by(ServerRun.created_at.desc(), ServerRun.id).offset(offset).limit(limit)
+                joined.order_by(ServerRun.created_at.desc(), ServerRun.id).offset(offset).limit(limit), who
             )
             .scalars()
             .all()

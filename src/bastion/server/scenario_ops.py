@@ -43,8 +43,11 @@ def diff_revisions(ctx: Context, scenario_id: str, a: int, b: int | None) -> dic
     repo = Scenarios(ctx.session, _caller(ctx))
     scenario = _visible(ctx, repo, scenario_id, "diff-scenario")
     number_b = scenario.head if b is None else b
-    first = _revision(ctx, repo, scenario_id, a, "diff-scenario")
-    second = _revision(ctx, repo, scenario_id, number_b, "diff-scenario")
+    pair = repo.revision_pair(scenario_id, a, number_b)  # both in one query
+    for number in (a, number_b):
+        if number not in pair:
+            raise ctx.refuse(NotFound(NOT_FOUND), "diff-scenario", f"scenario:{scenario_id}@{number}", "not-found")
+    first, second = pair[a], pair[number_b]
     texts = compare_texts(first.text, second.text, f"{scenario_id}@{a}", f"{scenario_id}@{number_b}")
     for change in texts["changes"]:
         change["text"] = change_text(change)

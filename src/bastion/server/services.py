@@ -133,10 +133,12 @@ def refuse_if_archived(ctx: Context, scenario: ServerScenario, action: str) -> N
 
 def get_scenario(ctx: Context, scenario_id: str) -> dict[str, Any]:
     repo = Scenarios(ctx.session, _caller(ctx))
-    scenario = _visible(ctx, repo, scenario_id, "read-scenario")
+    found = repo.get_with_head(scenario_id)  # the scenario and its newest text in one query
+    if found is None:
+        raise ctx.refuse(NotFound(NOT_FOUND), "read-scenario", f"scenario:{scenario_id}", "not-found")
+    scenario, text = found
     out = scenario_json(repo, scenario)
-    head = repo.revision(scenario_id, scenario.head)
-    out["yaml"] = head.text if head is not None else None
+    out["yaml"] = text
     ctx.record("read-scenario", f"scenario:{scenario_id}", "ok")
     return out
 

@@ -26,5 +26,8 @@ class ServerSettings:
     by default); ignored with a scheduler."""
     scheduler: str | None = None
     """A Dask scheduler's address for the jobs (None: `$BASTION_DASK_SCHEDULER`, else the local cluster)."""
+    run_jobs: bool = True
+    """This process runs the job queue (recovering interrupted jobs on start, the dispatcher). False in the
+    request-only worker processes of `bastion serve --processes N` (processes.py)."""
     oidc: OidcSettings | None = None
     """OpenID Connect sign-in (None: off); `bastion serve` reads it from the environment (oidc.py)."""

@@ -1,0 +1,82 @@
+"""`bastion serve --processes N`: several uvicorn worker processes serving requests, one job queue.
+
+One server process is bound by the GIL to one core: at a few milliseconds of CPU per read, 20
+readers queue behind each other. With `--processes N` (N > 1) uvicorn starts N worker processes
+on the one listening socket (its supervisor, `uvicorn.run(..., workers=N)`), each importing the
+application from `make_app` below, so each builds its own engine and connection pools after it
+has started: uvicorn spawns its workers (a fresh interpreter, not a fork), so no connection, lock
+or thread crosses a process boundary.
+
+What must happen once happens in the supervisor (`bastion serve`'s own process), never in a
+worker: the first start's administrator (before anything listens), `jobs.recover` (jobs left
+running become interrupted) and the job dispatcher (`queue.Dispatcher`, its Dask cluster
+included), which runs on a thread of the supervisor beside uvicorn's process manager and stops
+after the workers have. The workers only serve requests: their application is created with
+`ServerSettings(run_jobs=False)`. Everything else a request relies on is in the database and so
+shared: the audit chain is appended under the database's lock (SQLite's write lock, PostgreSQL's
+advisory lock), the login rate limit counts failures stored in the database, sessions and tokens
+are rows. What stays per process is only a cache that may differ between processes without
+harm (the OpenID Connect provider's metadata, 10 minutes). A worker whose supervisor has gone
+(killed outright, so that it could not stop them) stops itself within a second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+from fastapi import FastAPI
+
+from bastion.server.settings import ServerSettings
+
+#: The environment variable through which `bastion serve` hands its settings to the worker processes.
+SETTINGS_ENV = "BASTION_SERVE_SETTINGS"
+MAX_DEFAULT = 4
+
+
+def default_processes() -> int:
+    """The machine's cores available to this process, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT, cores))
+
+
+def export_settings(settings: ServerSettings) -> None:
+    """Put what a worker needs of `settings` in the environment its processes inherit."""
+    os.environ[SETTINGS_ENV] = json.dumps(
+        {"database_url": settings.database_url, "max_upload_bytes": settings.max_upload_bytes}
+    )
+
+
+def make_app() -> FastAPI:
+    """The application of one worker process (uvicorn's factory): requests only, no job queue."""
+    from bastion.server.app import create_app
+    from bastion.server.oidc import oidc_from_env
+
+    raw: dict[str, Any] = json.loads(os.environ.get(SETTINGS_ENV, "{}"))
+    settings = ServerSettings(
+        database_url=raw.get("database_url"),
+        max_upload_bytes=int(raw.get("max_upload_bytes", ServerSettings.max_upload_bytes)),
+        oidc=oidc_from_env(),  # checked by `bastion serve` before the workers started
+        run_jobs=False,
+    )
+    _stop_with(os.getppid())
+    return create_app(settings)
+
+
+def _stop_with(parent: int, every_s: float = 1.0) -> None:
+    """Stop this worker (SIGTERM: a graceful stop) once its supervisor is gone: killed outright, it
+    cannot stop its workers, which would otherwise go on holding the address and the store."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="bastion-supervisor-watch", daemon=True).start()

@@ -1,0 +1,110 @@
+"""`bastion serve --processes N`: several request-serving processes, one job queue (processes.py)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from tests.server.live import LiveServer, add_users
+from tests.server.test_live import USERS, auth, create, jobs_in, state, submit, until
+
+from bastion.server import jobs, processes
+from bastion.server.db import Database
+from bastion.server.repository import Caller, Releasability, Runs, Scenarios
+from bastion.server.settings import ServerSettings
+from bastion.store.schema import Run
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"
+
+
+def test_two_processes_answer_and_run_each_job_exactly_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'procs.sqlite'}"
+    add_users(url, *USERS)
+    log = tmp_path / "serve.log"
+    with LiveServer(url, workers=1, log=log, processes=2) as live:
+        token = live.token("ana")
+        sid = create(live, token)
+        with httpx.Client(base_url=live.base, headers=auth(token), timeout=60) as client:
+            for _ in range(20):  # served whichever process takes the connection
+                assert client.get(f"/api/v1/scenarios/{sid}").status_code == 200
+        submitted = [submit(live, token, sid, paths=10) for _ in range(3)]
+        until(lambda: all(state(live, token, rid)["status"] in jobs.FINISHED for rid in submitted))
+        assert {state(live, token, rid)["status"] for rid in submitted} == {"done"}
+        text = log.read_text(errors="replace")
+        workers = {int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", text)}
+        assert len(workers) == 2 and all(alive(pid) for pid in workers), text[-3000:]
+        assert text.count("Application startup complete.") == 2
+    assert live.process.returncode == 0  # a graceful stop (SIGTERM), workers and job queue included
+    assert not any(alive(pid) for pid in workers)
+    found = jobs_in(url)
+    assert set(found) == set(submitted) and all(job.attempt == 1 for job in found.values())  # claimed once each
+    db = Database(url)
+    try:
+        with db.session() as session:
+            stored = Counter(session.execute(select(Run.scenario_file)).scalars())
+    finally:
+        db.close()
+    assert stored == Counter({f"server:{rid}": 1 for rid in submitted})  # executed and stored once each
+
+
+def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
+    """SIGKILL leaves the supervisor no chance to stop its workers: they notice and stop themselves."""
+    url = f"sqlite:///{tmp_path / 'orphans.sqlite'}"
+    add_users(url, *USERS)
+    log = tmp_path / "serve.log"
+    with LiveServer(url, workers=0, log=log, processes=2) as live:
+        assert httpx.get(f"{live.base}/healthz").status_code == 200  # one worker answers: the other may still start
+
+        def started() -> set[int]:
+            return {int(pid) for pid in re.findall(r"Started server process \[(\d+)\]", log.read_text())}
+
+        until(lambda: len(started()) == 2, bound_s=120)
+        workers = started()
+        live.process.send_signal(signal.SIGKILL)
+        live.process.wait()
+        until(lambda: not any(alive(pid) for pid in workers), bound_s=60)
+
+
+def test_a_worker_process_serves_requests_but_leaves_the_job_queue_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's application neither recovers jobs (the supervisor did) nor runs a dispatcher."""
+    url = f"sqlite:///{tmp_path / 'worker.sqlite'}"
+    db = Database(url)
+    with db.transaction() as session:
+        caller = Caller("ana", "analyst", "LVA", "SECRET")
+        text = "bastion: 1\n"
+        scenario = Scenarios(session, caller).create("S", text, "0" * 64, "m", Releasability("UNCLASSIFIED", "LVA", ()))
+        running = Runs(session, caller).add(scenario, 1, 10, 0)
+        running.status, running.started_at = "running", datetime.now(UTC)
+        queued = Runs(session, caller).add(scenario, 1, 10, 1)
+        ids = (running.id, queued.id)
+    db.close()
+    processes.export_settings(ServerSettings(database_url=url, max_upload_bytes=12345, workers=3))
+    monkeypatch.setenv(processes.SETTINGS_ENV, os.environ.pop(processes.SETTINGS_ENV))
+    app = processes.make_app()
+    assert app.state.settings.run_jobs is False and app.state.settings.max_upload_bytes == 12345
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert app.state.dispatcher is None
+    found = jobs_in(url)
+    assert (found[ids[0]].status, found[ids[1]].status) == ("running", "queued")  # untouched
+    app.state.db.close()
+
+
+def test_the_default_is_the_cores_at_most_four() -> None:
+    assert processes.default_processes() == max(1, min(4, len(os.sched_getaffinity(0))))
