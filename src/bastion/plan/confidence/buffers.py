@@ -20,7 +20,7 @@ from bastion.plan.result import PlanResult
 from bastion.scenario.model import Scenario
 from bastion.scenario.types import month_index
 
-COVERS = (1.0, 2.0, 3.0)
+COVERS = (1.0, 2.0, 3.0, 4.0, 6.0)
 """Months of peak use tried as component buffers (after none), in order."""
 
 
