@@ -4,9 +4,10 @@ plan at a confidence (docs/method-confidence.md, "Component buffers").
 The deterministic plan buys each component just in time, so a supplier's stop idles the lines
 that use it, and a line that runs at capacity never makes up that output (the simulator's
 policy catches up its plan, never gets ahead of it). A buffer of `cover` months of a bought
-item's peak monthly use, held from the month the plan first uses it to the last target's
-`by`, lets the lines run through a stop: the simulator draws the stock when the supplier is
-short, and the backlog refills it afterwards. The plan buys the buffer where its suppliers have
+item's peak monthly use, held from the month the plan first uses it to `cover` months before
+the last target's `by` (the plan then draws it itself), lets the lines run through a stop:
+the simulator draws the stock when the supplier is short, and the backlog refills it
+afterwards. The plan buys the buffer where its suppliers have
 room (before the lines start, as a rule), at its price and holding cost.
 """
 
@@ -27,7 +28,10 @@ COVERS = (1.0, 2.0, 3.0, 4.0, 6.0)
 def component_floors(scenario: Scenario, det: PlanResult, cover: float) -> tuple[Floor, ...]:
     """Store floors of `cover` months of each bought item's peak monthly use in `det` (units
     leaving the store: used by the lines, or delivered), per site, from the first month `det`
-    uses the item there to the latest target's `by`; none when cover is 0 or `det` has no tables.
+    uses the item there to ceil(cover) months before the latest target's `by` (the plan draws
+    the buffer itself in those last months instead of buying, so its units are not lost to the
+    plan, and the stock is still there to carry the lines through a stop); none when cover is 0
+    or `det` has no tables.
 
     A bought item is one some supplier supplies; made items are not buffered (their lines are
     the constraint the buffer protects)."""
@@ -48,6 +52,7 @@ def component_floors(scenario: Scenario, det: PlanResult, cover: float) -> tuple
             m = month_index(str(row["month"]), start)
             first[key] = min(first.get(key, m), m)
             peak[key] = max(peak.get(key, 0.0), out)
+    last -= math.ceil(cover)  # the plan draws the buffer in the last `cover` months itself
     return tuple((site, item, first[(site, item)], last,
                   float(math.ceil(cover * peak[(site, item)])))
                  for site, item in sorted(peak) if first[(site, item)] <= last)
