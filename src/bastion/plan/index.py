@@ -120,6 +120,9 @@ class PlanIndex:
     # availability per month (the confidence plan's futures; None: 1 everywhere)
     line_avail: np.ndarray | None = None  # (lines, N) share of each month a line can produce
     supply_avail: np.ndarray | None = None  # (supplies, N) share of each month a supply ships
+    # least end-of-month store level per (pair, month) (the confidence plan's component buffers,
+    # docs/method-confidence.md; None: 0 everywhere)
+    store_floor: np.ndarray | None = None  # (P, N)
 
     @property
     def levels(self) -> tuple[int, ...]:
@@ -160,8 +163,15 @@ def _lines(scenario: Scenario, online: dict[str, int], item_pos: dict[str, int],
     return tuple(out)
 
 
-def build_index(scenario: Scenario, online: dict[str, int], relax: Relax | None = None) -> PlanIndex:
-    """Resolve the scenario into a PlanIndex (no model yet)."""
+Floor = tuple[str, str, int, int, float]
+"""A store floor: (site, item, first month, last month, units): the store of `item` at `site` holds
+at least `units` at the end of every month from the first to the last (indices, inclusive)."""
+
+
+def build_index(scenario: Scenario, online: dict[str, int], relax: Relax | None = None,
+                floors: tuple[Floor, ...] = ()) -> PlanIndex:
+    """Resolve the scenario into a PlanIndex (no model yet); `floors`: least store levels (a pair
+    the site does not store is an error)."""
     relax = relax or Relax()
     n, start = scenario.horizon.months, scenario.horizon.start
     items = tuple(scenario.items)
@@ -230,6 +240,14 @@ def build_index(scenario: Scenario, online: dict[str, int], relax: Relax | None 
         for c, cust in enumerate(scenario.customers.values())
         for t in cust.targets
     )
+    store_floor = None
+    if floors:
+        store_floor = np.zeros((len(store_list), n))
+        for sid, iid, m0, m1, units in floors:
+            pos = store_pos.get((site_pos.get(sid, -1), item_pos.get(iid, -1)))
+            if pos is None:
+                raise ValueError(f"site {sid} does not store {iid}: no floor can hold there")
+            store_floor[pos, max(0, m0):min(n, m1 + 1)] = float(units)
     y0, mo0 = int(start[:4]), int(start[5:7]) - 1
     year = (y0 * 12 + mo0 + np.arange(n)) // 12
     budget = {} if relax.budget_unlimited or scenario.budget is None else {
@@ -245,7 +263,7 @@ def build_index(scenario: Scenario, online: dict[str, int], relax: Relax | None 
         priority=np.array([c.priority for c in scenario.customers.values()], dtype=np.int64),
         delivery=np.array([c.delivery_months for c in scenario.customers.values()], dtype=np.int64),
         bom=bom, year=year, budget=budget, relax=relax,
-        store_pos=store_pos, pile_pos=pile_pos,
+        store_pos=store_pos, pile_pos=pile_pos, store_floor=store_floor,
     )
 
 

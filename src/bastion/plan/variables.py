@@ -106,7 +106,8 @@ def define_store_variables(m: LinearModel, ix: PlanIndex) -> None:
     p = len(ix.store_pairs)
     pair = np.repeat(np.arange(p), ix.n)
     month = np.tile(np.arange(ix.n), p)
-    b = m.add_vars("Store-level", 0.0, INF, {"pair": pair, "month": month})
+    low = 0.0 if ix.store_floor is None else ix.store_floor.reshape(-1)
+    b = m.add_vars("Store-level", low, INF, {"pair": pair, "month": month})
     items = ix.store_pairs[:, 1] if p else np.zeros(0, dtype=np.int64)
     m.add_objective("cost", b.index, ix.holding[items][pair] if p else 0.0)
 

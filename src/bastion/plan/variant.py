@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bastion.plan.build import build_model
-from bastion.plan.index import PlanIndex, Relax, build_index
+from bastion.plan.index import Floor, PlanIndex, Relax, build_index
 from bastion.plan.lexico import LexRun, run_lexicographic
 from bastion.plan.model import LinearModel
 from bastion.plan.pool import POOL_MIN_ORDERS, Pooling, order_columns, pooling
@@ -56,13 +56,13 @@ def prefixed(progress: Step | None, head: str) -> Step | None:
 def solve_model(scenario: Scenario, online: dict[str, int], relax: Relax | None, *,
                 time_limit: float | None, gap: float, with_cost: bool = True,
                 progress: Step | None = None, upto: int | None = None,
-                pool: bool = False) -> Solved:
+                pool: bool = False, floors: tuple[Floor, ...] = ()) -> Solved:
     """Build and solve (lexicographically) one variant of the model; `upto`: only the priority
     levels up to this one (a lower level never changes a higher one's optimum); `pool`: solve
     the pooled model (pool.py) when the scenario has at least POOL_MIN_ORDERS order columns
     (the solution is then expanded back to the model's columns; `Solved.lp` is the one solved)."""
     t0 = time.perf_counter()
-    ix = build_index(scenario, online, relax)
+    ix = build_index(scenario, online, relax, floors)
     model = build_model(ix)
     pooled = pooling(ix, model) if pool and order_columns(ix) >= POOL_MIN_ORDERS else None
     lp = pooled.pooled if pooled is not None else model

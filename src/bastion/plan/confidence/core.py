@@ -16,6 +16,7 @@ from bastion.online import line_online_months
 from bastion.plan.build import build_model
 from bastion.plan.confidence.binds import what_binds
 from bastion.plan.confidence.bound import bound_json, bound_text, target_bounds
+from bastion.plan.confidence.buffers import choose_cover
 from bastion.plan.confidence.futures import (
     Futures,
     all_built_uncertainty,
@@ -189,7 +190,7 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
                        time_limit: float | None = None, gap: float = 1e-4,
                        deterministic: PlanResult | None = None, method: str = "auto",
                        progress: Step | None = None, workers: int | None = None,
-                       backend: str = "numpy") -> ConfidencePlan:
+                       backend: str = "numpy", cover: float | None = None) -> ConfidencePlan:
     """The plan meeting each target in its requested share of futures (docs/method-confidence.md).
 
     confidence applies to every target without its own; futures is S, the
@@ -203,6 +204,8 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     per priority level. workers: the
     validation simulations' processes (as `simulate`'s; results do not depend on it; 1 inside
     a study's task). backend: the validation simulations' (`simulate`'s; the same numbers).
+    cover: the buffer route's component buffers in months of peak use (buffers.py; None: each of
+    0 and COVERS tried, the best kept).
     """
     from bastion.plan import solve_plan
     from bastion.simulate import simulate
@@ -232,7 +235,7 @@ def plan_at_confidence(scenario: Scenario, confidence: float | None = None, *, f
     if route == "buffer":
         return _buffer_route(scenario, requested, conf_targets, det, det_sim, ix0, online0, fut,
                              seed=seed, paths=paths, rounds=rounds, time_limit=time_limit,
-                             gap=gap, progress=progress, workers=workers, t0=t0)
+                             gap=gap, progress=progress, workers=workers, t0=t0, cover=cover)
     margins = dict.fromkeys(conf_targets, 0.0)  # in-sample share raised (sample-average routes)
     early = dict.fromkeys(conf_targets, 0)  # months of early stock (margin route)
     extra = dict.fromkeys(conf_targets, 0.0)  # units of extra stock (margin route)
@@ -328,7 +331,7 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
                   det: PlanResult, det_sim: SimulationResult | None, ix0: PlanIndex,
                   online0: dict[str, int], fut: Futures, *, seed: int, paths: int, rounds: int,
                   time_limit: float | None, gap: float, progress: Step | None,
-                  workers: int | None, t0: float) -> ConfidencePlan:
+                  workers: int | None, t0: float, cover: float | None = None) -> ConfidencePlan:
     """Buffers level by level on the planning futures (levels.py), validated; then up to
     BUFFER_CORRECTIONS rounds that raise the in-sample goal of a target validated short."""
     from bastion.simulate import simulate
@@ -346,12 +349,19 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
                        workers=workers)
         return [(v.probability, v.stderr) for v in got.targets]
 
+    if progress is not None:
+        progress("component buffers: months of cover")
+    chosen = choose_cover(scenario, det, conf, futures=fut.count, seed=fut.seed,
+                          time_limit=time_limit, gap=gap, cover=cover)
+    floors, base = chosen.floors, chosen.plan
+    history.append({"round": 0, "method": "buffer", "cover_months": chosen.months,
+                    "cover_tried": {str(c): n for c, n in chosen.tried.items()}})
     for rnd in range(BUFFER_CORRECTIONS + 1):
-        found = search_levels(scenario, det, conf, prio, units, futures=fut.count, seed=fut.seed,
+        found = search_levels(scenario, base, conf, prio, units, futures=fut.count, seed=fut.seed,
                               rounds=rounds + BUFFER_EXTRA_STEPS, start=start,
                               raise_by=raise_by,
                               time_limit=time_limit, gap=gap, progress=progress,
-                              validate=validate)
+                              validate=validate, floors=floors)
         if progress is not None:
             progress(f"validating on {paths:,} paths")
         sim = simulate(scenario, found.plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,

@@ -24,6 +24,7 @@ import numpy as np
 
 from bastion.plan.confidence.futures import FloatArray, simulated_shortfall
 from bastion.plan.confidence.margin import months_to, original_targets, with_early_targets
+from bastion.plan.index import Floor
 from bastion.plan.result import PlanResult
 from bastion.scenario.model import Scenario
 
@@ -71,8 +72,8 @@ class Searched:
 
 
 def _solve(scenario: Scenario, early: dict[int, int], extra: dict[int, float], *,
-           time_limit: float | None, gap: float, progress: Step | None
-           ) -> tuple[PlanResult, dict[int, float]]:
+           time_limit: float | None, gap: float, progress: Step | None,
+           floors: tuple[Floor, ...] = ()) -> tuple[PlanResult, dict[int, float]]:
     """The deterministic plan with companions; the plan on the original targets and each
     companion's shortfall in it (by its owner's position)."""
     from bastion.plan import solve_plan
@@ -80,7 +81,7 @@ def _solve(scenario: Scenario, early: dict[int, int], extra: dict[int, float], *
     by = months_to(scenario)
     with_comp, keep = with_early_targets(scenario, early, extra)
     full = solve_plan(with_comp, time_limit=time_limit, gap=gap, explain=False,
-                      sensitivity=False, progress=progress)
+                      sensitivity=False, progress=progress, floors=floors)
     owners = [t for t in range(len(by)) if (early.get(t, 0) > 0 or extra.get(t, 0.0) > 0)
               and by[t] - early.get(t, 0) >= 0]
     kept = set(keep)
@@ -122,15 +123,17 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
                   rounds: int, start: tuple[dict[int, int], dict[int, float]] | None = None,
                   raise_by: dict[int, float] | None = None, time_limit: float | None,
                   gap: float, progress: Step | None,
-                  validate: Callable[[PlanResult], list[tuple[float, float]]] | None = None
-                  ) -> Searched:
+                  validate: Callable[[PlanResult], list[tuple[float, float]]] | None = None,
+                  floors: tuple[Floor, ...] = ()) -> Searched:
     """Margins per target, level by level (see the module's text).
 
     requested: target position -> P; priority, units: per target position; rounds: steps
     per level; start: (months early, extra units) to start from (a correction round goes on
     from the last ones: margins only grow); raise_by: per target, share added to its goal;
     validate: the plan's (probability, stderr) per target out of sample: at the start of a
-    level, a target that already validates at its P keeps what it has (no margin for it).
+    level, a target that already validates at its P keeps what it has (no margin for it);
+    floors: the component buffers (buffers.py) every plan of the search holds; `det` is then
+    the plan with them and no margins.
     """
     raise_by = raise_by or {}
     by = months_to(scenario)
@@ -139,7 +142,7 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
     solves = 0
     if any(early.values()) or any(v > 0 for v in extra.values()):
         plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
-                            progress=progress)
+                            progress=progress, floors=floors)
         solves = 1
     else:
         plan, held = det, {}
@@ -185,7 +188,7 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
                     [f"target {t + 1} {k} months early" for t, k in sorted(grow_e.items())]
                     + [f"target {t + 1} +{v:,.0f} units" for t, v in sorted(grow_x.items())]))
             plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
-                                progress=progress)
+                                progress=progress, floors=floors)
             solves += 1
             if not plan.status.has_solution:
                 break
@@ -224,7 +227,7 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
             if progress is not None:
                 progress(f"margins at priority {p}: trimmed")
             plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
-                                progress=progress)
+                                progress=progress, floors=floors)
             solves += 1
             if not plan.status.has_solution:
                 break
