@@ -317,10 +317,13 @@ def _narrowed(run: LexRun, solver: HighsSolver, cls: Classes, name: str, cost: n
 
     if name.startswith("level-"):
         merge(solver, cls)
+        quiet = _quiet(cls, name)
+        solver.set_col_bounds(quiet, np.zeros(len(quiet)), np.zeros(len(quiet)))
         try:
             out = solve()
         finally:
             solver.reset_col_bounds(cls.cols)
+            solver.reset_col_bounds(quiet)
         if out.x is None:
             return out
         return dataclasses.replace(out, x=split(solver, cls, out.x))
@@ -330,6 +333,13 @@ def _narrowed(run: LexRun, solver: HighsSolver, cls: Classes, name: str, cost: n
             run.subsets = (done.rounds, done.cols)
             return done.outcome
     return solve()
+
+
+def _quiet(cls: Classes, name: str) -> np.ndarray:
+    """The columns fixed at 0 in this level's stage (narrow.quiet_columns), none for cost."""
+    if cls.quiet is None or not name.startswith("level-"):
+        return np.zeros(0, dtype=np.int64)
+    return cls.quiet.get(int(name.split("-", 1)[1]), np.zeros(0, dtype=np.int64))
 
 
 def _hold_at(run: LexRun, solver: HighsSolver, model: LinearModel, x: np.ndarray | None) -> None:
@@ -387,6 +397,10 @@ def _stages(run: LexRun, solver: HighsSolver, model: LinearModel,
             run.levels[p] = opt
             nz = np.flatnonzero(cost)
             run.hold_rows[p] = solver.add_row(nz, cost[nz], -np.inf, opt + hold_tolerance(opt))
+            if relax is not None and narrow is not None and relax.col_dual is not None:
+                quiet = _quiet(narrow, name)  # the face is the full LP's only if its duals are
+                if len(quiet) and relax.col_dual[quiet].min() < -FACE_DUAL_TOL:
+                    relax = None
             if relax is not None and face:
                 cols, cvals, rows, rvals = _face(solver, relax, out.x)
                 if narrow is not None:  # a class's columns were merged: none of them is fixed

@@ -9,6 +9,12 @@ group and month, pool.py). Two reductions follow, both exact:
   is solved as one column (its cheapest member, its upper bound the members' summed; the
   others fixed at 0), and the plan is split back cheapest first (`split`), a plan of the
   full LP with the same level values. Every optimum of one is an optimum of the other.
+- A priority level's stage fixes at 0 the deliveries to customers of lower priority
+  (`quiet_columns`): they count in no level up to p, and a lower priority's stockpile can
+  always take its consumption as unmet, so any plan of the full LP stays optimal with them
+  at 0 (its level values unchanged, the product kept in the site's store instead). The
+  optimum is the same; the stage's optimal face (lexico.py) is taken from it only when its
+  duals price every fixed delivery at >= 0, i.e. are optimal for the full LP too.
 - The cost stage is solved over a subset of the columns (every class's cheapest members
   that carry the plan so far, and a margin), the others fixed at 0; a column left out is
   priced with the LP's duals (its reduced cost c_j - a_j'y, which HiGHS reports for fixed
@@ -45,6 +51,8 @@ class Classes:
     start: np.ndarray
     hint: Callable[[np.ndarray], np.ndarray] | None = None
     """Plan x -> mask over `cols`: the cost stage's first subset (default `first_subset`)."""
+    quiet: dict[int, np.ndarray] | None = None
+    """Priority level p -> columns fixed at 0 in level p's stage (`quiet_columns`)."""
 
     @property
     def n(self) -> int:
@@ -164,3 +172,10 @@ def solve_subsets(solver: HighsSolver, cls: Classes, cost: np.ndarray, x: np.nda
         return None
     finally:
         solver.reset_col_bounds(cls.cols)
+
+
+def quiet_columns(priority: np.ndarray, levels: tuple[int, ...]) -> dict[int, np.ndarray]:
+    """Level p -> positions (into `priority`) of the deliveries whose customer's priority is
+    lower than p's (a larger number): fixed at 0 in level p's stage (see module)."""
+    idx = np.arange(len(priority))
+    return {int(p): idx[priority > p] for p in levels if np.any(priority > p)}

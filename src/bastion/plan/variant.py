@@ -6,14 +6,18 @@ resilience view; it imports none of them, so none of them imports another in a c
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from bastion.plan.build import build_model
 from bastion.plan.index import Floor, PlanIndex, Relax, build_index
 from bastion.plan.lexico import LexRun, run_lexicographic
 from bastion.plan.model import LinearModel
+from bastion.plan.narrow import quiet_columns
 from bastion.plan.pool import POOL_MIN_ORDERS, Pooling, order_columns, pooling
 from bastion.plan.solution import Solution, extract
 from bastion.scenario.model import Scenario
@@ -68,9 +72,15 @@ def solve_model(scenario: Scenario, online: dict[str, int], relax: Relax | None,
     lp = pooled.pooled if pooled is not None else model
     t1 = time.perf_counter()
     levels = tuple(p for p in ix.levels if upto is None or p <= upto)
+    classes = None
+    if pooled is not None:
+        deliveries = lp.vars["Customer-delivery"]
+        prio = ix.priority[ix.pile_pairs[deliveries.keys["pile"], 0]] if deliveries.size \
+            else np.zeros(0, dtype=np.int64)
+        quiet = {p: deliveries.index[k] for p, k in quiet_columns(prio, levels).items()}
+        classes = dataclasses.replace(pooled.classes(), quiet=quiet)
     run = run_lexicographic(lp, levels, time_limit=time_limit, gap=gap, with_cost=with_cost,
-                            progress=progress,
-                            classes=pooled.classes() if pooled is not None else None)
+                            progress=progress, classes=classes)
     x = None if run.x is None else pooled.expand(run.x) if pooled is not None else run.x
     sol = extract(ix, model, x) if x is not None else None
     return Solved(ix, model, run, sol, t1 - t0, pooled)
