@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from bastion.scenario.errors import printable
+
 ID_PATTERN = r"^[a-z0-9_.\-]+$"
 MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 
@@ -122,7 +124,11 @@ Flag = Annotated[bool, Strict()]
 def _check_month(value: str) -> str:
     match = MONTH_RE.fullmatch(value)
     if match is None or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f'"{value}" is not a month written "YYYY-MM"')
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            # as every other text: a lone surrogate in the message itself would make
+            # pydantic-core fail on it (a traceback, not a message)
+            raise PydanticCustomError("string_unicode", "Input should be a valid string")
+        raise ValueError(f'"{printable(value)}" is not a month written "YYYY-MM"')
     return value
 
 
