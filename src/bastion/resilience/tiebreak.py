@@ -31,6 +31,7 @@ import numpy as np
 from bastion.plan.index import PlanIndex
 from bastion.plan.model import LinearModel
 from bastion.plan.solve import HighsSolver, SolveStatus
+from bastion.resilience.face import FaceLP
 from bastion.resilience.state import FLOWS
 
 HOLD_REL = 1e-9  # a stage's optimum is held within max(HOLD_ABS, HOLD_REL x |value|)
@@ -47,6 +48,7 @@ class Term:
     key: Key
     cols: np.ndarray
     coefs: np.ndarray
+    offset: float = 0.0  # the share of columns left out of the LP (fixed on the face: face.py)
 
 
 def _columns(model: LinearModel, at: int) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +140,7 @@ def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray) -> tuple[
     hold loosened LOOSEN times, from scratch."""
     fixed = np.zeros(solver.n_col, dtype=bool)
     solves = 0
-    held: list[tuple[int, float]] = []
+    held: list[tuple[int, float, float]] = []
     loose = 1.0
     for term in terms:
         if fixed[term.cols].all():
@@ -150,16 +152,35 @@ def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray) -> tuple[
         if out.status is not SolveStatus.OPTIMAL or out.x is None:  # a numerical stop
             if loose == 1.0:
                 loose = LOOSEN
-                for row, v in held:
-                    solver.set_row_bounds(row, _hold(v, loose), np.inf)
+                for row, v, off in held:
+                    solver.set_row_bounds(row, _hold(v, loose) - off, np.inf)
             solver.clear_start()
             out = solver.solve()
         solves += 1
         if out.status is not SolveStatus.OPTIMAL or out.x is None:
             raise ValueError(f"tie-break stage {term.key}: {out.message}")
         x = out.x
-        v = float(term.coefs @ x[term.cols])
-        held.append((solver.add_row(term.cols, term.coefs, _hold(v, loose), np.inf), v))
+        v = float(term.coefs @ x[term.cols]) + term.offset
+        row = solver.add_row(term.cols, term.coefs, _hold(v, loose) - term.offset, np.inf)
+        held.append((row, v, term.offset))
         if out.col_dual is not None:
             fixed |= np.abs(out.col_dual[:solver.n_col]) > REDUCED_COST_TOL
     return x, solves
+
+
+def settle_on_face(face: FaceLP, terms: list[Term]) -> tuple[np.ndarray, int]:
+    """`settle_ties` on the most-stock stage's optimal face (face.py), a plan of the full LP
+    returned. A term with every column fixed on the face has one value already: no stage."""
+    pos = np.full(len(face.x), -1, dtype=np.int64)
+    pos[face.cols] = np.arange(len(face.cols))
+    local = []
+    for t in terms:
+        p = pos[t.cols]
+        free = p >= 0
+        if free.any():
+            off = float(t.coefs[~free] @ face.x[t.cols[~free]]) + t.offset
+            local.append(Term(t.key, p[free], t.coefs[free], off))
+    if not local:
+        return face.x, 0
+    xr, solves = settle_ties(HighsSolver(face.model), local, face.x[face.cols])
+    return face.full(xr), solves
