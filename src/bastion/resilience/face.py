@@ -15,6 +15,7 @@ free keeps the face as it was, and the holds stay in force either way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,3 +110,19 @@ def face_lp(solver: HighsSolver, stage: SolveOutcome) -> FaceLP | None:
                    {"row": keep_rows})
     model.add_terms(row_pos[rows[~fc]], col_pos[cols[~fc]], vals[~fc])
     return FaceLP(model, keep_cols, xf)
+
+
+def unscaled(solver: HighsSolver) -> Callable[[], None]:
+    """Solve without HiGHS's scaling of the LP from now on; returns the function that puts it
+    back (for a retry from scratch). HiGHS scales the LP again at every run whose costs
+    changed and then factorises the basis anew, which on the 240-month generated scenario's
+    face (55,000 columns) cost 0.1 s a stage doing a few simplex iterations; unscaled, a warm
+    stage keeps its factorisation (benchmarks/RESULTS-resilience.md)."""
+    h = solver._h
+    before = h.getOptionValue("simplex_scale_strategy")
+    h.setOptionValue("simplex_scale_strategy", 0)
+
+    def back() -> None:
+        h.setOptionValue("simplex_scale_strategy", before)
+
+    return back

@@ -24,6 +24,8 @@ reduced cost) already has a single value: its stage is skipped.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +33,7 @@ import numpy as np
 from bastion.plan.index import PlanIndex
 from bastion.plan.model import LinearModel
 from bastion.plan.solve import HighsSolver, SolveStatus
-from bastion.resilience.face import FaceLP
+from bastion.resilience.face import FaceLP, unscaled
 from bastion.resilience.state import FLOWS
 
 HOLD_REL = 1e-9  # a stage's optimum is held within max(HOLD_ABS, HOLD_REL x |value|)
@@ -131,18 +133,23 @@ def _hold(v: float, loose: float) -> float:
     return v - loose * max(HOLD_ABS, HOLD_REL * abs(v))
 
 
-def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray) -> tuple[np.ndarray, int]:
+def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray, *,
+                rows: list[int] | None = None, retry: Callable[[], None] | None = None
+                ) -> tuple[np.ndarray, int]:
     """Maximise each term in turn, holding those before; returns the solution and the number
     of LPs solved. Raises ValueError when a stage has no optimum (the caller keeps its plan).
 
-    A stage found infeasible (a solution within the solver's tolerance can overstate an
-    optimum by about 1e-5 units, more than the hold allows) is solved once more with every
-    hold loosened LOOSEN times, from scratch."""
+    rows: a row of the solver per term, its linear form, free until its stage holds it (the
+    LP's matrix never changes, so each warm solve keeps the last factorisation); else each
+    hold is added as a new row. A stage found infeasible (a solution within the solver's
+    tolerance can overstate an optimum by about 1e-5 units, more than the hold allows) is
+    solved once more with every hold loosened LOOSEN times, from scratch (`retry` called
+    first)."""
     fixed = np.zeros(solver.n_col, dtype=bool)
     solves = 0
     held: list[tuple[int, float, float]] = []
     loose = 1.0
-    for term in terms:
+    for k, term in enumerate(terms):
         if fixed[term.cols].all():
             continue
         cost = np.zeros(solver.n_col)
@@ -154,6 +161,8 @@ def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray) -> tuple[
                 loose = LOOSEN
                 for row, v, off in held:
                     solver.set_row_bounds(row, _hold(v, loose) - off, np.inf)
+            if retry is not None:
+                retry()
             solver.clear_start()
             out = solver.solve()
         solves += 1
@@ -161,7 +170,11 @@ def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray) -> tuple[
             raise ValueError(f"tie-break stage {term.key}: {out.message}")
         x = out.x
         v = float(term.coefs @ x[term.cols]) + term.offset
-        row = solver.add_row(term.cols, term.coefs, _hold(v, loose) - term.offset, np.inf)
+        if rows is None:
+            row = solver.add_row(term.cols, term.coefs, _hold(v, loose) - term.offset, np.inf)
+        else:
+            row = rows[k]
+            solver.set_row_bounds(row, _hold(v, loose) - term.offset, np.inf)
         held.append((row, v, term.offset))
         if out.col_dual is not None:
             fixed |= np.abs(out.col_dual[:solver.n_col]) > REDUCED_COST_TOL
@@ -170,7 +183,10 @@ def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray) -> tuple[
 
 def settle_on_face(face: FaceLP, terms: list[Term]) -> tuple[np.ndarray, int]:
     """`settle_ties` on the most-stock stage's optimal face (face.py), a plan of the full LP
-    returned. A term with every column fixed on the face has one value already: no stage."""
+    returned. A term with every column fixed on the face has one value already: no stage.
+    Each term's hold row is in the face LP from the start, free until its stage (the matrix
+    never changes), and the warm solves run unscaled (`face.unscaled`): each then costs a few
+    simplex iterations, not a new factorisation and scaling of the whole LP."""
     pos = np.full(len(face.x), -1, dtype=np.int64)
     pos[face.cols] = np.arange(len(face.cols))
     local = []
@@ -182,5 +198,13 @@ def settle_on_face(face: FaceLP, terms: list[Term]) -> tuple[np.ndarray, int]:
             local.append(Term(t.key, p[free], t.coefs[free], off))
     if not local:
         return face.x, 0
-    xr, solves = settle_ties(HighsSolver(face.model), local, face.x[face.cols])
+    model = copy.deepcopy(face.model)
+    first = model.n_row
+    model.add_rows("hold", -np.inf, np.inf, {"term": np.arange(len(local))})
+    for k, t in enumerate(local):
+        model.add_terms(np.full(len(t.cols), first + k), t.cols, t.coefs)
+    solver = HighsSolver(model)
+    scaled_again = unscaled(solver)
+    xr, solves = settle_ties(solver, local, face.x[face.cols], rows=list(range(first, first + len(local))),
+                             retry=scaled_again)
     return face.full(xr), solves
