@@ -184,8 +184,6 @@ def test_pooled_plan_gives_the_same_figures(monkeypatch: pytest.MonkeyPatch) -> 
     assert _key(resilience(sc, at="2026-04")) == _key(plain)
 
 
-@pytest.mark.xfail(strict=True, reason="known defect after the 2026-11-30 merges: with the plan's narrowed "
-                   "stages (plan/narrow.py) the most-stock stage no longer finds the cost face to hold")
 def test_pooled_plan_by_ipm_on_the_cost_face(monkeypatch: pytest.MonkeyPatch) -> None:
     """As above with every LP counted large (IPM_MIN_COLS 0) and a second customer of another
     priority (so the plan's tie-break holds the cost face too, as at scale): the most-stock

@@ -57,12 +57,20 @@ def hold_cost_face(solved: Solved, x: np.ndarray) -> bool:
     """A large pure LP (solved by IPM, as the pooled plan at scale is): restrict the solver to
     the cost stage's optimal face, as the plan's tie-break does (lexico._face: complementary
     slackness; every cost-optimal plan lies on it, so the most stock among them is unchanged,
-    and the LP left is far smaller). Returns whether it did (then `solver.release()`)."""
+    and the LP left is far smaller). Returns whether it fixed anything (then `solver.release()`).
+
+    No earlier restriction is lost by that release: the faces a pure LP's level stages held
+    (plan/narrow.py's stages record them in `run.face`) are released by the plan itself
+    after its cost stage (lexico.run_lexicographic), and the tie-break's after it; only
+    an "LP first" MIP keeps its levels' faces, and a MIP is never solved by IPM. The cost
+    stage's duals are the full LP's also when it was solved over a subset of the price tiers
+    (narrow.solve_subsets ends only when every column left out prices non-negative)."""
     run, solver = solved.run, solved.run.solver
     cost = run.stages[-1][1] if run.stages and run.stages[-1][0] == "cost" else None
-    levels_held = any(stage != "tiebreak" for stage in run.face)  # lp-first MIP faces
-    if solver.lp_method() != "ipm" or cost is None or cost.col_dual is None or levels_held:
+    if solver.lp_method() != "ipm" or cost is None or cost.col_dual is None:
         return False
     cols, cvals, rows, rvals = _face(solver, cost, x)
+    if not len(cols) and not len(rows):
+        return False
     solver.restrict(cols, cvals, rows, rvals)
     return True

@@ -44,10 +44,11 @@ import numpy as np
 from bastion.plan.index import PlanIndex
 from bastion.plan.model import LinearModel
 from bastion.plan.optimise import Solved
-from bastion.plan.solve import SolveStatus
+from bastion.plan.solve import SolveOutcome, SolveStatus
+from bastion.resilience.face import face_lp
 from bastion.resilience.lpsolver import WEIGHT_MAX, power_of_two_above
 from bastion.resilience.pooled import hold_cost_face, routes_on_the_way
-from bastion.resilience.tiebreak import HOLD_ABS, settle_ties, state_terms, use_terms
+from bastion.resilience.tiebreak import HOLD_ABS, settle_on_face, settle_ties, state_terms, use_terms
 
 COST_HOLD_REL = 1e-6
 RULE_MOST_STOCK = ("cost-optimal plan holding the most units at the start of M, "
@@ -122,18 +123,30 @@ def most_stock_at(solved: Solved, at: int) -> tuple[np.ndarray, str]:
         return back(x), RULE_AS_SOLVED
     if solved.pool is not None:  # the pooled plan at scale: most stock, ties as solved (docs)
         return back(out.x), RULE_POOLED
-    return _settled(solved, at, out.x)
+    return _settled(solved, at, out)
 
 
-def _settled(solved: Solved, at: int, x: np.ndarray) -> tuple[np.ndarray, str]:
-    """The most stock held, then every state quantity and use settled (tiebreak.py)."""
+def _settled(solved: Solved, at: int, stage: SolveOutcome) -> tuple[np.ndarray, str]:
+    """The most stock held, then every state quantity and use settled (tiebreak.py), on the
+    most-stock stage's optimal face (face.py; on the full LP if that fails)."""
     ix, model, solver = solved.ix, solved.model, solved.run.solver
+    x = stage.x
+    assert x is not None
     stock = stock_at_vector(ix, model, at)
     nz = np.flatnonzero(stock)
     s0 = float(stock @ x)
     solver.add_row(nz, stock[nz], s0 - max(HOLD_ABS, COST_HOLD_REL * abs(s0)), np.inf)
     try:
         terms = state_terms(ix, model, at) + use_terms(ix, model, at, max(1, min(USE_MONTHS, ix.n - at)))
+    except ValueError:
+        return x, RULE_TIES_OPEN
+    face = face_lp(solver, stage)
+    if face is not None:
+        try:
+            return settle_on_face(face, terms)[0], RULE_MOST_STOCK
+        except ValueError:
+            pass  # a stage of the face LP stopped: the full LP's stages below
+    try:
         settled, _solves = settle_ties(solver, terms, x)
     except ValueError:
         return x, RULE_TIES_OPEN

@@ -24,6 +24,8 @@ reduced cost) already has a single value: its stage is skipped.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +33,7 @@ import numpy as np
 from bastion.plan.index import PlanIndex
 from bastion.plan.model import LinearModel
 from bastion.plan.solve import HighsSolver, SolveStatus
+from bastion.resilience.face import FaceLP, unscaled
 from bastion.resilience.state import FLOWS
 
 HOLD_REL = 1e-9  # a stage's optimum is held within max(HOLD_ABS, HOLD_REL x |value|)
@@ -47,6 +50,7 @@ class Term:
     key: Key
     cols: np.ndarray
     coefs: np.ndarray
+    offset: float = 0.0  # the share of columns left out of the LP (fixed on the face: face.py)
 
 
 def _columns(model: LinearModel, at: int) -> tuple[np.ndarray, np.ndarray]:
@@ -129,18 +133,23 @@ def _hold(v: float, loose: float) -> float:
     return v - loose * max(HOLD_ABS, HOLD_REL * abs(v))
 
 
-def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray) -> tuple[np.ndarray, int]:
+def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray, *,
+                rows: list[int] | None = None, retry: Callable[[], None] | None = None
+                ) -> tuple[np.ndarray, int]:
     """Maximise each term in turn, holding those before; returns the solution and the number
     of LPs solved. Raises ValueError when a stage has no optimum (the caller keeps its plan).
 
-    A stage found infeasible (a solution within the solver's tolerance can overstate an
-    optimum by about 1e-5 units, more than the hold allows) is solved once more with every
-    hold loosened LOOSEN times, from scratch."""
+    rows: a row of the solver per term, its linear form, free until its stage holds it (the
+    LP's matrix never changes, so each warm solve keeps the last factorisation); else each
+    hold is added as a new row. A stage found infeasible (a solution within the solver's
+    tolerance can overstate an optimum by about 1e-5 units, more than the hold allows) is
+    solved once more with every hold loosened LOOSEN times, from scratch (`retry` called
+    first)."""
     fixed = np.zeros(solver.n_col, dtype=bool)
     solves = 0
-    held: list[tuple[int, float]] = []
+    held: list[tuple[int, float, float]] = []
     loose = 1.0
-    for term in terms:
+    for k, term in enumerate(terms):
         if fixed[term.cols].all():
             continue
         cost = np.zeros(solver.n_col)
@@ -150,16 +159,52 @@ def settle_ties(solver: HighsSolver, terms: list[Term], x: np.ndarray) -> tuple[
         if out.status is not SolveStatus.OPTIMAL or out.x is None:  # a numerical stop
             if loose == 1.0:
                 loose = LOOSEN
-                for row, v in held:
-                    solver.set_row_bounds(row, _hold(v, loose), np.inf)
+                for row, v, off in held:
+                    solver.set_row_bounds(row, _hold(v, loose) - off, np.inf)
+            if retry is not None:
+                retry()
             solver.clear_start()
             out = solver.solve()
         solves += 1
         if out.status is not SolveStatus.OPTIMAL or out.x is None:
             raise ValueError(f"tie-break stage {term.key}: {out.message}")
         x = out.x
-        v = float(term.coefs @ x[term.cols])
-        held.append((solver.add_row(term.cols, term.coefs, _hold(v, loose), np.inf), v))
+        v = float(term.coefs @ x[term.cols]) + term.offset
+        if rows is None:
+            row = solver.add_row(term.cols, term.coefs, _hold(v, loose) - term.offset, np.inf)
+        else:
+            row = rows[k]
+            solver.set_row_bounds(row, _hold(v, loose) - term.offset, np.inf)
+        held.append((row, v, term.offset))
         if out.col_dual is not None:
             fixed |= np.abs(out.col_dual[:solver.n_col]) > REDUCED_COST_TOL
     return x, solves
+
+
+def settle_on_face(face: FaceLP, terms: list[Term]) -> tuple[np.ndarray, int]:
+    """`settle_ties` on the most-stock stage's optimal face (face.py), a plan of the full LP
+    returned. A term with every column fixed on the face has one value already: no stage.
+    Each term's hold row is in the face LP from the start, free until its stage (the matrix
+    never changes), and the warm solves run unscaled (`face.unscaled`): each then costs a few
+    simplex iterations, not a new factorisation and scaling of the whole LP."""
+    pos = np.full(len(face.x), -1, dtype=np.int64)
+    pos[face.cols] = np.arange(len(face.cols))
+    local = []
+    for t in terms:
+        p = pos[t.cols]
+        free = p >= 0
+        if free.any():
+            off = float(t.coefs[~free] @ face.x[t.cols[~free]]) + t.offset
+            local.append(Term(t.key, p[free], t.coefs[free], off))
+    if not local:
+        return face.x, 0
+    model = copy.deepcopy(face.model)
+    first = model.n_row
+    model.add_rows("hold", -np.inf, np.inf, {"term": np.arange(len(local))})
+    for k, t in enumerate(local):
+        model.add_terms(np.full(len(t.cols), first + k), t.cols, t.coefs)
+    solver = HighsSolver(model)
+    scaled_again = unscaled(solver)
+    xr, solves = settle_ties(solver, local, face.x[face.cols], rows=list(range(first, first + len(local))),
+                             retry=scaled_again)
+    return face.full(xr), solves
