@@ -119,7 +119,9 @@ def unscaled(solver: HighsSolver) -> Callable[[], None]:
     face (55,000 columns) cost 0.1 s a stage doing a few simplex iterations; unscaled, a warm
     stage keeps its factorisation (benchmarks/RESULTS-resilience.md)."""
     h = solver._h
-    before = h.getOptionValue("simplex_scale_strategy")
+    got = h.getOptionValue("simplex_scale_strategy")
+    # highspy's low-level object answers (status, value); its Python wrapper the value alone
+    before = int(got[1] if isinstance(got, tuple) else got)
     h.setOptionValue("simplex_scale_strategy", 0)
 
     def back() -> None:
