@@ -167,9 +167,10 @@ def test_compilation_cache_is_reused_and_changes_no_number(tmp_path: Any) -> Non
 
     from .helpers import REFERENCE
 
+    minimal = REFERENCE.parents[4] / "examples" / "minimal.yaml"  # the cache's behaviour, at a small size
     cache = tmp_path / "cache"
     env = {**os.environ, "BASTION_JAX_CACHE": str(cache), "BASTION_HOME": str(tmp_path)}
-    cmd = [sys.executable, "-m", "bastion", "simulate", str(REFERENCE), "--backend", "jax",
+    cmd = [sys.executable, "-m", "bastion", "simulate", str(minimal), "--backend", "jax",
            "--paths", "2048", "--json"]
     runs = [subprocess.run(cmd, env=env, capture_output=True, text=True, check=True) for _ in range(2)]
     entries = sorted(p.name for p in cache.iterdir())
