@@ -134,7 +134,13 @@ def execute(
         futures=futures,
         backend=backend,
     )
+    from bastion.simulate import warm
+
+    # the simulator's step compiles (first run only) in another process while the plan solves
+    compiler = warm.start(backend, paths, scenario.horizon.months) if "simulate" in stages else None
     for stage in stages:
+        if stage == "simulate":
+            warm.finish(compiler)
         if progress is not None:
             progress(stage, "start")
         t0 = time.perf_counter()

@@ -145,9 +145,10 @@ def simulate(
     guard_or_exit(file, limit, plan_estimate(scenario, "simulate (its plan)"), simulate_estimate(scenario, paths))
     from bastion.plan import solve_plan
     from bastion.plan.solve import SolverError
-    from bastion.simulate import BackendError, NoPlanError
+    from bastion.simulate import BackendError, NoPlanError, warm
     from bastion.simulate import simulate as run_simulation
 
+    compiler = warm.start(backend, paths, scenario.horizon.months)  # the step compiles during the plan
     try:
         with solving(console(stderr=True), "Planning") as step:
             plan = solve_plan(scenario, explain=False, sensitivity=False, progress=step)
@@ -176,6 +177,7 @@ def simulate(
                 bars[0].start()
             bars[0].update(bars[0].task_ids[0], completed=done, total=total)
 
+    warm.finish(compiler)
     try:
         with refusals(file):
             result = run_simulation(scenario, plan, paths=paths, seed=seed, backend=backend, progress=progress,
