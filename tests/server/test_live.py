@@ -78,6 +78,16 @@ def jobs_in(url: str) -> dict[str, ServerRun]:
         db.close()
 
 
+def stored_runs(url: str) -> Counter[str]:
+    """How many times each run was saved in the run store, by its `scenario_file`."""
+    db = Database(url)
+    try:
+        with db.session() as session:
+            return Counter(session.execute(select(Run.scenario_file)).scalars())
+    finally:
+        db.close()
+
+
 def test_a_restart_keeps_queued_jobs_and_interrupts_the_running_one(url: str, tmp_path: Path) -> None:
     add_users(url, *USERS)
     log = tmp_path / "serve.log"
@@ -171,11 +181,5 @@ def test_fifty_readers_and_eight_runs_at_once(url: str, tmp_path: Path) -> None:
     assert {f["status"] for f in finals.values()} == {"done"}
     found = jobs_in(url)
     assert len(found) == 9 and all(job.attempt == 1 for job in found.values())  # each taken exactly once
-    db = Database(url)
-    try:
-        with db.session() as session:
-            stored = Counter(session.execute(select(Run.scenario_file)).scalars())
-    finally:
-        db.close()
-    assert stored == Counter({f"server:{rid}": 1 for rid in found})  # each stored exactly once
+    assert stored_runs(url) == Counter({f"server:{rid}": 1 for rid in found})  # each stored exactly once
     assert sorted(f["seed"] for f in finals.values()) == [0, 0, 1, 2, 3, 4, 5, 6, 7]

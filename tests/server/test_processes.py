@@ -12,15 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from tests.server.live import LiveServer, add_users
-from tests.server.test_live import USERS, auth, create, jobs_in, state, submit, until
+from tests.server.test_live import USERS, auth, create, jobs_in, state, stored_runs, submit, until
 
 from bastion.server import jobs, processes
 from bastion.server.db import Database
 from bastion.server.repository import Caller, Releasability, Runs, Scenarios
 from bastion.server.settings import ServerSettings
-from bastion.store.schema import Run
 
 
 def alive(pid: int) -> bool:
@@ -52,13 +50,7 @@ def test_two_processes_answer_and_run_each_job_exactly_once(tmp_path: Path) -> N
     assert not any(alive(pid) for pid in workers)
     found = jobs_in(url)
     assert set(found) == set(submitted) and all(job.attempt == 1 for job in found.values())  # claimed once each
-    db = Database(url)
-    try:
-        with db.session() as session:
-            stored = Counter(session.execute(select(Run.scenario_file)).scalars())
-    finally:
-        db.close()
-    assert stored == Counter({f"server:{rid}": 1 for rid in submitted})  # executed and stored once each
+    assert stored_runs(url) == Counter({f"server:{rid}": 1 for rid in submitted})  # executed and stored once each
 
 
 def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
