@@ -56,15 +56,10 @@ def test_tie_stages_on_the_face_reach_the_lexicographic_optimum() -> None:
     assert np.allclose(x, [1.5, 0.5, 0.0], atol=1e-9)
 
 
-def _scale_strategy(solver: HighsSolver) -> int:
-    got = solver._h.getOptionValue("simplex_scale_strategy")
-    return int(got[1] if isinstance(got, tuple) else got)
-
-
 def test_unscaled_turns_scaling_off_and_back_to_what_it_was() -> None:
     solver = _lp()
-    solver._h.setOptionValue("simplex_scale_strategy", 3)
+    solver.set_option("simplex_scale_strategy", 3)
     back = unscaled(solver)
-    assert _scale_strategy(solver) == 0
+    assert solver.option("simplex_scale_strategy") == 0
     back()  # the retry from scratch: HiGHS's scaling as it was (once crashed on highspy's (status, value))
-    assert _scale_strategy(solver) == 3
+    assert solver.option("simplex_scale_strategy") == 3

@@ -236,6 +236,36 @@ class HighsSolver:
         """Rows as built (rows added later come after them)."""
         return len(self._row_lower)
 
+    def current_lp(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                  np.ndarray, np.ndarray]:
+        """The LP as HiGHS holds it now (rows added, bounds changed): the matrix's rows, columns
+        and values, then column and row bounds (infinite where open)."""
+        lp = self._h.getLp()
+        start = np.asarray(lp.a_matrix_.start_, dtype=np.int64)
+        index = np.asarray(lp.a_matrix_.index_, dtype=np.int64)
+        value = np.asarray(lp.a_matrix_.value_, dtype=float)
+        major = np.repeat(np.arange(len(start) - 1), np.diff(start))
+        colwise = lp.a_matrix_.format_ == self._hs.MatrixFormat.kColwise
+        rows, cols = (index, major) if colwise else (major, index)
+        inf = self._hs.kHighsInf
+
+        def opened(v: object) -> np.ndarray:
+            a = np.asarray(v, dtype=float)
+            out: np.ndarray = np.where(a >= inf, np.inf, np.where(a <= -inf, -np.inf, a))
+            return out
+
+        return (rows, cols, value, opened(lp.col_lower_), opened(lp.col_upper_),
+                opened(lp.row_lower_), opened(lp.row_upper_))
+
+    def option(self, name: str) -> Any:
+        """A HiGHS option's value (highspy's low-level object answers (status, value))."""
+        got = self._h.getOptionValue(name)
+        return got[1] if isinstance(got, tuple) else got
+
+    def set_option(self, name: str, value: Any) -> None:
+        """Set a HiGHS option."""
+        self._h.setOptionValue(name, value)
+
     def base_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Columns' base bounds and the built rows' bounds (copies; infinite where open)."""
         return (self._col_lower.copy(), self._col_upper.copy(), self._row_lower.copy(),

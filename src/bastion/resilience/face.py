@@ -25,7 +25,6 @@ from bastion.plan.solve import HighsSolver, SolveOutcome
 
 DUAL_TOL = 1e-6  # |reduced cost| or |row dual| above this: that bound holds on the face
 VALUE_TOL = 1e-7  # a value is at a bound within this (relative, at least absolute)
-INF = 1e30  # HiGHS's infinity
 
 
 @dataclass(frozen=True)
@@ -48,34 +47,13 @@ def _near(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _coo(solver: HighsSolver) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                        np.ndarray, np.ndarray, np.ndarray]:
-    """The solver's LP as it stands (holds added, bounds changed): rows, cols, values of the
-    matrix, then column and row bounds (infinite where open)."""
-    lp = solver._h.getLp()  # the current LP, holds included (HighsSolver keeps no copy of them)
-    start = np.asarray(lp.a_matrix_.start_, dtype=np.int64)
-    index = np.asarray(lp.a_matrix_.index_, dtype=np.int64)
-    value = np.asarray(lp.a_matrix_.value_, dtype=float)
-    colwise = lp.a_matrix_.format_ == solver._hs.MatrixFormat.kColwise
-    major = np.repeat(np.arange(len(start) - 1), np.diff(start))
-    rows, cols = (index, major) if colwise else (major, index)
-
-    def opened(v: object) -> np.ndarray:
-        a = np.asarray(v, dtype=float)
-        out: np.ndarray = np.where(a >= INF, np.inf, np.where(a <= -INF, -np.inf, a))
-        return out
-
-    return (rows, cols, value, opened(lp.col_lower_), opened(lp.col_upper_),
-            opened(lp.row_lower_), opened(lp.row_upper_))
-
-
 def face_lp(solver: HighsSolver, stage: SolveOutcome) -> FaceLP | None:
     """The optimal face of `stage` (the solver's last solve, rows added since then free on the
     face) as an LP, or None when the stage has no duals."""
     x, d, y = stage.x, stage.col_dual, stage.row_dual
     if x is None or d is None or y is None:
         return None
-    rows, cols, vals, lo, hi, rlo, rhi = _coo(solver)
+    rows, cols, vals, lo, hi, rlo, rhi = solver.current_lp()  # holds included
     n, m = len(lo), len(rlo)
     x, d = x[:n], d[:n]
     act = np.zeros(m)
@@ -118,13 +96,10 @@ def unscaled(solver: HighsSolver) -> Callable[[], None]:
     changed and then factorises the basis anew, which on the 240-month generated scenario's
     face (55,000 columns) cost 0.1 s a stage doing a few simplex iterations; unscaled, a warm
     stage keeps its factorisation (benchmarks/RESULTS-resilience.md)."""
-    h = solver._h
-    got = h.getOptionValue("simplex_scale_strategy")
-    # highspy's low-level object answers (status, value); its Python wrapper the value alone
-    before = int(got[1] if isinstance(got, tuple) else got)
-    h.setOptionValue("simplex_scale_strategy", 0)
+    before = int(solver.option("simplex_scale_strategy"))
+    solver.set_option("simplex_scale_strategy", 0)
 
     def back() -> None:
-        h.setOptionValue("simplex_scale_strategy", before)
+        solver.set_option("simplex_scale_strategy", before)
 
     return back
