@@ -110,9 +110,7 @@ def choose_cover(scenario: Scenario, det: PlanResult, requested: dict[int, float
             units = got[1].targets[t].units
             met = int((short[t] <= 1e-6 * max(1.0, units)).sum())
             score += min(met, goal(p, futures))
-        tried[c] = score
         if best is None or score > tried[best.months]:
-            best = Cover(c, got[0], got[1], {})
-    if best is None:
-        return Cover(0.0, (), det, tried)
-    return Cover(best.months, best.floors, best.plan, tried)
+            best = Cover(c, got[0], got[1], tried)  # `tried` fills on: the last Cover holds it all
+        tried[c] = score
+    return best if best is not None else Cover(0.0, (), det, tried)
