@@ -95,16 +95,10 @@ def _serve_processes(db: Database, settings: ServerSettings, host: str, port: in
     job queue: the recovery of interrupted jobs, then the dispatcher until the workers have stopped."""
     import uvicorn
 
-    from bastion.server.jobs import recover
     from bastion.server.processes import export_settings
-    from bastion.server.queue import Dispatcher, scheduler_address
+    from bastion.server.queue import start_job_queue
 
-    recover(db)
-    scheduler = scheduler_address(settings.scheduler)
-    dispatcher = None
-    if scheduler is not None or settings.workers > 0:
-        dispatcher = Dispatcher(db, workers=settings.workers, scheduler=scheduler)
-        dispatcher.start()
+    dispatcher = start_job_queue(db, settings.workers, settings.scheduler)
     export_settings(settings)
     try:
         uvicorn.run("bastion.server.processes:make_app", factory=True, workers=count, host=host, port=port,

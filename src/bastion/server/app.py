@@ -100,16 +100,9 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """On start: jobs left running are interrupted, queued ones resume on the job queue (Dask); not in
         a request-only process (`settings.run_jobs` False: processes.py)."""
-        from bastion.server.jobs import recover
-        from bastion.server.queue import Dispatcher, scheduler_address
+        from bastion.server.queue import start_job_queue
 
-        dispatcher = None
-        scheduler = scheduler_address(settings.scheduler) if settings.run_jobs else None
-        if settings.run_jobs:
-            recover(database)
-        if settings.run_jobs and (scheduler is not None or settings.workers > 0):
-            dispatcher = Dispatcher(database, workers=settings.workers, scheduler=scheduler)
-            dispatcher.start()
+        dispatcher = start_job_queue(database, settings.workers, settings.scheduler) if settings.run_jobs else None
         app.state.dispatcher = dispatcher
         try:
             yield

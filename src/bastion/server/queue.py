@@ -160,3 +160,16 @@ class Dispatcher:
         if attempt is not None:
             jobs.fail_job(self.db, jobs.Claimed(job_id, "", int(attempt)), f"internal error: {type(error).__name__}: "
                           f"{error}")
+
+
+def start_job_queue(db: Database, workers: int, configured_scheduler: str | None) -> Dispatcher | None:
+    """What a server does once on start, in the one process that runs jobs: jobs left running
+    become interrupted (`jobs.recover`), queued ones resume on a started dispatcher; None when
+    there is nothing to run them on (no scheduler and no workers: jobs stay queued)."""
+    jobs.recover(db)
+    scheduler = scheduler_address(configured_scheduler)
+    if scheduler is None and workers <= 0:
+        return None
+    dispatcher = Dispatcher(db, workers=workers, scheduler=scheduler)
+    dispatcher.start()
+    return dispatcher
