@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select
+from sqlalchemy import ColumnElement, Integer, RowMapping, Select, and_, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from bastion.server.repository.visibility import VISIBLE, Caller, Releasability, who
@@ -47,6 +48,91 @@ _RELEASES = (
     .order_by(ScenarioRelease.nation)
 )
 
+# Rows, not ORM objects, for the reads that answer most requests (a list page, a scenario, a diff): the
+# columns an answer shows, and the nations a scenario is released to folded in as one text (`nations`,
+# comma-separated in no particular order: `releasability_of` sorts them), so no second query.
+_NATIONS = (
+    select(func.aggregate_strings(ScenarioRelease.nation, ","))
+    .where(ScenarioRelease.scenario_id == ServerScenario.id)
+    .scalar_subquery()
+    .label("nations")
+)
+SUMMARY = (
+    ServerScenario.id,
+    ServerScenario.name,
+    ServerScenario.head,
+    ServerScenario.created_at,
+    ServerScenario.created_by,
+    ServerScenario.owner,
+    ServerScenario.level,
+    ServerScenario.archived,
+    _NATIONS,
+)
+"""The columns of a scenario's summary row (`Scenarios.page`, `Scenarios.summary_with_head`)."""
+_SUMMARY_WITH_HEAD = (
+    select(*SUMMARY, ScenarioRevision.text)
+    .outerjoin(
+        ScenarioRevision,
+        and_(ScenarioRevision.scenario_id == ServerScenario.id, ScenarioRevision.number == ServerScenario.head),
+    )
+    .where(ServerScenario.id == bindparam("sid"), VISIBLE)
+)
+_DIFF_PAIR = (
+    select(
+        ScenarioRevision.number,
+        ScenarioRevision.text,
+        ScenarioRevision.releasability,
+        ServerScenario.head,
+        ServerScenario.level,
+        ServerScenario.owner,
+        _NATIONS,
+    )
+    .join(ServerScenario, ServerScenario.id == ScenarioRevision.scenario_id)
+    .where(
+        ScenarioRevision.scenario_id == bindparam("sid"),
+        or_(
+            ScenarioRevision.number == bindparam("a"),
+            ScenarioRevision.number == func.coalesce(bindparam("b", type_=Integer), ServerScenario.head),
+        ),
+        VISIBLE,
+    )
+)
+_PAGES: dict[tuple[bool, str, bool], tuple[Select[*tuple[Any, ...]], Select[int]]] = {}
+"""A list page's statement and its count, by (name filter, `archived`, limit), built on first use."""
+
+
+def _page_statements(
+    named: bool, archived: str, limited: bool
+) -> tuple[Select[*tuple[Any, ...]], Select[int]]:
+    key = (named, archived, limited)
+    if key not in _PAGES:
+        where: list[ColumnElement[bool]] = [VISIBLE]
+        if named:  # `name_like`: the lower-cased part of the name, escaped with `/` (`_contains_pattern`)
+            where.append(func.lower(ServerScenario.name).like(bindparam("name_like"), escape="/"))
+        if archived != "all":
+            where.append(ServerScenario.archived.is_(archived == "yes"))
+        page = (
+            select(*SUMMARY)
+            .where(*where)
+            .order_by(ServerScenario.created_at, ServerScenario.id)
+            .offset(bindparam("offset", type_=Integer))
+        )
+        if limited:
+            page = page.limit(bindparam("limit", type_=Integer))
+        _PAGES[key] = (page, select(func.count()).select_from(ServerScenario).where(*where))
+    return _PAGES[key]
+
+
+def _contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape character `/`) matching any text that contains `text` as it is."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def releasability_of(row: RowMapping) -> Releasability:
+    """The releasability of a scenario read as a row with `level`, `owner` and `nations`."""
+    nations = row["nations"]
+    return Releasability(row["level"], row["owner"], tuple(sorted(nations.split(","))) if nations else ())
+
 
 class Scenarios:
     """Scenarios and revisions as seen by one caller: everything here is filtered by `VISIBLE`."""
@@ -84,6 +170,34 @@ class Scenarios:
             .all()
         )
         return rows, int(total)
+
+    def page(
+        self, name: str | None = None, archived: str = "no", limit: int | None = None, offset: int = 0
+    ) -> tuple[Sequence[RowMapping], int]:
+        """As `list`, as rows of `SUMMARY`. The count is taken under the same filter as the rows (a second
+        query, only when the page does not tell it: a full page, or an empty one past the start)."""
+        page, count = _page_statements(bool(name), archived, limit is not None)
+        params = {**who(self.caller), "offset": offset}
+        if name:
+            params["name_like"] = _contains_pattern(name.lower())
+        if limit is not None:
+            params["limit"] = limit
+        rows = self.session.execute(page, params).mappings().all()
+        if (limit is None or len(rows) < limit) and (rows or offset == 0):
+            return rows, offset + len(rows)  # the last page: nothing visible after it
+        return rows, int(self.session.execute(count, params).scalar_one())
+
+    def summary_with_head(self, scenario_id: str) -> RowMapping | None:
+        """A visible scenario as a row of `SUMMARY` with its newest revision's `text`, in one query."""
+        return self.session.execute(_SUMMARY_WITH_HEAD, {"sid": scenario_id, **who(self.caller)}).mappings().first()
+
+    def diff_pair(self, scenario_id: str, a: int, b: int | None) -> Sequence[RowMapping]:
+        """Revisions `a` and `b` (None: the newest) of a visible scenario, in one query: rows of their
+        `number`, `text` and `releasability` with the scenario's `head`, `level`, `owner` and `nations`.
+        None found: the scenario is not visible, or neither revision exists."""
+        return (
+            self.session.execute(_DIFF_PAIR, {"sid": scenario_id, "a": a, "b": b, **who(self.caller)}).mappings().all()
+        )
 
     def get(self, scenario_id: str) -> ServerScenario | None:
         return self.session.execute(_GET, {"sid": scenario_id, **who(self.caller)}).scalar_one_or_none()
