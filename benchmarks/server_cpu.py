@@ -9,7 +9,8 @@ holds the benchmark's users (the ids it needs are kept in `FILE.json` beside a S
 `--ids`), starts `bastion serve --workers 0 --processes 1` on it and sends `--requests` requests of
 each kind (list: a page of 50, get, get-run, diff) one after the other over one keep-alive
 connection, `--repeat` times, alternating the kinds. It prints the server's CPU time per request
-(user + system of the uvicorn processes, from /proc) for each pass: the median is the figure.
+(user + system of the uvicorn processes, from /proc) for each pass, their median and the least (on
+a shared machine the least is the steadiest: other processes only add to a pass's time).
 
 `--profile DIR`: instead, run the application in this process with its thread-pool hops made direct
 calls (so that cProfile sees the whole request in one thread), send the same requests through the
@@ -187,7 +188,8 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
     out = measure(args.url, ids, args.requests, args.repeat)
     for kind, values in out.items():
-        print(f"{kind:8s} server CPU ms a request: median {statistics.median(values):.2f}  (passes {values})")
+        print(f"{kind:8s} server CPU ms a request: median {statistics.median(values):.2f}, least {min(values):.2f}"
+              f"  (passes {values})")
     print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
 
 
