@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bastion.server.audit import BATCH_KEY
+from bastion.server.repository.visibility import Caller
 from bastion.server.security import token_digest
 from bastion.store.server_tables import ApiToken, LoginFailure, User
 
@@ -21,6 +22,19 @@ _BY_TOKEN = (
     .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked.is_(False), User.disabled.is_(False))
 )
 
+
+_CALLER_BY_TOKEN = (
+    select(User.name, User.role, User.nation, User.clearance)
+    .add_columns(ApiToken.token_hash, ApiToken.expires_at, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked.is_(False), User.disabled.is_(False))
+)
+_NOTE_USE = (
+    update(ApiToken)
+    .where(ApiToken.token_hash == bindparam("digest"))
+    .values(last_used_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
 
 
 class Users:
@@ -78,6 +92,20 @@ class Users:
             else:
                 row[1].last_used_at = now
         return row[0]
+
+    def caller_by_token(self, token: str) -> Caller | None:
+        """As `by_token`, the user as a `Caller`, read as one row of columns (no ORM object): what
+        every authenticated request asks first."""
+        row = self.session.execute(_CALLER_BY_TOKEN, {"digest": token_digest(token)}).first()
+        now = datetime.now(UTC)
+        if row is None or row.expires_at <= now:
+            return None
+        if row.last_used_at is None or row.last_used_at <= now - timedelta(seconds=USE_NOTED_EVERY_S):
+            if BATCH_KEY in self.session.info:  # a reading session writes nothing itself (db.py)
+                self._note_use_apart(row.token_hash, now)
+            else:
+                self.session.execute(_NOTE_USE, {"digest": row.token_hash, "now": now})
+        return Caller(row.name, row.role, row.nation, row.clearance)
 
     def _note_use_apart(self, token_hash: str, now: datetime) -> None:
         """A token's last use, from a reading request: its own short transaction on a connection of

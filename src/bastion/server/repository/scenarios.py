@@ -57,7 +57,7 @@ _NATIONS = (
     .scalar_subquery()
     .label("nations")
 )
-SUMMARY = (
+_COLUMNS = (
     ServerScenario.id,
     ServerScenario.name,
     ServerScenario.head,
@@ -66,8 +66,8 @@ SUMMARY = (
     ServerScenario.owner,
     ServerScenario.level,
     ServerScenario.archived,
-    _NATIONS,
 )
+SUMMARY = (*_COLUMNS, _NATIONS)
 """The columns of a scenario's summary row (`Scenarios.page`, `Scenarios.summary_with_head`)."""
 _SUMMARY_WITH_HEAD = (
     select(*SUMMARY, ScenarioRevision.text)
@@ -111,14 +111,22 @@ def _page_statements(
             where.append(func.lower(ServerScenario.name).like(bindparam("name_like"), escape="/"))
         if archived != "all":
             where.append(ServerScenario.archived.is_(archived == "yes"))
-        page = (
-            select(*SUMMARY)
+        chosen = (
+            select(*_COLUMNS)
             .where(*where)
             .order_by(ServerScenario.created_at, ServerScenario.id)
             .offset(bindparam("offset", type_=Integer))
         )
         if limited:
-            page = page.limit(bindparam("limit", type_=Integer))
+            chosen = chosen.limit(bindparam("limit", type_=Integer))
+        rows = chosen.subquery()  # the page first, then the nations of its rows only (not of those skipped)
+        nations = (
+            select(func.aggregate_strings(ScenarioRelease.nation, ","))
+            .where(ScenarioRelease.scenario_id == rows.c.id)
+            .scalar_subquery()
+            .label("nations")
+        )
+        page = select(*rows.c, nations).order_by(rows.c.created_at, rows.c.id)
         _PAGES[key] = (page, select(func.count()).select_from(ServerScenario).where(*where))
     return _PAGES[key]
 
