@@ -105,17 +105,20 @@ def test_the_default_is_the_cores_at_most_four() -> None:
 
 
 def _accepting(pause_s: float, clients: int, monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[object]]:
-    """Serve a socket on which `clients` connections already wait with a `OneAcceptLoop`: (connections
-    accepted after the first one was, then after every one was; errors the loop reported)."""
+    """Serve a socket on which `clients` connections already wait with a `WorkerLoop`: (connections
+    accepted after the first one was, then after every one was; errors the loop reported). Every
+    connection it accepts has TCP_NODELAY (else each answer waited ~40 ms for a delayed ACK)."""
     monkeypatch.setattr(processes, "ACCEPT_PAUSE_S", pause_s)
-    loop = processes.OneAcceptLoop()
+    loop = processes.WorkerLoop()
     errors: list[object] = []
     loop.set_exception_handler(lambda _loop, context: errors.append(context))
     accepted: list[asyncio.BaseTransport] = []
+    nodelay: list[int] = []
 
     class Count(asyncio.Protocol):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             accepted.append(transport)
+            nodelay.append(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
 
     async def wait_for(count: int) -> None:
         for _ in range(1000):
@@ -124,7 +127,9 @@ def _accepting(pause_s: float, clients: int, monkeypatch: pytest.MonkeyPatch) ->
             await asyncio.sleep(0.01)
 
     async def main() -> list[int]:
-        listening = socket.create_server(("127.0.0.1", 0))
+        listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # as uvicorn's supervisor makes it: proto 0
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(16)
         waiting = [socket.create_connection(listening.getsockname()) for _ in range(clients)]
         server = await loop.create_server(Count, sock=listening)
         await wait_for(1)
@@ -142,7 +147,9 @@ def _accepting(pause_s: float, clients: int, monkeypatch: pytest.MonkeyPatch) ->
         return counts
 
     try:
-        return loop.run_until_complete(main()), errors
+        counts = loop.run_until_complete(main())
+        assert nodelay and all(nodelay)  # TCP_NODELAY, though asyncio would set it only for proto TCP
+        return counts, errors
     finally:
         loop.close()
 
