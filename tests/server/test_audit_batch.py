@@ -7,13 +7,14 @@ import asyncio
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from tests.server.conftest import Server
 
 from bastion.server import audit
-from bastion.server.db import Read
+from bastion.server.db import Database, Read
 from bastion.server.serial import AdmitRequests, Limits
 from bastion.store.server_tables import AuditRecord, User
 
@@ -151,3 +152,21 @@ def test_readers_pass_a_writer_that_holds_its_slot_and_writers_go_in_turn() -> N
         assert inside == []
 
     asyncio.run(scenario())
+
+
+def test_every_sqlite_connection_of_the_server_is_in_wal_with_normal_sync_and_a_busy_timeout(tmp_path: Path) -> None:
+    """Set per connection when it is opened (event listeners): the requests' reading and writing sessions
+    and the audit batch's own connection alike."""
+    db = Database(f"sqlite:///{tmp_path / 'pragmas.sqlite'}")
+    pragmas = ("journal_mode", "synchronous", "busy_timeout")
+    try:
+        for read in (True, False):
+            with db.session(read=read) as session:
+                assert [session.execute(text(f"PRAGMA {name}")).scalar() for name in pragmas] == ["wal", 1, 60_000]
+        with db.session(read=True) as session:  # the batch opens its connection on its first record
+            audit.append(session, actor="ana", address="t", action="read-run", obj="run:1", outcome="ok")
+        connection = db.audit._connection
+        assert connection is not None
+        assert [connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in pragmas] == ["wal", 1, 60_000]
+    finally:
+        db.close()

@@ -23,6 +23,13 @@ def test_pages_cover_the_visible_scenarios_in_creation_order(server: Server) -> 
         for o in (0, 3, 6, 9)
     ]
     assert [[s["id"] for s in p] for p in pages] == [made[0:3], made[3:6], made[6:7], []]
+    for offset in (0, 6, 7, 9):  # the count comes with a page's rows, or alone past the end
+        page = server.client.get(f"/api/v1/scenarios?limit=3&offset={offset}", headers=server.headers("ana"))
+        assert page.headers["x-total-count"] == "7"  # not the EST-only one
+    named = server.client.get("/api/v1/scenarios?name=s_&limit=1&offset=5", headers=server.headers("ana"))
+    assert named.json() == [] and named.headers["x-total-count"] == "0"  # `_` is a plain character
+    named = server.client.get("/api/v1/scenarios?name=s6&offset=1", headers=server.headers("ana"))
+    assert named.json() == [] and named.headers["x-total-count"] == "1"
     by_id = {s["id"]: s for s in everything}
     assert by_id[made[1]]["releasability"] == {"level": "RESTRICTED", "owner": "LVA", "releasable_to": ["EST", "LTU"]}
     assert by_id[made[1]]["marking"] == "RESTRICTED // REL TO LVA, EST, LTU"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
+import socket
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,3 +102,68 @@ def test_a_worker_process_serves_requests_but_leaves_the_job_queue_alone(
 
 def test_the_default_is_the_cores_at_most_four() -> None:
     assert processes.default_processes() == max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+def _accepting(pause_s: float, clients: int, monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[object]]:
+    """Serve a socket on which `clients` connections already wait with a `WorkerLoop`: (connections
+    accepted after the first one was, then after every one was; errors the loop reported). Every
+    connection it accepts has TCP_NODELAY (else each answer waited ~40 ms for a delayed ACK)."""
+    monkeypatch.setattr(processes, "ACCEPT_PAUSE_S", pause_s)
+    loop = processes.WorkerLoop()
+    errors: list[object] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    accepted: list[asyncio.BaseTransport] = []
+    nodelay: list[int] = []
+
+    class Count(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted.append(transport)
+            nodelay.append(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    async def wait_for(count: int) -> None:
+        for _ in range(1000):
+            if len(accepted) >= count:
+                return
+            await asyncio.sleep(0.01)
+
+    async def main() -> list[int]:
+        listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # as uvicorn's supervisor makes it: proto 0
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(16)
+        waiting = [socket.create_connection(listening.getsockname()) for _ in range(clients)]
+        server = await loop.create_server(Count, sock=listening)
+        await wait_for(1)
+        for _ in range(20):  # many turns of the loop: the socket stays readable while connections wait
+            await asyncio.sleep(0)
+        counts = [len(accepted)]
+        await wait_for(clients if pause_s < 1 else 1)
+        counts.append(len(accepted))
+        server.close()  # while resting, when pause_s is long: resuming later must not touch the closed socket
+        await server.wait_closed()
+        for transport in accepted:
+            transport.close()
+        for client in waiting:
+            client.close()
+        return counts
+
+    try:
+        counts = loop.run_until_complete(main())
+        assert nodelay and all(nodelay)  # TCP_NODELAY, though asyncio would set it only for proto TCP
+        return counts, errors
+    finally:
+        loop.close()
+
+
+def test_a_worker_takes_one_waiting_connection_then_leaves_the_next_ones_to_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker processes share the listening socket: one that took every waiting connection kept 20
+    keep-alive readers to itself. It takes one, then rests (here longer than the test), so that the
+    others take theirs; stopped while resting, it stops cleanly."""
+    counts, errors = _accepting(60.0, 3, monkeypatch)
+    assert counts == [1, 1] and errors == []
+
+
+def test_after_its_rest_a_worker_takes_the_connections_still_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    counts, errors = _accepting(0.001, 5, monkeypatch)
+    assert counts[1] == 5 and errors == []

@@ -102,7 +102,7 @@ def _serve_processes(db: Database, settings: ServerSettings, host: str, port: in
     export_settings(settings)
     try:
         uvicorn.run("bastion.server.processes:make_app", factory=True, workers=count, host=host, port=port,
-                    log_level="info", server_header=False)
+                    log_level="info", server_header=False, loop="bastion.server.processes:WorkerLoop")
     finally:
         if dispatcher is not None:
             dispatcher.stop()

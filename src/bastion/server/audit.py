@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Table, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from bastion.store.server_tables import AuditRecord
 
@@ -77,28 +78,43 @@ def _fields(actor: str, address: str, action: str, obj: str, outcome: str) -> di
     }
 
 
-def _write(session: Session, records: list[dict[str, Any]]) -> None:
+def _write(executor: Session | Connection, records: list[dict[str, Any]]) -> None:
     """Append `records` (their fields but `seq`, `prev_hash` and `hash`) at the end of the chain, in
-    the session's transaction: under the chain's lock (PostgreSQL: an advisory lock held to the end of
-    the transaction; SQLite: the file's write lock, which a writing session holds from its start)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_CHAIN_LOCK)
-    last = session.execute(_LAST).first()
-    seq, previous = (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
-    rows = []
-    for fields in records:
-        seq += 1
-        row = {"seq": seq, **fields, "prev_hash": previous}
-        row["hash"] = previous = _digest_fields(row)
-        rows.append(row)
-    session.execute(_INSERT, rows)
+    the transaction of `executor` (a request's session: its change and its record commit together; or
+    the audit batch's connection), under the chain's lock (PostgreSQL: an advisory lock held to the
+    end of the transaction; SQLite: the file's write lock, which a writing transaction holds from its
+    start).
+
+    Two statements on the driver's cursor, in the transaction SQLAlchemy began: the chain's head (the
+    last `seq`, one query on the primary key's index) and one INSERT of every record, numbered and
+    hashed from it; nothing to compile, no ORM object.
+    """
+    connection = executor if isinstance(executor, Connection) else executor.connection()
+    postgres = connection.dialect.name == "postgresql"
+    cursor = connection.connection.cursor()
+    try:
+        if postgres:
+            cursor.execute(_CHAIN_LOCK)
+        cursor.execute(_LAST)
+        last = cursor.fetchone()
+        seq, previous = (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
+        rows = []
+        for fields in records:
+            seq += 1
+            row = {"seq": seq, **fields, "prev_hash": previous}
+            row["hash"] = previous = _digest_fields(row)
+            rows.append(tuple(row[name] for name in _COLUMNS))
+        cursor.executemany(_INSERT_PG if postgres else _INSERT_SQLITE, rows)
+    finally:
+        cursor.close()
 
 
-# Built once: every request appends a record, and building a statement costs more than running it.
 _TABLE = cast(Table, AuditRecord.__table__)
-_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(195956999)")
-_LAST = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
-_INSERT = insert(_TABLE)
+_COLUMNS = (*_FIELDS, "hash")
+_CHAIN_LOCK = "SELECT pg_advisory_xact_lock(195956999)"
+_LAST = f"SELECT seq, hash FROM {_TABLE.name} ORDER BY seq DESC LIMIT 1"
+_INSERT_SQLITE = f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_INSERT_PG = _INSERT_SQLITE.replace("?", "%s")
 
 
 class AuditBatch:
@@ -111,13 +127,26 @@ class AuditBatch:
     writes them all) and returns: no caller waits for more than the batch being written and its own.
     Nothing is answered before its record is committed, so a crash loses no record of an answered
     request; a failed commit fails the requests whose records it held (500, nothing answered).
+
+    The batch keeps one connection of its engine open between batches (only one batch is written at a
+    time), rather than taking one from the pool for each; after a failed batch it is closed, and the
+    next batch opens a fresh one. `engine` must begin its transactions with the write lock where the
+    database has one (SQLite: `BEGIN IMMEDIATE`, the store's `WRITE_OPTION`).
     """
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
         self._lock = threading.Lock()
         self._queued: list[_Queued] = []
         self._writing = False
+
+    def close(self) -> None:
+        """Close the batch's connection (a batch written later opens a new one)."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
     def append(self, fields: dict[str, Any]) -> None:
         mine = _Queued(fields)
@@ -138,10 +167,16 @@ class AuditBatch:
             batch, self._queued = self._queued, []
         error: BaseException | None = None
         try:
-            with self._sessions() as session, session.begin():
-                _write(session, [queued.fields for queued in batch])
+            if self._connection is None:
+                self._connection = self._engine.connect()
+            with self._connection.begin():
+                _write(self._connection, [queued.fields for queued in batch])
         except BaseException as exc:  # handed to every request of the batch
             error = exc
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                connection.invalidate()  # whatever state it is in, never used again
+                connection.close()
         with self._lock:
             for queued in batch:
                 queued.error, queued.lead = error, False

@@ -48,7 +48,7 @@ class Database:
         writing = {WRITE_OPTION: True}  # SQLite: BEGIN IMMEDIATE
         self._sessions = sessionmaker(self.engine.execution_options(**writing), expire_on_commit=False)
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
-        self.audit = AuditBatch(sessionmaker(self._audit_engine.execution_options(**writing)))
+        self.audit = AuditBatch(self._audit_engine.execution_options(**writing))
 
     def session(self, read: bool = False) -> Session:
         """A new session (the caller commits or rolls back, and closes it). `read`: a session that
@@ -68,6 +68,7 @@ class Database:
 
     def close(self) -> None:
         """Release the connections."""
+        self.audit.close()
         self.engine.dispose()
         self._audit_engine.dispose()
 

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bastion.server.db import Database
 from bastion.server.errors import Forbidden, Unauthorized
-from bastion.server.repository import Caller, Users
+from bastion.server.repository import Users
 from bastion.server.security import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_matches
 from bastion.server.services import Context
 from bastion.server.settings import ServerSettings
@@ -74,18 +74,18 @@ def authenticated(
         token = credentials.credentials
         if not _well_formed(token):
             raise Unauthorized("malformed token")
-        user = Users(ctx.session).by_token(token)
-        if user is None:
+        caller = Users(ctx.session).caller_by_token(token)
+        if caller is None:
             raise Unauthorized("invalid or expired token")
-        ctx.caller = Caller.of(user)
+        ctx.caller = caller
         return ctx
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise Unauthorized("not authenticated: send Authorization: Bearer TOKEN, or log in (POST /api/v1/session)")
-    user = Users(ctx.session).by_token(cookie) if _well_formed(cookie) else None
-    if user is None:
+    caller = Users(ctx.session).caller_by_token(cookie) if _well_formed(cookie) else None
+    if caller is None:
         raise Unauthorized("invalid or expired session: log in again")
-    ctx.caller = Caller.of(user)
+    ctx.caller = caller
     if request.method not in SAFE_METHODS and not csrf_matches(cookie, request.headers.get(CSRF_HEADER)):
         raise ctx.refuse(
             Forbidden(f"missing or wrong CSRF token: send the session's token in the {CSRF_HEADER} header"),

@@ -12,8 +12,9 @@ from typing import Any
 from bastion.scenario.errors import ScenarioError
 from bastion.server.errors import Forbidden, Invalid, NotFound
 from bastion.server.repository import Scenarios
+from bastion.server.repository.scenarios import releasability_of
 from bastion.server.scenario_input import Received, problems_json
-from bastion.server.services import NOT_FOUND, Context, _caller, _visible, marking, scenario_json
+from bastion.server.services import NOT_FOUND, Context, _caller, _visible, marking, scenario_json, summary_json
 from bastion.store.server_tables import ScenarioRevision
 
 
@@ -22,10 +23,9 @@ def list_scenarios(
 ) -> tuple[list[dict[str, Any]], int]:
     """The visible scenarios matching `name` (substring, any case) and `archived`, and their total count."""
     repo = Scenarios(ctx.session, _caller(ctx))
-    rows, total = repo.list(name=name, archived=archived, limit=limit, offset=offset)
-    rels = repo.releasabilities(rows)  # one query for the page, not one per scenario
+    rows, total = repo.page(name=name, archived=archived, limit=limit, offset=offset)  # one query, as rows
     ctx.record("list-scenarios", "-", "ok")
-    return [scenario_json(repo, s, rels[s.id]) for s in rows], total
+    return [summary_json(row) for row in rows], total
 
 
 def _revision(ctx: Context, repo: Scenarios, scenario_id: str, number: int, action: str) -> ScenarioRevision:
@@ -41,14 +41,17 @@ def diff_revisions(ctx: Context, scenario_id: str, a: int, b: int | None) -> dic
     from bastion.store.compare import compare_texts
 
     repo = Scenarios(ctx.session, _caller(ctx))
-    scenario = _visible(ctx, repo, scenario_id, "diff-scenario")
-    number_b = scenario.head if b is None else b
-    pair = repo.revision_pair(scenario_id, a, number_b)  # both in one query
+    rows = repo.diff_pair(scenario_id, a, b)  # both revisions and the scenario's marking in one query
+    if not rows:  # not visible (or missing), or neither revision exists: which one, for the record
+        _visible(ctx, repo, scenario_id, "diff-scenario")
+        raise ctx.refuse(NotFound(NOT_FOUND), "diff-scenario", f"scenario:{scenario_id}@{a}", "not-found")
+    number_b = rows[0]["head"] if b is None else b
+    pair = {row["number"]: row for row in rows}
     for number in (a, number_b):
         if number not in pair:
             raise ctx.refuse(NotFound(NOT_FOUND), "diff-scenario", f"scenario:{scenario_id}@{number}", "not-found")
     first, second = pair[a], pair[number_b]
-    texts = compare_texts(first.text, second.text, f"{scenario_id}@{a}", f"{scenario_id}@{number_b}")
+    texts = compare_texts(first["text"], second["text"], f"{scenario_id}@{a}", f"{scenario_id}@{number_b}")
     for change in texts["changes"]:
         change["text"] = change_text(change)
     ctx.record("diff-scenario", f"scenario:{scenario_id}@{a}..{number_b}", "ok")
@@ -56,9 +59,9 @@ def diff_revisions(ctx: Context, scenario_id: str, a: int, b: int | None) -> dic
         "scenario_id": scenario_id,
         "revision_a": a,
         "revision_b": number_b,
-        "releasability_a": first.releasability,
-        "releasability_b": second.releasability,
-        "marking": marking(repo.releasability(scenario)),
+        "releasability_a": first["releasability"],
+        "releasability_b": second["releasability"],
+        "marking": marking(releasability_of(first)),
         **texts,
     }
 

@@ -7,8 +7,10 @@ record and commits it before raising, so denials are in the trail too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Row, RowMapping
 from sqlalchemy.orm import Session
 
 from bastion.scenario.errors import ScenarioError
@@ -16,6 +18,7 @@ from bastion.scenario.model import release_marking
 from bastion.server import audit
 from bastion.server.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, TooManyAttempts, Unauthorized
 from bastion.server.repository import Caller, Releasability, Runs, Scenarios, Users
+from bastion.server.repository.scenarios import releasability_of
 from bastion.server.scenario_input import Received, problems_json
 from bastion.server.security import DUMMY_HASH, new_token, rank, verify_password
 from bastion.server.settings import ServerSettings
@@ -111,8 +114,25 @@ def revision_json(revision: ScenarioRevision, *, with_text: bool) -> dict[str, A
     return out
 
 
+def summary_json(row: RowMapping) -> dict[str, Any]:
+    """As `scenario_json`, from a row of the repository's `SUMMARY` (a list page, a read)."""
+    rel = releasability_of(row)
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "revision": row["head"],
+        "created_at": row["created_at"],
+        "created_by": row["created_by"],
+        "releasability": rel.as_json(),
+        "marking": marking(rel),
+        "archived": row["archived"],
+    }
+
+
+@lru_cache(maxsize=4096)
 def marking(rel: Releasability) -> str:
-    """The marking shown with a scenario, e.g. `RESTRICTED // REL TO LVA, EST, LTU`."""
+    """The marking shown with a scenario, e.g. `RESTRICTED // REL TO LVA, EST, LTU` (a list page shows
+    the same few markings over and over: kept)."""
     return release_marking(rel.level, rel.owner, rel.releasable_to)
 
 
@@ -133,12 +153,11 @@ def refuse_if_archived(ctx: Context, scenario: ServerScenario, action: str) -> N
 
 def get_scenario(ctx: Context, scenario_id: str) -> dict[str, Any]:
     repo = Scenarios(ctx.session, _caller(ctx))
-    found = repo.get_with_head(scenario_id)  # the scenario and its newest text in one query
+    found = repo.summary_with_head(scenario_id)  # the scenario, its nations and newest text in one query
     if found is None:
         raise ctx.refuse(NotFound(NOT_FOUND), "read-scenario", f"scenario:{scenario_id}", "not-found")
-    scenario, text = found
-    out = scenario_json(repo, scenario)
-    out["yaml"] = text
+    out = summary_json(found)
+    out["yaml"] = found["text"]
     ctx.record("read-scenario", f"scenario:{scenario_id}", "ok")
     return out
 
@@ -237,7 +256,8 @@ def add_revision(ctx: Context, scenario_id: str, parse: Any, message: str) -> di
     return scenario_json(repo, scenario)
 
 
-def run_json(run: ServerRun) -> dict[str, Any]:
+def run_json(run: ServerRun | Row[Any]) -> dict[str, Any]:
+    """A run's answer, from its ORM object or a row of the repository's `RUN_COLUMNS`."""
     return {
         "id": run.id,
         "scenario_id": run.scenario_id,
@@ -297,7 +317,9 @@ def _visible_run(ctx: Context, run_id: str, action: str) -> ServerRun:
 
 
 def get_run(ctx: Context, run_id: str) -> dict[str, Any]:
-    run = _visible_run(ctx, run_id, "read-run")
+    run = Runs(ctx.session, _caller(ctx)).row(run_id)  # the columns shown, in one query
+    if run is None:
+        raise ctx.refuse(NotFound(NOT_FOUND), "read-run", f"run:{run_id}", "not-found")
     ctx.record("read-run", f"run:{run_id}", "ok")
     return run_json(run)
 
