@@ -50,6 +50,8 @@ def serve(
                                          "tcp://host:8786 (default: $BASTION_DASK_SCHEDULER, else a local cluster)."),
     processes: int | None = typer.Option(None, "--processes", min=1, max=64, help="Server processes answering "
                                          "requests (uvicorn workers; default: the machine's cores, at most 4)."),
+    access_log: bool = typer.Option(False, "--access-log", help="Also log every request on stderr (uvicorn's "
+                                    "access log; the audit trail records every access either way)."),
 ) -> None:
     """Serve the REST API on the run store (docs/server.md); the first start creates an administrator."""
     import uvicorn
@@ -85,12 +87,14 @@ def serve(
     if oidc is not None:
         sys.stderr.write(f"Signing in with OpenID Connect: {oidc.name} ({oidc.issuer})\n")
     if count == 1:
-        uvicorn.run(create_app(settings, db=db), host=host, port=port, log_level="info", server_header=False)
+        uvicorn.run(create_app(settings, db=db), host=host, port=port, log_level="info", server_header=False,
+                    access_log=access_log)
         return
-    _serve_processes(db, settings, host, port, count)
+    _serve_processes(db, settings, host, port, count, access_log)
 
 
-def _serve_processes(db: Database, settings: ServerSettings, host: str, port: int, count: int) -> None:
+def _serve_processes(db: Database, settings: ServerSettings, host: str, port: int, count: int,
+                     access_log: bool) -> None:
     """`count` uvicorn worker processes serve requests; this process (their supervisor) alone runs the
     job queue: the recovery of interrupted jobs, then the dispatcher until the workers have stopped."""
     import uvicorn
@@ -102,7 +106,8 @@ def _serve_processes(db: Database, settings: ServerSettings, host: str, port: in
     export_settings(settings)
     try:
         uvicorn.run("bastion.server.processes:make_app", factory=True, workers=count, host=host, port=port,
-                    log_level="info", server_header=False, loop="bastion.server.processes:WorkerLoop")
+                    log_level="info", server_header=False, loop="bastion.server.processes:WorkerLoop",
+                    access_log=access_log)
     finally:
         if dispatcher is not None:
             dispatcher.stop()
