@@ -285,8 +285,8 @@ def bound_text(b: Bound, requested: float, names: Sequence[str]) -> str:
             f"can be met {seen(b.met_alone, b.solved_alone, b.upper_alone)}")
     for s in b.statements:
         k = len(s.higher) + 1
-        text += (f"; holding what the lexicographic objective keeps for the higher priorities "
-                 f"({premise_words(s, names)}; their misses add at most {s.slack:.2f}), the "
+        text += (f"; with the higher priorities at what the objective keeps for them "
+                 f"({premise_words(s, names)}; misses at most {s.slack:.2f}), the "
                  f"{_WORDS.get(k, str(k))} can be met together {seen(s.met, s.solved, s.upper)}")
     best = b.best
     if b.upper_alone < requested or best is None:
