@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
 import pytest
 
 from bastion.online import line_online_months
@@ -285,3 +286,26 @@ def test_a_middle_target_short_of_its_confidence_still_binds_the_lowest() -> Non
     # middle: held with first (0.9) it proves nothing either (met when at most a month is lost)
     assert middle.bound is not None and not middle.bound["proven_unreachable"]
     assert middle.bound["higher"] == [0]
+
+
+def test_any_plan_the_objective_ranks_as_high_gives_the_set_its_guarantee() -> None:
+    """Property (the argument of premise.py, on one level): for random requests and a random
+    plan pi0 (its P(met) as lower bounds), every plan pi whose capped sum V is at least pi0's
+    gives each set H of the level at least `held(H).total` in all, and the guarantee is sharp
+    (a pi with V(pi) = V(pi0) reaches it when the others sit at their requests)."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        k = int(rng.integers(1, 5))
+        req = {t: float(rng.uniform(0.5, 0.99)) for t in range(k)}
+        pi0 = {t: float(rng.uniform(0.0, 1.0)) for t in range(k)}
+        v0 = sum(min(pi0[t], req[t]) for t in range(k))
+        prio = [1] * k
+        hs = tuple(t for t in range(k) if rng.random() < 0.6) or (0,)
+        [g] = held(hs, req, prio, pi0)
+        for _ in range(20):
+            pi = {t: float(rng.uniform(0.0, 1.0)) for t in range(k)}
+            if sum(min(pi[t], req[t]) for t in range(k)) >= v0:
+                assert sum(pi[h] for h in hs) >= g.total - 1e-12
+        others = [t for t in range(k) if t not in hs]
+        if g.total > 0:  # the others at their requests and H at its guarantee: V(pi) = V(pi0)
+            assert sum(req[o] for o in others) + g.total == pytest.approx(v0, abs=1e-9)
