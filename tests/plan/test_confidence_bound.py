@@ -21,6 +21,7 @@ from bastion.plan.confidence.bound import (
     clopper_pearson_upper,
     foresight_sets,
     most_met_to_prove,
+    premise_words,
     target_bounds,
 )
 from bastion.plan.confidence.futures import Futures, all_built_uncertainty, draw_futures
@@ -218,6 +219,12 @@ def test_the_objective_keeps_a_level_s_capped_sum_for_the_higher_targets() -> No
     deeper = candidates(3, req, prio, by, {**lower, 1: 0.92})
     assert [tuple(h for g in c for h in g.targets) for c in deeper] == [(0, 2), (0, 1, 2)]
     assert [g.priority for g in deeper[0]] == [1, 2]
+    lacking = Statement((0,), (alone,), met=0, solved=20, count=20, alpha=0.02)
+    assert premise_words(lacking, ["a", "b", "c", "d"]) == (
+        "a keeps 0.85 (what this plan gives it, less the 0.05 the other targets of priority 1 "
+        "lack)")
+    assert premise_words(Statement((0, 1, 2), deeper[1], 0, 20, 20, 0.02), "abcd") == (
+        "a and b keep 0.90 and c keeps the 0.70 this plan gives it")
     # a set whose misses alone reach the request proves nothing and is not tried
     assert candidates(3, req, prio, by, {0: 0.2, 1: 0.2}) == []
 

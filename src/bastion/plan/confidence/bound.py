@@ -260,17 +260,22 @@ def premise_words(s: Statement, names: Sequence[str]) -> str:
     """What the statement holds the higher priorities at, in a planner's words ("lv 2030 and
     lv 2033 keep 0.90 and ee 2031 keeps the 0.80 this plan gives it")."""
     full: dict[float, list[str]] = {}
-    short, lack = [], []
+    rest = []
     for g in s.held:
+        if g.lack > 0:  # the level's others lack: the guarantee is the set's, together
+            one = len(g.targets) == 1
+            rest.append(f"{_and([names[h] for h in g.targets])} "
+                        f"{'keeps' if one else 'keep together'} {g.total:.2f} (what this plan "
+                        f"gives {'it' if one else 'them'}, less the {g.lack:.2f} the other "
+                        f"targets of priority {g.priority} lack)")
+            continue
         for h, keep, req in zip(g.targets, g.keeps, g.requested, strict=True):
             if keep >= req:
                 full.setdefault(req, []).append(names[h])
             else:
-                short.append(f"{names[h]} keeps the {keep:.2f} this plan gives it")
-        if g.lack > 0:
-            lack.append(f"less the {g.lack:.2f} the other targets of priority {g.priority} lack")
+                rest.append(f"{names[h]} keeps the {keep:.2f} this plan gives it")
     return _and([f"{_and(hs)} {'keeps' if len(hs) == 1 else 'keep'} {req:.2f}"
-                 for req, hs in full.items()] + short + lack)
+                 for req, hs in full.items()] + rest)
 
 
 def bound_text(b: Bound, requested: float, names: Sequence[str]) -> str:
