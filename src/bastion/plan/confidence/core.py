@@ -26,6 +26,7 @@ from bastion.plan.confidence.futures import (
 )
 from bastion.plan.confidence.levels import goal, search_levels, slack
 from bastion.plan.confidence.margin import margin_plan, months_to, next_extra, next_margin
+from bastion.plan.confidence.premise import simulate_premises
 from bastion.plan.confidence.price import price_of_confidence
 from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
 from bastion.plan.confidence.saa import Composite, build_composite
@@ -402,11 +403,11 @@ def _explain_missed(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int],
     if progress is not None:
         progress("what binds the targets not reached: the plan without each source of risk")
     wi = what_if(scenario, plan, seed, {t: conf[t] for t in missed}, workers=workers)
-    reached = [t for t in conf if t not in missed]
-    higher = {t: tuple(h for h in reached if prio[h] < prio[t]) for t in missed}
     if progress is not None:
         progress("perfect-foresight bound of the targets not reached")
-    bounds = target_bounds(scenario, ix0, online0, fut, missed, conf, higher)
+    above = [h for h in conf if any(prio[h] < prio[t] for t in missed)]  # read by the premises
+    probability, paths = simulate_premises(scenario, plan, above, seed, workers)
+    bounds = target_bounds(scenario, ix0, online0, fut, missed, conf, prio, probability, paths)
     names = [f"{tg.customer} {tg.by}" for tg in plan.targets]
     binds = {t: "; ".join(b for b in (wi.sentence(t, conf[t], validated[t]),
                                       bound_text(bounds[t], conf[t], names)) if b)
