@@ -123,6 +123,9 @@ class PlanIndex:
     # least end-of-month store level per (pair, month) (the confidence plan's component buffers,
     # docs/method-confidence.md; None: 0 everywhere)
     store_floor: np.ndarray | None = None  # (P, N)
+    # cumulative deliveries held per route: (pile, site, cumulative units per month, exact)
+    # (the confidence plan's frozen levels, docs/method-confidence.md; empty: none)
+    delivery_hold: tuple[tuple[int, int, np.ndarray, bool], ...] = ()
 
     @property
     def levels(self) -> tuple[int, ...]:
@@ -167,11 +170,18 @@ Floor = tuple[str, str, int, int, float]
 """A store floor: (site, item, first month, last month, units): the store of `item` at `site` holds
 at least `units` at the end of every month from the first to the last (indices, inclusive)."""
 
+DeliveryHold = tuple[str, str, str, tuple[float, ...], bool]
+"""Cumulative deliveries held on a route: (site, customer, item, cumulative units sent by the end
+of each month from month 0, exact): the plan's cumulative deliveries on that route are at least
+these (exactly these when `exact`), each within a tolerance of 1e-6 x max(1, units)."""
+
 
 def build_index(scenario: Scenario, online: dict[str, int], relax: Relax | None = None,
-                floors: tuple[Floor, ...] = ()) -> PlanIndex:
+                floors: tuple[Floor, ...] = (),
+                deliveries: tuple[DeliveryHold, ...] = ()) -> PlanIndex:
     """Resolve the scenario into a PlanIndex (no model yet); `floors`: least store levels (a pair
-    the site does not store is an error)."""
+    the site does not store is an error); `deliveries`: cumulative deliveries held per route (a
+    route the model has no deliveries on is an error)."""
     relax = relax or Relax()
     n, start = scenario.horizon.months, scenario.horizon.start
     items = tuple(scenario.items)
@@ -248,6 +258,16 @@ def build_index(scenario: Scenario, online: dict[str, int], relax: Relax | None 
             if pos is None:
                 raise ValueError(f"site {sid} does not store {iid}: no floor can hold there")
             store_floor[pos, max(0, m0):min(n, m1 + 1)] = float(units)
+    hold = []
+    for sid, cid, iid, cum, exact in deliveries:
+        pile = pile_pos.get((customers.index(cid) if cid in customers else -1,
+                             item_pos.get(iid, -1)))
+        s_pos = site_pos.get(sid, -1)
+        if pile is None or (s_pos, item_pos[iid]) not in store_pos:
+            raise ValueError(f"no deliveries of {iid} from {sid} to {cid}: none can be held")
+        arr = np.full(n, float(cum[-1]) if cum else 0.0)  # cumulative: flat after the last
+        arr[:min(n, len(cum))] = np.asarray(cum, dtype=float)[:n]
+        hold.append((pile, s_pos, arr, bool(exact)))
     y0, mo0 = int(start[:4]), int(start[5:7]) - 1
     year = (y0 * 12 + mo0 + np.arange(n)) // 12
     budget = {} if relax.budget_unlimited or scenario.budget is None else {
@@ -264,6 +284,7 @@ def build_index(scenario: Scenario, online: dict[str, int], relax: Relax | None 
         delivery=np.array([c.delivery_months for c in scenario.customers.values()], dtype=np.int64),
         bom=bom, year=year, budget=budget, relax=relax,
         store_pos=store_pos, pile_pos=pile_pos, store_floor=store_floor,
+        delivery_hold=tuple(hold),
     )
 
 

@@ -24,7 +24,7 @@ from bastion.plan.confidence.futures import (
     simulated_shortfall,
     uncertain,
 )
-from bastion.plan.confidence.levels import goal, search_levels, slack
+from bastion.plan.confidence.levels import Searched, goal, search_levels, slack
 from bastion.plan.confidence.margin import margin_plan, months_to, next_extra, next_margin
 from bastion.plan.confidence.price import price_of_confidence
 from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
@@ -99,9 +99,24 @@ validation, a few seconds on the reference scenario)."""
 MARGIN_FROM_COLUMNS = 150_000
 """Beyond this many columns of the sample-average model, the buffer route (levels.py)."""
 BUFFER_CORRECTIONS = 1
+"""The buffer route's correction rounds after validation (each one more level-by-level search)."""
 BUFFER_EXTRA_STEPS = 2
 """The buffer route takes `rounds` + this many margin steps per priority level."""
-"""The buffer route's correction rounds after validation (each one more level-by-level search)."""
+RAISE_ERRORS = 1.0
+"""A correction round raises a short target's goal by its gap to P plus this many standard
+errors of its validated probability."""
+KEEP_BEST_ROUND = True
+"""The buffer route keeps, of its validated rounds, the best by priority level in order (per
+level, the sum over its targets of min(P, p + stderr)); else the last round."""
+
+
+def validated_key(sim: SimulationResult, conf: dict[int, float], prio: list[int]
+                  ) -> tuple[float, ...]:
+    """Per priority level in order: the sum over its targets of min(P, p + stderr) (a target
+    that validates counts P; rounded to 1e-9 so that ties are ties)."""
+    return tuple(round(sum(min(conf[t], sim.targets[t].probability + sim.targets[t].stderr)
+                           for t in conf if prio[t] == q), 9)
+                 for q in sorted({prio[t] for t in conf}))
 
 
 def resolve_method(method: str, ix0: PlanIndex, futures: int) -> str:
@@ -356,6 +371,7 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
     floors, base = chosen.floors, chosen.plan
     history.append({"round": 0, "method": "buffer", "cover_months": chosen.months,
                     "cover_tried": {str(c): n for c, n in chosen.tried.items()}})
+    kept: tuple[Searched, SimulationResult] | None = None
     for rnd in range(BUFFER_CORRECTIONS + 1):
         found = search_levels(scenario, base, conf, prio, units, futures=fut.count, seed=fut.seed,
                               rounds=rounds + BUFFER_EXTRA_STEPS, start=start,
@@ -369,8 +385,12 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
         history.extend({"round": rnd + 1, "method": "buffer", **h} for h in found.history)
         history.append({"round": rnd + 1, "method": "buffer", "validated": {
             str(t): round(sim.targets[t].probability, 4) for t in conf}})
+        if kept is None or not KEEP_BEST_ROUND or \
+                validated_key(sim, conf, prio) > validated_key(kept[1], conf, prio):
+            kept = (found, sim)
         n_met = {t: int(found.met(t, units[t]).sum()) for t in conf}
-        low = {t: conf[t] - sim.targets[t].probability + sim.targets[t].stderr for t in conf
+        low = {t: conf[t] - sim.targets[t].probability + RAISE_ERRORS * sim.targets[t].stderr
+               for t in conf
                if sim.targets[t].probability < conf[t] - sim.targets[t].stderr
                and n_met[t] >= goal(conf[t], fut.count, raise_by.get(t, 0.0))
                - slack(conf[t], fut.count)}
@@ -380,6 +400,8 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
         raise_by = {**raise_by, **{t: max(raise_by.get(t, 0.0), n_met[t] / fut.count - conf[t] + v)
                                    for t, v in low.items()}}
         start = (dict(found.early), dict(found.extra))
+    assert kept is not None
+    found, sim = kept
     in_sample = {t: found.share(t, units[t]) for t in conf}
     missed = [t for t in conf if sim.targets[t].probability < conf[t] - sim.targets[t].stderr]
     binds, bounds = _explain_missed(scenario, ix0, online0, fut, found.plan, conf, missed, prio,
