@@ -100,9 +100,12 @@ MARGIN_FROM_COLUMNS = 150_000
 """Beyond this many columns of the sample-average model, the buffer route (levels.py)."""
 BUFFER_EXTRA_STEPS = 2
 """The buffer route takes `rounds` + this many margin steps per priority level."""
-SEARCH_COVERS = 2
+SEARCH_COVERS = 1
 """The buffer route searches this many covers (the chooser's best first, buffers.py) in full and
-keeps the best validated plan (rounds.py, `better`)."""
+keeps the best validated plan (rounds.py, `better`). 1: the chooser's cover only. On the
+reference scenario 2 keeps cover 3 (lt 2035 0.69 instead of 0.32, ee 2031 0.811 instead of
+0.818, a tie) at twice the CPU (159 s instead of about 80: over the issue's 2 minutes), so 1
+(benchmarks/RESULTS-confidence.md)."""
 
 
 def resolve_method(method: str, ix0: PlanIndex, futures: int) -> str:
