@@ -86,3 +86,30 @@ def test_a_route_the_model_has_not_is_an_error() -> None:
     with pytest.raises(ValueError, match="none can be held"):
         solve_plan(sc, explain=False, sensitivity=False,
                    deliveries=(("plant", "nobody", "shell", (1.0,), False),))
+
+
+MIP = TWO.replace(
+    "lines: {line-1: {makes: [shell], capacity_per_month: 100}}",
+    "lines: {line-1: {makes: [shell], capacity_per_month: 100},\n"
+    "           line-2: {makes: [shell], capacity_per_month: 50, optional: true,"
+    " capex: 1000}}")
+
+
+def test_a_production_hold_fixes_the_line_months_held() -> None:
+    """Production held exactly at 0, 100, 200 cumulative for January to March on line-1: the
+    line makes nothing in January; the optional line-2 (50 a month, capex 1,000: a MIP) is
+    built to make up the 100 (which line makes the rest costs the same), both targets met."""
+    sc = scenario(MIP)
+    plan = solve_plan(sc, explain=False, sensitivity=False,
+                      production=(("line-1", "shell", (0.0, 100.0, 200.0)),))
+    assert plan.status.has_solution and plan.tables is not None
+    made = {"line-1": [0.0] * 12, "line-2": [0.0] * 12}
+    for r in plan.tables.production.records():
+        made[str(r["line"])][int(str(r["month"])[5:7]) - 1] += float(r["units"])
+    assert made["line-1"][:3] == pytest.approx([0.0, 100.0, 100.0], abs=1e-3)
+    assert sum(made["line-1"]) + sum(made["line-2"]) >= 1200.0 - 1e-3  # no cost to make more
+    assert [ln.built for ln in plan.lines] == [True, True]
+    assert all(t.met for t in plan.targets)
+    with pytest.raises(ValueError, match="no production can be held"):
+        solve_plan(sc, explain=False, sensitivity=False,
+                   production=(("line-9", "shell", (0.0,)),))

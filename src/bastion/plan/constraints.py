@@ -206,6 +206,33 @@ def define_delivery_hold_constraints(m: LinearModel, ix: PlanIndex) -> None:
     m.add_terms(rb.start + np.concatenate(t_row), np.concatenate(t_col), 1.0)
 
 
+def define_production_hold_constraints(m: LinearModel, ix: PlanIndex) -> None:
+    """Cumulative production per held (line, item) and month = the held units, within
+    max(1e-4, 1e-6 x units), in the months held; no rows at all when nothing is held."""
+    if not ix.production_hold:
+        return
+    prod = m.vars["Line-production"]
+    low, high, rr, rm, t_row, t_col = [], [], [], [], [], []
+    n_rows = 0
+    for r, (li, item, cum) in enumerate(ix.production_hold):
+        sel = (prod.keys["line"] == li) & (prod.keys["item"] == item)
+        cols, months = prod.index[sel], prod.keys["month"][sel]
+        for k in range(len(cum)):  # a row per month held: the columns of the months up to it
+            c = cols[months <= k]
+            t_row.append(np.full(len(c), n_rows))
+            t_col.append(c)
+            n_rows += 1
+        tol = np.maximum(1e-4, 1e-6 * cum)
+        low.append(cum - tol)
+        high.append(cum + tol)
+        rr.append(np.full(len(cum), r))
+        rm.append(np.arange(len(cum)))
+    rb = m.add_rows("Production-hold", np.concatenate(low), np.concatenate(high),
+                    {"hold": np.concatenate(rr).astype(np.int64),
+                     "month": np.concatenate(rm).astype(np.int64)})
+    m.add_terms(rb.start + np.concatenate(t_row), np.concatenate(t_col), 1.0)
+
+
 def define_budget_constraints(m: LinearModel, ix: PlanIndex) -> None:
     """Capex of optional lines paid in a listed calendar year <= that year's ceiling."""
     y = m.vars["Line-build"]
@@ -229,4 +256,5 @@ CONSTRAINTS: tuple[Callable[[LinearModel, PlanIndex], None], ...] = (
     define_target_constraints,
     define_budget_constraints,
     define_delivery_hold_constraints,
+    define_production_hold_constraints,
 )
