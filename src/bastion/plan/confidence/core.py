@@ -103,9 +103,9 @@ BUFFER_EXTRA_STEPS = 2
 SEARCH_COVERS = 1
 """The buffer route searches this many covers (the chooser's best first, buffers.py) in full and
 keeps the best validated plan (rounds.py, `better`). 1: the chooser's cover only. On the
-reference scenario 2 keeps cover 3 (lt 2035 0.69 instead of 0.32, ee 2031 0.811 instead of
-0.818, a tie) at twice the CPU (159 s instead of about 80: over the issue's 2 minutes), so 1
-(benchmarks/RESULTS-confidence.md)."""
+reference scenario without the production hold, 2 kept cover 3 (lt 2035 0.69 instead of 0.32,
+ee 2031 0.811 instead of 0.818, a tie) at twice the CPU (159 s instead of about 80); with it,
+cover 4 is the better (ee 2031 0.818 against 0.777), so 1 (benchmarks/RESULTS-confidence.md)."""
 
 
 def resolve_method(method: str, ix0: PlanIndex, futures: int) -> str:
