@@ -174,6 +174,65 @@ def define_target_constraints(m: LinearModel, ix: PlanIndex) -> None:
                                                              sh.start + k]), 1.0)
 
 
+def define_delivery_hold_constraints(m: LinearModel, ix: PlanIndex) -> None:
+    """Cumulative deliveries per held route and month >= the held units (= when exact), each
+    within 1e-6 x max(1, units); no rows at all when nothing is held (the deterministic plan)."""
+    if not ix.delivery_hold:
+        return
+    dl = m.vars["Customer-delivery"]
+    rr, rm, low, high, t_row, t_col = [], [], [], [], [], []
+    n_rows = 0
+    for r, (q, s, cum, exact) in enumerate(ix.delivery_hold):
+        cols = dl.index[(dl.keys["pile"] == q) & (dl.keys["site"] == s)]
+        months = dl.keys["month"][cols - dl.start]
+        order = np.argsort(months, kind="stable")
+        cols, months = cols[order], months[order]
+        tol = 1e-6 * np.maximum(1.0, cum[months])
+        keep = np.flatnonzero((cum[months] > tol) | exact)
+        i, k = np.tril_indices(len(cols))  # row j sums the route's columns up to its month j
+        pos = np.full(len(cols), -1, dtype=np.int64)
+        pos[keep] = n_rows + np.arange(len(keep))
+        sel = pos[i] >= 0
+        t_row.append(pos[i[sel]])
+        t_col.append(cols[k[sel]])
+        n_rows += len(keep)
+        rr.append(np.full(len(keep), r))
+        rm.append(months[keep])
+        low.append(cum[months[keep]] - tol[keep])
+        high.append(cum[months[keep]] + tol[keep] if exact else np.full(len(keep), INF))
+    rb = m.add_rows("Delivery-hold", np.concatenate(low), np.concatenate(high),
+                    {"route": np.concatenate(rr).astype(np.int64),
+                     "month": np.concatenate(rm).astype(np.int64)})
+    m.add_terms(rb.start + np.concatenate(t_row), np.concatenate(t_col), 1.0)
+
+
+def define_production_hold_constraints(m: LinearModel, ix: PlanIndex) -> None:
+    """Cumulative production per held (line, item) and month = the held units, within
+    max(1e-4, 1e-6 x units), in the months held; no rows at all when nothing is held."""
+    if not ix.production_hold:
+        return
+    prod = m.vars["Line-production"]
+    low, high, rr, rm, t_row, t_col = [], [], [], [], [], []
+    n_rows = 0
+    for r, (li, item, cum) in enumerate(ix.production_hold):
+        sel = (prod.keys["line"] == li) & (prod.keys["item"] == item)
+        cols, months = prod.index[sel], prod.keys["month"][sel]
+        for k in range(len(cum)):  # a row per month held: the columns of the months up to it
+            c = cols[months <= k]
+            t_row.append(np.full(len(c), n_rows))
+            t_col.append(c)
+            n_rows += 1
+        tol = np.maximum(1e-4, 1e-6 * cum)
+        low.append(cum - tol)
+        high.append(cum + tol)
+        rr.append(np.full(len(cum), r))
+        rm.append(np.arange(len(cum)))
+    rb = m.add_rows("Production-hold", np.concatenate(low), np.concatenate(high),
+                    {"hold": np.concatenate(rr).astype(np.int64),
+                     "month": np.concatenate(rm).astype(np.int64)})
+    m.add_terms(rb.start + np.concatenate(t_row), np.concatenate(t_col), 1.0)
+
+
 def define_budget_constraints(m: LinearModel, ix: PlanIndex) -> None:
     """Capex of optional lines paid in a listed calendar year <= that year's ceiling."""
     y = m.vars["Line-build"]
@@ -196,4 +255,6 @@ CONSTRAINTS: tuple[Callable[[LinearModel, PlanIndex], None], ...] = (
     define_stockpile_balance_constraints,
     define_target_constraints,
     define_budget_constraints,
+    define_delivery_hold_constraints,
+    define_production_hold_constraints,
 )

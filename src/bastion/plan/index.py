@@ -123,6 +123,11 @@ class PlanIndex:
     # least end-of-month store level per (pair, month) (the confidence plan's component buffers,
     # docs/method-confidence.md; None: 0 everywhere)
     store_floor: np.ndarray | None = None  # (P, N)
+    # cumulative deliveries held per route: (pile, site, cumulative units per month, exact)
+    # (the confidence plan's frozen levels, docs/method-confidence.md; empty: none)
+    delivery_hold: tuple[tuple[int, int, np.ndarray, bool], ...] = ()
+    # cumulative production held exactly per (line, item) from month 0 to len(cumulative) - 1
+    production_hold: tuple[tuple[int, int, np.ndarray], ...] = ()
 
     @property
     def levels(self) -> tuple[int, ...]:
@@ -167,11 +172,26 @@ Floor = tuple[str, str, int, int, float]
 """A store floor: (site, item, first month, last month, units): the store of `item` at `site` holds
 at least `units` at the end of every month from the first to the last (indices, inclusive)."""
 
+DeliveryHold = tuple[str, str, str, tuple[float, ...], bool]
+"""Cumulative deliveries held on a route: (site, customer, item, cumulative units sent by the end
+of each month from month 0, exact): the plan's cumulative deliveries on that route are at least
+these (exactly these when `exact`), each within a tolerance of 1e-6 x max(1, units)."""
+
+
+ProductionHold = tuple[str, str, tuple[float, ...]]
+"""Cumulative production held on a line: (line, item, cumulative good units made by the end of
+each month from month 0): exactly these, within max(1e-4, 1e-6 x units), in the months given
+(a range of 1e-6 around 0 made HiGHS declare the reference's MIP infeasible)."""
+
 
 def build_index(scenario: Scenario, online: dict[str, int], relax: Relax | None = None,
-                floors: tuple[Floor, ...] = ()) -> PlanIndex:
+                floors: tuple[Floor, ...] = (),
+                deliveries: tuple[DeliveryHold, ...] = (),
+                production: tuple[ProductionHold, ...] = ()) -> PlanIndex:
     """Resolve the scenario into a PlanIndex (no model yet); `floors`: least store levels (a pair
-    the site does not store is an error)."""
+    the site does not store is an error); `deliveries`: cumulative deliveries held per route (a
+    route the model has no deliveries on is an error); `production`: cumulative production held
+    per line and item (a line that does not make the item is an error)."""
     relax = relax or Relax()
     n, start = scenario.horizon.months, scenario.horizon.start
     items = tuple(scenario.items)
@@ -248,6 +268,22 @@ def build_index(scenario: Scenario, online: dict[str, int], relax: Relax | None 
             if pos is None:
                 raise ValueError(f"site {sid} does not store {iid}: no floor can hold there")
             store_floor[pos, max(0, m0):min(n, m1 + 1)] = float(units)
+    hold = []
+    for sid, cid, iid, cum, exact in deliveries:
+        pile = pile_pos.get((customers.index(cid) if cid in customers else -1,
+                             item_pos.get(iid, -1)))
+        s_pos = site_pos.get(sid, -1)
+        if pile is None or (s_pos, item_pos[iid]) not in store_pos:
+            raise ValueError(f"no deliveries of {iid} from {sid} to {cid}: none can be held")
+        arr = np.full(n, float(cum[-1]) if cum else 0.0)  # cumulative: flat after the last
+        arr[:min(n, len(cum))] = np.asarray(cum, dtype=float)[:n]
+        hold.append((pile, s_pos, arr, bool(exact)))
+    line_pos = {ln.id: k for k, ln in enumerate(lines)}
+    held_made = []
+    for lid, iid, made_cum in production:
+        if lid not in line_pos or item_pos.get(iid, -1) not in lines[line_pos[lid]].makes:
+            raise ValueError(f"line {lid} does not make {iid}: no production can be held")
+        held_made.append((line_pos[lid], item_pos[iid], np.asarray(made_cum, dtype=float)[:n]))
     y0, mo0 = int(start[:4]), int(start[5:7]) - 1
     year = (y0 * 12 + mo0 + np.arange(n)) // 12
     budget = {} if relax.budget_unlimited or scenario.budget is None else {
@@ -264,6 +300,7 @@ def build_index(scenario: Scenario, online: dict[str, int], relax: Relax | None 
         delivery=np.array([c.delivery_months for c in scenario.customers.values()], dtype=np.int64),
         bom=bom, year=year, budget=budget, relax=relax,
         store_pos=store_pos, pile_pos=pile_pos, store_floor=store_floor,
+        delivery_hold=tuple(hold), production_hold=tuple(held_made),
     )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from bastion.online import line_online_months
 from bastion.plan.catalogue import catalogue
 from bastion.plan.diagnose import Diagnosis, explain_shortfalls, sensitivities
-from bastion.plan.index import Floor, PlanIndex, Relax
+from bastion.plan.index import DeliveryHold, Floor, PlanIndex, ProductionHold, Relax
 from bastion.plan.result import (
     CostBreakdown,
     LevelShortfall,
@@ -91,19 +91,25 @@ def _levels(ix: PlanIndex, sol: Solution | None) -> tuple[LevelShortfall, ...]:
 def solve_plan(scenario: Scenario, *, time_limit: float | None = None, gap: float = 1e-4,
                online: dict[str, int] | None = None, relax: Relax | None = None,
                explain: bool = True, sensitivity: bool = True,
-               progress: Step | None = None, floors: tuple[Floor, ...] = ()) -> PlanResult:
+               progress: Step | None = None, floors: tuple[Floor, ...] = (),
+               deliveries: tuple[DeliveryHold, ...] = (),
+               production: tuple[ProductionHold, ...] = ()) -> PlanResult:
     """The optimal plan of `scenario` (see docs/method-plan.md); pure: no printing, no files.
 
     time_limit bounds the main solve's seconds (all stages together); gap is
     the relative MIP gap of each stage; online overrides the lines' online
     months (default: `line_online_months(scenario)`); relax relaxes families of
     limits; explain/sensitivity run the 'what binds' re-solves and the duals; floors: least
-    store levels (the confidence plan's component buffers; none in the deterministic plan).
+    store levels (the confidence plan's component buffers; none in the deterministic plan);
+    deliveries: cumulative deliveries held per route (the confidence plan's frozen levels; none
+    in the deterministic plan); production: cumulative production held per line and item (the
+    same; none in the deterministic plan).
     """
     t0 = time.perf_counter()
     online = dict(online) if online is not None else line_online_months(scenario)
     solved = solve_model(scenario, online, relax, time_limit=time_limit, gap=gap, pool=True,
-                         progress=progress, floors=floors)
+                         progress=progress, floors=floors, deliveries=deliveries,
+                         production=production)
     ix, run, sol = solved.ix, solved.run, solved.sol
     t_solve = time.perf_counter() - t0
     cost = None

@@ -32,8 +32,10 @@ import numpy as np
 from bastion.plan.build import committed_costs
 from bastion.plan.constraints import (
     define_budget_constraints,
+    define_delivery_hold_constraints,
     define_line_capacity_constraints,
     define_online_constraints,
+    define_production_hold_constraints,
     define_stockpile_balance_constraints,
     define_store_balance_constraints,
     define_target_constraints,
@@ -174,7 +176,8 @@ def build_pooled(ix: PlanIndex) -> LinearModel:
     for define_rows in (define_line_capacity_constraints, define_online_constraints,
                         define_store_balance_constraints, define_pool_constraints,
                         define_stockpile_balance_constraints, define_target_constraints,
-                        define_budget_constraints):
+                        define_budget_constraints, define_delivery_hold_constraints,
+                        define_production_hold_constraints):
         define_rows(model, ix)
     model.add_offset("cost", sum(v for _, _, v in committed_costs(ix)))
     return model

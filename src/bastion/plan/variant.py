@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bastion.plan.build import build_model
-from bastion.plan.index import Floor, PlanIndex, Relax, build_index
+from bastion.plan.index import DeliveryHold, Floor, PlanIndex, ProductionHold, Relax, build_index
 from bastion.plan.lexico import LexRun, run_lexicographic
 from bastion.plan.model import LinearModel
 from bastion.plan.narrow import quiet_columns
@@ -60,13 +60,17 @@ def prefixed(progress: Step | None, head: str) -> Step | None:
 def solve_model(scenario: Scenario, online: dict[str, int], relax: Relax | None, *,
                 time_limit: float | None, gap: float, with_cost: bool = True,
                 progress: Step | None = None, upto: int | None = None,
-                pool: bool = False, floors: tuple[Floor, ...] = ()) -> Solved:
+                pool: bool = False, floors: tuple[Floor, ...] = (),
+                deliveries: tuple[DeliveryHold, ...] = (),
+                production: tuple[ProductionHold, ...] = ()) -> Solved:
     """Build and solve (lexicographically) one variant of the model; `upto`: only the priority
     levels up to this one (a lower level never changes a higher one's optimum); `pool`: solve
     the pooled model (pool.py) when the scenario has at least POOL_MIN_ORDERS order columns
-    (the solution is then expanded back to the model's columns; `Solved.lp` is the one solved)."""
+    (the solution is then expanded back to the model's columns; `Solved.lp` is the one solved);
+    floors, deliveries, production: store floors, cumulative deliveries and production held
+    (index.py)."""
     t0 = time.perf_counter()
-    ix = build_index(scenario, online, relax, floors)
+    ix = build_index(scenario, online, relax, floors, deliveries, production)
     model = build_model(ix)
     pooled = pooling(ix, model) if pool and order_columns(ix) >= POOL_MIN_ORDERS else None
     lp = pooled.pooled if pooled is not None else model
@@ -74,10 +78,10 @@ def solve_model(scenario: Scenario, online: dict[str, int], relax: Relax | None,
     levels = tuple(p for p in ix.levels if upto is None or p <= upto)
     classes = None
     if pooled is not None:
-        deliveries = lp.vars["Customer-delivery"]
-        prio = ix.priority[ix.pile_pairs[deliveries.keys["pile"], 0]] if deliveries.size \
+        dl = lp.vars["Customer-delivery"]
+        prio = ix.priority[ix.pile_pairs[dl.keys["pile"], 0]] if dl.size \
             else np.zeros(0, dtype=np.int64)
-        quiet = {p: deliveries.index[k] for p, k in quiet_columns(prio, levels).items()}
+        quiet = {p: dl.index[k] for p, k in quiet_columns(prio, levels).items()}
         classes = dataclasses.replace(pooled.classes(), quiet=quiet)
     run = run_lexicographic(lp, levels, time_limit=time_limit, gap=gap, with_cost=with_cost,
                             progress=progress, classes=classes)

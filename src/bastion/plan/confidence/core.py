@@ -24,11 +24,11 @@ from bastion.plan.confidence.futures import (
     simulated_shortfall,
     uncertain,
 )
-from bastion.plan.confidence.levels import goal, search_levels, slack
 from bastion.plan.confidence.margin import margin_plan, months_to, next_extra, next_margin
 from bastion.plan.confidence.premise import simulate_premises
 from bastion.plan.confidence.price import price_of_confidence
 from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
+from bastion.plan.confidence.rounds import Rounds, better, search_rounds
 from bastion.plan.confidence.saa import Composite, build_composite
 from bastion.plan.confidence.whatif import what_if
 from bastion.plan.index import PlanIndex, build_index
@@ -99,10 +99,14 @@ MARGIN_ROUNDS = 4
 validation, a few seconds on the reference scenario)."""
 MARGIN_FROM_COLUMNS = 150_000
 """Beyond this many columns of the sample-average model, the buffer route (levels.py)."""
-BUFFER_CORRECTIONS = 1
 BUFFER_EXTRA_STEPS = 2
 """The buffer route takes `rounds` + this many margin steps per priority level."""
-"""The buffer route's correction rounds after validation (each one more level-by-level search)."""
+SEARCH_COVERS = 1
+"""The buffer route searches this many covers (the chooser's best first, buffers.py) in full and
+keeps the best validated plan (rounds.py, `better`). 1: the chooser's cover only. On the
+reference scenario without the production hold, 2 kept cover 3 (lt 2035 0.69 instead of 0.32,
+ee 2031 0.811 instead of 0.818, a tie) at twice the CPU (159 s instead of about 80); with it,
+cover 4 is the better (ee 2031 0.818 against 0.777), so 1 (benchmarks/RESULTS-confidence.md)."""
 
 
 def resolve_method(method: str, ix0: PlanIndex, futures: int) -> str:
@@ -333,14 +337,13 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
                   online0: dict[str, int], fut: Futures, *, seed: int, paths: int, rounds: int,
                   time_limit: float | None, gap: float, progress: Step | None,
                   workers: int | None, t0: float, cover: float | None = None) -> ConfidencePlan:
-    """Buffers level by level on the planning futures (levels.py), validated; then up to
-    BUFFER_CORRECTIONS rounds that raise the in-sample goal of a target validated short."""
+    """Buffers level by level on the planning futures (levels.py), validated, with correction
+    rounds (rounds.py), from the SEARCH_COVERS best covers of the component buffers (buffers.py;
+    only `cover` when given); the best validated plan kept (rounds.py, `better`)."""
     from bastion.simulate import simulate
 
     prio = [int(ix0.priority[t.customer]) for t in ix0.targets]
     units = [float(t.units) for t in ix0.targets]
-    raise_by: dict[int, float] = {}
-    start: tuple[dict[int, int], dict[int, float]] = ({}, {})
     history: list[dict[str, object]] = []
 
     def validate(plan: PlanResult) -> list[tuple[float, float]]:
@@ -354,33 +357,34 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
         progress("component buffers: months of cover")
     chosen = choose_cover(scenario, det, conf, futures=fut.count, seed=fut.seed,
                           time_limit=time_limit, gap=gap, cover=cover)
-    floors, base = chosen.floors, chosen.plan
     history.append({"round": 0, "method": "buffer", "cover_months": chosen.months,
                     "cover_tried": {str(c): n for c, n in chosen.tried.items()}})
-    for rnd in range(BUFFER_CORRECTIONS + 1):
-        found = search_levels(scenario, base, conf, prio, units, futures=fut.count, seed=fut.seed,
-                              rounds=rounds + BUFFER_EXTRA_STEPS, start=start,
-                              raise_by=raise_by,
-                              time_limit=time_limit, gap=gap, progress=progress,
-                              validate=validate, floors=floors)
+
+    def simulate_plan(plan: PlanResult) -> SimulationResult:
         if progress is not None:
             progress(f"validating on {paths:,} paths")
-        sim = simulate(scenario, found.plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
-                       workers=workers)
-        history.extend({"round": rnd + 1, "method": "buffer", **h} for h in found.history)
-        history.append({"round": rnd + 1, "method": "buffer", "validated": {
-            str(t): round(sim.targets[t].probability, 4) for t in conf}})
-        n_met = {t: int(found.met(t, units[t]).sum()) for t in conf}
-        low = {t: conf[t] - sim.targets[t].probability + sim.targets[t].stderr for t in conf
-               if sim.targets[t].probability < conf[t] - sim.targets[t].stderr
-               and n_met[t] >= goal(conf[t], fut.count, raise_by.get(t, 0.0))
-               - slack(conf[t], fut.count)}
-        if not low or rnd == BUFFER_CORRECTIONS:
-            break
-        # the goal becomes the in-sample share reached plus the validation's gap to P
-        raise_by = {**raise_by, **{t: max(raise_by.get(t, 0.0), n_met[t] / fut.count - conf[t] + v)
-                                   for t, v in low.items()}}
-        start = (dict(found.early), dict(found.extra))
+        return simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
+                        workers=workers)
+
+    covers = [chosen] + ([] if cover is not None else [
+        choose_cover(scenario, det, conf, futures=fut.count, seed=fut.seed,
+                     time_limit=time_limit, gap=gap, cover=c)
+        for c in sorted((c for c in chosen.tried if c != chosen.months),
+                        key=lambda c: (-chosen.tried[c], c))[:SEARCH_COVERS - 1]])
+    kept: Rounds | None = None
+    months = chosen.months
+    for k, cv in enumerate(covers):
+        got = search_rounds(scenario, cv.plan, conf, prio, units, futures=fut.count,
+                            seed=fut.seed, rounds=rounds + BUFFER_EXTRA_STEPS,
+                            time_limit=time_limit, gap=gap, progress=progress,
+                            validate=validate, simulate_plan=simulate_plan, floors=cv.floors)
+        history.extend({**h, "cover_months": cv.months} if k else h for h in got.history)
+        if kept is None or better(got.sim, kept.sim, conf, prio):
+            kept, months = got, cv.months
+    if kept is None:  # covers holds the chosen one at least
+        raise RuntimeError("no cover was searched")
+    history.append({"round": 0, "method": "buffer", "cover_kept": months})
+    found, sim = kept.found, kept.sim
     in_sample = {t: found.share(t, units[t]) for t in conf}
     missed = [t for t in conf if sim.targets[t].probability < conf[t] - sim.targets[t].stderr]
     binds, bounds = _explain_missed(scenario, ix0, online0, fut, found.plan, conf, missed, prio,
