@@ -167,3 +167,25 @@ def test_a_worker_takes_one_waiting_connection_then_leaves_the_next_ones_to_the_
 def test_after_its_rest_a_worker_takes_the_connections_still_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     counts, errors = _accepting(0.001, 5, monkeypatch)
     assert counts[1] == 5 and errors == []
+
+
+def test_worker_loop_checks_the_private_asyncio_methods_it_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve` gives its workers WorkerLoop only where asyncio's private methods have the expected
+    arguments; elsewhere asyncio's own loop, with a warning (never a server that cannot accept)."""
+    import asyncio.selector_events
+
+    from bastion.server.processes import worker_loop
+
+    assert worker_loop() == "bastion.server.processes:WorkerLoop"
+    base = asyncio.selector_events.BaseSelectorEventLoop
+
+    def reordered(self: object, sock: object, protocol_factory: object, sslcontext: object = None,
+                  server: object = None, backlog: int = 100) -> None:
+        raise AssertionError("never called")
+
+    monkeypatch.setattr(base, "_accept_connection", reordered)
+    with pytest.warns(RuntimeWarning, match="asyncio's own loop"):
+        assert worker_loop() == "asyncio"
+    monkeypatch.delattr(base, "_accept_connection")
+    with pytest.warns(RuntimeWarning):
+        assert worker_loop() == "asyncio"

@@ -99,14 +99,14 @@ def _serve_processes(db: Database, settings: ServerSettings, host: str, port: in
     job queue: the recovery of interrupted jobs, then the dispatcher until the workers have stopped."""
     import uvicorn
 
-    from bastion.server.processes import export_settings
+    from bastion.server.processes import export_settings, worker_loop
     from bastion.server.queue import start_job_queue
 
     dispatcher = start_job_queue(db, settings.workers, settings.scheduler)
     export_settings(settings)
     try:
         uvicorn.run("bastion.server.processes:make_app", factory=True, workers=count, host=host, port=port,
-                    log_level="info", server_header=False, loop="bastion.server.processes:WorkerLoop",
+                    log_level="info", server_header=False, loop=worker_loop(),
                     access_log=access_log)
     finally:
         if dispatcher is not None:

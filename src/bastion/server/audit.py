@@ -85,36 +85,32 @@ def _write(executor: Session | Connection, records: list[dict[str, Any]]) -> Non
     end of the transaction; SQLite: the file's write lock, which a writing transaction holds from its
     start).
 
-    Two statements on the driver's cursor, in the transaction SQLAlchemy began: the chain's head (the
-    last `seq`, one query on the primary key's index) and one INSERT of every record, numbered and
-    hashed from it; nothing to compile, no ORM object.
+    Plain SQL in the transaction SQLAlchemy began (`exec_driver_sql`: nothing to compile, no ORM
+    object, but SQLAlchemy's own error wrapping and disconnect handling): on PostgreSQL the chain's
+    lock, then the chain's head (the last `seq`, one query on the primary key's index) and one INSERT
+    of every record, numbered and hashed from it.
     """
     connection = executor if isinstance(executor, Connection) else executor.connection()
-    postgres = connection.dialect.name == "postgresql"
-    cursor = connection.connection.cursor()
-    try:
-        if postgres:
-            cursor.execute(_CHAIN_LOCK)
-        cursor.execute(_LAST)
-        last = cursor.fetchone()
-        seq, previous = (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
-        rows = []
-        for fields in records:
-            seq += 1
-            row = {"seq": seq, **fields, "prev_hash": previous}
-            row["hash"] = previous = _digest_fields(row)
-            rows.append(tuple(row[name] for name in _COLUMNS))
-        cursor.executemany(_INSERT_PG if postgres else _INSERT_SQLITE, rows)
-    finally:
-        cursor.close()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_CHAIN_LOCK)
+    last = connection.exec_driver_sql(_LAST).first()
+    seq, previous = (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
+    rows = []
+    for fields in records:
+        seq += 1
+        row = {"seq": seq, **fields, "prev_hash": previous}
+        row["hash"] = previous = _digest_fields(row)
+        rows.append(tuple(row[name] for name in _COLUMNS))
+    insert = _INSERT_QMARK if connection.dialect.paramstyle == "qmark" else _INSERT_FORMAT
+    connection.exec_driver_sql(insert, rows)
 
 
 _TABLE = cast(Table, AuditRecord.__table__)
 _COLUMNS = (*_FIELDS, "hash")
 _CHAIN_LOCK = "SELECT pg_advisory_xact_lock(195956999)"
 _LAST = f"SELECT seq, hash FROM {_TABLE.name} ORDER BY seq DESC LIMIT 1"
-_INSERT_SQLITE = f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-_INSERT_PG = _INSERT_SQLITE.replace("?", "%s")
+_INSERT_QMARK = f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_INSERT_FORMAT = _INSERT_QMARK.replace("?", "%s")  # the driver's paramstyle: format / pyformat (psycopg)
 
 
 class AuditBatch:
@@ -175,8 +171,11 @@ class AuditBatch:
             error = exc
             connection, self._connection = self._connection, None
             if connection is not None:
-                connection.invalidate()  # whatever state it is in, never used again
-                connection.close()
+                try:
+                    connection.invalidate()  # whatever state it is in, never used again
+                    connection.close()
+                except Exception:  # already failing: the waiters below must still be woken
+                    pass
         with self._lock:
             for queued in batch:
                 queued.error, queued.lead = error, False

@@ -23,12 +23,14 @@ harm (the OpenID Connect provider's metadata, 10 minutes). A worker whose superv
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import signal
 import socket
 import threading
 import time
+import warnings
 from typing import Any
 
 from fastapi import FastAPI
@@ -105,6 +107,29 @@ class WorkerLoop(asyncio.SelectorEventLoop):
         self._add_reader(  # type: ignore[attr-defined]
             sock.fileno(), self._accept_connection, protocol_factory, sock, sslcontext, server, backlog, *rest
         )
+
+
+_ACCEPT_PARAMETERS = ("protocol_factory", "sock", "sslcontext", "server", "backlog")
+
+
+def worker_loop() -> str:
+    """The event loop uvicorn gives the worker processes: `WorkerLoop` where this Python's asyncio
+    has the private methods it overrides, with the arguments in the order it passes them (checked,
+    not assumed: they are not a public interface); else asyncio's own loop, with a warning (the
+    workers then share connections less evenly and answer under Nagle's delay, ~40 ms each)."""
+    base = asyncio.selector_events.BaseSelectorEventLoop
+    accept = getattr(base, "_accept_connection", None)
+    fits = (
+        accept is not None
+        and all(hasattr(base, name) for name in ("_accept_connection2", "_add_reader", "_remove_reader"))
+        and tuple(inspect.signature(accept).parameters)[1:6] == _ACCEPT_PARAMETERS
+    )
+    if fits:
+        return "bastion.server.processes:WorkerLoop"
+    warnings.warn("this Python's asyncio differs from the one WorkerLoop was written for: the server "
+                  "processes use asyncio's own loop (connections shared less evenly, answers slower)",
+                  RuntimeWarning, stacklevel=2)
+    return "asyncio"
 
 
 def make_app() -> FastAPI:

@@ -20,27 +20,10 @@ ARCHIVED = ("no", "yes", "all")
 # The hot read paths' statements, built once (building a statement costs more CPU than running it on a
 # small table): the caller's clearance rank and nation are the parameters `who_rank` and `who_nation`.
 _GET = select(ServerScenario).where(ServerScenario.id == bindparam("sid"), VISIBLE)
-_GET_WITH_HEAD = (
-    select(ServerScenario, ScenarioRevision.text)
-    .outerjoin(
-        ScenarioRevision,
-        and_(ScenarioRevision.scenario_id == ServerScenario.id, ScenarioRevision.number == ServerScenario.head),
-    )
-    .where(ServerScenario.id == bindparam("sid"), VISIBLE)
-)
 _REVISION = (
     select(ScenarioRevision)
     .join(ServerScenario, ServerScenario.id == ScenarioRevision.scenario_id)
     .where(ScenarioRevision.scenario_id == bindparam("sid"), ScenarioRevision.number == bindparam("number"), VISIBLE)
-)
-_REVISION_PAIR = (
-    select(ScenarioRevision)
-    .join(ServerScenario, ServerScenario.id == ScenarioRevision.scenario_id)
-    .where(
-        ScenarioRevision.scenario_id == bindparam("sid"),
-        or_(ScenarioRevision.number == bindparam("a"), ScenarioRevision.number == bindparam("b")),
-        VISIBLE,
-    )
 )
 _RELEASES = (
     select(ScenarioRelease.nation)
@@ -210,27 +193,9 @@ class Scenarios:
     def get(self, scenario_id: str) -> ServerScenario | None:
         return self.session.execute(_GET, {"sid": scenario_id, **who(self.caller)}).scalar_one_or_none()
 
-    def get_with_head(self, scenario_id: str) -> tuple[ServerScenario, str | None] | None:
-        """A visible scenario and its newest revision's text, in one query."""
-        row = self.session.execute(_GET_WITH_HEAD, {"sid": scenario_id, **who(self.caller)}).one_or_none()
-        return None if row is None else (row[0], row[1])
-
     def releasability(self, scenario: ServerScenario) -> Releasability:
         nations = self.session.execute(_RELEASES, {"sid": scenario.id}).scalars().all()
         return Releasability(scenario.level, scenario.owner, tuple(nations))
-
-    def releasabilities(self, scenarios: Sequence[ServerScenario]) -> dict[str, Releasability]:
-        """The releasability of each scenario, in one query (a list page without a query per scenario)."""
-        nations: dict[str, list[str]] = {s.id: [] for s in scenarios}
-        ids = list(nations)
-        for start in range(0, len(ids), 500):  # bound the IN list
-            for scenario_id, nation in self.session.execute(
-                select(ScenarioRelease.scenario_id, ScenarioRelease.nation)
-                .where(ScenarioRelease.scenario_id.in_(ids[start : start + 500]))
-                .order_by(ScenarioRelease.scenario_id, ScenarioRelease.nation)
-            ):
-                nations[scenario_id].append(nation)
-        return {s.id: Releasability(s.level, s.owner, tuple(nations[s.id])) for s in scenarios}
 
     def revisions(self, scenario_id: str) -> Sequence[ScenarioRevision] | None:
         if self.get(scenario_id) is None:
@@ -250,11 +215,6 @@ class Scenarios:
         return self.session.execute(
             _REVISION, {"sid": scenario_id, "number": number, **who(self.caller)}
         ).scalar_one_or_none()
-
-    def revision_pair(self, scenario_id: str, a: int, b: int) -> dict[int, ScenarioRevision]:
-        """Revisions `a` and `b` of a visible scenario by number, in one query (those that exist)."""
-        found = self.session.execute(_REVISION_PAIR, {"sid": scenario_id, "a": a, "b": b, **who(self.caller)})
-        return {revision.number: revision for revision in found.scalars()}
 
     def create(self, name: str, text: str, sha256: str, message: str, rel: Releasability) -> ServerScenario:
         scenario = ServerScenario(
