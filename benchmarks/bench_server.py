@@ -307,7 +307,16 @@ async def raw_load(base: str, token: str, paths: list[str], readers: int) -> tup
                 codes[code] = codes.get(code, 0) + 1
                 if close:
                     writer.close()
-                    reader, writer = await asyncio.open_connection(host, int(port))
+                    for attempt in range(100):  # a refused reconnect is counted, not fatal (for 5 s)
+                        try:
+                            reader, writer = await asyncio.open_connection(host, int(port))
+                            break
+                        except OSError as error:
+                            if attempt == 99:
+                                raise
+                            name = type(error).__name__
+                            codes[name] = codes.get(name, 0) + 1
+                            await asyncio.sleep(0.05)
         finally:
             writer.close()
 

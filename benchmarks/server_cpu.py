@@ -77,6 +77,8 @@ def request(sock: socket.socket, reader: Any, path: str, token: str) -> bytes:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value)
+    if length < 0:  # reading to the end would wait for the kept-alive connection to close
+        raise SystemExit(f"{path}: an answer without Content-Length ({status!r})")
     body: bytes = reader.read(length)
     if not status.startswith(b"HTTP/1.1 200"):
         raise SystemExit(f"{path}: {status!r} {body[:200]!r}")
@@ -180,6 +182,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", type=Path)
     args = ap.parse_args()
+    if args.ids is None and not args.url.startswith("sqlite:///"):
+        ap.error("--ids FILE is needed with a database that is not a SQLite file")
     ids_file = args.ids or Path(args.url.split("///", 1)[-1] + ".json")
     ids = prepared(args.url, ids_file)
     if args.profile:
