@@ -47,7 +47,7 @@ from bastion.plan.solve import HighsSolver, SolveStatus
 from bastion.scenario.model import Scenario
 
 BOUND_FUTURES = 20
-"""Futures solved with perfect foresight (the first of the planning futures)."""
+"""Futures solved with perfect foresight (drawn on streams of their own: futures.BOUND_BLOCK_BASE)."""
 ALPHA = 0.05
 """Each target's bound holds with confidence 1 - ALPHA (Bonferroni over its statements and the
 premises' estimates)."""
@@ -59,8 +59,7 @@ SOLVE_SECONDS = 60.0
 """Time limit of each future's solve; a solve stopped by it counts the set as met (valid)."""
 
 
-def most_met_to_prove(count: int, requested: float, slack: float = 0.0,
-                      alpha: float = ALPHA / 2) -> int:
+def most_met_to_prove(count: int, requested: float, slack: float, alpha: float) -> int:
     """The most futures (of count) a set may be met in for its bound at 1 - alpha (+ slack) to
     stay below `requested`; -1 when no count proves it."""
     best = -1
@@ -296,13 +295,13 @@ def bound_text(b: Bound, requested: float, names: Sequence[str]) -> str:
     best = b.best
     if b.upper_alone < requested or best is None:
         verdict = (f"not reachable whatever the plan: at most {b.upper_alone:.2f} < "
-                   f"{requested:.2f} (perfect foresight, {b.count} futures, 95 %)"
+                   f"{requested:.2f} (perfect foresight, {b.count} futures, {100 * (1 - ALPHA):.0f} %)"
                    if b.upper_alone < requested else "")
     elif best.upper < requested:
         k = len(best.higher) + 1
         verdict = (f"not reachable while {premise_words(best, names)}: with perfect foresight "
                    f"the {_WORDS.get(k, str(k))} are met together in only {best.met} of "
-                   f"{best.count} futures (bound {best.upper:.2f} < {requested:.2f}; 95 % over "
+                   f"{best.count} futures (bound {best.upper:.2f} < {requested:.2f}; {100 * (1 - ALPHA):.0f} % over "
                    f"every statement and estimate)")
     else:
         verdict = ""

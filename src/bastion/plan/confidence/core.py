@@ -15,9 +15,10 @@ import numpy as np
 from bastion.online import line_online_months
 from bastion.plan.build import build_model
 from bastion.plan.confidence.binds import what_binds
-from bastion.plan.confidence.bound import bound_json, bound_text, target_bounds
+from bastion.plan.confidence.bound import BOUND_FUTURES, bound_json, bound_text, target_bounds
 from bastion.plan.confidence.buffers import choose_cover
 from bastion.plan.confidence.futures import (
+    BOUND_BLOCK_BASE,
     Futures,
     all_built_uncertainty,
     draw_futures,
@@ -411,7 +412,10 @@ def _explain_missed(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int],
         progress("perfect-foresight bound of the targets not reached")
     above = [h for h in conf if any(prio[h] < prio[t] for t in missed)]  # read by the premises
     probability, paths = simulate_premises(scenario, plan, above, seed, workers)
-    bounds = target_bounds(scenario, ix0, online0, fut, missed, conf, prio, probability, paths)
+    # futures of their own: the plan was fitted to the planning futures (and `missed` chosen on them)
+    own = draw_futures(scenario, all_built_uncertainty(scenario, plan), min(BOUND_FUTURES, fut.count),
+                       fut.seed, base=BOUND_BLOCK_BASE)
+    bounds = target_bounds(scenario, ix0, online0, own, missed, conf, prio, probability, paths)
     names = [f"{tg.customer} {tg.by}" for tg in plan.targets]
     binds = {t: "; ".join(b for b in (wi.sentence(t, conf[t], validated[t]),
                                       bound_text(bounds[t], conf[t], names)) if b)

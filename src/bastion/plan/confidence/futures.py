@@ -28,6 +28,9 @@ from bastion.simulate.numpy_backend import AVAIL, SHARE
 FloatArray = npt.NDArray[np.float64]
 
 PLAN_BLOCK_BASE = 2**40
+BOUND_BLOCK_BASE = 2**41
+"""The perfect-foresight bound's futures (bound.py) have streams of their own: the plan was fitted
+to the planning futures, so a bound counted on them would not be independent of the plan."""
 """Spawn keys of the planning futures: block b draws from SeedSequence(seed, (2^40 + b,))."""
 
 
@@ -67,13 +70,15 @@ def all_built_uncertainty(scenario: Scenario, plan: PlanResult) -> Uncertainty:
     return uncertainty_of(scenario, pa)
 
 
-def draw_futures(scenario: Scenario, u: Uncertainty, count: int, seed: int) -> Futures:
-    """`count` futures from the planning stream of `seed` (whole blocks of BLOCK paths, cut)."""
+def draw_futures(scenario: Scenario, u: Uncertainty, count: int, seed: int,
+                 base: int = PLAN_BLOCK_BASE) -> Futures:
+    """`count` futures from the planning stream of `seed` (whole blocks of BLOCK paths, cut);
+    `base`: the streams' first spawn key (BOUND_BLOCK_BASE: the bound's own futures)."""
     n = u.n
     onl, line_av, sup_av, surge = [], [], [], []
     for b in range(-(-count // BLOCK)):
         k = min(BLOCK, count - b * BLOCK)
-        online, ev = sample_block(u, k, block_rng(seed, PLAN_BLOCK_BASE + b))
+        online, ev = sample_block(u, k, block_rng(seed, base + b))
         hund = coverage(u, ev, k).hundredths()  # (n, risky + 1, k)
         onl.append(np.ceil(online.T - 1e-9).astype(np.int64))
         line_av.append(np.transpose(AVAIL[hund[:, u.line_col, :]], (2, 1, 0)))
