@@ -29,6 +29,7 @@ from bastion.plan.confidence.margin import margin_plan, months_to, next_extra, n
 from bastion.plan.confidence.premise import simulate_premises
 from bastion.plan.confidence.price import price_of_confidence
 from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
+from bastion.plan.confidence.room import room_sentence, rooms_of
 from bastion.plan.confidence.rounds import Rounds, better, search_rounds
 from bastion.plan.confidence.saa import Composite, build_composite
 from bastion.plan.confidence.whatif import what_if
@@ -391,7 +392,7 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
     binds, bounds = _explain_missed(scenario, ix0, online0, fut, found.plan, conf, missed, prio,
                                     {t: sim.targets[t].probability for t in conf},
                                     seed=seed + VALIDATION_SEED_OFFSET, workers=workers,
-                                    progress=progress)
+                                    progress=progress, det=det, time_limit=time_limit, gap=gap)
     return _result(scenario, requested, det, found.plan, det_sim, sim, in_sample, {},
                    fut.count, seed, paths, len(history), history, time.perf_counter() - t0,
                    binds=binds, bounds=bounds)
@@ -400,9 +401,12 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
 def _explain_missed(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut: Futures,
                     plan: PlanResult, conf: dict[int, float], missed: list[int], prio: list[int],
                     validated: dict[int, float], *, seed: int, workers: int | None,
-                    progress: Step | None) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
+                    progress: Step | None, det: PlanResult | None = None,
+                    time_limit: float | None = None, gap: float = 1e-4,
+                    ) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
     """Per target short of its confidence: what binds (the plan without each source of risk,
-    whatif.py) and the perfect-foresight bound (bound.py), as a sentence and as numbers."""
+    whatif.py), the perfect-foresight bound (bound.py) and, given the deterministic plan `det`,
+    the room for a unit buffer (room.py), as a sentence and as numbers."""
     if not missed:
         return {}, {}
     if progress is not None:
@@ -416,11 +420,18 @@ def _explain_missed(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int],
     own = draw_futures(scenario, all_built_uncertainty(scenario, plan), min(BOUND_FUTURES, fut.count),
                        fut.seed, base=BOUND_BLOCK_BASE)
     bounds = target_bounds(scenario, ix0, online0, own, missed, conf, prio, probability, paths)
+    rooms = rooms_of(scenario, det, fut, missed, conf, time_limit=time_limit, gap=gap,
+                     progress=progress) if det is not None else {}
     names = [f"{tg.customer} {tg.by}" for tg in plan.targets]
     binds = {t: "; ".join(b for b in (wi.sentence(t, conf[t], validated[t]),
-                                      bound_text(bounds[t], conf[t], names)) if b)
+                                      bound_text(bounds[t], conf[t], names),
+                                      room_sentence(rooms.get(t), conf[t], plan.targets[t])) if b)
              for t in missed}
-    return binds, {t: bound_json(bounds[t], conf[t]) for t in missed}
+    numbers = {t: bound_json(bounds[t], conf[t]) for t in missed}
+    for t, r in rooms.items():
+        numbers[t]["room"] = r.json()
+    return binds, numbers
+
 
 
 def _with_explanation(binds: str, det: PlanResult, customer: str, item: str, by: str) -> str:
