@@ -5,7 +5,8 @@ Prints, per S: seconds, cost at P, the deterministic cost, rounds, and per
 target the in-sample share and the validated probability (10,000 paths).
 NAME=VALUE sets a variant: `cover=3` is passed to `plan_at_confidence`; a dotted name sets a
 constant of a module of bastion.plan.confidence (a Python literal), e.g. `levels.HOLD='exact'`,
-`core.SEARCH_COVERS=2`, `levels.GIVE_BACK_STEPS=0`, `rounds.RAISE_ERRORS=0.0`.
+`core.SEARCH_COVERS=2`, `levels.GIVE_BACK_STEPS=0`, `rounds.RAISE_ERRORS=0.0`,
+`levels.HOLD_CHOICE='first'`, `levels.PRODUCTION_HOLD_FROM=3` (the fixed level instead of the rule).
 """
 
 from __future__ import annotations

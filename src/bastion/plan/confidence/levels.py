@@ -49,12 +49,18 @@ deliveries within what their companions allow, and the simulator's catch-up poli
 sensitive to that timing."""
 
 
-PRODUCTION_HOLD_FROM = 3
-"""From this priority level on (0: never), the plan's cumulative production per line and item
-is held exactly (at the plan kept so far) up to the latest `by` of the levels done that comes
-before every target of the level searched. Measured on the reference scenario: from level 3,
-lt 2035 0.325 -> 0.652 with every higher target unchanged; from level 2, ee 2031 0.818 -> 0.764
-(its buffer needs production before lv 2030's `by` moved), so 3 (docs/method-confidence.md)."""
+PRODUCTION_HOLD_FROM: int | None = None
+"""None (the default): the rule decides the production hold per scenario and level (`HOLD_CHOICE`,
+`prefer_hold`): at every level with a level done before all its targets, the level is walked
+with and without the hold (the plan's cumulative production per line and item held exactly,
+at the plan kept so far, up to the latest `by` of the levels done that comes before every
+target of the level searched) and the better walk by the level's key is kept. An int is an
+explicit option instead: the hold from that priority level on (0: never); 3 is what the
+reference scenario was tuned to before the rule (docs/method-confidence.md)."""
+HOLD_CHOICE = "walk"
+"""How the rule decides: "walk" (the level's steps and trims walked both ways, the better walk
+kept) or "first" (the level's first step taken both ways, then the level walked with the
+better choice: about one plan more per level instead of one walk more)."""
 
 
 def held_production(scenario: Scenario, plan: PlanResult, upto: int
@@ -181,6 +187,19 @@ def _key(st: Searched, need: dict[int, int], priority: list[int], units: list[fl
                  for q in sorted({priority[t] for t in need}))
 
 
+def prefer_hold(free: Searched, tied: Searched, need: dict[int, int], priority: list[int],
+                units: list[float]) -> bool:
+    """True when the walk with the production hold (`tied`) is kept over the one without
+    (`free`): its key (`_key`: per priority level in order, the futures met up to the need) is
+    higher; on equal keys, when its futures met per level in order, without the cap, are more;
+    a full tie keeps the walk without (no rows the plan does not need)."""
+    a, b = _key(free, need, priority, units), _key(tied, need, priority, units)
+    if a != b:
+        return b > a
+    every = dict.fromkeys(need, int(free.short.shape[1]))
+    return _key(tied, every, priority, units) > _key(free, every, priority, units)
+
+
 def _give_back(best: Searched, start: Searched, mine: list[int], higher: list[int],
                requested: dict[int, float],
                validate: Callable[[PlanResult], list[tuple[float, float]]],
@@ -248,47 +267,42 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
     history: list[dict[str, object]] = []
     frozen: dict[int, int] = {}  # target -> futures it must keep (its level done)
     holds: tuple[DeliveryHold, ...] = ()  # the levels done: their deliveries (HOLD)
-    made: tuple[ProductionHold, ...] = ()  # production held (PRODUCTION_HOLD_FROM)
     names = [c for c, cust in scenario.customers.items() for _ in cust.targets]
 
-    def _state(early: dict[int, int], extra: dict[int, float], p: int) -> Searched | None:
+    def _state(early: dict[int, int], extra: dict[int, float], p: int,
+               made: tuple[ProductionHold, ...]) -> Searched | None:
         """The plan with these margins (the levels done held), played; None without a plan."""
         nonlocal solves
         plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
                             progress=progress, floors=floors, deliveries=holds,
-                                production=made)
+                            production=made)
         solves += 1
         if not plan.status.has_solution:
             return None
         st = Searched(plan, early, extra, _play(scenario, plan, futures, seed, len(units)), held)
-        history.append({"priority": p, "give_back": True,
+        history.append({"priority": p, "give_back": True, "production_hold": bool(made),
                         "early_months": {str(t): k for t, k in early.items()},
                         "extra_units": {str(t): v for t, v in extra.items()},
                         "in_sample": {str(t): round(st.share(t, units[t]), 4)
                                       for t in requested}})
         return st
-    for p in sorted({priority[t] for t in requested}):
-        mine = [t for t in sorted(requested) if priority[t] == p]
-        need = {**frozen, **{t: goal(requested[t], futures, raise_by.get(t, 0.0)) for t in mine}}
-        if validate is not None and any(cur.count(t, units[t]) < need[t] for t in mine):
-            checked = validate(cur.plan)
-            for t in mine:
-                if checked[t][0] >= requested[t] - checked[t][1]:
-                    need[t] = min(need[t], cur.count(t, units[t]))
 
-        done = [by[t] for t in requested if priority[t] < p and by[t] < min(by[t] for t in mine)]
-        if PRODUCTION_HOLD_FROM and p >= PRODUCTION_HOLD_FROM and done:
-            made = held_production(scenario, cur.plan, max(done))
+    def _walk(cur: Searched, p: int, need: dict[int, int], made: tuple[ProductionHold, ...],
+              steps: int, trims: int) -> Searched:
+        """Level p's walk from `cur`: up to `steps` margin steps, then up to `trims` trims;
+        every plan with the production hold `made`; the best state by the level's key."""
+        nonlocal solves
 
-        def key(st: Searched, need: dict[int, int] = need) -> tuple[int, ...]:
+        def key(st: Searched) -> tuple[int, ...]:
             return _key(st, need, priority, units)
 
+        tag = " (production held)" if made else ""
         best, walk = cur, cur
         nxt_early, nxt_extra = dict(cur.early), dict(cur.extra)
         by_units = {t for t in need if by[t] - nxt_early[t] <= 0}  # time first, then units
         stuck: set[int] = set()  # the plan cannot hold more for them
         most = {t: by[t] for t in need}  # months early not yet found too many for the plan
-        for _step in range(rounds):
+        for _step in range(steps):
             grow_e: dict[int, int] = {}
             grow_x: dict[int, float] = {}
             for t in sorted(need):
@@ -306,7 +320,7 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
                 break
             early, extra = {**nxt_early, **grow_e}, {**nxt_extra, **grow_x}
             if progress is not None:
-                progress(f"margins at priority {p}: " + ", ".join(
+                progress(f"margins at priority {p}{tag}: " + ", ".join(
                     [f"target {t + 1} {k} months early" for t, k in sorted(grow_e.items())]
                     + [f"target {t + 1} +{v:,.0f} units" for t, v in sorted(grow_x.items())]))
             plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
@@ -334,21 +348,21 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
                 if held.get(t, 0.0) > 0.5:
                     nxt_extra[t] = float(max(prev.extra[t], math.floor(extra[t] - held[t])))
                     stuck.add(t)
-            history.append({"priority": p,
+            history.append({"priority": p, "production_hold": bool(made),
                             "early_months": {str(t): k for t, k in early.items()},
                             "extra_units": {str(t): v for t, v in extra.items()},
                             "in_sample": {str(t): round(walk.share(t, units[t]), 4)
                                           for t in requested}})
             if key(walk) > key(best):  # lexicographic: higher levels first
                 best = walk
-        for _trim in range(TRIMS if best is not cur else 0):
+        for _trim in range(trims if best is not cur else 0):
             early = {t: cur.early[t] + (best.early[t] - cur.early[t]) // 2 for t in requested}
             extra = {t: float(cur.extra[t] + math.floor((best.extra[t] - cur.extra[t]) / 2))
                      for t in requested}
             if early == best.early and extra == best.extra:
                 break
             if progress is not None:
-                progress(f"margins at priority {p}: trimmed")
+                progress(f"margins at priority {p}{tag}: trimmed")
             plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
                                 progress=progress, floors=floors, deliveries=holds,
                                 production=made)
@@ -357,7 +371,7 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
                 break
             cand = Searched(plan, early, extra, _play(scenario, plan, futures, seed, len(units)),
                             held)
-            history.append({"priority": p, "trim": True,
+            history.append({"priority": p, "trim": True, "production_hold": bool(made),
                             "early_months": {str(t): k for t, k in early.items()},
                             "extra_units": {str(t): v for t, v in extra.items()},
                             "in_sample": {str(t): round(cand.share(t, units[t]), 4)
@@ -365,9 +379,40 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
             if key(cand) < key(best):
                 break
             best = cand
+        return best
+
+    for p in sorted({priority[t] for t in requested}):
+        mine = [t for t in sorted(requested) if priority[t] == p]
+        need = {**frozen, **{t: goal(requested[t], futures, raise_by.get(t, 0.0)) for t in mine}}
+        if validate is not None and any(cur.count(t, units[t]) < need[t] for t in mine):
+            checked = validate(cur.plan)
+            for t in mine:
+                if checked[t][0] >= requested[t] - checked[t][1]:
+                    need[t] = min(need[t], cur.count(t, units[t]))
+
+        done = [by[t] for t in requested if priority[t] < p and by[t] < min(by[t] for t in mine)]
+        hold = held_production(scenario, cur.plan, max(done)) if done else ()
+        if PRODUCTION_HOLD_FROM is not None:  # the explicit option: a fixed level
+            made = hold if PRODUCTION_HOLD_FROM and p >= PRODUCTION_HOLD_FROM else ()
+            best = _walk(cur, p, need, made, rounds, TRIMS)
+        elif not hold:
+            made, best = (), _walk(cur, p, need, (), rounds, TRIMS)
+        else:  # the rule: the level walked with and without the hold, the better kept
+            probe = rounds if HOLD_CHOICE == "walk" else 1
+            trims = TRIMS if HOLD_CHOICE == "walk" else 0
+            free = _walk(cur, p, need, (), probe, trims)
+            tied = _walk(cur, p, need, hold, probe, trims)
+            keep = prefer_hold(free, tied, need, priority, units)
+            history.append({"priority": p, "production_hold_choice": {
+                "without": list(_key(free, need, priority, units)),
+                "with": list(_key(tied, need, priority, units)), "held": keep}})
+            made = hold if keep else ()
+            best = (tied if keep else free) if HOLD_CHOICE == "walk" \
+                else _walk(cur, p, need, made, rounds, TRIMS)
         if validate is not None and GIVE_BACK_STEPS:
             best = _give_back(best, cur, mine, [t for t in requested if priority[t] < p],
-                              requested, validate, functools.partial(_state, p=p))
+                              requested, validate,
+                              functools.partial(_state, p=p, made=made))
         cur = best
         if HOLD:
             holds = held_deliveries(scenario, cur.plan, {names[t] for t in requested
