@@ -44,3 +44,21 @@ def test_no_chart_and_no_headline_without_a_confidence() -> None:
     run: dict[str, Any] = {"scenario": {"currency": "EUR"}}
     assert price_of_confidence(run) is None
     assert not [h for h in headline(run) if h.label == "Price of confidence"]
+
+
+def test_a_target_short_of_its_confidence_is_reported_with_its_reason() -> None:
+    """The confidence section's note and the workbook's table say why a target is short."""
+    from bastion.report.content import derived_tables
+    from bastion.report.html import sections
+
+    run = _run(False)
+    run["confidence"]["targets"][0]["binds"] = "what binds: outages; no unit buffer reaches it"
+    [conf] = [s for s in sections(run, {}) if s.id == "confidence"]
+    assert conf.notes == ["Short of 90%: army shell by 2026-12 (37.0%): what binds: outages; "
+                          "no unit buffer reaches it"]
+    [row] = derived_tables(run)["confidence_targets"]  # the target without a confidence is not listed
+    assert row["why_short"].endswith("no unit buffer reaches it") and row["reached"] is False
+    assert row["deterministic_probability"] == 0.368 and row["probability"] == 0.37
+    reached = _run(True)
+    assert [s.notes for s in sections(reached, {}) if s.id == "confidence"] == [[]]
+    assert "confidence_targets" not in derived_tables({"scenario": {"currency": "EUR"}})

@@ -185,6 +185,22 @@ def target_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
     return [{k: r[k] for k in order if k in r} for r in merged.values()]
 
 
+def confidence_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target planned to a confidence: the deterministic plan's P(met) and the confidence plan's,
+    and for a target short of its confidence why (docs/method-confidence.md, "Not reachable")."""
+    out = []
+    for t in rows(section(run, "confidence"), "targets"):
+        if t.get("requested") is None:
+            continue
+        val = t.get("validated") or {}
+        out.append({"customer": t.get("customer"), "item": t.get("item"), "by": t.get("by"),
+                    "units": t.get("units"), "priority": t.get("priority"), "requested": t.get("requested"),
+                    "deterministic_probability": t.get("deterministic_probability"),
+                    "probability": val.get("probability"), "stderr": val.get("stderr"),
+                    "reached": t.get("reached"), "why_short": t.get("binds") or ""})
+    return out
+
+
 def cost_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
     """Cost by component: the plan's (first-unit cost), the simulation's expectation, economics' cash."""
     plan, sim, eco = section(run, "plan"), section(run, "simulate"), section(run, "economics")
@@ -288,4 +304,6 @@ def derived_tables(run: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         "cash_by_year": rows(eco, "cash_by_year"),
         "cost_per_unit": rows(eco, "cost_per_delivered_unit"),
     }
+    if section(run, "confidence") is not None:  # a run planned at a confidence
+        tables["confidence_targets"] = confidence_rows(run)
     return tables

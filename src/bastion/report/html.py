@@ -12,7 +12,7 @@ from bastion import __version__
 from bastion.report import charts as ch
 from bastion.report import charts_supply as cs
 from bastion.report.answer import answers
-from bastion.report.content import HEADLINE_NOTE, derived_tables, headline, missing_notes
+from bastion.report.content import HEADLINE_NOTE, confidence_rows, derived_tables, headline, missing_notes
 from bastion.report.fmt import cell, currency, money, num, pct, section, units
 from bastion.report.losses import MEASURES, OUTAGE_MEANING, weight_text
 from bastion.report.names import Names, names
@@ -159,10 +159,22 @@ def sections(run: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -> li
         (ch.exposure_bars(run), "the exposure index needs the resilience analysis")]))
     price = ch.price_of_confidence(run)
     if price is not None:  # only a run planned at a confidence has one
-        out.append(Section("confidence", "The price of confidence", [price], []))
+        out.append(Section("confidence", "The price of confidence", [price], _short_of_confidence(run)))
     out.append(group("cost", "Cost", [
         (ch.cash_by_year(run), "cash by year needs the economics"),
         (ch.unit_cost(run), "the learning curve needs the economics")]))
+    return out
+
+
+def _short_of_confidence(run: dict[str, Any]) -> list[str]:
+    """One note per target short of its confidence: its best probability and why."""
+    out = []
+    for r in confidence_rows(run):
+        if r["reached"] is False:
+            p = num(r["probability"])
+            got = "" if p is None else f" ({pct(p, 1)})"
+            out.append(f"Short of {pct(num(r['requested']) or 0.0, 0)}: {r['customer']} {r['item']} by "
+                       f"{r['by']}{got}: {r['why_short'] or 'no reason recorded'}")
     return out
 
 

@@ -31,13 +31,14 @@ QTY = {"units", "planned_units", "shortfall", "p10_units", "p50_units", "p90_uni
        "arrivals", "accepted_output", "used", "delivered", "closing", "received", "consumption", "unmet",
        "lost_units", "capacity_per_month", "cumulative_units", "paths", "buffer_units", "change", "current"}
 PCT = {"probability", "stderr", "cumulative_probability", "risk_criticality", "non_eu_nato_share",
-       "reached_share"}
+       "reached_share", "requested", "deterministic_probability"}
 MONTHS = {"start_months", "finish_months", "risk_p10", "risk_p50", "risk_p90", "ttr_months", "tts_months",
           "tts_window_months", "buffer_months"}
 WEIGHTED = {"lost_weighted", "lost_weighted_in_window"}  # weighted by the row's `loss_weight`
 TEXT_HEADS = {"lost_text": "lost over the horizon, per item (units)",
               "lost_in_window_text": "lost in the outage window, per item (units)",
-              "loss_weight": "weight of the weighted losses"}
+              "loss_weight": "weight of the weighted losses",
+              "why_short": "why short of its confidence (what binds, the bound, the room for a buffer)"}
 INDEX = {"risk_exposure_index", "hhi", "discount_factor"}
 NAMED = {"customer": "customers", "item": "items", "supplier": "suppliers", "site": "sites", "node": "node"}
 
