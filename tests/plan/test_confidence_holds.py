@@ -81,6 +81,19 @@ def test_a_floor_is_a_lower_bound_and_an_exact_hold_also_an_upper_one() -> None:
     assert [t.shortfall for t in exact.targets] == pytest.approx([300.0, 0.0], abs=1e-3)
 
 
+def test_a_floor_that_binds_moves_the_deliveries() -> None:
+    """At least 100 a month to priority 2 from January: the tie-break can no longer send the first
+    six months to priority 1; priority 2 gets them (held within 1e-6 x units) and priority 1 the
+    last six; both targets are still met."""
+    sc = scenario(TWO)
+    cum = tuple([100.0 * k for k in range(1, 7)] + [600.0] * 6)
+    plan = solve_plan(sc, explain=False, sensitivity=False,
+                      deliveries=(("plant", "second", "shell", cum, False),))
+    assert _sent(plan, "second") == pytest.approx([100.0] * 6 + [0.0] * 6, abs=1e-3)
+    assert _sent(plan, "first") == pytest.approx([0.0] * 6 + [100.0] * 6, abs=1e-3)
+    assert all(t.met for t in plan.targets)
+
+
 def test_a_route_the_model_has_not_is_an_error() -> None:
     sc = scenario(TWO)
     with pytest.raises(ValueError, match="none can be held"):

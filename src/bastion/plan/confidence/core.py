@@ -401,8 +401,7 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
 def _explain_missed(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut: Futures,
                     plan: PlanResult, conf: dict[int, float], missed: list[int], prio: list[int],
                     validated: dict[int, float], *, seed: int, workers: int | None,
-                    progress: Step | None, det: PlanResult | None = None,
-                    time_limit: float | None = None, gap: float = 1e-4,
+                    progress: Step | None, det: PlanResult, time_limit: float | None, gap: float,
                     ) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
     """Per target short of its confidence: what binds (the plan without each source of risk,
     whatif.py), the perfect-foresight bound (bound.py) and, given the deterministic plan `det`,
@@ -420,8 +419,7 @@ def _explain_missed(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int],
     own = draw_futures(scenario, all_built_uncertainty(scenario, plan), min(BOUND_FUTURES, fut.count),
                        fut.seed, base=BOUND_BLOCK_BASE)
     bounds = target_bounds(scenario, ix0, online0, own, missed, conf, prio, probability, paths)
-    rooms = rooms_of(scenario, det, fut, missed, conf, time_limit=time_limit, gap=gap,
-                     progress=progress) if det is not None else {}
+    rooms = rooms_of(scenario, det, fut, missed, conf, time_limit=time_limit, gap=gap, progress=progress)
     names = [f"{tg.customer} {tg.by}" for tg in plan.targets]
     binds = {t: "; ".join(b for b in (wi.sentence(t, conf[t], validated[t]),
                                       bound_text(bounds[t], conf[t], names),
@@ -431,7 +429,6 @@ def _explain_missed(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int],
     for t, r in rooms.items():
         numbers[t]["room"] = r.json()
     return binds, numbers
-
 
 
 def _with_explanation(binds: str, det: PlanResult, customer: str, item: str, by: str) -> str:

@@ -28,10 +28,10 @@ from bastion.simulate.numpy_backend import AVAIL, SHARE
 FloatArray = npt.NDArray[np.float64]
 
 PLAN_BLOCK_BASE = 2**40
+"""Spawn keys of the planning futures: block b draws from SeedSequence(seed, (2^40 + b,))."""
 BOUND_BLOCK_BASE = 2**41
 """The perfect-foresight bound's futures (bound.py) have streams of their own: the plan was fitted
 to the planning futures, so a bound counted on them would not be independent of the plan."""
-"""Spawn keys of the planning futures: block b draws from SeedSequence(seed, (2^40 + b,))."""
 
 
 @dataclass(frozen=True)

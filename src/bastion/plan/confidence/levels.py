@@ -327,7 +327,9 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
                                 progress=progress, floors=floors, deliveries=holds,
                                 production=made)
             solves += 1
-            if not plan.status.has_solution:
+            if not plan.status.has_solution:  # recorded: a hold the solver refused, not a level done
+                history.append({"priority": p, "production_hold": bool(made),
+                                "no_solution": plan.status.value})
                 break
             prev, walk = walk, Searched(plan, early, extra,
                                         _play(scenario, plan, futures, seed, len(units)), held)
@@ -368,6 +370,8 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
                                 production=made)
             solves += 1
             if not plan.status.has_solution:
+                history.append({"priority": p, "trim": True, "production_hold": bool(made),
+                                "no_solution": plan.status.value})
                 break
             cand = Searched(plan, early, extra, _play(scenario, plan, futures, seed, len(units)),
                             held)

@@ -78,10 +78,13 @@ def probe_scenario(scenario: Scenario, customer: str, item: str, by: str, units:
 def room_for(scenario: Scenario, det: PlanResult, target: int, needed: float, *,
              time_limit: float | None, gap: float) -> float | None:
     """The units target `target`'s customer could receive beyond the deterministic plan by its
-    month (the probe's planned units), or None when the probe's plan has no solution."""
+    month (the probe's planned units), or None when the probe's plan has no solution or no
+    priority is left below every customer (one already has the lowest, MAX_PRIORITY)."""
     from bastion.plan import solve_plan
 
     tp = det.targets[target]
+    if max(c.priority for c in scenario.customers.values()) >= MAX_PRIORITY:
+        return None  # no priority below every customer: the probe would compete with some of them
     probed, probe_id = probe_scenario(scenario, tp.customer, tp.item, tp.by, needed)
     plan = solve_plan(probed, time_limit=time_limit, gap=gap, explain=False, sensitivity=False)
     got = [t.planned_units for t in plan.targets if t.customer == probe_id]
