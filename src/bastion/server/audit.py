@@ -62,6 +62,10 @@ def append(session: Session, *, actor: str, address: str, action: str, obj: str,
     fields = _fields(actor, address, action, obj, outcome)
     batch = session.info.get(BATCH_KEY)
     if isinstance(batch, AuditBatch):
+        # End the read's own transaction first (it wrote nothing; its objects stay loaded): a reader
+        # still inside its snapshot when the batch commits keeps SQLite's automatic checkpoint from
+        # finishing, so under steady reading the write-ahead log never restarts and only grows.
+        session.commit()
         batch.append(fields)
         return
     _write(session, [fields])
