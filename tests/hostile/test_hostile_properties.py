@@ -11,6 +11,7 @@ performance measurement.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from datetime import timedelta
@@ -109,7 +110,9 @@ def json_mutation(draw: st.DrawFn) -> str:
         try:
             for part in path[:-1]:
                 parent = parent[part]
-            parent[path[-1]] = draw(st.sampled_from(JSON_VALUES))
+            # a copy: a later mutation may reach inside this value, and the shared one must stay as it
+            # is (else one example's mutation leaks into the next, up to a value that holds itself)
+            parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(JSON_VALUES)))
         except (KeyError, IndexError, TypeError):
             continue
     return json.dumps(data, indent=2)
