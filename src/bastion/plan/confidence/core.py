@@ -348,12 +348,14 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
     units = [float(t.units) for t in ix0.targets]
     history: list[dict[str, object]] = []
 
-    def validate(plan: PlanResult) -> list[tuple[float, float]]:
+    def simulate_plan(plan: PlanResult) -> SimulationResult:
         if progress is not None:
             progress(f"validating on {paths:,} paths")
-        got = simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
-                       workers=workers)
-        return [(v.probability, v.stderr) for v in got.targets]
+        return simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
+                        workers=workers)
+
+    def validate(plan: PlanResult) -> list[tuple[float, float]]:
+        return [(v.probability, v.stderr) for v in simulate_plan(plan).targets]
 
     if progress is not None:
         progress("component buffers: months of cover")
@@ -362,11 +364,6 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
     history.append({"round": 0, "method": "buffer", "cover_months": chosen.months,
                     "cover_tried": {str(c): n for c, n in chosen.tried.items()}})
 
-    def simulate_plan(plan: PlanResult) -> SimulationResult:
-        if progress is not None:
-            progress(f"validating on {paths:,} paths")
-        return simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
-                        workers=workers)
 
     covers = [chosen] + ([] if cover is not None else [
         choose_cover(scenario, det, conf, futures=fut.count, seed=fut.seed,
