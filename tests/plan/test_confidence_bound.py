@@ -235,7 +235,21 @@ def test_the_objective_keeps_a_level_s_capped_sum_for_the_higher_targets() -> No
 # Three priorities from one 100-a-month line (1,200 a year), outages of one month at one a year:
 # first 400 by June, middle 700 by December, last 200 by December: 1,300 in all, so the three
 # are never met together; first and last together need only 600.
-THREE_PRIORITIES = TWO_PRIORITIES[: TWO_PRIORITIES.index("customers:")] + """customers:
+THREE_PRIORITIES = """
+bastion: 1
+name: three priorities
+horizon: {start: "2026-01", months: 12}
+items: {shell: {made: true, holding_cost_per_month: 0.1}}
+sites:
+  plant:
+    country: LV
+    lines:
+      line-1:
+        makes: [shell]
+        capacity_per_month: 100
+        variable_cost_per_unit: 10
+        outage: {rate_per_year: 1, recovery_months: [1, 1, 1]}
+customers:
   first: {country: LV, priority: 1, targets: [{item: shell, by: "2026-06", units: 400}]}
   middle: {country: LV, priority: 2, targets: [{item: shell, by: "2026-12", units: 700}]}
   last: {country: LV, priority: 3, targets: [{item: shell, by: "2026-12", units: 200}]}
