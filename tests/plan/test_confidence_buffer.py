@@ -102,3 +102,28 @@ def test_same_seed_same_plan_on_the_buffer_route() -> None:
     b = plan_at_confidence(sc, 0.9, method="buffer", futures=60, paths=2048, seed=5)
     assert a.history == b.history and a.plan.tables == b.plan.tables
     assert a.price.cost == b.price.cost
+
+
+def test_a_plan_is_validated_once_however_often_the_search_asks(monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    """The search asks for a plan's validation at a level's end (give-back), at the next level's
+    start and at the round's end, often the same plan: it is simulated once on the validation
+    paths, and the result is the one simulating it anew gives."""
+    import bastion.simulate as sim_mod
+
+    real = sim_mod.simulate
+    asked: list[int] = []
+
+    def counting(scenario, plan, **kw):  # type: ignore[no-untyped-def]
+        if kw.get("paths") == 2048:  # the validation's paths (not the bound's or what-ifs')
+            asked.append(id(plan))
+        return real(scenario, plan, **kw)
+
+    monkeypatch.setattr(sim_mod, "simulate", counting)
+    sc = scenario(TWO_PRIORITIES)
+    r = plan_at_confidence(sc, 0.9, method="buffer", futures=60, paths=2048, seed=5)
+    assert asked and len(asked) == len(set(asked))
+    monkeypatch.setattr(sim_mod, "simulate", real)
+    again = real(sc, r.plan, paths=2048, seed=5 + 1)
+    assert [t.probability for t in again.targets] == [
+        t.validated.probability for t in r.targets if t.validated is not None]

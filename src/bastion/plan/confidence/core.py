@@ -94,6 +94,8 @@ class Solved:
         return Solved(run.x, run.status, run.gap, run.message or run.status.value)
 
 
+VALIDATIONS_KEPT = 4
+"""The buffer route keeps the validations of its last few plans (a plan asked again is read back)."""
 MIP_MAX_COLUMNS = 20_000
 """The chance rows are solved exactly (binaries) up to this many columns; beyond, by rounding."""
 MARGIN_ROUNDS = 4
@@ -348,11 +350,24 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
     units = [float(t.units) for t in ix0.targets]
     history: list[dict[str, object]] = []
 
+    seen: dict[int, tuple[PlanResult, SimulationResult]] = {} if det_sim is None else {
+        id(det): (det, det_sim)}  # the deterministic plan, on the same paths
+
     def simulate_plan(plan: PlanResult) -> SimulationResult:
+        """The plan validated (same paths and seed every time, so a plan validated before, as
+        the search's level start, give-back and rounds each ask, is read back, not simulated
+        again; the plan is kept with its result, so its id is not reused meanwhile; the last
+        VALIDATIONS_KEPT only: the asks that repeat come within a level's end)."""
+        if id(plan) in seen:
+            return seen[id(plan)][1]
         if progress is not None:
             progress(f"validating on {paths:,} paths")
-        return simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
-                        workers=workers)
+        sim = simulate(scenario, plan, paths=paths, seed=seed + VALIDATION_SEED_OFFSET,
+                       workers=workers)
+        seen[id(plan)] = (plan, sim)
+        while len(seen) > VALIDATIONS_KEPT:  # the oldest first (dicts keep their order)
+            del seen[next(iter(seen))]
+        return sim
 
     def validate(plan: PlanResult) -> list[tuple[float, float]]:
         return [(v.probability, v.stderr) for v in simulate_plan(plan).targets]

@@ -269,18 +269,22 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
     holds: tuple[DeliveryHold, ...] = ()  # the levels done: their deliveries (HOLD)
     names = [c for c, cust in scenario.customers.items() for _ in cust.targets]
 
-    def _state(early: dict[int, int], extra: dict[int, float], p: int,
-               made: tuple[ProductionHold, ...]) -> Searched | None:
-        """The plan with these margins (the levels done held), played; None without a plan."""
+    def _try(early: dict[int, int], extra: dict[int, float], p: int,
+             made: tuple[ProductionHold, ...], **kind: bool) -> Searched | None:
+        """The plan with these margins (the levels done held, production held by `made`),
+        solved and played in the planning futures, recorded in the history with `kind` (a
+        step: none; `trim` or `give_back`); None where the solver found no plan (recorded)."""
         nonlocal solves
         plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
                             progress=progress, floors=floors, deliveries=holds,
                             production=made)
         solves += 1
-        if not plan.status.has_solution:
+        if not plan.status.has_solution:  # recorded: a hold the solver refused, not a level done
+            history.append({"priority": p, **kind, "production_hold": bool(made),
+                            "no_solution": plan.status.value})
             return None
         st = Searched(plan, early, extra, _play(scenario, plan, futures, seed, len(units)), held)
-        history.append({"priority": p, "give_back": True, "production_hold": bool(made),
+        history.append({"priority": p, **kind, "production_hold": bool(made),
                         "early_months": {str(t): k for t, k in early.items()},
                         "extra_units": {str(t): v for t, v in extra.items()},
                         "in_sample": {str(t): round(st.share(t, units[t]), 4)
@@ -291,7 +295,6 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
               steps: int, trims: int) -> Searched:
         """Level p's walk from `cur`: up to `steps` margin steps, then up to `trims` trims;
         every plan with the production hold `made`; the best state by the level's key."""
-        nonlocal solves
 
         def key(st: Searched) -> tuple[int, ...]:
             return _key(st, need, priority, units)
@@ -323,16 +326,10 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
                 progress(f"margins at priority {p}{tag}: " + ", ".join(
                     [f"target {t + 1} {k} months early" for t, k in sorted(grow_e.items())]
                     + [f"target {t + 1} +{v:,.0f} units" for t, v in sorted(grow_x.items())]))
-            plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
-                                progress=progress, floors=floors, deliveries=holds,
-                                production=made)
-            solves += 1
-            if not plan.status.has_solution:  # recorded: a hold the solver refused, not a level done
-                history.append({"priority": p, "production_hold": bool(made),
-                                "no_solution": plan.status.value})
+            got = _try(early, extra, p, made)
+            if got is None:
                 break
-            prev, walk = walk, Searched(plan, early, extra,
-                                        _play(scenario, plan, futures, seed, len(units)), held)
+            prev, walk, held = walk, got, got.held
             nxt_early, nxt_extra = dict(early), dict(extra)
             for t in grow_e:  # time that the plan cannot hold (fewer months next), or that
                 # meets no more futures (units from now on)
@@ -350,11 +347,6 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
                 if held.get(t, 0.0) > 0.5:
                     nxt_extra[t] = float(max(prev.extra[t], math.floor(extra[t] - held[t])))
                     stuck.add(t)
-            history.append({"priority": p, "production_hold": bool(made),
-                            "early_months": {str(t): k for t, k in early.items()},
-                            "extra_units": {str(t): v for t, v in extra.items()},
-                            "in_sample": {str(t): round(walk.share(t, units[t]), 4)
-                                          for t in requested}})
             if key(walk) > key(best):  # lexicographic: higher levels first
                 best = walk
         for _trim in range(trims if best is not cur else 0):
@@ -365,21 +357,9 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
                 break
             if progress is not None:
                 progress(f"margins at priority {p}{tag}: trimmed")
-            plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
-                                progress=progress, floors=floors, deliveries=holds,
-                                production=made)
-            solves += 1
-            if not plan.status.has_solution:
-                history.append({"priority": p, "trim": True, "production_hold": bool(made),
-                                "no_solution": plan.status.value})
+            cand = _try(early, extra, p, made, trim=True)
+            if cand is None:
                 break
-            cand = Searched(plan, early, extra, _play(scenario, plan, futures, seed, len(units)),
-                            held)
-            history.append({"priority": p, "trim": True, "production_hold": bool(made),
-                            "early_months": {str(t): k for t, k in early.items()},
-                            "extra_units": {str(t): v for t, v in extra.items()},
-                            "in_sample": {str(t): round(cand.share(t, units[t]), 4)
-                                          for t in requested}})
             if key(cand) < key(best):
                 break
             best = cand
@@ -416,7 +396,7 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
         if validate is not None and GIVE_BACK_STEPS:
             best = _give_back(best, cur, mine, [t for t in requested if priority[t] < p],
                               requested, validate,
-                              functools.partial(_state, p=p, made=made))
+                              functools.partial(_try, p=p, made=made, give_back=True))
         cur = best
         if HOLD:
             holds = held_deliveries(scenario, cur.plan, {names[t] for t in requested
