@@ -16,8 +16,9 @@ For a target A short of its confidence P (docs/method-confidence.md, "Room for a
   own buffers for their confidences are not counted, so the room for A is at most this.
 
 When room < needed, no unit buffer on A can reach P: the capacity or supply before A's month
-lacks about needed - room units. That is a reason in a planner's words, not a proof that no plan
-reaches P (a plan could lose less than the deterministic one, e.g. by holding components).
+lacks at least about needed - room units (more beside the other targets' own buffers). That is
+a reason in a planner's words, not a proof that no plan reaches P (a plan could lose less than the
+deterministic one, e.g. by holding components).
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ def room_sentence(r: Room | None, requested: float, tp: TargetPlan) -> str:
     if r.too_small:
         return (f"{head}, but by {by} the plan has room for only {r.room:,.0f} more for {customer} while "
                 f"every other target is met (before their own buffers): no unit buffer reaches it; "
-                f"about {r.needed - r.room:,.0f} more units of capacity or supply before {by} would")
+                f"at least about {r.needed - r.room:,.0f} more units of capacity or supply before {by} "
+                f"would be needed (more beside the higher priorities' own buffers)")
     return (f"{head}; by {by} the plan has room for it while every other target is met, but not "
             f"beside the higher priorities' own buffers, which the search holds first")
