@@ -245,7 +245,7 @@ class Target(Base):
     """Month at whose end the stockpile must hold `units`."""
     units: NonNeg
     """Stockpile to hold (0 <= units < 1e15)."""
-    confidence: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    confidence: Annotated[float, Number, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
     """Optional, 0 to 1: plan so that the simulator meets this target in at least this share of futures not used to plan (docs/method-confidence.md); wins over `bastion plan --confidence`. Left out: the deterministic plan (or the flag's level)."""
 
 
