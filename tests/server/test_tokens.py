@@ -101,3 +101,28 @@ def test_last_use_is_written_at_most_once_a_minute_and_expired_tokens_are_not_li
                         .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert server.client.get("/api/v1/scenarios", headers=bearer(secret)).status_code == 401
     assert token_digest(secret)[:16] not in ids_of(server, "ana")
+
+
+def test_only_a_signed_in_session_creates_a_token_never_a_script_token(server: Server) -> None:
+    server.user("ana", "analyst", "LVA", "SECRET")
+    made = server.client.post("/api/v1/tokens", json={"name": "nightly"}, headers=server.headers("ana"))
+    assert made.status_code == 201  # a password login's token
+    script = bearer(made.json()["token"])
+    renewed = server.client.post("/api/v1/tokens", json={"name": "renewed", "days": 365}, headers=script)
+    assert renewed.status_code == 403 and "signed-in session" in renewed.json()["detail"]
+    assert server.client.get("/api/v1/tokens", headers=script).status_code == 200  # it still reads
+    kinds = [t["kind"] for t in server.client.get("/api/v1/tokens", headers=script).json()]
+    assert sorted(kinds) == ["login", "script"]  # nothing was made
+    with server.db.transaction() as session:
+        from bastion.store.server_tables import AuditRecord
+
+        made_or_not = session.execute(select(AuditRecord).where(AuditRecord.action == "create-token")).scalars()
+        assert [(r.actor, r.object[:6], r.outcome) for r in made_or_not] == [
+            ("ana", "token:", "ok"),
+            ("ana", "-", "forbidden"),
+        ]
+    # the browser's session (with its CSRF token) creates one, as in the test above
+    opened = server.client.post("/api/v1/session", json={"username": "ana", "password": PASSWORD})
+    csrf = {"X-CSRF-Token": opened.json()["csrf_token"]}
+    assert server.client.post("/api/v1/tokens", json={"name": "y"}, headers=csrf).status_code == 201
+    server.client.cookies.clear()

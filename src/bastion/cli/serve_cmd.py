@@ -1,4 +1,4 @@
-"""`bastion serve`, `bastion users add|list|disable|set-role` and `bastion audit verify`."""
+"""`bastion serve`, `bastion users add|list|disable|set-role|set-password` and `bastion audit verify`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bastion.server.db import Database
     from bastion.server.settings import ServerSettings
 
+FORWARDED_ENV = "BASTION_FORWARDED_ALLOW_IPS"
 _JSON = typer.Option(False, "--json", help="Print one JSON object on stdout.")
 
 users_app = typer.Typer(help="Manage the server's users.", no_args_is_help=True)
@@ -52,6 +53,11 @@ def serve(
                                          "requests (uvicorn workers; default: the machine's cores, at most 4)."),
     access_log: bool = typer.Option(False, "--access-log", help="Also log every request on stderr (uvicorn's "
                                     "access log; the audit trail records every access either way)."),
+    forwarded_allow_ips: str | None = typer.Option(
+        None, "--forwarded-allow-ips", envvar=FORWARDED_ENV, metavar="IPS",
+        help="Trust X-Forwarded-For / X-Forwarded-Proto only from these proxies' addresses (comma-separated "
+             "IPs or networks, e.g. 10.0.0.5,10.1.0.0/16; also $BASTION_FORWARDED_ALLOW_IPS). Default: trust "
+             "no proxy header (the audited address is the connection's)."),
 ) -> None:
     """Serve the REST API on the run store (docs/server.md); the first start creates an administrator."""
     import uvicorn
@@ -64,6 +70,7 @@ def serve(
     from bastion.server.users import first_admin
     from bastion.store import StoreError
 
+    proxies = _proxies(forwarded_allow_ips)
     try:
         oidc = oidc_from_env()
     except OidcConfigError as error:
@@ -87,14 +94,35 @@ def serve(
     if oidc is not None:
         sys.stderr.write(f"Signing in with OpenID Connect: {oidc.name} ({oidc.issuer})\n")
     if count == 1:
+        proxy_headers, allowed = _proxy_options(proxies)
         uvicorn.run(create_app(settings, db=db), host=host, port=port, log_level="info", server_header=False,
-                    access_log=access_log)
+                    access_log=access_log, proxy_headers=proxy_headers, forwarded_allow_ips=allowed)
         return
-    _serve_processes(db, settings, host, port, count, access_log)
+    _serve_processes(db, settings, host, port, count, access_log, proxies)
+
+
+def _proxies(value: str | None) -> list[str]:
+    """The proxies' addresses of `--forwarded-allow-ips` (empty: trust none); exit 2 on a bad one."""
+    import ipaddress
+
+    items = [item.strip() for item in (value or "").split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            fail(f"--forwarded-allow-ips: {item!r} is not an IP address or network (e.g. 10.0.0.5 or 10.1.0.0/16)")
+    return items
+
+
+def _proxy_options(proxies: list[str]) -> tuple[bool, str | None]:
+    """uvicorn's `proxy_headers` and `forwarded_allow_ips`: the headers are read only from the given
+    proxies, never by default (uvicorn's own default trusts 127.0.0.1, so any local client could
+    choose the address the audit trail and the login limit see)."""
+    return (True, ",".join(proxies)) if proxies else (False, None)
 
 
 def _serve_processes(db: Database, settings: ServerSettings, host: str, port: int, count: int,
-                     access_log: bool) -> None:
+                     access_log: bool, proxies: list[str]) -> None:
     """`count` uvicorn worker processes serve requests; this process (their supervisor) alone runs the
     job queue: the recovery of interrupted jobs, then the dispatcher until the workers have stopped."""
     import uvicorn
@@ -104,10 +132,11 @@ def _serve_processes(db: Database, settings: ServerSettings, host: str, port: in
 
     dispatcher = start_job_queue(db, settings.workers, settings.scheduler)
     export_settings(settings)
+    proxy_headers, allowed = _proxy_options(proxies)
     try:
         uvicorn.run("bastion.server.processes:make_app", factory=True, workers=count, host=host, port=port,
                     log_level="info", server_header=False, loop=worker_loop(),
-                    access_log=access_log)
+                    access_log=access_log, proxy_headers=proxy_headers, forwarded_allow_ips=allowed)
     finally:
         if dispatcher is not None:
             dispatcher.stop()
@@ -117,6 +146,9 @@ def _serve_processes(db: Database, settings: ServerSettings, host: str, port: in
 def _password(from_stdin: bool, name: str) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        fail("no terminal to ask the password in: give it on stdin's first line with --password-stdin, "
+             "or run the command in a terminal")
     import getpass
 
     first = getpass.getpass(f"Password for {name}: ")
@@ -134,10 +166,12 @@ def users_add(
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin's first line."),
     as_json: bool = _JSON,
 ) -> None:
-    """Add a user (the password is asked for, or read from stdin)."""
-    from bastion.server.users import UserError, add_user, check
+    """Add a user (the password is asked for, or read from stdin). A name is 1 to 100 ASCII letters,
+    digits and . _ - @, unique whatever its case."""
+    from bastion.server.users import UserError, add_user, check, check_name
 
     try:
+        check_name(name)
         check(role, nation, clearance)
     except UserError as error:
         fail(str(error))
@@ -202,6 +236,33 @@ def users_set_role(
         print_json({"user": name, "role": role})
     else:
         typer.echo(f"{name} is now {role}")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    name: str = typer.Argument(..., help="User name."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin's first line."),
+    as_json: bool = _JSON,
+) -> None:
+    """Set a user's password (e.g. the first start's admin, or a forgotten one); their tokens and
+    sessions are revoked: they sign in again with the new password."""
+    from bastion.server.users import UserError, find, set_password
+
+    try:
+        with _transaction() as session:
+            find(session, name)
+    except UserError as error:
+        fail(str(error))
+    password = _password(password_stdin, name)
+    try:
+        with _transaction() as session:
+            set_password(session, name, password)
+    except UserError as error:
+        fail(str(error))
+    if as_json:
+        print_json({"password_set": name})
+    else:
+        typer.echo(f"password of {name} set; their sessions and tokens are revoked")
 
 
 @audit_app.command("verify")

@@ -39,6 +39,11 @@ NO_NUL = r"^[^\x00]*$"
 NATION = re.compile(r"^[A-Z]{3}$")
 """An ISO 3166-1 alpha-3 code, upper case (the form is checked, not the list of codes)."""
 
+PASSWORD_MIN = 8
+"""Shortest password a user may be given (CLI, web app, API)."""
+PASSWORD_MAX = 1000
+"""Longest password a user may be given, and the longest a login accepts (422 beyond)."""
+
 _HASHER = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106 low-memory profile
 
 
@@ -107,6 +112,16 @@ def csrf_token_of(request: HTTPConnection) -> str | None:
     session: call it on a request the API has authenticated (e.g. after `GET /api/v1/session`)."""
     token = request.cookies.get(SESSION_COOKIE)
     return csrf_token(token) if token else None
+
+
+def presented_token(request: HTTPConnection) -> str | None:
+    """The token a request presents: the `Authorization: Bearer` one when the header is sent (None
+    for another scheme), else the session cookie's."""
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        return value.strip() if scheme.lower() == "bearer" else None
+    return request.cookies.get(SESSION_COOKIE)
 
 
 def secure_cookies(request: HTTPConnection) -> bool:

@@ -5,6 +5,8 @@ bits, stored as its sha256 in `api_tokens`, so the web app's own sign-in and thi
 the same sessions); it is held only in the cookie, lives as long as a bearer token
 (`token_ttl_s`) and is revoked when the user logs out, is disabled or changes role. Logins go
 through the same checks and rate limit.
+
+A signed-in user changes their own password with the current one (`change_password`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bastion.server.errors import Forbidden, Invalid, TooManyAttempts
 from bastion.server.repository import Users
-from bastion.server.security import csrf_token, new_token
+from bastion.server.security import csrf_token, hash_password, new_token, token_digest, verify_password
 from bastion.server.services import Context, _caller, authenticate
 from bastion.server.settings import ServerSettings
+from bastion.server.token_ops import require_signed_in
+from bastion.server.users import UserError, check_password
 
 
 def user_json(ctx: Context) -> dict[str, Any]:
@@ -45,3 +50,31 @@ def close_session(ctx: Context, cookie: str | None) -> None:
     if cookie:
         Users(ctx.session).revoke_token(cookie)
     ctx.record("logout", ctx.who, "ok")
+
+
+def change_password(ctx: Context, settings: ServerSettings, presented: str | None, current: str, new: str) -> None:
+    """The caller's own new password, given the current one: only from a signed-in session (403 for a
+    script token); a wrong current password is 403 and counts as a failed login (so the same rate
+    limit, 429, applies); a new password that breaks the rule is 422. Every other token and session
+    of the user is revoked; the request's own session stays signed in. Audited `change-password`."""
+    name = _caller(ctx).name
+    require_signed_in(ctx, presented, "change-password", f"user:{name}", "changes its password")
+    users = Users(ctx.session)
+    users.forget_failures(settings.login_window_s)
+    if max(users.recent_failures(name, ctx.address, settings.login_window_s)) >= settings.login_max_failures:
+        raise ctx.refuse(TooManyAttempts("too many failed logins: try again later"), "change-password",
+                         f"user:{name}", "rate-limited")
+    user = users.by_name(name)
+    if user is None or not verify_password(user.password_hash, current):
+        users.add_failure(name, ctx.address)
+        raise ctx.refuse(Forbidden("wrong current password"), "change-password", f"user:{name}", "failure")
+    try:
+        check_password(new)
+    except UserError as error:
+        raise ctx.refuse(Invalid(str(error)), "change-password", f"user:{name}", "invalid") from None
+    user.password_hash = hash_password(new)
+    kept = token_digest(presented) if presented else None
+    for token in users.active_tokens(user):
+        if token.token_hash != kept:
+            token.revoked = True
+    ctx.record("change-password", f"user:{name}", "ok")

@@ -4,15 +4,19 @@ Every token (a script's, a password login's, a browser session's) is stored as t
 random secret (`api_tokens`); its public `id` is the first 16 hexadecimal digits of that hash,
 which tells nothing of the secret. A user lists and revokes only their own tokens; another
 user's token id answers 404, as a missing one. Revoking is final (the row is kept, revoked).
+
+Only a signed-in request (a password login's bearer token, a browser session, a single sign-on
+session) creates a script token or changes a password; a request made with a script token gets 403,
+so a stolen script token cannot renew itself past its expiry.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from bastion.server.errors import NotFound
+from bastion.server.errors import Forbidden, NotFound
 from bastion.server.repository import Users
 from bastion.server.security import new_token, token_digest
 from bastion.server.services import NOT_FOUND, Context, _caller
@@ -20,6 +24,8 @@ from bastion.store.server_tables import ApiToken, User
 
 ID_DIGITS = 16
 DAY_S = 24 * 3600
+SIGNED_IN = frozenset({"login", "session"})
+"""Kinds of token a person got by signing in (`script` tokens are made by these, for programs)."""
 
 
 def token_id(token_hash: str) -> str:
@@ -46,8 +52,21 @@ def _user(ctx: Context) -> User:
     return user
 
 
-def create_token(ctx: Context, name: str, days: int) -> dict[str, Any]:
-    """A new script token of the caller, valid `days` days: the answer holds the secret, shown this once."""
+def require_signed_in(ctx: Context, presented: str | None, action: str, obj: str, what: str) -> None:
+    """403 (recorded as `action` / `forbidden`) unless the request's token is a signed-in one (`SIGNED_IN`)."""
+    kind = None
+    if presented:
+        digest = token_digest(presented)
+        kind = ctx.session.execute(select(ApiToken.kind).where(ApiToken.token_hash == digest)).scalar_one_or_none()
+    if kind not in SIGNED_IN:
+        message = f"only a signed-in session {what}: sign in with your password (not with a script token)"
+        raise ctx.refuse(Forbidden(message), action, obj, "forbidden")
+
+
+def create_token(ctx: Context, name: str, days: int, presented: str | None) -> dict[str, Any]:
+    """A new script token of the caller, valid `days` days: the answer holds the secret, shown this once.
+    Only from a signed-in session (403 for a request made with a script token)."""
+    require_signed_in(ctx, presented, "create-token", "-", "creates a token")
     secret = new_token()
     row = Users(ctx.session).issue_token(_user(ctx), secret, days * DAY_S, kind="script", name=name)
     ctx.session.flush()

@@ -1,13 +1,32 @@
-"""User management shared by the CLI (`bastion users`) and the first start of `bastion serve`."""
+"""User management shared by the CLI (`bastion users`), the web app's users page and the first start
+of `bastion serve`: the rules for names and passwords are checked here, in one place."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bastion.server import audit
 from bastion.server.repository import Users
-from bastion.server.security import LEVELS, NATION, ROLES, hash_password, new_password
+from bastion.server.security import (
+    LEVELS,
+    NATION,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    ROLES,
+    hash_password,
+    new_password,
+)
 from bastion.store.server_tables import User
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,99}")
+"""A user name: 1 to 100 ASCII letters, digits and `. _ - @`, starting with a letter or digit."""
+RESERVED = frozenset({"-", "cli", "serve"})
+"""Actors of the audit trail that are not users: `-` (before login), `cli` (`bastion users`),
+`serve` (the first start): no user may take these names, in any case."""
 
 
 class UserError(ValueError):
@@ -23,17 +42,46 @@ def check(role: str | None = None, nation: str | None = None, clearance: str | N
         raise UserError(f"clearance {clearance!r}: expected one of {', '.join(LEVELS)}")
 
 
+def name_key(name: str) -> str:
+    """The form under which two names are the same user: NFKC, then case-folded (`ALVA` is `alva`)."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def check_name(name: str) -> None:
+    """Refuse a malformed or reserved user name (the charset of `NAME`; not `cli`, `serve`, `-`)."""
+    if not NAME.fullmatch(name):
+        raise UserError(
+            "the user name must be 1 to 100 characters: ASCII letters, digits and . _ - @, "
+            "starting with a letter or a digit"
+        )
+    if name_key(name) in RESERVED:
+        raise UserError(f"the user name {name!r} is reserved: the audit trail names the system so")
+
+
+def check_password(password: str) -> None:
+    """The one rule for every password set (CLI, web app, API) and accepted at login: 8 to 1000
+    characters, no NUL character."""
+    if len(password) < PASSWORD_MIN:
+        raise UserError(f"the password must have at least {PASSWORD_MIN} characters")
+    if len(password) > PASSWORD_MAX:
+        raise UserError(f"the password must have at most {PASSWORD_MAX} characters")
+    if "\x00" in password:
+        raise UserError("the password must not contain a NUL character")
+
+
 def add_user(
     session: Session, name: str, role: str, nation: str, clearance: str, password: str, actor: str = "cli"
 ) -> User:
-    if not name or len(name) > 100 or not name.isprintable():
-        raise UserError("the user name must be 1 to 100 printable characters")
+    check_name(name)
     check(role, nation, clearance)
-    if len(password) < 8:
-        raise UserError("the password must have at least 8 characters")
+    check_password(password)
     users = Users(session)
-    if users.by_name(name) is not None:
-        raise UserError(f"user {name!r} exists already")
+    key = name_key(name)
+    # names stored before the charset rule may be anything: compare the normalised forms here
+    same = [u.name for u in users.all() if name_key(u.name) == key]
+    if same:
+        exists = f"user {name!r} exists already"
+        raise UserError(exists if same[0] == name else f"{exists} as {same[0]!r} (names differ by more than case)")
     user = users.add(name, role, nation, clearance, hash_password(password))
     audit.append(session, actor=actor, address="local", action="add-user", obj=f"user:{name}", outcome="ok")
     return user
@@ -55,8 +103,22 @@ def find(session: Session, name: str) -> User:
     return user
 
 
+def keep_an_admin(session: Session, user: User, role: str, disabled: bool) -> None:
+    """Refuse to disable or demote the last active administrator (nobody could manage users then)."""
+    if user.role != "admin" or user.disabled or (role == "admin" and not disabled):
+        return
+    others = select(func.count()).select_from(User).where(
+        User.role == "admin", User.disabled.is_(False), User.id != user.id
+    )
+    if int(session.execute(others).scalar_one()) == 0:
+        raise UserError(
+            f"{user.name!r} is the last active administrator: add or enable another administrator first"
+        )
+
+
 def disable(session: Session, name: str) -> None:
     user = find(session, name)
+    keep_an_admin(session, user, user.role, disabled=True)
     user.disabled = True
     Users(session).revoke_tokens(user)
     audit.append(session, actor="cli", address="local", action="disable-user", obj=f"user:{name}", outcome="ok")
@@ -65,6 +127,17 @@ def disable(session: Session, name: str) -> None:
 def set_role(session: Session, name: str, role: str) -> None:
     check(role=role)
     user = find(session, name)
+    keep_an_admin(session, user, role, disabled=bool(user.disabled))
     user.role = role
     Users(session).revoke_tokens(user)
     audit.append(session, actor="cli", address="local", action="set-role", obj=f"user:{name}={role}", outcome="ok")
+
+
+def set_password(session: Session, name: str, password: str) -> None:
+    """An administrator's reset from the command line: the new password, and every token and session
+    of the user revoked (whoever held one must sign in with the new password)."""
+    check_password(password)
+    user = find(session, name)
+    user.password_hash = hash_password(password)
+    Users(session).revoke_tokens(user)
+    audit.append(session, actor="cli", address="local", action="set-password", obj=f"user:{name}", outcome="ok")

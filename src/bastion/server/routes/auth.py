@@ -1,5 +1,6 @@
 """Logging in: `POST /api/v1/auth/token` (the OAuth2 password flow, for scripts) and the browser's
-session cookie: `POST|GET|DELETE /api/v1/session`."""
+session cookie: `POST|GET|DELETE /api/v1/session`; changing one's own password:
+`POST /api/v1/session/password`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bastion.server import services, session_ops
 from bastion.server.deps import Authed, Ctx, Settings
 from bastion.server.errors import BAD_BODY
-from bastion.server.security import NO_NUL, SESSION_COOKIE, secure_cookies
+from bastion.server.security import NO_NUL, PASSWORD_MAX, SESSION_COOKIE, presented_token, secure_cookies
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=BAD_BODY)
 
@@ -25,7 +26,15 @@ class TokenOut(BaseModel):
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
-    password: str = Field(min_length=1, max_length=1000, pattern=NO_NUL)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX, pattern=NO_NUL)
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX, pattern=NO_NUL)
+    new_password: str = Field(
+        min_length=1, max_length=PASSWORD_MAX, pattern=NO_NUL, description="8 to 1000 characters, no NUL"
+    )
 
 
 class UserOut(BaseModel):
@@ -46,7 +55,7 @@ def token(
     ctx: Ctx,
     settings: Settings,
     username: Annotated[str, Form(min_length=1, max_length=200, pattern=NO_NUL)],
-    password: Annotated[str, Form(min_length=1, max_length=1000, pattern=NO_NUL)],
+    password: Annotated[str, Form(min_length=1, max_length=PASSWORD_MAX, pattern=NO_NUL)],
 ) -> TokenOut:
     """Log in with a user name and password; the token goes in `Authorization: Bearer TOKEN`."""
     return TokenOut(access_token=services.login(ctx, settings, username, password))
@@ -84,3 +93,16 @@ def close_session(ctx: Authed, request: Request) -> Response:
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request))
     return response
+
+
+@router.post(
+    "/session/password", status_code=204, response_class=Response, responses={401: {}, 403: {}, 422: {}, 429: {}}
+)
+def change_password(ctx: Authed, settings: Settings, body: PasswordIn, request: Request) -> Response:
+    """Change one's own password, giving the current one (with the cookie, send X-CSRF-Token). Only a
+    signed-in session (the cookie, or a password login's bearer token): a script token answers 403. A
+    wrong current password answers 403 and counts as a failed login (429 after 5, as logins); a new
+    password that is not 8 to 1000 characters 422. The user's other tokens and sessions are revoked;
+    this one stays signed in."""
+    session_ops.change_password(ctx, settings, presented_token(request), body.current_password, body.new_password)
+    return Response(status_code=204)

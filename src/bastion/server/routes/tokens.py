@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bastion.server import token_ops
 from bastion.server.deps import Authed
 from bastion.server.errors import BAD_BODY
-from bastion.server.security import NO_NUL, SESSION_COOKIE
+from bastion.server.security import NO_NUL, presented_token
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["auth"], responses=BAD_BODY)
 TokenId = Annotated[str, Path(min_length=16, max_length=16, pattern=r"^[0-9a-f]{16}$")]
@@ -37,25 +37,19 @@ class NewToken(TokenInfo):
     token: str = Field(description="The secret: shown this once, never again")
 
 
-def _presented(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    if header:
-        scheme, _, value = header.partition(" ")
-        return value.strip() if scheme.lower() == "bearer" else None
-    return request.cookies.get(SESSION_COOKIE)
-
-
 @router.post("", response_model=NewToken, status_code=201, responses={401: {}, 403: {}, 422: {}})
-def create_token(ctx: Authed, body: TokenIn) -> dict[str, Any]:
+def create_token(ctx: Authed, body: TokenIn, request: Request) -> dict[str, Any]:
     """A new named token for scripts (`Authorization: Bearer TOKEN`), with the caller's rights; its
-    secret is in this answer only (the server keeps its sha256)."""
-    return token_ops.create_token(ctx, body.name, body.days)
+    secret is in this answer only (the server keeps its sha256). Only a signed-in session creates one
+    (a password login's token, or the browser's session cookie with X-CSRF-Token): a request made
+    with a script token answers 403, so a script token cannot renew itself."""
+    return token_ops.create_token(ctx, body.name, body.days, presented_token(request))
 
 
 @router.get("", response_model=list[TokenInfo], responses={401: {}})
 def list_tokens(ctx: Authed, request: Request) -> list[dict[str, Any]]:
     """The caller's own active tokens (scripts', logins' and browser sessions'), newest first; never a secret."""
-    return token_ops.list_tokens(ctx, _presented(request))
+    return token_ops.list_tokens(ctx, presented_token(request))
 
 
 @router.delete("/{token_id}", status_code=204, response_class=Response, responses={401: {}, 403: {}, 404: {}, 422: {}})

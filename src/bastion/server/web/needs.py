@@ -21,7 +21,7 @@ from bastion.server.audit_read import count_visible, visible_records
 from bastion.server.errors import Forbidden, Invalid, NotFound
 from bastion.server.repository import Runs, Scenarios, Users
 from bastion.server.services import NOT_FOUND, Context
-from bastion.server.users import UserError, add_user, check
+from bastion.server.users import UserError, add_user, check, keep_an_admin
 from bastion.store.compare import compare, line_changes
 from bastion.store.record import RunRecord
 from bastion.store.repository import RunStore
@@ -187,6 +187,10 @@ def change_user(ctx: Context, name: str, *, role: str, nation: str, clearance: s
     after = (role, nation, clearance, disabled)
     if before == after:
         return
+    try:
+        keep_an_admin(ctx.session, user, role, disabled)
+    except UserError as error:
+        raise Invalid(str(error)) from None
     user.role, user.nation, user.clearance, user.disabled = after
     users.revoke_tokens(user)
     change = f"user:{name} role={role} nation={nation} clearance={clearance} disabled={disabled}"

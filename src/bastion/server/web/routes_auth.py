@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from bastion.server import session_ops
 from bastion.server.errors import NotFound, ServiceError
-from bastion.server.security import secure_cookies
+from bastion.server.security import PASSWORD_MAX, secure_cookies
 from bastion.server.settings import ServerSettings
 from bastion.server.web.pages import WebRoute, redirect, render, secure
 from bastion.server.web.session import COOKIE, Plain, signed_in
@@ -58,7 +58,7 @@ def login(
     request: Request,
     ctx: Plain,
     username: Annotated[str, Form(max_length=200)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
+    password: Annotated[str, Form(max_length=PASSWORD_MAX)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/scenarios",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
