@@ -39,10 +39,12 @@ def add_users(url: str, *users: tuple[str, str, str, str]) -> None:
 class LiveServer:
     """`python -m bastion serve --workers N --processes P` on `url`; stopped with SIGTERM (a graceful stop) on exit."""
 
-    def __init__(self, url: str, workers: int, log: Path, processes: int = 1) -> None:
+    def __init__(
+        self, url: str, workers: int, log: Path, processes: int = 1, env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "BASTION_DATABASE_URL": url}
+        env = {**os.environ, "BASTION_DATABASE_URL": url, **(env or {})}
         env.pop("BASTION_DASK_SCHEDULER", None)
         self._log = log.open("ab")
         self.process = subprocess.Popen(

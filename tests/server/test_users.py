@@ -3,14 +3,17 @@ resetting a password, no terminal, and the proxy headers (issue 18, items 12-17)
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from tests.server.conftest import PASSWORD, Server
+from tests.server.live import LiveServer, add_users
 from typer.testing import CliRunner
 
 from bastion.cli import app
+from bastion.server.db import Database
 from bastion.server.repository import Caller, Users
 from bastion.server.security import hash_password
 from bastion.server.services import Context
@@ -161,3 +164,32 @@ def test_proxy_headers_are_trusted_only_from_the_configured_proxies(
     assert served["proxy_headers"] is True and served["forwarded_allow_ips"] == "192.0.2.1"
     bad = cli.invoke(app, [*serve, "--forwarded-allow-ips", "proxy.example"])
     assert bad.exit_code == 2 and "not an IP address or network" in bad.output
+
+
+def test_a_live_server_audits_the_connections_address_unless_the_proxy_is_named(tmp_path: Path) -> None:
+    """A real `bastion serve` (uvicorn): a local client's X-Forwarded-For is ignored by default, so it
+    can neither choose its audited address nor step around the per-address login limit."""
+    import httpx
+
+    url = f"sqlite:///{tmp_path / 'live.sqlite'}"
+    add_users(url, ("ana", "analyst", "LVA", "SECRET"))
+    forged = {"X-Forwarded-For": "203.0.113.9"}
+    for env, seen in (({}, "127.0.0.1"), ({"BASTION_FORWARDED_ALLOW_IPS": "127.0.0.1"}, "203.0.113.9")):
+        with LiveServer(url, 0, tmp_path / "serve.log", env=env) as live:
+            answer = httpx.post(
+                f"{live.base}/api/v1/auth/token", data={"username": "nobody", "password": "x"}, headers=forged
+            )
+            assert answer.status_code == 401
+        db = Database(url)
+        try:
+            with db.transaction() as session:
+                last = (
+                    session.execute(
+                        select(AuditRecord).where(AuditRecord.action == "login").order_by(AuditRecord.seq.desc())
+                    )
+                    .scalars()
+                    .first()
+                )
+                assert last is not None and (last.object, last.address) == ("nobody", seen)
+        finally:
+            db.close()

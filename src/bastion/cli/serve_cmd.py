@@ -95,8 +95,11 @@ def serve(
         sys.stderr.write(f"Signing in with OpenID Connect: {oidc.name} ({oidc.issuer})\n")
     if count == 1:
         proxy_headers, allowed = _proxy_options(proxies)
-        uvicorn.run(create_app(settings, db=db), host=host, port=port, log_level="info", server_header=False,
-                    access_log=access_log, proxy_headers=proxy_headers, forwarded_allow_ips=allowed)
+        try:
+            uvicorn.run(create_app(settings, db=db), host=host, port=port, log_level="info", server_header=False,
+                        access_log=access_log, proxy_headers=proxy_headers, forwarded_allow_ips=allowed)
+        finally:
+            db.close()
         return
     _serve_processes(db, settings, host, port, count, access_log, proxies)
 
