@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,7 +123,7 @@ def _contains_pattern(text: str) -> str:
     return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
-def releasability_of(row: RowMapping) -> Releasability:
+def releasability_of(row: Mapping[Any, Any]) -> Releasability:
     """The releasability of a scenario read as a row with `level`, `owner` and `nations`."""
     nations = row["nations"]
     return Releasability(row["level"], row["owner"], tuple(sorted(nations.split(","))) if nations else ())
