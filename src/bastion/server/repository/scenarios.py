@@ -189,14 +189,22 @@ class Scenarios:
 
     def summary_with_head(self, scenario_id: str) -> RowMapping | None:
         """A visible scenario as a row of `SUMMARY` with its newest revision's `text`, in one query."""
-        return self.session.execute(_SUMMARY_WITH_HEAD, {"sid": scenario_id, **who(self.caller)}).mappings().first()
+        return (
+            self.session.connection()
+            .execute(_SUMMARY_WITH_HEAD, {"sid": scenario_id, **who(self.caller)})
+            .mappings()
+            .first()
+        )
 
     def diff_pair(self, scenario_id: str, a: int, b: int | None) -> Sequence[RowMapping]:
         """Revisions `a` and `b` (None: the newest) of a visible scenario, in one query: rows of their
         `number`, `text` and `releasability` with the scenario's `head`, `level`, `owner` and `nations`.
         None found: the scenario is not visible, or neither revision exists."""
         return (
-            self.session.execute(_DIFF_PAIR, {"sid": scenario_id, "a": a, "b": b, **who(self.caller)}).mappings().all()
+            self.session.connection()
+            .execute(_DIFF_PAIR, {"sid": scenario_id, "a": a, "b": b, **who(self.caller)})
+            .mappings()
+            .all()
         )
 
     def get(self, scenario_id: str) -> ServerScenario | None:
