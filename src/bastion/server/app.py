@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bastion import __version__
 from bastion.server.db import Database
+from bastion.server.deps import authenticate_only, authenticates_inside_marked
 from bastion.server.errors import ServiceError
 from bastion.server.routes import audit, auth, oidc, runs, scenarios, studies, tokens
 from bastion.server.serial import AdmitRequests, admission_limit
@@ -128,6 +129,11 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        if authenticates_inside_marked(request.scope.get("endpoint")):
+            try:  # as for an endpoint taking `Authed`: 401 before 422 (deps.authenticates_inside)
+                await authenticate_only(request)
+            except ServiceError as refused:
+                return await _service_error(request, refused)
         detail = [
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
             for e in error.errors()

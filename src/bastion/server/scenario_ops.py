@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from bastion.cli.run_view import change_text
 from bastion.scenario.errors import ScenarioError
 from bastion.server.errors import Forbidden, Invalid, NotFound
 from bastion.server.repository import Scenarios
 from bastion.server.repository.scenarios import releasability_of
 from bastion.server.scenario_input import Received, problems_json
 from bastion.server.services import NOT_FOUND, Context, _caller, _visible, marking, scenario_json, summary_json
+from bastion.store.compare import compare_texts
 from bastion.store.server_tables import ScenarioRevision
 
 
@@ -37,9 +39,6 @@ def _revision(ctx: Context, repo: Scenarios, scenario_id: str, number: int, acti
 
 def diff_revisions(ctx: Context, scenario_id: str, a: int, b: int | None) -> dict[str, Any]:
     """How revision `b` (default: the newest) differs from revision `a`, as `bastion runs compare` says it."""
-    from bastion.cli.run_view import change_text
-    from bastion.store.compare import compare_texts
-
     repo = Scenarios(ctx.session, _caller(ctx))
     rows = repo.diff_pair(scenario_id, a, b)  # both revisions and the scenario's marking in one query
     if not rows:  # not visible (or missing), or neither revision exists: which one, for the record

@@ -116,7 +116,7 @@ def revision_json(revision: ScenarioRevision, *, with_text: bool) -> dict[str, A
 
 def summary_json(row: RowMapping) -> dict[str, Any]:
     """As `scenario_json`, from a row of the repository's `SUMMARY` (a list page, a read)."""
-    rel = releasability_of(row)
+    rel, shown = _released(row["level"], row["owner"], row["nations"])
     return {
         "id": row["id"],
         "name": row["name"],
@@ -124,9 +124,17 @@ def summary_json(row: RowMapping) -> dict[str, Any]:
         "created_at": row["created_at"],
         "created_by": row["created_by"],
         "releasability": rel.as_json(),
-        "marking": marking(rel),
+        "marking": shown,
         "archived": row["archived"],
     }
+
+
+@lru_cache(maxsize=4096)
+def _released(level: str, owner: str, nations: str | None) -> tuple[Releasability, str]:
+    """The releasability of a row's `level`, `owner` and `nations`, and its marking: a list page of 50
+    shows the same few over and over (kept, as `marking`; the key is the row's own text)."""
+    rel = releasability_of({"level": level, "owner": owner, "nations": nations})
+    return rel, marking(rel)
 
 
 @lru_cache(maxsize=4096)

@@ -96,7 +96,7 @@ class Users:
     def caller_by_token(self, token: str) -> Caller | None:
         """As `by_token`, the user as a `Caller`, read as one row of columns (no ORM object): what
         every authenticated request asks first."""
-        row = self.session.execute(_CALLER_BY_TOKEN, {"digest": token_digest(token)}).first()
+        row = self.session.connection().execute(_CALLER_BY_TOKEN, {"digest": token_digest(token)}).first()
         now = datetime.now(UTC)
         if row is None or row.expires_at <= now:
             return None

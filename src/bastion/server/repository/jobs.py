@@ -89,7 +89,7 @@ class Runs:
 
     def row(self, run_id: str) -> Row[Any] | None:
         """A visible run's `RUN_COLUMNS` as a row (attributes named as the ORM object's), in one query."""
-        return self.session.execute(_RUN_ROW, {"job": run_id, **who(self.caller)}).first()
+        return self.session.connection().execute(_RUN_ROW, {"job": run_id, **who(self.caller)}).first()
 
     def list(
         self, scenario_id: str | None = None, status: str | None = None, limit: int | None = None, offset: int = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,6 +94,7 @@ def _page_statements(
             where.append(func.lower(ServerScenario.name).like(bindparam("name_like"), escape="/"))
         if archived != "all":
             where.append(ServerScenario.archived.is_(archived == "yes"))
+        count = select(func.count()).select_from(ServerScenario).where(*where)
         chosen = (
             select(*_COLUMNS)
             .where(*where)
@@ -109,8 +110,11 @@ def _page_statements(
             .scalar_subquery()
             .label("nations")
         )
-        page = select(*rows.c, nations).order_by(rows.c.created_at, rows.c.id)
-        _PAGES[key] = (page, select(func.count()).select_from(ServerScenario).where(*where))
+        columns: list[Any] = [*rows.c, nations]
+        if limited:  # a page of `limit` carries the count of every match (one statement, not two: same filter)
+            columns.append(count.scalar_subquery().correlate(None).label("total"))
+        page = select(*columns).order_by(rows.c.created_at, rows.c.id)
+        _PAGES[key] = (page, count)
     return _PAGES[key]
 
 
@@ -119,7 +123,7 @@ def _contains_pattern(text: str) -> str:
     return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
-def releasability_of(row: RowMapping) -> Releasability:
+def releasability_of(row: Mapping[Any, Any]) -> Releasability:
     """The releasability of a scenario read as a row with `level`, `owner` and `nations`."""
     nations = row["nations"]
     return Releasability(row["level"], row["owner"], tuple(sorted(nations.split(","))) if nations else ())
@@ -165,29 +169,42 @@ class Scenarios:
     def page(
         self, name: str | None = None, archived: str = "no", limit: int | None = None, offset: int = 0
     ) -> tuple[Sequence[RowMapping], int]:
-        """As `list`, as rows of `SUMMARY`. The count is taken under the same filter as the rows (a second
-        query, only when the page does not tell it: a full page, or an empty one past the start)."""
+        """As `list`, as rows of `SUMMARY`. The count is taken under the same filter as the rows: in the
+        page's own statement when it has a `limit` (its rows' `total`), by a second query only when the
+        page does not tell it (a page past the end). Core execution: the statement selects columns, no
+        ORM entity, so the ORM's execution layer would only add its cost."""
         page, count = _page_statements(bool(name), archived, limit is not None)
         params = {**who(self.caller), "offset": offset}
         if name:
             params["name_like"] = _contains_pattern(name.lower())
         if limit is not None:
             params["limit"] = limit
-        rows = self.session.execute(page, params).mappings().all()
-        if (limit is None or len(rows) < limit) and (rows or offset == 0):
-            return rows, offset + len(rows)  # the last page: nothing visible after it
-        return rows, int(self.session.execute(count, params).scalar_one())
+        connection = self.session.connection()
+        rows = connection.execute(page, params).mappings().all()
+        if rows and limit is not None:
+            return rows, int(rows[0]["total"])
+        if rows or offset == 0:
+            return rows, offset + len(rows)  # everything from `offset` on (no limit), or nothing visible at all
+        return rows, int(connection.execute(count, params).scalar_one())
 
     def summary_with_head(self, scenario_id: str) -> RowMapping | None:
         """A visible scenario as a row of `SUMMARY` with its newest revision's `text`, in one query."""
-        return self.session.execute(_SUMMARY_WITH_HEAD, {"sid": scenario_id, **who(self.caller)}).mappings().first()
+        return (
+            self.session.connection()
+            .execute(_SUMMARY_WITH_HEAD, {"sid": scenario_id, **who(self.caller)})
+            .mappings()
+            .first()
+        )
 
     def diff_pair(self, scenario_id: str, a: int, b: int | None) -> Sequence[RowMapping]:
         """Revisions `a` and `b` (None: the newest) of a visible scenario, in one query: rows of their
         `number`, `text` and `releasability` with the scenario's `head`, `level`, `owner` and `nations`.
         None found: the scenario is not visible, or neither revision exists."""
         return (
-            self.session.execute(_DIFF_PAIR, {"sid": scenario_id, "a": a, "b": b, **who(self.caller)}).mappings().all()
+            self.session.connection()
+            .execute(_DIFF_PAIR, {"sid": scenario_id, "a": a, "b": b, **who(self.caller)})
+            .mappings()
+            .all()
         )
 
     def get(self, scenario_id: str) -> ServerScenario | None:

@@ -11,7 +11,8 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from bastion.server import events, run_ops, services
-from bastion.server.deps import Authed
+from bastion.server.answer import JsonAnswer
+from bastion.server.deps import Authed, Bearer, authenticated_read, authenticates_inside
 from bastion.server.downloads import xlsx_download
 from bastion.server.errors import BAD_BODY
 
@@ -80,6 +81,7 @@ class CompareOut(BaseModel):
     headline: list[dict[str, Any]]
 
 
+_RUN = JsonAnswer(RunOut)
 TOTAL = {"X-Total-Count": {"description": "How many visible runs match the filters", "schema": {"type": "integer"}}}
 _EVENTS: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The event stream"},
@@ -114,9 +116,10 @@ def start_run(ctx: Authed, body: RunIn) -> dict[str, Any]:
 
 
 @router.get("/{run_id}", response_model=RunOut, responses=_ERRORS)
-def get_run(ctx: Authed, run_id: RunId) -> dict[str, Any]:
+@authenticates_inside
+async def get_run(request: Request, credentials: Bearer, run_id: RunId) -> Response:
     """Status (queued | running | done | failed | interrupted), progress, and the headline when done."""
-    return services.get_run(ctx, run_id)
+    return await authenticated_read(request, credentials, lambda ctx: _RUN(services.get_run(ctx, run_id)))
 
 
 @router.get("/{run_id}/report.html", response_class=Response, responses=_ERRORS)

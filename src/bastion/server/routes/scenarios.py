@@ -11,10 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
 from bastion.server import run_ops, scenario_input, scenario_ops, services
-from bastion.server.deps import Authed
+from bastion.server.answer import JsonAnswer
+from bastion.server.deps import Authed, Bearer, authenticated_read, authenticates_inside
 from bastion.server.errors import BAD_BODY, Invalid
 from bastion.server.routes.runs import RunOut
 from bastion.server.security import NO_NUL
+from bastion.server.services import Context
 
 router = APIRouter(prefix="/api/v1/scenarios", tags=["scenarios"], responses=BAD_BODY)
 
@@ -109,6 +111,9 @@ class DiffOut(BaseModel):
     changes: list[ChangeOut]
 
 
+_SCENARIOS = JsonAnswer(list[ScenarioOut])
+_SCENARIO = JsonAnswer(ScenarioOut)
+_DIFF = JsonAnswer(DiffOut)
 TOTAL = {"X-Total-Count": {"description": "How many visible items match the filters", "schema": {"type": "integer"}}}
 
 
@@ -154,9 +159,10 @@ _BODY = {
 
 
 @router.get("", response_model=list[ScenarioOut], responses={200: {"headers": TOTAL}, 401: {}, 422: {}})
-def list_scenarios(
-    ctx: Authed,
-    response: Response,
+@authenticates_inside
+async def list_scenarios(
+    request: Request,
+    credentials: Bearer,
     name: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="Part of the name, any case")] = (
         None
     ),
@@ -165,13 +171,16 @@ def list_scenarios(
     ] = "no",
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> list[dict[str, Any]]:
+) -> Response:
     """The scenarios visible to the caller (their clearance and nation), oldest first; a page of `limit`
     from `offset` when given (default: all). `X-Total-Count` counts the visible ones matching the
     filters (never an invisible one)."""
-    rows, total = scenario_ops.list_scenarios(ctx, name, archived, limit, offset)
-    response.headers["X-Total-Count"] = str(total)
-    return rows
+
+    def page(ctx: Context) -> Response:
+        rows, total = scenario_ops.list_scenarios(ctx, name, archived, limit, offset)
+        return _SCENARIOS(rows, {"X-Total-Count": str(total)})
+
+    return await authenticated_read(request, credentials, page)
 
 
 @router.post("/validate", response_model=ValidationOut, responses={401: {}, 413: {}, 422: {}}, openapi_extra=_BODY)
@@ -190,9 +199,12 @@ async def create_scenario(ctx: Authed, request: Request) -> dict[str, Any]:
 
 
 @router.get("/{scenario_id}", response_model=ScenarioOut, responses=_ERRORS)
-def get_scenario(ctx: Authed, scenario_id: ScenarioId) -> dict[str, Any]:
+@authenticates_inside
+async def get_scenario(request: Request, credentials: Bearer, scenario_id: ScenarioId) -> Response:
     """A scenario with its newest revision's text."""
-    return services.get_scenario(ctx, scenario_id)
+    return await authenticated_read(
+        request, credentials, lambda ctx: _SCENARIO(services.get_scenario(ctx, scenario_id))
+    )
 
 
 @router.get("/{scenario_id}/revisions", response_model=list[RevisionOut], responses=_ERRORS)
@@ -217,17 +229,21 @@ def get_revision(ctx: Authed, scenario_id: ScenarioId, number: Number) -> dict[s
 
 
 @router.get("/{scenario_id}/diff", response_model=DiffOut, responses=_ERRORS)
-def diff_revisions(
-    ctx: Authed,
+@authenticates_inside
+async def diff_revisions(
+    request: Request,
+    credentials: Bearer,
     scenario_id: ScenarioId,
     a: Annotated[int, Query(ge=1, le=2**31 - 1, description="The revision compared from")],
     b: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="The revision compared to (default: newest)")] = (
         None
     ),
-) -> dict[str, Any]:
+) -> Response:
     """How revision `b` differs from revision `a`: the changed lines with the YAML keys they sit under,
     in words (as `bastion runs compare`), and the unified diff."""
-    return scenario_ops.diff_revisions(ctx, scenario_id, a, b)
+    return await authenticated_read(
+        request, credentials, lambda ctx: _DIFF(scenario_ops.diff_revisions(ctx, scenario_id, a, b))
+    )
 
 
 @router.post("/{scenario_id}/copy", response_model=ScenarioOut, status_code=201, responses=_ERRORS)
