@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ConfigDict
+
 
 class ServiceError(Exception):
     """A request that cannot be served; `status` is the HTTP status."""
@@ -43,3 +45,9 @@ class Conflict(ServiceError):
 
 BAD_BODY: dict[int | str, dict[str, Any]] = {400: {"description": "A body that cannot be parsed (e.g. not UTF-8)"}}
 """The 400 that FastAPI answers for a body it cannot parse at all, documented on every route."""
+
+STRICT_BODY = ConfigDict(extra="forbid", strict=True)
+"""Every request body model's config: an unknown field is refused, and no value is coerced: a number
+is a JSON number (never `true`/`false`, never text such as "5"; a whole number is fine where a
+fraction is taken, a fraction never where a whole number is), a boolean is `true`/`false`, a text is
+a JSON string. Each refusal is a 422 naming the field."""

@@ -8,23 +8,27 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from bastion.server import events, run_ops, services
 from bastion.server.deps import Authed
 from bastion.server.downloads import xlsx_download
-from bastion.server.errors import BAD_BODY
+from bastion.server.errors import BAD_BODY, STRICT_BODY
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"], responses=BAD_BODY)
 
 RunId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
+RunStatus = Annotated[
+    str | None,
+    Query(pattern="^(queued|running|done|failed|cancelled|interrupted)$", description="Only the runs in this status"),
+]
 
 
 class RunIn(BaseModel):
     """A run of a scenario's revision (default: the newest)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_BODY
     scenario_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     revision: int | None = Field(default=None, ge=1, le=2**31 - 1)
     paths: int = Field(default=1000, ge=1, le=1_000_000)
@@ -65,6 +69,9 @@ class RunOut(BaseModel):
     finished_at: datetime | None
     error: str | None
     result: dict[str, Any] | None
+    marking: str | None = Field(
+        default=None, description="The scenario's releasability marking, as its scenario answers show it"
+    )
 
 
 class CompareOut(BaseModel):
@@ -78,6 +85,7 @@ class CompareOut(BaseModel):
     settings: dict[str, Any]
     versions: dict[str, Any]
     headline: list[dict[str, Any]]
+    marking: str | None = Field(default=None, description="The higher-level marking of the two runs' scenarios")
 
 
 TOTAL = {"X-Total-Count": {"description": "How many visible runs match the filters", "schema": {"type": "integer"}}}
@@ -94,7 +102,7 @@ def list_runs(
     ctx: Authed,
     response: Response,
     scenario_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] = None,
-    status: Annotated[str | None, Query(max_length=16, pattern="^[a-z]+$")] = None,
+    status: RunStatus = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[dict[str, Any]]:
@@ -108,15 +116,17 @@ def list_runs(
 @router.post("", response_model=RunOut, status_code=202, responses=_ERRORS)
 def start_run(ctx: Authed, body: RunIn) -> dict[str, Any]:
     """Queue a run; analysts only. It executes in a worker process; poll `GET /api/v1/runs/{id}`."""
-    return services.start_run(
-        ctx, body.scenario_id, body.revision, body.paths, body.seed, body.confidence, body.futures
-    )
+    out = services.start_run(ctx, body.scenario_id, body.revision, body.paths, body.seed, body.confidence, body.futures)
+    run_ops.marked(ctx, out)
+    return out
 
 
 @router.get("/{run_id}", response_model=RunOut, responses=_ERRORS)
 def get_run(ctx: Authed, run_id: RunId) -> dict[str, Any]:
     """Status (queued | running | done | failed | interrupted), progress, and the headline when done."""
-    return services.get_run(ctx, run_id)
+    out = services.get_run(ctx, run_id)
+    run_ops.marked(ctx, out)
+    return out
 
 
 @router.get("/{run_id}/report.html", response_class=Response, responses=_ERRORS)

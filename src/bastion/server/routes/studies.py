@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from bastion.server import study_service
 from bastion.server.deps import Authed
 from bastion.server.downloads import xlsx_download
+from bastion.server.errors import STRICT_BODY
 
 router = APIRouter(prefix="/api/v1/studies", tags=["studies"])
 
@@ -22,7 +23,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 
 class StudyIn(BaseModel):
     """A study of a scenario's revision (default: the newest), as `bastion study` takes it (docs/study.md)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_BODY
     scenario_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     revision: int | None = Field(default=None, ge=1, le=2**31 - 1)
     vary: list[Annotated[str, Field(min_length=3, max_length=2000)]] = Field(default_factory=list, max_length=16)
