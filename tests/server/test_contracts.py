@@ -61,9 +61,10 @@ def test_a_run_body_number_is_never_a_boolean_or_text(server: Server, sid: str, 
 
 
 def test_token_study_copy_and_session_bodies_are_strict_too(server: Server, sid: str) -> None:
-    for days in (True, "5", 5.0):
+    for days in (True, "5", 5.5):
         assert refused_field(post(server, "ana", "/api/v1/tokens", {"name": "ci", "days": days})) == [["body", "days"]]
     assert post(server, "ana", "/api/v1/tokens", {"name": "ci", "days": 5})[0] == 201
+    assert post(server, "ana", "/api/v1/tokens", {"name": "ci", "days": 5.0})[1]["expires_at"]  # JSON Schema's integer
     study = {"scenario_id": sid, "tornado": 10}
     for field, value in (
         ("paths", True),
@@ -169,6 +170,8 @@ def test_every_api_answer_is_nosniff_and_no_store(server: Server, sid: str) -> N
         assert answer.headers["cache-control"] == "no-store", url
         assert "content-security-policy" not in answer.headers
     assert server.client.get("/api/v1/scenarios").headers["cache-control"] == "no-store"  # a 401 too
+    study_page = server.client.get("/api/v1/studies/0123456789abcdef/report.html", headers=server.headers("ana"))
+    assert study_page.status_code == 404 and study_page.headers["content-security-policy"] == "sandbox allow-scripts"
 
 
 def test_head_answers_as_get_without_a_body_and_is_audited_as_a_read(server: Server, sid: str) -> None:
@@ -181,6 +184,7 @@ def test_head_answers_as_get_without_a_body_and_is_audited_as_a_read(server: Ser
     assert server.client.head(f"/api/v1/scenarios/{sid}", headers=server.headers("est")).status_code == 200
     assert server.client.head("/api/v1/scenarios/nope", headers=server.headers("ana")).status_code == 404
     assert server.client.head("/api/v1/scenarios").status_code == 401
+    assert server.client.head(f"/api/v1/scenarios/{sid}/copy", headers=server.headers("ana")).status_code == 405
     run = post(server, "ana", "/api/v1/runs", {"scenario_id": sid, "paths": 10})[1]
     events = server.client.head(f"/api/v1/runs/{run['id']}/events", headers=server.headers("ana"))
     assert events.status_code == 200 and events.content == b""  # a stream: ended after its first part

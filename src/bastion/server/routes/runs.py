@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from bastion.server import events, run_ops, services
 from bastion.server.deps import Authed
 from bastion.server.downloads import xlsx_download
-from bastion.server.errors import BAD_BODY, STRICT_BODY
+from bastion.server.errors import BAD_BODY, STRICT_BODY, WHOLE, Whole
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"], responses=BAD_BODY)
 
@@ -30,9 +30,9 @@ class RunIn(BaseModel):
 
     model_config = STRICT_BODY
     scenario_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    revision: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    paths: int = Field(default=1000, ge=1, le=1_000_000)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    revision: Annotated[int, Field(ge=1, le=2**31 - 1), WHOLE] | None = None
+    paths: Whole = Field(default=1000, ge=1, le=1_000_000)
+    seed: Whole = Field(default=0, ge=0, le=2**31 - 1)
     confidence: float | None = Field(
         default=None,
         gt=0,
@@ -41,7 +41,7 @@ class RunIn(BaseModel):
         description="Plan so that each target is met in this share of futures, 0 < P < 1 "
         "(docs/method-confidence.md); null: the deterministic plan (or the targets' own confidence).",
     )
-    futures: int = Field(
+    futures: Whole = Field(
         default=services.DEFAULT_FUTURES,
         ge=1,
         le=services.MAX_FUTURES,

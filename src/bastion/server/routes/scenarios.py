@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 
 from bastion.server import run_ops, scenario_input, scenario_ops, services
 from bastion.server.deps import Authed
-from bastion.server.errors import BAD_BODY, STRICT_BODY, Invalid
+from bastion.server.errors import BAD_BODY, STRICT_BODY, WHOLE, Invalid
 from bastion.server.routes.runs import RunOut, RunStatus
 from bastion.server.security import NO_NUL
 
@@ -35,7 +35,7 @@ class CopyIn(BaseModel):
     """Which revision to copy (default: the newest) and the copy's first revision message."""
 
     model_config = STRICT_BODY
-    revision: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    revision: Annotated[int, Field(ge=1, le=2**31 - 1), WHOLE] | None = None
     message: str = Field(default="", max_length=10_000, pattern=NO_NUL)
 
 
