@@ -42,7 +42,9 @@ def test_the_reads_answer_what_fastapis_own_serialisation_answers(server: Server
     listed = server.client.get("/api/v1/scenarios?limit=1", headers=h)
     assert listed.status_code == 200 and listed.headers["content-type"] == "application/json"
     assert listed.headers["x-total-count"] == "2"
-    assert listed.json() == [{**revised.json(), "yaml": None}]
+    # a list item is the scenario's summary: no text, and not its newest revision's author and time
+    assert listed.json() == [{**revised.json(), "yaml": None, "revised_by": None, "revised_at": None}]
+    assert revised.json()["revised_by"] == "ana" and revised.json()["revision"] == 2
     assert listed.json()[0]["marking"] == "RESTRICTED // REL TO LVA, EST"
     assert listed.json()[0]["revision"] == 2 and listed.json()[0]["name"] == "One b"
     page_two = server.client.get("/api/v1/scenarios?limit=1&offset=1", headers=h)

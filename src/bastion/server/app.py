@@ -21,6 +21,7 @@ from bastion import __version__
 from bastion.server.db import Database
 from bastion.server.deps import authenticate_only, authenticates_inside_marked
 from bastion.server.errors import ServiceError
+from bastion.server.http_extras import ApiHeaders, HeadAsGet
 from bastion.server.routes import audit, auth, oidc, runs, scenarios, studies, tokens
 from bastion.server.serial import AdmitRequests, admission_limit
 from bastion.server.settings import ServerSettings
@@ -167,4 +168,6 @@ def create_app(settings: ServerSettings | None = None, db: Database | None = Non
     app.add_middleware(LimitBody, limit=settings.max_upload_bytes)
     # a few requests at a time, queued in the event loop rather than in the thread pool (serial.py)
     app.add_middleware(AdmitRequests, limit=admission_limit(database.engine.dialect.name))
+    app.add_middleware(ApiHeaders)  # nosniff, no-store; a sandboxing CSP on report pages (http_extras.py)
+    app.add_middleware(HeadAsGet)  # HEAD answered as GET without its body
     return app

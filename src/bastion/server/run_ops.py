@@ -12,9 +12,38 @@ from sqlalchemy.engine import Engine
 
 from bastion.server.errors import Conflict, Forbidden
 from bastion.server.repository import Runs, Scenarios
-from bastion.server.services import Context, _caller, _visible, _visible_run, refuse_if_archived, run_json
+from bastion.server.security import rank
+from bastion.server.services import (
+    Context,
+    _caller,
+    _visible,
+    _visible_run,
+    marking,
+    refuse_if_archived,
+    run_json,
+)
 from bastion.store.engine import WRITE_OPTION
 from bastion.store.server_tables import ServerRun
+
+
+def marked(ctx: Context, *runs: dict[str, Any]) -> str | None:
+    """Each run's answer gets its scenario's releasability `marking` (as the scenario's answers show it),
+    read once per scenario; returns the highest-level one among them (None for no run). A run is
+    visible iff its scenario is: a scenario not found (none in practice) leaves the marking null."""
+    scenarios = Scenarios(ctx.session, _caller(ctx))
+    found: dict[str, tuple[int, str] | None] = {}
+    for run in runs:
+        sid = str(run["scenario_id"])
+        if sid not in found:
+            scenario = scenarios.get(sid)
+            if scenario is None:
+                found[sid] = None
+            else:
+                found[sid] = (rank(scenario.level), marking(scenarios.releasability(scenario)))
+        got = found[sid]
+        run["marking"] = got[1] if got is not None else None
+    known = [m for m in found.values() if m is not None]
+    return max(known)[1] if known else None
 
 
 def list_runs(
@@ -23,7 +52,9 @@ def list_runs(
     """The visible runs (of one scenario, in one status), newest first, and how many match in all."""
     rows, total = Runs(ctx.session, _caller(ctx)).list(scenario_id, status, limit=limit, offset=offset)
     ctx.record("list-runs", f"scenario:{scenario_id}" if scenario_id is not None else "-", "ok")
-    return [run_json(r) for r in rows], total
+    out = [run_json(r) for r in rows]
+    marked(ctx, *out)
+    return out, total
 
 
 def list_scenario_runs(
@@ -48,7 +79,9 @@ def cancel_run(ctx: Context, run_id: str) -> dict[str, Any]:
     if not Runs(ctx.session, caller).cancel(run):
         raise ctx.refuse(Conflict(f"the run has ended: it is {run.status}"), "cancel-run", obj, "ended")
     ctx.record("cancel-run", obj, "ok")
-    return run_json(run)
+    out = run_json(run)
+    marked(ctx, out)
+    return out
 
 
 RESUBMITTABLE = ("interrupted", "failed", "cancelled")
@@ -83,7 +116,9 @@ def resubmit_run(ctx: Context, run_id: str) -> dict[str, Any]:
     again = Runs(ctx.session, caller).add(scenario, run.revision, run.paths, run.seed, run.confidence, run.futures)
     ctx.record("resubmit-run", obj, "ok")
     ctx.record("start-run", f"run:{again.id}", "ok")
-    return run_json(again)
+    out = run_json(again)
+    marked(ctx, out)
+    return out
 
 
 def compare_runs(ctx: Context, run_a: str, run_b: str) -> dict[str, Any]:
@@ -109,4 +144,5 @@ def compare_runs(ctx: Context, run_a: str, run_b: str) -> dict[str, Any]:
     for change in diff["scenario"]["changes"]:
         change["text"] = change_text(change)
     ctx.record("compare-runs", f"run:{run_a}..{run_b}", "ok")
-    return {"run_a": run_json(first), "run_b": run_json(second), **diff}
+    a, b = run_json(first), run_json(second)
+    return {"run_a": a, "run_b": b, **diff, "marking": marked(ctx, a, b)}  # the higher of the two scenarios

@@ -12,11 +12,20 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from bastion.scenario.errors import Problem, ScenarioError
 from bastion.scenario.load import MAX_BYTES, dump_scenario, validate_tree
 from bastion.scenario.model import Releasability, Scenario
 from bastion.scenario.yamltree import TreeError, read_tree
-from bastion.server.security import LEVELS
+from bastion.server.errors import Invalid
+from bastion.server.security import LEVELS, NO_NUL
+
+MAX_MESSAGE = 10_000
+"""The most characters a revision message holds (JSON or multipart alike)."""
+
+ZIP_SIGNATURE = b"PK\x03\x04"
+"""How every XLSX workbook (a zip archive) begins, whatever the file's name."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,42 @@ def problems_json(error: ScenarioError) -> list[dict[str, Any]]:
     return out
 
 
+def check_message(message: str) -> None:
+    """A multipart `message` as the JSON body's is checked: 422 for a NUL or over `MAX_MESSAGE` characters."""
+    if "\x00" in message:
+        raise Invalid("message: holds a NUL character")
+    if len(message) > MAX_MESSAGE:
+        raise Invalid(f"message: at most {MAX_MESSAGE} characters (this one has {len(message)})")
+
+
+def _field_problem(error: Any) -> str:
+    loc = ".".join(str(part) for part in error.get("loc", ()))
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind == "json_invalid":
+        return f"not JSON ({ctx.get('error', error.get('msg', ''))})"
+    if kind == "model_type":
+        return "a JSON object is wanted, {yaml, message}"
+    if kind == "extra_forbidden":
+        return f"unexpected field '{loc}'"
+    if kind == "missing":
+        return f"{loc}: field required"
+    if kind == "string_too_long":
+        return f"{loc}: at most {ctx.get('max_length')} characters"
+    if kind == "string_too_short":
+        return f"{loc}: empty" if ctx.get("min_length") == 1 else f"{loc}: at least {ctx.get('min_length')} characters"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NO_NUL:
+        return f"{loc}: holds a NUL character"
+    if kind == "string_type":
+        return f"{loc}: a JSON string is wanted"
+    return f"{loc}: {error.get('msg', kind)}" if loc else str(error.get("msg", kind))
+
+
+def body_problems(error: ValidationError) -> str:
+    """A JSON body's validation errors in words, each naming its field and rule, e.g. `yaml: field
+    required; unexpected field 'x'`."""
+    return "; ".join(_field_problem(e) for e in error.errors())
+
+
 def from_text(text: str, name: str = "scenario.yaml") -> Received:
     """Validate YAML text (with an optional `releasability`); raise ScenarioError listing every problem."""
     if len(text.encode("utf-8")) > MAX_BYTES:
@@ -61,10 +106,11 @@ def from_text(text: str, name: str = "scenario.yaml") -> Received:
 
 
 def from_upload(data: bytes, filename: str) -> Received:
-    """Validate an uploaded file: a workbook (.xlsx, .xlsm) or YAML/JSON text."""
+    """Validate an uploaded file: a workbook (named .xlsx or .xlsm, or any file that begins as a zip
+    archive does, whatever its name) or YAML/JSON text."""
     from bastion.xlsxio import is_workbook_name, read_scenario
 
-    if is_workbook_name(filename):
+    if is_workbook_name(filename) or data.startswith(ZIP_SIGNATURE):
         scenario, _warnings = read_scenario(data, filename)
         return _received(scenario, dump_scenario(scenario))
     try:
@@ -75,4 +121,13 @@ def from_upload(data: bytes, filename: str) -> Received:
     return from_text(text, filename)
 
 
-__all__ = ["LEVELS", "Received", "from_text", "from_upload", "problems_json"]
+__all__ = [
+    "LEVELS",
+    "MAX_MESSAGE",
+    "Received",
+    "body_problems",
+    "check_message",
+    "from_text",
+    "from_upload",
+    "problems_json",
+]

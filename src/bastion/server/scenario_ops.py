@@ -15,7 +15,15 @@ from bastion.server.errors import Forbidden, Invalid, NotFound
 from bastion.server.repository import Scenarios
 from bastion.server.repository.scenarios import releasability_of
 from bastion.server.scenario_input import Received, problems_json
-from bastion.server.services import NOT_FOUND, Context, _caller, _visible, marking, scenario_json, summary_json
+from bastion.server.services import (
+    NOT_FOUND,
+    Context,
+    _caller,
+    _visible,
+    marking,
+    summary_json,
+    with_head,
+)
 from bastion.store.compare import compare_texts
 from bastion.store.server_tables import ScenarioRevision
 
@@ -107,7 +115,7 @@ def copy_scenario(ctx: Context, scenario_id: str, revision: int | None, message:
     note = message or f"copy of {scenario_id}@{number}"
     copy = repo.create(received.scenario.name, original.text, original.sha256, note, rel)
     ctx.record("copy-scenario", f"scenario:{copy.id}@1 from {obj}@{number}", "ok")
-    return scenario_json(repo, copy)
+    return with_head(repo, copy)
 
 
 def set_archived(ctx: Context, scenario_id: str, archived: bool) -> dict[str, Any]:
@@ -123,4 +131,4 @@ def set_archived(ctx: Context, scenario_id: str, archived: bool) -> dict[str, An
         )
     repo.set_archived(scenario, archived)
     ctx.record(action, obj, "ok")
-    return scenario_json(repo, scenario)
+    return with_head(repo, scenario)

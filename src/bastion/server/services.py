@@ -98,6 +98,16 @@ def scenario_json(repo: Scenarios, scenario: ServerScenario, rel: Releasability 
     }
 
 
+def with_head(repo: Scenarios, scenario: ServerScenario) -> dict[str, Any]:
+    """`scenario_json` with its newest revision's author and time (`revised_by`, `revised_at`), as a
+    single scenario's answers give them (`created_by`, `created_at` stay the scenario's, revision 1's)."""
+    out = scenario_json(repo, scenario)
+    head = repo.revision(scenario.id, scenario.head)
+    out["revised_by"] = head.author if head is not None else None
+    out["revised_at"] = head.created_at if head is not None else None
+    return out
+
+
 def revision_json(revision: ScenarioRevision, *, with_text: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "scenario_id": revision.scenario_id,
@@ -166,6 +176,7 @@ def get_scenario(ctx: Context, scenario_id: str) -> dict[str, Any]:
         raise ctx.refuse(NotFound(NOT_FOUND), "read-scenario", f"scenario:{scenario_id}", "not-found")
     out = summary_json(found)
     out["yaml"] = found["text"]
+    out["revised_by"], out["revised_at"] = found["revised_by"], found["revised_at"]
     ctx.record("read-scenario", f"scenario:{scenario_id}", "ok")
     return out
 
@@ -229,7 +240,7 @@ def create_scenario(ctx: Context, parse: Any, message: str) -> dict[str, Any]:
     repo = Scenarios(ctx.session, caller)
     scenario = repo.create(received.scenario.name, received.text, received.sha256, message, rel)
     ctx.record("create-scenario", f"scenario:{scenario.id}@1", "ok")
-    return scenario_json(repo, scenario)
+    return with_head(repo, scenario)
 
 
 def add_revision(ctx: Context, scenario_id: str, parse: Any, message: str) -> dict[str, Any]:
@@ -261,7 +272,7 @@ def add_revision(ctx: Context, scenario_id: str, parse: Any, message: str) -> di
     if rel != current:
         ctx.record("change-releasability", f"{obj}@{revision.number}", "ok")
     ctx.record("edit-scenario", f"{obj}@{revision.number}", "ok")
-    return scenario_json(repo, scenario)
+    return {**scenario_json(repo, scenario), "revised_by": revision.author, "revised_at": revision.created_at}
 
 
 def run_json(run: ServerRun | Row[Any]) -> dict[str, Any]:
@@ -329,7 +340,7 @@ def get_run(ctx: Context, run_id: str) -> dict[str, Any]:
     if run is None:
         raise ctx.refuse(NotFound(NOT_FOUND), "read-run", f"run:{run_id}", "not-found")
     ctx.record("read-run", f"run:{run_id}", "ok")
-    return run_json(run)
+    return {**run_json(run), "marking": _released(run.level, run.owner, run.nations)[1]}
 
 
 def report(ctx: Context, run_id: str, kind: str) -> bytes:

@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from bastion.server.repository.scenarios import NATIONS
 from bastion.server.repository.visibility import VISIBLE, Caller, visible, who
 from bastion.store.server_tables import ServerRun, ServerScenario
 
@@ -40,8 +41,8 @@ RUN_COLUMNS = (
     ServerRun.result,
 )
 """What a run's answer shows (`GET /api/v1/runs/{id}`): not its reports, which may be megabytes."""
-_RUN_ROW = (
-    select(*RUN_COLUMNS)
+_RUN_ROW = (  # with its scenario's releasability (`level`, `owner`, `nations`): the run's marking, same query
+    select(*RUN_COLUMNS, ServerScenario.level, ServerScenario.owner, NATIONS)
     .join(ServerScenario, ServerScenario.id == ServerRun.scenario_id)
     .where(ServerRun.id == bindparam("job"), ServerRun.kind == "run", VISIBLE)
 )
@@ -88,7 +89,8 @@ class Runs:
         return _visible_job(self.session, self.caller, run_id, "run")
 
     def row(self, run_id: str) -> Row[Any] | None:
-        """A visible run's `RUN_COLUMNS` as a row (attributes named as the ORM object's), in one query."""
+        """A visible run's `RUN_COLUMNS` as a row (attributes named as the ORM object's), with its scenario's
+        `level`, `owner` and `nations` (its marking), in one query."""
         return self.session.connection().execute(_RUN_ROW, {"job": run_id, **who(self.caller)}).first()
 
     def list(

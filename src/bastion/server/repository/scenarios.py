@@ -40,6 +40,8 @@ _NATIONS = (
     .scalar_subquery()
     .label("nations")
 )
+NATIONS = _NATIONS
+"""The nations a scenario (`ServerScenario`, in the statement) is released to, as one text column."""
 _COLUMNS = (
     ServerScenario.id,
     ServerScenario.name,
@@ -53,7 +55,12 @@ _COLUMNS = (
 SUMMARY = (*_COLUMNS, _NATIONS)
 """The columns of a scenario's summary row (`Scenarios.page`, `Scenarios.summary_with_head`)."""
 _SUMMARY_WITH_HEAD = (
-    select(*SUMMARY, ScenarioRevision.text)
+    select(
+        *SUMMARY,
+        ScenarioRevision.text,
+        ScenarioRevision.author.label("revised_by"),
+        ScenarioRevision.created_at.label("revised_at"),
+    )
     .outerjoin(
         ScenarioRevision,
         and_(ScenarioRevision.scenario_id == ServerScenario.id, ScenarioRevision.number == ServerScenario.head),

@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from bastion.server import services, session_ops
 from bastion.server.deps import Authed, Ctx, Settings
-from bastion.server.errors import BAD_BODY
+from bastion.server.errors import BAD_BODY, STRICT_BODY
 from bastion.server.security import NO_NUL, PASSWORD_MAX, SESSION_COOKIE, presented_token, secure_cookies
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=BAD_BODY)
@@ -24,13 +24,13 @@ class TokenOut(BaseModel):
 
 
 class SessionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_BODY
     username: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
     password: str = Field(min_length=1, max_length=PASSWORD_MAX, pattern=NO_NUL)
 
 
 class PasswordIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_BODY
     current_password: str = Field(min_length=1, max_length=PASSWORD_MAX, pattern=NO_NUL)
     new_password: str = Field(
         min_length=1, max_length=PASSWORD_MAX, pattern=NO_NUL, description="8 to 1000 characters, no NUL"

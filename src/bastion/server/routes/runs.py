@@ -8,28 +8,32 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from bastion.server import events, run_ops, services
 from bastion.server.answer import JsonAnswer
 from bastion.server.deps import Authed, Bearer, authenticated_read, authenticates_inside
 from bastion.server.downloads import xlsx_download
-from bastion.server.errors import BAD_BODY
+from bastion.server.errors import BAD_BODY, STRICT_BODY, WHOLE, Whole
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"], responses=BAD_BODY)
 
 RunId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
+RunStatus = Annotated[
+    str | None,
+    Query(pattern="^(queued|running|done|failed|cancelled|interrupted)$", description="Only the runs in this status"),
+]
 
 
 class RunIn(BaseModel):
     """A run of a scenario's revision (default: the newest)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_BODY
     scenario_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    revision: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    paths: int = Field(default=1000, ge=1, le=1_000_000)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    revision: Annotated[int, Field(ge=1, le=2**31 - 1), WHOLE] | None = None
+    paths: Whole = Field(default=1000, ge=1, le=1_000_000)
+    seed: Whole = Field(default=0, ge=0, le=2**31 - 1)
     confidence: float | None = Field(
         default=None,
         gt=0,
@@ -38,7 +42,7 @@ class RunIn(BaseModel):
         description="Plan so that each target is met in this share of futures, 0 < P < 1 "
         "(docs/method-confidence.md); null: the deterministic plan (or the targets' own confidence).",
     )
-    futures: int = Field(
+    futures: Whole = Field(
         default=services.DEFAULT_FUTURES,
         ge=1,
         le=services.MAX_FUTURES,
@@ -66,6 +70,9 @@ class RunOut(BaseModel):
     finished_at: datetime | None
     error: str | None
     result: dict[str, Any] | None
+    marking: str | None = Field(
+        default=None, description="The scenario's releasability marking, as its scenario answers show it"
+    )
 
 
 class CompareOut(BaseModel):
@@ -79,6 +86,7 @@ class CompareOut(BaseModel):
     settings: dict[str, Any]
     versions: dict[str, Any]
     headline: list[dict[str, Any]]
+    marking: str | None = Field(default=None, description="The higher-level marking of the two runs' scenarios")
 
 
 _RUN = JsonAnswer(RunOut)
@@ -96,7 +104,7 @@ def list_runs(
     ctx: Authed,
     response: Response,
     scenario_id: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] = None,
-    status: Annotated[str | None, Query(max_length=16, pattern="^[a-z]+$")] = None,
+    status: RunStatus = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[dict[str, Any]]:
@@ -110,9 +118,9 @@ def list_runs(
 @router.post("", response_model=RunOut, status_code=202, responses=_ERRORS)
 def start_run(ctx: Authed, body: RunIn) -> dict[str, Any]:
     """Queue a run; analysts only. It executes in a worker process; poll `GET /api/v1/runs/{id}`."""
-    return services.start_run(
-        ctx, body.scenario_id, body.revision, body.paths, body.seed, body.confidence, body.futures
-    )
+    out = services.start_run(ctx, body.scenario_id, body.revision, body.paths, body.seed, body.confidence, body.futures)
+    run_ops.marked(ctx, out)
+    return out
 
 
 @router.get("/{run_id}", response_model=RunOut, responses=_ERRORS)

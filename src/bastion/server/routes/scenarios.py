@@ -6,15 +6,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Path, Query, Request, Response
+from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 
 from bastion.server import run_ops, scenario_input, scenario_ops, services
 from bastion.server.answer import JsonAnswer
 from bastion.server.deps import Authed, Bearer, authenticated_read, authenticates_inside
-from bastion.server.errors import BAD_BODY, Invalid
-from bastion.server.routes.runs import RunOut
+from bastion.server.errors import BAD_BODY, STRICT_BODY, WHOLE, Invalid
+from bastion.server.routes.runs import RunOut, RunStatus
 from bastion.server.security import NO_NUL
 from bastion.server.services import Context
 
@@ -28,7 +28,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 413: {}, 
 class ScenarioIn(BaseModel):
     """A scenario as YAML text (with an optional `releasability`) and a message for its revision."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_BODY
     yaml: str = Field(min_length=1, max_length=10 * 1024 * 1024)
     message: str = Field(default="", max_length=10_000, pattern=NO_NUL)
 
@@ -36,8 +36,8 @@ class ScenarioIn(BaseModel):
 class CopyIn(BaseModel):
     """Which revision to copy (default: the newest) and the copy's first revision message."""
 
-    model_config = ConfigDict(extra="forbid")
-    revision: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    model_config = STRICT_BODY
+    revision: Annotated[int, Field(ge=1, le=2**31 - 1), WHOLE] | None = None
     message: str = Field(default="", max_length=10_000, pattern=NO_NUL)
 
 
@@ -57,6 +57,12 @@ class ScenarioOut(BaseModel):
     marking: str
     archived: bool
     yaml: str | None = None
+    revised_by: str | None = Field(
+        default=None, description="Who saved the newest revision (`revision`); null in a list's items"
+    )
+    revised_at: datetime | None = Field(
+        default=None, description="When the newest revision was saved; null in a list's items"
+    )
 
 
 class RevisionOut(BaseModel):
@@ -124,19 +130,20 @@ async def _parser(request: Request) -> tuple[Callable[[], scenario_input.Receive
         async with request.form(max_files=1, max_fields=10) as form:
             upload = form.get("file")
             message = form.get("message", "")
-            if not isinstance(upload, UploadFile) or not isinstance(message, str) or "\x00" in message:
+            if not isinstance(upload, UploadFile) or not isinstance(message, str):
                 raise Invalid(
                     "send the scenario as a multipart `file` (YAML or XLSX), with an optional `message` field"
                 )
+            scenario_input.check_message(message)
             data = await upload.read()
             name = upload.filename or "upload"
-        return (lambda: scenario_input.from_upload(data, name)), message[:10_000]
+        return (lambda: scenario_input.from_upload(data, name)), message
     if kind != "application/json":
         raise Invalid("send JSON {yaml, message} or a multipart form with a `file`")
     try:
         body = ScenarioIn.model_validate_json(await request.body())
-    except ValueError as error:
-        raise Invalid(f"invalid JSON body: {str(error).splitlines()[0]}") from None
+    except ValidationError as error:
+        raise Invalid(f"invalid JSON body: {scenario_input.body_problems(error)}") from None
     text = body.yaml
     return (lambda: scenario_input.from_text(text)), body.message
 
@@ -247,8 +254,12 @@ async def diff_revisions(
 
 
 @router.post("/{scenario_id}/copy", response_model=ScenarioOut, status_code=201, responses=_ERRORS)
-def copy_scenario(ctx: Authed, scenario_id: ScenarioId, body: CopyIn) -> dict[str, Any]:
-    """A new scenario from a revision of this one (analysts only), with the source's releasability."""
+def copy_scenario(
+    ctx: Authed, scenario_id: ScenarioId, body: Annotated[CopyIn | None, Body()] = None
+) -> dict[str, Any]:
+    """A new scenario from a revision of this one (analysts only), with the source's releasability; the
+    body is optional (none, or `{}`: the newest revision, an empty message)."""
+    body = body or CopyIn()
     return scenario_ops.copy_scenario(ctx, scenario_id, body.revision, body.message)
 
 
@@ -270,7 +281,7 @@ def list_scenario_runs(
     ctx: Authed,
     response: Response,
     scenario_id: ScenarioId,
-    status: Annotated[str | None, Query(max_length=16, pattern="^[a-z]+$")] = None,
+    status: RunStatus = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[dict[str, Any]]:

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from bastion.server import study_service
 from bastion.server.deps import Authed
 from bastion.server.downloads import xlsx_download
+from bastion.server.errors import BAD_BODY, STRICT_BODY, WHOLE, Whole
 
-router = APIRouter(prefix="/api/v1/studies", tags=["studies"])
+router = APIRouter(prefix="/api/v1/studies", tags=["studies"], responses=BAD_BODY)
 
 StudyId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
@@ -22,17 +23,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 
 class StudyIn(BaseModel):
     """A study of a scenario's revision (default: the newest), as `bastion study` takes it (docs/study.md)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_BODY
     scenario_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    revision: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    revision: Annotated[int, Field(ge=1, le=2**31 - 1), WHOLE] | None = None
     vary: list[Annotated[str, Field(min_length=3, max_length=2000)]] = Field(default_factory=list, max_length=16)
     """`PATH=V1,V2,...` (or `PATH=LOW:HIGH` with `sample`), as `--vary`."""
-    sample: int | None = Field(default=None, ge=1, le=1000)
+    sample: Annotated[int, Field(ge=1, le=1000), WHOLE] | None = None
     tornado: float | None = Field(default=None, gt=0, le=100)
     confidence: list[Annotated[float, Field(gt=0, lt=1)]] = Field(default_factory=list, max_length=10)
-    futures: int = Field(default=200, ge=1, le=10_000)
-    paths: int = Field(default=2000, ge=1, le=1_000_000)
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    futures: Whole = Field(default=200, ge=1, le=10_000)
+    paths: Whole = Field(default=2000, ge=1, le=1_000_000)
+    seed: Whole = Field(default=0, ge=0, le=2**31 - 1)
     skip_invalid: bool = False
 
     @model_validator(mode="after")

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from bastion.server import token_ops
 from bastion.server.deps import Authed
-from bastion.server.errors import BAD_BODY
+from bastion.server.errors import BAD_BODY, STRICT_BODY, Whole
 from bastion.server.security import NO_NUL, presented_token
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["auth"], responses=BAD_BODY)
@@ -18,9 +18,9 @@ TokenId = Annotated[str, Path(min_length=16, max_length=16, pattern=r"^[0-9a-f]{
 
 
 class TokenIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT_BODY
     name: str = Field(min_length=1, max_length=100, pattern=NO_NUL, description="What the token is for")
-    days: int = Field(default=90, ge=1, le=365, description="How long it is valid")
+    days: Whole = Field(default=90, ge=1, le=365, description="How long it is valid")
 
 
 class TokenInfo(BaseModel):
