@@ -12,9 +12,17 @@ two side by side run four threads on two cores (benchmarks/RESULTS-study.md).
 `one_thread()` (called at the start of every task, `run_in_worker`) sets the
 process's thread variables to 1 and every HiGHS solver made in the process to one
 thread (`bastion.plan.solve.THREADS`, the planner's second-thread solve included),
-and starts the calling thread's HiGHS scheduler at one thread (HiGHS keeps a
-scheduler per calling thread, sized by its first solve), so a variant's work stays
-on the thread Dask gave it. It changes no number: the plans are the same with one
+and starts the calling thread's HiGHS scheduler at one thread, so a variant's work
+stays on the thread Dask gave it. HiGHS keeps a scheduler per calling thread, sized
+by its first solve, and refuses every later solver on that thread asking another
+count (model status "Not Set"): a server's worker thread that ran a run (HiGHS's
+default) before a variant solved nothing more, the variant and every later run
+failing, until `bastion.plan.solve.fit_scheduler` made every solve refit its
+thread's scheduler first. A server's run job calls `process_defaults()` first, which
+undoes `one_thread()` in the process, so a run runs as `bastion run` does whatever
+ran before it on the same worker (docs/server.md, "Where jobs run"). The settings
+are the process's: on a worker of several threads, a run and a variant at once share
+them (the numbers do not change, only the threads each uses). It changes no number: the plans are the same with one
 HiGHS thread as with its default (checked on the reference's variants, and by the
 tests that compare a study with the plans made by hand in a process where HiGHS
 keeps its default).
