@@ -90,6 +90,38 @@ def test_a_study_and_a_run_share_the_queue_and_the_cluster(make_server: Callable
     } <= actions
 
 
+def test_a_run_a_study_and_a_run_in_turn_on_one_worker_all_finish_with_the_same_numbers(
+    make_server: Callable[..., Server],
+) -> None:
+    """One Dask worker of one thread runs a run (HiGHS at its default threads), then a study's
+    variants (one thread each), then the run again: the study used to end with every variant
+    "the solver stopped: Not Set", and every later run failed the same way, until a restart
+    (HiGHS refused a thread count other than the one the thread's scheduler started with)."""
+    server = make_server(workers=1)
+    sid = setup(server)
+    with TestClient(server.app) as client:
+
+        def run() -> dict[str, Any]:
+            answer = client.post(
+                "/api/v1/runs", json={"scenario_id": sid, "paths": 10, "seed": 3}, headers=server.headers("ana")
+            )
+            assert answer.status_code == 202, answer.text
+            return wait(client, server, f"/api/v1/runs/{answer.json()['id']}")
+
+        first = run()
+        assert first["status"] == "done", first
+        status, study = post(client, server, "ana", scenario_id=sid, vary=[VARY], paths=10, seed=4)
+        assert status == 202, study
+        done = wait(client, server, f"/api/v1/studies/{study['id']}")
+        assert done["status"] == "done", done
+        data = client.get(f"/api/v1/studies/{study['id']}/result", headers=server.headers("ana")).json()
+        assert [v["status"] in ("ok", "short") for v in data["variants"]] == [True, True], data["variants"]
+        again = run()
+        assert again["status"] == "done", again
+        assert again["result"]["run_id"] != first["result"]["run_id"]
+        assert {**again["result"], "run_id": None} == {**first["result"], "run_id": None}
+
+
 def test_studies_follow_their_scenarios_releasability_and_bad_requests_queue_nothing(server: Server) -> None:
     sid = setup(server)
     client = server.client

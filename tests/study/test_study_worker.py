@@ -12,7 +12,13 @@ import yaml
 
 from bastion.study.engine import cores, run_tasks
 from bastion.study.task import VariantTask
-from bastion.study.worker import THREAD_VARIABLES, one_thread, thread_cpu_seconds, thread_settings
+from bastion.study.worker import (
+    THREAD_VARIABLES,
+    one_thread,
+    process_defaults,
+    thread_cpu_seconds,
+    thread_settings,
+)
 
 pytestmark = pytest.mark.skipif(cores() < 2, reason="HiGHS starts no helper thread on one core")
 
@@ -76,3 +82,52 @@ def test_the_compiled_step_runs_at_most_numba_num_threads(monkeypatch: pytest.Mo
     assert _cores() == 1
     monkeypatch.delenv("NUMBA_NUM_THREADS")
     assert _cores() == cores()
+
+
+def _plan_status_and_objective(text: str) -> tuple[str, float | None]:
+    from bastion.plan import solve_plan
+    from bastion.scenario import load_text
+
+    plan = solve_plan(load_text(text), explain=False, sensitivity=False)
+    return plan.status.value, plan.objective
+
+
+def test_a_variant_after_a_default_solve_on_the_same_thread_and_a_run_after_it_still_solve(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server's Dask worker runs a run job (HiGHS's default threads) and then a study's variant
+    (`one_thread`) on the same thread, then another run (`process_defaults`): HiGHS keeps one
+    scheduler per calling thread, started by its first solve, and refused every solver asking
+    another thread count ("Not Set": the variant and every later run failed). Every solve here
+    is optimal with the same objective as the first, and the run after the variant is back on
+    HiGHS's default (its helper thread)."""
+    from tests.study.conftest import BINDING
+
+    from bastion.plan import solve
+    from bastion.study import worker
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.setenv(name, "restored")
+    monkeypatch.setattr(solve, "THREADS", None)
+    monkeypatch.setattr(worker, "_defaults", None)  # as in a fresh worker process
+    out: dict[str, Any] = {}
+
+    def jobs() -> None:
+        out["run"] = _plan_status_and_objective(BINDING)  # scheduler started at HiGHS's default
+        one_thread()
+        out["pinned"] = thread_settings()
+        out["variant"] = _plan_status_and_objective(BINDING)
+        process_defaults()
+        out["defaults"] = thread_settings()
+        out["run again"] = _plan_status_and_objective(BINDING)
+
+    t = threading.Thread(target=jobs)
+    t.start()
+    t.join()
+    status, objective = out["run"]
+    assert status == "optimal" and objective is not None
+    assert out["variant"] == (status, pytest.approx(objective, rel=1e-9))
+    assert out["run again"] == (status, pytest.approx(objective, rel=1e-9))
+    assert out["pinned"]["highs_pinned"]
+    assert out["pinned"]["threads_after_solve"] == out["pinned"]["threads_before_solve"]
+    assert out["defaults"]["highs_threads"] is None
+    assert out["defaults"]["variables"] == dict.fromkeys(THREAD_VARIABLES, "restored")

@@ -7,6 +7,7 @@ so successive solves warm-start.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from enum import Enum
@@ -60,8 +61,38 @@ class SolverError(RuntimeError):
 
 THREADS: int | None = None
 """HiGHS threads of every solver this process makes (None: HiGHS's default). A study's Dask
-worker sets 1 (`bastion.study.worker`): HiGHS keeps a scheduler per calling thread, sized by
-its first solve, and the results do not depend on it."""
+worker sets 1 for its variants (`bastion.study.worker`); the results do not depend on it."""
+
+_scheduler = threading.local()
+"""`threads`: the count the calling thread's HiGHS scheduler was last fitted to (`fit_scheduler`)."""
+
+
+def fit_scheduler(threads: int) -> None:
+    """Let a solver asking `threads` HiGHS threads (0: HiGHS's default) solve on the calling thread.
+
+    HiGHS keeps one task scheduler per calling thread, started by the thread's first solve at
+    that solver's `threads` option, and refuses every later solve on the thread that asks
+    another count (an error, model status "Not Set", nothing solved): a Dask worker thread that
+    ran a run at the default and then a study's variant at one thread solved nothing more.
+    So before each solve the calling thread's scheduler is reset (HiGHS's
+    `resetThreadScheduler`, which joins its helper threads) when the count asked differs from
+    the one it was last fitted to here, and the solve starts it again at the count asked.
+    """
+    if getattr(_scheduler, "threads", None) == threads:
+        return
+    import highspy
+
+    core = getattr(highspy, "_core", None)
+    cls = getattr(core, "_Highs", None) or highspy.Highs
+    reset = getattr(cls, "resetThreadScheduler", None) or cls.resetGlobalScheduler  # HiGHS < 1.8: one
+    reset(True)
+    _scheduler.threads = threads
+
+
+def scheduler_threads() -> int | None:
+    """The count the calling thread's HiGHS scheduler was last fitted to (None: not yet)."""
+    value = getattr(_scheduler, "threads", None)
+    return int(value) if value is not None else None
 
 
 def _new_highs() -> Any:
@@ -77,6 +108,11 @@ def _new_highs() -> Any:
     return h
 
 
+def threads_of(threads: int | None) -> int:
+    """The HiGHS `threads` option of a solver asking `threads` (None: `THREADS`; 0: HiGHS's default)."""
+    return int(threads or THREADS or 0)
+
+
 class HighsSolver:
     """One HiGHS model, loaded once and modified between solves."""
 
@@ -86,6 +122,7 @@ class HighsSolver:
         self._hs = highspy
         self._h = _new_highs()
         h = self._h
+        self._threads = threads_of(threads)
         if threads:
             h.setOptionValue("threads", int(threads))
         lo, hi, integer, rlo, rhi = model.bounds()
@@ -265,6 +302,8 @@ class HighsSolver:
     def set_option(self, name: str, value: Any) -> None:
         """Set a HiGHS option."""
         self._h.setOptionValue(name, value)
+        if name == "threads":
+            self._threads = int(value)
 
     def base_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Columns' base bounds and the built rows' bounds (copies; infinite where open)."""
@@ -300,6 +339,7 @@ class HighsSolver:
         elif method is not None:
             h.setOptionValue("solver", method)
         try:
+            fit_scheduler(self._threads)
             h.run()
         except Exception as exc:  # the solver's own failure, reported as ours
             return SolveOutcome(SolveStatus.ERROR, None, None, None, None, f"solver failed: {exc}",

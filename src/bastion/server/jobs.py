@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bastion.server.db import Database
 from bastion.store.server_tables import ScenarioRevision, ServerRun
+from bastion.study.worker import process_defaults
 
 FINISHED = ("done", "failed", "interrupted", "cancelled")
 RESUBMITTABLE = ("interrupted", "cancelled", "failed")
@@ -287,7 +288,10 @@ _databases: dict[str, Database] = {}
 
 
 def run_job_task(url: str, job_id: str, kind: str, attempt: int) -> str:
-    """A run job as a Dask task (in a worker process): one Database per URL per process."""
+    """A run job as a Dask task (in a worker process): one Database per URL per process. It runs
+    with the process's thread defaults, as `bastion run` does, even where a study's variant ran
+    before it on the same worker (`bastion.study.worker.process_defaults`)."""
+    process_defaults()
     db = _databases.get(url)
     if db is None:
         db = _databases[url] = Database(url)
