@@ -146,6 +146,20 @@ def test_a_bogus_run_status_is_422_naming_the_allowed_values(server: Server, sid
 # 19: a run's JSON carries its scenario's marking; 20: security headers; 21: HEAD
 
 
+def test_runs_of_two_scenarios_each_carry_their_own_marking(server: Server, sid: str) -> None:
+    """A list of runs of two scenarios of different levels (their markings read in one query) shows each
+    run's own; a comparison of the two carries the higher level's marking."""
+    other = server.create("ana", scenario_yaml("Secret one", "{level: SECRET, releasable_to: [EST]}"))
+    low = post(server, "ana", "/api/v1/runs", {"scenario_id": sid, "paths": 10})[1]
+    high = post(server, "ana", "/api/v1/runs", {"scenario_id": other, "paths": 10})[1]
+    assert high["marking"] == "SECRET // REL TO LVA, EST" and low["marking"] == MARKING
+    listed = server.client.get("/api/v1/runs", headers=server.headers("est")).json()
+    assert {r["id"]: r["marking"] for r in listed} == {low["id"]: MARKING, high["id"]: "SECRET // REL TO LVA, EST"}
+    assert jobs.work_once(server.db) and jobs.work_once(server.db)
+    compared = server.client.get(f"/api/v1/runs/{low['id']}/compare/{high['id']}", headers=server.headers("est"))
+    assert compared.json()["marking"] == "SECRET // REL TO LVA, EST"
+
+
 def test_a_run_carries_its_scenarios_marking_everywhere(server: Server, sid: str) -> None:
     status, first = post(server, "ana", "/api/v1/runs", {"scenario_id": sid, "paths": 10})
     assert status == 202 and first["marking"] == MARKING

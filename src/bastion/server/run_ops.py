@@ -16,9 +16,9 @@ from bastion.server.security import rank
 from bastion.server.services import (
     Context,
     _caller,
+    _released,
     _visible,
     _visible_run,
-    marking,
     refuse_if_archived,
     run_json,
 )
@@ -28,22 +28,16 @@ from bastion.store.server_tables import ServerRun
 
 def marked(ctx: Context, *runs: dict[str, Any]) -> str | None:
     """Each run's answer gets its scenario's releasability `marking` (as the scenario's answers show it),
-    read once per scenario; returns the highest-level one among them (None for no run). A run is
+    the scenarios read in one query; returns the highest-level one among them (None for no run). A run is
     visible iff its scenario is: a scenario not found (none in practice) leaves the marking null."""
-    scenarios = Scenarios(ctx.session, _caller(ctx))
-    found: dict[str, tuple[int, str] | None] = {}
+    found = Scenarios(ctx.session, _caller(ctx)).releasabilities({str(run["scenario_id"]) for run in runs})
+    shown: dict[str, tuple[int, str]] = {
+        sid: (rank(level), _released(level, owner, nations)[1]) for sid, (level, owner, nations) in found.items()
+    }
     for run in runs:
-        sid = str(run["scenario_id"])
-        if sid not in found:
-            scenario = scenarios.get(sid)
-            if scenario is None:
-                found[sid] = None
-            else:
-                found[sid] = (rank(scenario.level), marking(scenarios.releasability(scenario)))
-        got = found[sid]
+        got = shown.get(str(run["scenario_id"]))
         run["marking"] = got[1] if got is not None else None
-    known = [m for m in found.values() if m is not None]
-    return max(known)[1] if known else None
+    return max(shown.values())[1] if shown else None
 
 
 def list_runs(

@@ -194,6 +194,17 @@ class Scenarios:
             return rows, offset + len(rows)  # everything from `offset` on (no limit), or nothing visible at all
         return rows, int(connection.execute(count, params).scalar_one())
 
+    def releasabilities(self, scenario_ids: set[str]) -> dict[str, tuple[str, str, str | None]]:
+        """The `level`, `owner` and `nations` text of each visible scenario among `scenario_ids`, in one
+        query (an invisible or unknown id is left out)."""
+        if not scenario_ids:
+            return {}
+        stmt = select(ServerScenario.id, ServerScenario.level, ServerScenario.owner, _NATIONS).where(
+            ServerScenario.id.in_(sorted(scenario_ids)), VISIBLE
+        )
+        rows = self.session.connection().execute(stmt, who(self.caller)).all()
+        return {str(r[0]): (str(r[1]), str(r[2]), r[3]) for r in rows}
+
     def summary_with_head(self, scenario_id: str) -> RowMapping | None:
         """A visible scenario as a row of `SUMMARY` with its newest revision's `text`, in one query."""
         return (
