@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from bastion.cli import app
 from bastion.server.audit import GENESIS, digest
+from bastion.server.audit_read import references
 from bastion.store.server_tables import AuditRecord
 
 
@@ -169,3 +170,16 @@ def test_non_auditors_get_403_and_the_denial_is_recorded(server: Server) -> None
     busy_server(server)
     assert server.client.get("/api/v1/audit", headers=server.headers("ana")).status_code == 403
     assert ("ana", "read-audit", "-", "forbidden") in trail(server)
+
+
+def test_any_text_where_an_id_goes_is_read_as_an_id() -> None:
+    assert references("scenario:F4E34CFBBB092770") == ({"F4E34CFBBB092770"}, set())
+    assert references("scenario:abc@2..3") == ({"abc"}, set())
+    assert references("scenario:new@1 from scenario:old@3") == ({"new", "old"}, set())
+    assert references("run:a..B-x") == (set(), {"a", "B-x"})
+    assert references("run:a,run:b") == (set(), {"a", "b"})
+    assert references("scenario:") == ({""}, set())  # names nothing: hides the record
+    assert references("POST /api/v1/runs/Ab_1/cancel") == (set(), {"Ab_1"})
+    assert references("POST /api/v1/scenarios/validate") == (set(), set())
+    assert references("POST /api/v1/scenarios") == (set(), set())
+    assert references("-") == references("user:ana") == (set(), set())
