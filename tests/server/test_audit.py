@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -183,3 +184,24 @@ def test_any_text_where_an_id_goes_is_read_as_an_id() -> None:
     assert references("POST /api/v1/scenarios/validate") == (set(), set())
     assert references("POST /api/v1/scenarios") == (set(), set())
     assert references("-") == references("user:ana") == (set(), set())
+
+
+def test_commands_reading_the_store_refuse_a_sqlite_file_that_does_not_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    typo = tmp_path / "sevrer.sqlite"
+    monkeypatch.setenv("BASTION_DATABASE_URL", f"sqlite:///{typo}")
+    runner = CliRunner()
+    for args in (["audit", "verify"], ["users", "list"], ["users", "disable", "a"], ["users", "set-role", "a", "x"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"no server store at {typo}" in result.output
+        assert "intact" not in result.output
+        assert not typo.exists()  # nothing created
+    added = runner.invoke(
+        app,
+        ["users", "add", "eve", "--role", "viewer", "--nation", "LVA", "--clearance", "SECRET", "--password-stdin"],
+        input="long enough\n",
+    )
+    assert added.exit_code == 0 and f"created the server store {typo}" in added.output  # meant to create it
+    assert runner.invoke(app, ["users", "list"]).output.startswith("eve\tviewer")

@@ -24,15 +24,19 @@ audit_app = typer.Typer(help="Check the server's audit trail.", no_args_is_help=
 
 
 @contextmanager
-def _transaction() -> Iterator[Session]:
-    """A transaction on the store (`$BASTION_DATABASE_URL` or the default SQLite file); exit 2 on a store error."""
+def _transaction(create: bool = False) -> Iterator[Session]:
+    """A transaction on the store (`$BASTION_DATABASE_URL` or the default SQLite file); exit 2 on a store
+    error, and on a SQLite file that does not exist unless `create` (`users add`, which may run before
+    the first `bastion serve`: it says on stderr that it created the file)."""
     from bastion.server.db import Database
     from bastion.store import StoreError
 
     try:
-        db = Database()
+        db = Database(create=create)
     except StoreError as error:
         fail(str(error), EXIT_INVALID)
+    if db.created is not None:
+        sys.stderr.write(f"created the server store {db.created}\n")
     try:
         with db.transaction() as session:
             yield session
@@ -143,7 +147,7 @@ def users_add(
         fail(str(error))
     password = _password(password_stdin, name)
     try:
-        with _transaction() as session:
+        with _transaction(create=True) as session:
             add_user(session, name, role, nation, clearance, password)
     except UserError as error:
         fail(str(error))
