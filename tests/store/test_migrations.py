@@ -40,7 +40,7 @@ def tables_of(url: str) -> set[str]:
 def test_the_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS / "env.py").is_file()
     assert list((MIGRATIONS / "versions").glob("r*_*.py"))
-    assert head_revision() == "0007"
+    assert head_revision() == "0008"
 
 
 def test_opening_an_empty_database_creates_the_schema_at_head(store_url: str) -> None:

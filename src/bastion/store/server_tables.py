@@ -64,7 +64,11 @@ class ServerScenario(Base):
     """A scenario on the server: its current releasability (that of its newest revision)."""
 
     __tablename__ = "server_scenarios"
-    __table_args__ = (Index("ix_server_scenarios_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_server_scenarios_created_at_id", "created_at", "id"),
+        # a list page's filter and order (live ones, oldest first): SQLite reads the page in order (r0008)
+        Index("ix_server_scenarios_archived_created_at_id", "archived", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(Text)
