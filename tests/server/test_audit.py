@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from bastion.cli import app
 from bastion.server.audit import GENESIS, digest
 from bastion.server.audit_read import references
+from bastion.store.migrate import upgrade
 from bastion.store.server_tables import AuditRecord
 
 
@@ -75,7 +76,9 @@ def test_an_intact_chain_verifies(server: Server, monkeypatch: pytest.MonkeyPatc
     assert code == 0, output
     assert "audit trail intact: 10 records" in output
     result = CliRunner().invoke(app, ["audit", "verify", "--json"])
-    assert json.loads(result.stdout) == {"intact": True, "records": 10, "broken": None}
+    head = _records(server)[-1]["hash"]
+    assert f"audit trail intact: 10 records; head 10:{head}" in output
+    assert json.loads(result.stdout) == {"intact": True, "records": 10, "broken": None, "head": f"10:{head}"}
     listed = CliRunner().invoke(app, ["users", "list", "--json"])
     assert listed.exit_code == 0
     assert {u["name"] for u in json.loads(listed.stdout)["users"]} >= {"ana", "est", "aud"}
@@ -96,7 +99,8 @@ def test_an_edited_record_is_named(server: Server, monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(app, ["audit", "verify", "--json"])
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {
-        "intact": False, "records": 10, "broken": "audit record 10: edited: its fields no longer match its hash"}
+        "intact": False, "records": 10, "broken": "audit record 10: edited: its fields no longer match its hash",
+        "head": None}
 
 
 def test_a_deleted_record_is_named(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -205,3 +209,76 @@ def test_commands_reading_the_store_refuse_a_sqlite_file_that_does_not_exist(
     )
     assert added.exit_code == 0 and f"created the server store {typo}" in added.output  # meant to create it
     assert runner.invoke(app, ["users", "list"]).output.startswith("eve\tviewer")
+
+
+def test_deleting_the_newest_records_is_caught_by_the_chain_head(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    busy_server(server)
+    with server.db.transaction() as session:
+        session.execute(text("DELETE FROM audit_records WHERE seq > 8"))
+    code, output = verify(server, monkeypatch)
+    assert code == 1
+    assert "audit record 9: missing: the trail ends at record 8 but the chain's head is record 10" in output
+
+
+def test_a_kept_head_catches_a_cut_tail_whose_author_also_rewrote_the_stored_head(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    busy_server(server)
+    code, output = verify(server, monkeypatch)
+    kept = output.split("head ")[1].strip()  # the operator keeps it outside the database
+    assert code == 0 and kept == f"10:{_records(server)[-1]['hash']}"
+    trail(server)  # the trail grows past the kept head: still intact against it
+    assert CliRunner().invoke(app, ["audit", "verify", "--head", kept]).exit_code == 0
+    with server.db.transaction() as session:
+        eight = session.execute(text("SELECT hash FROM audit_records WHERE seq = 8")).scalar_one()
+        session.execute(text("DELETE FROM audit_records WHERE seq > 8"))
+        session.execute(text("UPDATE audit_head SET seq = 8, hash = :h"), {"h": eight})
+    assert verify(server, monkeypatch)[0] == 0  # the stored head alone is fooled
+    result = CliRunner().invoke(app, ["audit", "verify", "--head", kept])
+    assert result.exit_code == 1
+    assert "audit record 9: missing: the trail ends at record 8 but the head given is record 10" in result.output
+    wrong = CliRunner().invoke(app, ["audit", "verify", "--head", f"8:{'0' * 64}"])
+    assert wrong.exit_code == 1 and "audit record 8: differs from the head given" in wrong.output
+    for bad in ("10", "x:" + "0" * 64, "10:abc", "10:" + "G" * 64):
+        refused = CliRunner().invoke(app, ["audit", "verify", "--head", bad])
+        assert refused.exit_code == 2 and "is not a chain head SEQ:HASH" in refused.output, bad
+
+
+def test_records_appended_without_moving_the_head_are_named(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    busy_server(server)
+    with server.db.transaction() as session:
+        session.execute(text("UPDATE audit_head SET seq = 9"))
+    code, output = verify(server, monkeypatch)
+    assert code == 1 and "audit record 10: after the chain's head (record 9)" in output
+    with server.db.transaction() as session:
+        session.execute(text("DELETE FROM audit_head"))
+    code, output = verify(server, monkeypatch)
+    assert code == 1 and "the chain's head (table audit_head) is missing" in output
+
+
+def test_migration_0009_starts_the_head_at_the_trail_s_end(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    busy_server(server)
+    with server.db.transaction() as session:  # the store as 0008 left it: no head
+        session.execute(text("DROP TABLE audit_head"))
+        session.execute(text("UPDATE alembic_version SET version_num = '0008'"))
+    upgrade(server.db.engine)
+    last = _records(server)[-1]["hash"]
+    with server.db.transaction() as session:
+        assert session.execute(text("SELECT id, seq, hash FROM audit_head")).all() == [(1, 10, last)]
+    code, output = verify(server, monkeypatch)
+    assert code == 0 and "intact: 10 records" in output
+
+
+def test_verify_reads_the_chain_in_chunks(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bastion.server import audit
+
+    busy_server(server)
+    monkeypatch.setattr(audit, "CHUNK", 3)  # records 3 and 4, 6 and 7, 9 and 10 straddle chunks
+    with server.db.transaction() as session:
+        assert audit.verify(session) == (10, None)
+        session.execute(text("DELETE FROM audit_records WHERE seq = 7"))
+        count, broken = audit.verify(session)
+    assert count == 7
+    assert str(broken) == "audit record 7: missing: the chain jumps from record 6 to 8 (a record was deleted)"

@@ -209,20 +209,33 @@ def users_set_role(
 
 
 @audit_app.command("verify")
-def audit_verify(as_json: bool = _JSON) -> None:
-    """Check the audit trail's hash chain: exit 0 when intact, 1 naming the first broken record."""
-    from bastion.server.audit import verify
+def audit_verify(
+    expected: str | None = typer.Option(
+        None, "--head", metavar="SEQ:HASH", help="A head an earlier verify printed (kept outside the database): "
+        "the trail must still hold that record with that hash, which shows any deletion of the newest records."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Check the audit trail's hash chain and its head: exit 0 when intact (printing the head, SEQ:HASH, to
+    keep elsewhere), 1 naming the first broken record."""
+    from bastion.server.audit import head, parse_head, verify
 
+    try:
+        given = None if expected is None else parse_head(expected)
+    except ValueError as error:
+        fail(f"--head: {error}")
     with _transaction() as session:
-        count, broken = verify(session)
+        count, broken = verify(session, given)
+        seq, hash_ = head(session)
     if as_json:
-        print_json({"intact": broken is None, "records": count, "broken": None if broken is None else str(broken)})
+        print_json({"intact": broken is None, "records": count, "broken": None if broken is None else str(broken),
+                    "head": None if broken is not None else f"{seq}:{hash_}"})
         if broken is not None:
             raise typer.Exit(EXIT_INTERNAL)
         return
     if broken is not None:
         fail(f"audit trail broken: {broken}", EXIT_INTERNAL)
-    typer.echo(f"audit trail intact: {count} records")
+    typer.echo(f"audit trail intact: {count} records; head {seq}:{hash_}")
 
 
 def register(app: typer.Typer) -> None:
