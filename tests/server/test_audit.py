@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -282,3 +283,27 @@ def test_verify_reads_the_chain_in_chunks(server: Server, monkeypatch: pytest.Mo
         count, broken = audit.verify(session)
     assert count == 7
     assert str(broken) == "audit record 7: missing: the chain jumps from record 6 to 8 (a record was deleted)"
+
+
+def test_since_compares_times_in_any_offset(server: Server) -> None:
+    busy_server(server)
+    everything = server.client.get("/api/v1/audit", params={"limit": 1000}, headers=server.headers("aud")).json()
+    fifth = datetime.fromisoformat(everything[4]["at"])
+    expected = [r["seq"] for r in everything if r["at"] >= everything[4]["at"]]
+    for since in (
+        fifth.astimezone(timezone(timedelta(hours=2))).isoformat(),  # ...+02:00: the same instant
+        fifth.astimezone(timezone(timedelta(hours=-5))).isoformat(),
+        fifth.strftime("%Y-%m-%dT%H:%M:%S.%f"),  # no offset: UTC
+    ):
+        rows = server.client.get("/api/v1/audit", params={"since": since}, headers=server.headers("aud")).json()
+        assert [r["seq"] for r in rows][: len(expected)] == expected, since
+    later = (fifth + timedelta(days=1)).strftime("%Y-%m-%d")  # a date alone: its midnight, UTC
+    assert server.client.get("/api/v1/audit", params={"since": later}, headers=server.headers("aud")).json() == []
+    earlier = (fifth - timedelta(days=1)).strftime("%Y-%m-%d")
+    rows = server.client.get("/api/v1/audit", params={"since": earlier}, headers=server.headers("aud")).json()
+    assert rows[0]["seq"] == 1
+    for bad in ("yesterday", "2026-13-01", "2026-12-01T25:00", "12/01/2026"):
+        answer = server.client.get("/api/v1/audit", params={"since": bad}, headers=server.headers("aud"))
+        assert answer.status_code == 422, bad
+        assert answer.json()["detail"].startswith(f"since: {bad!r} is not an ISO 8601 date or date-time"), bad
+    assert ("aud", "read-audit", "-", "invalid") in trail(server)

@@ -56,6 +56,22 @@ def now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def since_text(value: str) -> str:
+    """An ISO 8601 date or date-time (with an offset or `Z`; without one it is UTC) as the trail writes
+    times, so that comparing texts compares times; ValueError with a message saying what is expected."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(
+            f"since: {value!r} is not an ISO 8601 date or date-time "
+            "(e.g. 2026-11-30, 2026-11-30T12:00:00Z or 2026-11-30T14:00:00+02:00; no offset means UTC)"
+        ) from None
+    return f"{parsed.year:04d}" + parsed.strftime("-%m-%dT%H:%M:%S.%fZ")
+
+
 def append(session: Session, *, actor: str, address: str, action: str, obj: str, outcome: str) -> None:
     """Add one record at the end of the chain.
 

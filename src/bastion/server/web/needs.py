@@ -213,7 +213,10 @@ def audit_page(ctx: Context, filters: dict[str, str], limit: int = 200) -> Audit
     if filters.get("object"):
         query = query.where(AuditRecord.object.contains(filters["object"]))
     if filters.get("since"):
-        query = query.where(AuditRecord.at >= filters["since"])
+        try:
+            query = query.where(AuditRecord.at >= audit.since_text(filters["since"]))
+        except ValueError as error:
+            raise ctx.refuse(Invalid(str(error)), "read-audit", "-", "invalid") from None
     # only the records about what the auditor may see, and only those counted (audit_read)
     total = count_visible(ctx.session, _caller(ctx), query)
     records = visible_records(ctx.session, _caller(ctx), query, limit, newest_first=True)
