@@ -307,3 +307,33 @@ def test_since_compares_times_in_any_offset(server: Server) -> None:
         assert answer.status_code == 422, bad
         assert answer.json()["detail"].startswith(f"since: {bad!r} is not an ISO 8601 date or date-time"), bad
     assert ("aud", "read-audit", "-", "invalid") in trail(server)
+
+
+def test_paging_the_trail_ends(server: Server) -> None:
+    busy_server(server)
+    server.user("aud2", "auditor", "LVA", "UNCLASSIFIED")
+    server.client.get("/api/v1/audit", headers=server.headers("aud2"))  # another auditor's read
+    h = server.headers("aud")
+
+    def page_through(**filters: object) -> tuple[list[int], int]:
+        seqs: list[int] = []
+        after, pages = 0, 0
+        while pages < 50:
+            pages += 1
+            params = {"after_seq": after, "limit": 3, **filters}
+            rows = server.client.get("/api/v1/audit", params=params, headers=h).json()
+            if not rows:
+                return seqs, pages
+            seqs += [r["seq"] for r in rows]
+            after = rows[-1]["seq"]
+        raise AssertionError("paging never reached an empty page")
+
+    # busy_server's 10 records, aud2's add-user and login, (13: aud2's read, left out), aud's login:
+    # 13 records in pages of 3, then an empty page
+    seqs, pages = page_through()
+    assert (seqs, pages) == ([*range(1, 13), 14], 6)
+    actions = [r["action"] for r in server.client.get("/api/v1/audit", params={"limit": 1000}, headers=h).json()]
+    assert "read-audit" not in actions
+    _, pages = page_through(action="read-audit")  # only the other auditor's: never one's own
+    objects = server.client.get("/api/v1/audit", params={"action": "read-audit"}, headers=h).json()
+    assert [(r["actor"], r["outcome"]) for r in objects] == [("aud2", "ok")] and pages == 2

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, not_, select
 from sqlalchemy.orm import Session
 
 from bastion.server.repository import Caller, visible_ids
@@ -100,6 +100,17 @@ def count_visible(session: Session, caller: Caller, query: Select[Any]) -> int:
             return total
         total += sum(_visible_of(session, caller, [str(obj) for _, obj in rows]))
         cursor = int(rows[-1][0])
+
+
+def reading_left_out(query: Select[Any], action: str | None, reader: str) -> Select[Any]:
+    """`query` without the trail's own successful reads, so that paging ends: every read of the trail
+    appends a `read-audit` record, so a listing that showed them would always have one more page.
+    They are listed only when asked for (`action` `read-audit`), and then without the reader's own
+    (those of the other auditors are what such a listing is for). Refused reads stay listed."""
+    own = AuditRecord.action == "read-audit"
+    if action == "read-audit":
+        own = AuditRecord.actor == reader
+    return query.where(not_(and_(own, AuditRecord.outcome == "ok")))
 
 
 def all_records() -> Select[Any]:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from bastion.server import audit as trail
-from bastion.server.audit_read import visible_records
+from bastion.server.audit_read import reading_left_out, visible_records
 from bastion.server.deps import Auditor
 from bastion.server.errors import Invalid
 from bastion.server.security import NO_NUL
@@ -48,7 +48,9 @@ def read_audit(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Audit records, oldest first, filtered by actor, action, outcome, time (`since`) and sequence; only
-    records about scenarios, runs and studies the auditor may see (or about none)."""
+    records about scenarios, runs and studies the auditor may see (or about none). The trail's own
+    successful reads (`read-audit`) are listed only with `action=read-audit`, then without the
+    caller's own: paging with `after_seq` ends with an empty page."""
     query = select(AuditRecord).where(AuditRecord.seq > after_seq)
     for column, value in ((AuditRecord.actor, actor), (AuditRecord.action, action), (AuditRecord.outcome, outcome)):
         if value is not None:
@@ -59,6 +61,7 @@ def read_audit(
         except ValueError as error:
             raise ctx.refuse(Invalid(str(error)), "read-audit", "-", "invalid") from None
     assert ctx.caller is not None
+    query = reading_left_out(query, action, ctx.caller.name)
     rows = [trail.as_json(r) for r in visible_records(ctx.session, ctx.caller, query, limit)]
     ctx.record("read-audit", "-", "ok")
     return rows
