@@ -337,3 +337,16 @@ def test_paging_the_trail_ends(server: Server) -> None:
     _, pages = page_through(action="read-audit")  # only the other auditor's: never one's own
     objects = server.client.get("/api/v1/audit", params={"action": "read-audit"}, headers=h).json()
     assert [(r["actor"], r["outcome"]) for r in objects] == [("aud2", "ok")] and pages == 2
+
+
+def test_refused_credentials_are_recorded(server: Server) -> None:
+    busy_server(server)
+    for headers in ({}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Bearer " + "x" * 500}):
+        assert server.client.get("/api/v1/scenarios", headers=headers).status_code == 401
+    server.client.cookies.set("bastion_session", "stale")
+    assert server.client.post("/api/v1/scenarios", json={"yaml": "x"}).status_code == 401
+    server.client.cookies.clear()
+    answer = server.client.get("/api/v1/audit", params={"action": "authenticate"}, headers=server.headers("aud"))
+    rows = [(r["actor"], r["object"], r["outcome"]) for r in answer.json()]
+    get, post = ("-", "GET /api/v1/scenarios", "unauthorized"), ("-", "POST /api/v1/scenarios", "unauthorized")
+    assert rows == [get, get, get, post]
