@@ -280,6 +280,8 @@ def test_auditors_read_only_the_records_about_what_they_may_see(world: Server, u
     rid = world.client.post("/api/v1/runs", headers=author, json={"scenario_id": shared}).json()["id"]
     world.client.get(f"/api/v1/scenarios/{MISSING}", headers=author)  # a well-formed id naming nothing
     world.client.get("/api/v1/scenarios/nonsense", headers=author)  # cannot be an id: names nothing
+    world.client.get(f"/api/v1/scenarios/{lva_only.upper()}", headers=author)  # an existing id, altered
+    world.client.get(f"/api/v1/scenarios/{lva_only}-x", headers=author)
     world.client.get(f"/api/v1/runs/{rid}/compare/{MISSING}", headers=author)  # names a visible and a missing run
     _, nation, clearance = USERS[user]
     sees_shared = nation in ("LVA", "EST") and clearance != "UNCLASSIFIED"
@@ -296,7 +298,9 @@ def test_auditors_read_only_the_records_about_what_they_may_see(world: Server, u
     assert (f"run:{rid}" in objects(action="start-run")) == sees_shared
     not_found = objects(outcome="not-found", actor="author")
     assert f"scenario:{MISSING}" not in not_found  # a missing id is hidden exactly as an invisible one
-    assert "scenario:nonsense" in not_found
+    assert "scenario:nonsense" not in not_found  # any text where an id goes is read as one
+    assert f"scenario:{lva_only.upper()}" not in not_found  # upper-cased: names nothing, leaks nothing
+    assert f"scenario:{lva_only}-x" not in not_found
     assert f"run:{rid}..{MISSING}" not in objects(action="compare-runs")
     # `limit` counts the records shown: the oldest visible creation comes first however many hidden
     # ones precede it (an LTU auditor sees none of the author's LVA scenarios before this one)

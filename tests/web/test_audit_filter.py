@@ -17,3 +17,17 @@ def test_the_audit_page_hides_and_does_not_count_records_about_unreleased_scenar
         assert "1 record match" in page
     finally:
         db.close()
+
+
+def test_the_audit_page_reads_since_as_a_time_and_refuses_other_text(tmp_path: Path) -> None:
+    app, db = _app(tmp_path)
+    try:
+        Browser(app, "ana").new()
+        aud = Browser(app, "aud").client
+        created = {"action": "create-scenario"}
+        assert "1 record match" in aud.get("/audit", params={**created, "since": "2020-01-01T02:00+02:00"}).text
+        assert "0 records match" in aud.get("/audit", params={**created, "since": "2999-01-01"}).text
+        refused = aud.get("/audit", params={"since": "yesterday"})
+        assert refused.status_code == 422 and "is not an ISO 8601 date or date-time" in refused.text
+    finally:
+        db.close()

@@ -25,15 +25,19 @@ audit_app = typer.Typer(help="Check the server's audit trail.", no_args_is_help=
 
 
 @contextmanager
-def _transaction() -> Iterator[Session]:
-    """A transaction on the store (`$BASTION_DATABASE_URL` or the default SQLite file); exit 2 on a store error."""
+def _transaction(create: bool = False) -> Iterator[Session]:
+    """A transaction on the store (`$BASTION_DATABASE_URL` or the default SQLite file); exit 2 on a store
+    error, and on a SQLite file that does not exist unless `create` (`users add`, which may run before
+    the first `bastion serve`: it says on stderr that it created the file)."""
     from bastion.server.db import Database
     from bastion.store import StoreError
 
     try:
-        db = Database()
+        db = Database(create=create)
     except StoreError as error:
         fail(str(error), EXIT_INVALID)
+    if db.created is not None:
+        sys.stderr.write(f"created the server store {db.created}\n")
     try:
         with db.transaction() as session:
             yield session
@@ -180,7 +184,7 @@ def users_add(
         fail(str(error))
     password = _password(password_stdin, name)
     try:
-        with _transaction() as session:
+        with _transaction(create=True) as session:
             add_user(session, name, role, nation, clearance, password)
     except UserError as error:
         fail(str(error))
@@ -269,20 +273,33 @@ def users_set_password(
 
 
 @audit_app.command("verify")
-def audit_verify(as_json: bool = _JSON) -> None:
-    """Check the audit trail's hash chain: exit 0 when intact, 1 naming the first broken record."""
-    from bastion.server.audit import verify
+def audit_verify(
+    expected: str | None = typer.Option(
+        None, "--head", metavar="SEQ:HASH", help="A head an earlier verify printed (kept outside the database): "
+        "the trail must still hold that record with that hash, which shows any deletion of the newest records."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Check the audit trail's hash chain and its head: exit 0 when intact (printing the head, SEQ:HASH, to
+    keep elsewhere), 1 naming the first broken record."""
+    from bastion.server.audit import head, parse_head, verify
 
+    try:
+        given = None if expected is None else parse_head(expected)
+    except ValueError as error:
+        fail(f"--head: {error}")
     with _transaction() as session:
-        count, broken = verify(session)
+        count, broken = verify(session, given)
+        seq, hash_ = head(session)
     if as_json:
-        print_json({"intact": broken is None, "records": count, "broken": None if broken is None else str(broken)})
+        print_json({"intact": broken is None, "records": count, "broken": None if broken is None else str(broken),
+                    "head": None if broken is not None else f"{seq}:{hash_}"})
         if broken is not None:
             raise typer.Exit(EXIT_INTERNAL)
         return
     if broken is not None:
         fail(f"audit trail broken: {broken}", EXIT_INTERNAL)
-    typer.echo(f"audit trail intact: {count} records")
+    typer.echo(f"audit trail intact: {count} records; head {seq}:{hash_}")
 
 
 def register(app: typer.Typer) -> None:

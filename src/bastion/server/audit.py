@@ -6,6 +6,12 @@ next record's `prev_hash`. The first record's `prev_hash` is 64 zeros. `verify` 
 and names the first record that breaks it: one edited (its hash no longer matches its fields),
 one deleted (a gap in the sequence numbers) or one inserted (a record that does not follow the
 one before it).
+
+A chain cannot show its newest records deleted (a cut tail): what is left is a shorter intact
+chain. So every append also moves the chain's head (`audit_head`, one row: the last `seq` and
+`hash`) in the same transaction, and `verify` compares the chain's end with it; and an operator
+who keeps a head `verify` printed (outside the database) can pass it back, which shows any cut,
+even one whose author also rewrote `audit_head`.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -21,7 +28,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from bastion.store.server_tables import AuditRecord
+from bastion.store.server_tables import AuditHead, AuditRecord
 
 GENESIS = "0" * 64
 _FIELDS = ("seq", "at", "actor", "address", "action", "object", "outcome", "prev_hash")
@@ -47,6 +54,22 @@ def _digest_fields(row: dict[str, Any]) -> str:
 def now_text() -> str:
     """The current UTC time as the audit trail writes it (ISO 8601, microseconds, `Z`)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def since_text(value: str) -> str:
+    """An ISO 8601 date or date-time (with an offset or `Z`; without one it is UTC) as the trail writes
+    times, so that comparing texts compares times; ValueError with a message saying what is expected."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(
+            f"since: {value!r} is not an ISO 8601 date or date-time "
+            "(e.g. 2026-11-30, 2026-11-30T12:00:00Z or 2026-11-30T14:00:00+02:00; no offset means UTC)"
+        ) from None
+    return f"{parsed.year:04d}" + parsed.strftime("-%m-%dT%H:%M:%S.%fZ")
 
 
 def append(session: Session, *, actor: str, address: str, action: str, obj: str, outcome: str) -> None:
@@ -105,8 +128,11 @@ def _write(executor: Session | Connection, records: list[dict[str, Any]]) -> Non
         row = {"seq": seq, **fields, "prev_hash": previous}
         row["hash"] = previous = _digest_fields(row)
         rows.append(tuple(row[name] for name in _COLUMNS))
-    insert = _INSERT_QMARK if connection.dialect.paramstyle == "qmark" else _INSERT_FORMAT
-    connection.exec_driver_sql(insert, rows)
+    qmark = connection.dialect.paramstyle == "qmark"
+    connection.exec_driver_sql(_INSERT_QMARK if qmark else _INSERT_FORMAT, rows)
+    moved = connection.exec_driver_sql(_MOVE_HEAD_QMARK if qmark else _MOVE_HEAD_FORMAT, (seq, previous))
+    if moved.rowcount == 0:  # a store whose head row is missing: start it here
+        connection.exec_driver_sql(_NEW_HEAD_QMARK if qmark else _NEW_HEAD_FORMAT, (seq, previous))
 
 
 _TABLE = cast(Table, AuditRecord.__table__)
@@ -115,6 +141,11 @@ _CHAIN_LOCK = "SELECT pg_advisory_xact_lock(195956999)"
 _LAST = f"SELECT seq, hash FROM {_TABLE.name} ORDER BY seq DESC LIMIT 1"
 _INSERT_QMARK = f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _INSERT_FORMAT = _INSERT_QMARK.replace("?", "%s")  # the driver's paramstyle: format / pyformat (psycopg)
+_HEAD = cast(Table, AuditHead.__table__).name
+_MOVE_HEAD_QMARK = f"UPDATE {_HEAD} SET seq = ?, hash = ? WHERE id = 1"
+_MOVE_HEAD_FORMAT = _MOVE_HEAD_QMARK.replace("?", "%s")
+_NEW_HEAD_QMARK = f"INSERT INTO {_HEAD} (id, seq, hash) VALUES (1, ?, ?)"
+_NEW_HEAD_FORMAT = _NEW_HEAD_QMARK.replace("?", "%s")
 
 
 class AuditBatch:
@@ -212,29 +243,93 @@ class Broken:
         return f"audit record {self.seq}: {self.reason}"
 
 
-def verify(session: Session) -> tuple[int, Broken | None]:
-    """(records checked, the first broken record or None when the chain is intact)."""
-    previous: AuditRecord | None = None
+CHUNK = 5000
+"""Records `verify` reads per query (its memory holds one chunk, whatever the trail's length)."""
+
+
+def _chain(session: Session) -> Iterator[dict[str, Any]]:
+    """Every record's fields, in sequence order, read in chunks of `CHUNK` (plain rows, no ORM object)."""
+    columns = [getattr(AuditRecord, name) for name in _COLUMNS]
+    cursor: int | None = None
+    while True:
+        query = select(*columns).order_by(AuditRecord.seq).limit(CHUNK)
+        if cursor is not None:
+            query = query.where(AuditRecord.seq > cursor)
+        rows = session.execute(query).all()
+        if not rows:
+            return
+        for row in rows:
+            yield dict(row._mapping)
+        cursor = int(rows[-1][0])
+
+
+def parse_head(text_: str) -> tuple[int, str]:
+    """`SEQ:HASH` (as `verify` prints the head) as (seq, hash); ValueError with the reason otherwise."""
+    seq, colon, hash_ = text_.strip().partition(":")
+    if not colon or not seq.isdigit() or len(hash_) != 64 or any(c not in "0123456789abcdef" for c in hash_):
+        raise ValueError(f"{text_!r} is not a chain head SEQ:HASH (a record number, a colon, 64 hexadecimal digits)")
+    return int(seq), hash_
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The chain's last record as (seq, hash); (0, 64 zeros) for an empty trail."""
+    last = session.execute(select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)).first()
+    return (0, GENESIS) if last is None else (int(last[0]), str(last[1]))
+
+
+def verify(session: Session, expected: tuple[int, str] | None = None) -> tuple[int, Broken | None]:
+    """(records checked, the first broken record or None when the chain is intact).
+
+    Besides the chain itself: its end must be the head stored in `audit_head` (else the newest
+    records were deleted, or records were appended outside Bastion), and, when `expected` (a head
+    an earlier `verify` printed, kept outside the database) is given, the record of its number must
+    exist with its hash."""
     count = 0
-    for record in session.execute(select(AuditRecord).order_by(AuditRecord.seq)).scalars():
+    last_seq, last_hash = 0, GENESIS
+    seen_expected: str | None = None
+    for record in _chain(session):
         count += 1
-        expected_seq = 1 if previous is None else previous.seq + 1
-        if record.seq != expected_seq:
-            missing = expected_seq if record.seq > expected_seq else record.seq
+        seq = int(record["seq"])
+        if seq != last_seq + 1:
             return count, Broken(
-                missing,
-                f"missing: the chain jumps from record {expected_seq - 1} to {record.seq} (a record was deleted)",
+                last_seq + 1 if seq > last_seq + 1 else seq,
+                f"missing: the chain jumps from record {last_seq} to {seq} (a record was deleted)",
             )
-        if digest(record) != record.hash:
-            return count, Broken(record.seq, "edited: its fields no longer match its hash")
-        expected_prev = GENESIS if previous is None else digest(previous)
-        if record.prev_hash != expected_prev:
+        if _digest_fields(record) != record["hash"]:
+            return count, Broken(seq, "edited: its fields no longer match its hash")
+        if record["prev_hash"] != last_hash:
             return count, Broken(
-                record.seq,
-                f"does not follow record {expected_seq - 1} "
-                "(it or the record before it was inserted, or one was deleted)",
+                seq, f"does not follow record {last_seq} (it or the record before it was inserted, or one was deleted)"
             )
-        previous = record
+        last_seq, last_hash = seq, str(record["hash"])
+        if expected is not None and seq == expected[0]:
+            seen_expected = last_hash
+    stored = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    if stored is None:
+        return count, Broken(last_seq, "the chain's head (table audit_head) is missing: it was deleted")
+    if int(stored[0]) > last_seq:
+        return count, Broken(
+            last_seq + 1,
+            f"missing: the trail ends at record {last_seq} but the chain's head is record {stored[0]} "
+            f"(records {last_seq + 1} to {stored[0]} were deleted)",
+        )
+    if int(stored[0]) < last_seq:
+        return count, Broken(
+            int(stored[0]) + 1,
+            f"after the chain's head (record {stored[0]}): records {int(stored[0]) + 1} to {last_seq} were "
+            "appended outside Bastion, or the head was rewritten",
+        )
+    if stored[1] != last_hash:
+        return count, Broken(last_seq, "differs from the chain's head (table audit_head): it was replaced")
+    if expected is not None:
+        if expected[0] > last_seq:
+            return count, Broken(
+                last_seq + 1,
+                f"missing: the trail ends at record {last_seq} but the head given is record {expected[0]} "
+                f"(records {last_seq + 1} to {expected[0]} were deleted)",
+            )
+        if seen_expected != expected[1] and not (expected[0] == 0 and expected[1] == GENESIS):
+            return count, Broken(expected[0], "differs from the head given: it or a record before it was rewritten")
     return count, None
 
 

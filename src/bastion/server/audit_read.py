@@ -7,12 +7,15 @@ record only if every scenario, run and study it names is visible to them (the re
 filter: their clearance at least the scenario's level, their nation the owner's or released to).
 A record that names none (a login, a user change, a list, `-`) is shown to every auditor.
 
-An id is one of the server's (16 hexadecimal digits, as `secrets.token_hex(8)` makes them); a
-well-formed id that names nothing (a guessed one, refused as `not-found`) is left out exactly as
-an invisible one, so the trail never tells an auditor whether an id exists. Text that cannot be
-an id (e.g. `scenario:nonsense`) names nothing and is shown. Records are read in batches in
-sequence order and filtered until the page is full, so `limit` counts visible records and
-a count never includes a hidden one.
+Whatever text stands where an id goes (after `scenario:`, `run:`, `study:` or a run range's
+`..`, and as the path segment after `/scenarios/`, `/runs/` or `/studies/`) is read as an id,
+whatever it looks like: the routes take any `[A-Za-z0-9_-]+`, so a refused request can name
+`scenario:F4E34CFBBB092770` (an existing id upper-cased), `scenario:nonsense` or an id with a
+suffix. A text that is not exactly the id of an object the auditor may see, whether it names an
+invisible object, none at all, or a near-copy of an id, hides the record: the trail never tells an
+auditor whether an id exists, nor shows another nation's ids in altered form. Records are read in
+batches in sequence order and filtered until the page is full, so `limit` counts visible records
+and a count never includes a hidden one.
 """
 
 from __future__ import annotations
@@ -21,14 +24,17 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, not_, select
 from sqlalchemy.orm import Session
 
 from bastion.server.repository import Caller, visible_ids
 from bastion.store.server_tables import AuditRecord
 
-_ID = r"[0-9a-f]{16}(?![0-9A-Za-z_-])"
-_NAMED = re.compile(rf"\b(scenario|run|study):({_ID})(?:\.\.({_ID}))?|/(scenarios|runs|studies)/({_ID})")
+_ID = r"[^\s@,./?#]*"
+"""An id's text: up to the next separator of the record formats (`@`, `,`, `..`, `/`, a space)."""
+_NAMED = re.compile(rf"\b(scenario|run|study):({_ID})(?:\.\.({_ID}))?|/(scenarios|runs|studies)/([^\s/?#]*)")
+_ROUTE_WORDS = {"validate"}
+"""Path segments after `/scenarios/` that are routes, not ids (`POST /api/v1/scenarios/validate`)."""
 BATCH = 500
 
 
@@ -38,7 +44,11 @@ def references(obj: str) -> tuple[set[str], set[str]]:
     jobs: set[str] = set()
     for found in _NAMED.finditer(obj):
         kind = found.group(1) or found.group(4)
-        ids = [i for i in (found.group(2), found.group(3), found.group(5)) if i]
+        ids = [found.group(2)] if found.group(1) else []
+        if found.group(3) is not None:
+            ids.append(found.group(3))
+        if found.group(5) is not None and found.group(5) not in _ROUTE_WORDS:
+            ids.append(found.group(5))
         (scenarios if kind.startswith("scenario") else jobs).update(ids)
     return scenarios, jobs
 
@@ -90,6 +100,17 @@ def count_visible(session: Session, caller: Caller, query: Select[Any]) -> int:
             return total
         total += sum(_visible_of(session, caller, [str(obj) for _, obj in rows]))
         cursor = int(rows[-1][0])
+
+
+def reading_left_out(query: Select[Any], action: str | None, reader: str) -> Select[Any]:
+    """`query` without the trail's own successful reads, so that paging ends: every read of the trail
+    appends a `read-audit` record, so a listing that showed them would always have one more page.
+    They are listed only when asked for (`action` `read-audit`), and then without the reader's own
+    (those of the other auditors are what such a listing is for). Refused reads stay listed."""
+    own = AuditRecord.action == "read-audit"
+    if action == "read-audit":
+        own = AuditRecord.actor == reader
+    return query.where(not_(and_(own, AuditRecord.outcome == "ok")))
 
 
 def all_records() -> Select[Any]:

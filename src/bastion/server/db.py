@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bastion.server.audit import BATCH_KEY, AuditBatch
 from bastion.store.engine import WRITE_OPTION, create_store_engine
+from bastion.store.errors import StoreUnavailable
 from bastion.store.faults import translated
 from bastion.store.location import chosen_url, describe, resolve_url
 from bastion.store.migrate import upgrade
@@ -33,9 +35,19 @@ class Read(Exception):
 class Database:
     """One engine on the store, migrated to head; writing sessions take the write lock at their start."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+        """Open (and migrate) the store at `url` (default: `$BASTION_DATABASE_URL`, else the default
+        SQLite file). `create=False`: a SQLite file that does not exist is refused (`StoreUnavailable`
+        naming it) rather than created, for the commands that only read or change an existing store."""
         resolved = resolve_url(url)
         self.where = describe(resolved, chosen_url(url))
+        if not create and (missing := missing_sqlite_file(resolved)) is not None:
+            raise StoreUnavailable(
+                f"no server store at {missing} ({self.where}): the file does not exist; check the path "
+                "(or $BASTION_DATABASE_URL, $BASTION_HOME); `bastion serve` creates the store on its first start"
+            )
+        self.created = missing_sqlite_file(resolved)
+        """The SQLite file this opening created (None: it existed, or the store is not a SQLite file)."""
         with translated(self.where, "opening"):
             self.engine: Engine = create_store_engine(resolved)
             upgrade(self.engine)
@@ -71,6 +83,15 @@ class Database:
         self.audit.close()
         self.engine.dispose()
         self._audit_engine.dispose()
+
+
+def missing_sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL when it does not exist yet (None for an existing file or another database)."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database).expanduser()
+    return None if path.exists() else path
 
 
 def _refuse_writes(session: Session, flush_context: Any, instances: Any) -> None:

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bastion.server.db import Database
-from bastion.server.errors import Forbidden, Unauthorized
+from bastion.server.errors import Forbidden, ServiceError, Unauthorized
 from bastion.server.repository import Users
 from bastion.server.security import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_matches
 from bastion.server.services import Context
@@ -78,21 +78,23 @@ def authenticated(
 def _authenticate(request: Request, ctx: Context, credentials: HTTPAuthorizationCredentials | None) -> Context:
     if "authorization" in request.headers:
         if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-            raise Unauthorized("not authenticated: send Authorization: Bearer TOKEN")
+            raise _refused(ctx, request, "not authenticated: send Authorization: Bearer TOKEN")
         token = credentials.credentials
         if not _well_formed(token):
-            raise Unauthorized("malformed token")
+            raise _refused(ctx, request, "malformed token")
         caller = Users(ctx.session).caller_by_token(token)
         if caller is None:
-            raise Unauthorized("invalid or expired token")
+            raise _refused(ctx, request, "invalid or expired token")
         ctx.caller = caller
         return ctx
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
-        raise Unauthorized("not authenticated: send Authorization: Bearer TOKEN, or log in (POST /api/v1/session)")
+        raise _refused(
+            ctx, request, "not authenticated: send Authorization: Bearer TOKEN, or log in (POST /api/v1/session)"
+        )
     caller = Users(ctx.session).caller_by_token(cookie) if _well_formed(cookie) else None
     if caller is None:
-        raise Unauthorized("invalid or expired session: log in again")
+        raise _refused(ctx, request, "invalid or expired session: log in again")
     ctx.caller = caller
     if request.method not in SAFE_METHODS and not csrf_matches(cookie, request.headers.get(CSRF_HEADER)):
         raise ctx.refuse(
@@ -146,6 +148,11 @@ def _read(request: Request, credentials: HTTPAuthorizationCredentials | None, wo
         raise
     finally:
         session.close()
+
+
+def _refused(ctx: Context, request: Request, message: str) -> ServiceError:
+    """A 401, recorded (actor `-`, action `authenticate`, the request as object, outcome `unauthorized`)."""
+    return ctx.refuse(Unauthorized(message), "authenticate", f"{request.method} {request.url.path}", "unauthorized")
 
 
 def auditor(ctx: Annotated[Context, Depends(authenticated)]) -> Context:

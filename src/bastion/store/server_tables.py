@@ -1,7 +1,7 @@
 """The workspace server's tables (`bastion serve`): users, tokens, login failures,
 versioned scenarios with their releasability, and the hash-chained audit trail.
 
-They share the run store's `Base` (one schema, one set of alembic migrations: r0003 to r0007).
+They share the run store's `Base` (one schema, one set of alembic migrations: r0003 to r0009).
 """
 
 from __future__ import annotations
@@ -124,6 +124,17 @@ class AuditRecord(Base):
     object: Mapped[str] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(32))
     prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The audit chain's head: one row (`id` 1), the last record's `seq` and `hash`, moved in the
+    transaction of every append, so that deleting the newest records shows (r0009)."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
 
 

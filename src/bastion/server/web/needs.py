@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bastion.server import audit, services
-from bastion.server.audit_read import count_visible, visible_records
+from bastion.server.audit_read import count_visible, reading_left_out, visible_records
 from bastion.server.errors import Forbidden, Invalid, NotFound
 from bastion.server.repository import Runs, Scenarios, Users
 from bastion.server.services import NOT_FOUND, Context
@@ -217,7 +217,11 @@ def audit_page(ctx: Context, filters: dict[str, str], limit: int = 200) -> Audit
     if filters.get("object"):
         query = query.where(AuditRecord.object.contains(filters["object"]))
     if filters.get("since"):
-        query = query.where(AuditRecord.at >= filters["since"])
+        try:
+            query = query.where(AuditRecord.at >= audit.since_text(filters["since"]))
+        except ValueError as error:
+            raise ctx.refuse(Invalid(str(error)), "read-audit", "-", "invalid") from None
+    query = reading_left_out(query, filters.get("action") or None, _caller(ctx).name)
     # only the records about what the auditor may see, and only those counted (audit_read)
     total = count_visible(ctx.session, _caller(ctx), query)
     records = visible_records(ctx.session, _caller(ctx), query, limit, newest_first=True)
