@@ -283,6 +283,9 @@ def test_auditors_read_only_the_records_about_what_they_may_see(world: Server, u
     world.client.get(f"/api/v1/scenarios/{lva_only.upper()}", headers=author)  # an existing id, altered
     world.client.get(f"/api/v1/scenarios/{lva_only}-x", headers=author)
     world.client.get(f"/api/v1/runs/{rid}/compare/{MISSING}", headers=author)  # names a visible and a missing run
+    lva_run = world.client.post("/api/v1/runs", headers=author, json={"scenario_id": lva_only}).json()["id"]
+    probe = f"/api/v1/runs/{rid}/compare/{lva_run}"  # refused (401) before anything is read: its path recorded
+    assert world.client.get(probe, headers={"Authorization": "Bearer " + "y" * 43}).status_code == 401
     _, nation, clearance = USERS[user]
     sees_shared = nation in ("LVA", "EST") and clearance != "UNCLASSIFIED"
     h = world.headers(user)
@@ -302,6 +305,9 @@ def test_auditors_read_only_the_records_about_what_they_may_see(world: Server, u
     assert f"scenario:{lva_only.upper()}" not in not_found  # upper-cased: names nothing, leaks nothing
     assert f"scenario:{lva_only}-x" not in not_found
     assert f"run:{rid}..{MISSING}" not in objects(action="compare-runs")
+    # the path of a refused comparison names both runs: shown only to who sees both (LVA's and EST's
+    # cleared auditors see `rid`, only LVA's see `lva_run`)
+    assert (f"GET {probe}" in objects(action="authenticate")) == (sees_shared and nation == "LVA")
     # `limit` counts the records shown: the oldest visible creation comes first however many hidden
     # ones precede it (an LTU auditor sees none of the author's LVA scenarios before this one)
     ltu = world.create("analyst-not-released-enough", scenario_yaml("Lithuanian", "{level: UNCLASSIFIED}"))

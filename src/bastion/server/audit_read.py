@@ -8,7 +8,8 @@ filter: their clearance at least the scenario's level, their nation the owner's 
 A record that names none (a login, a user change, a list, `-`) is shown to every auditor.
 
 Whatever text stands where an id goes (after `scenario:`, `run:`, `study:` or a run range's
-`..`, and as the path segment after `/scenarios/`, `/runs/` or `/studies/`) is read as an id,
+`..`, and as the path segment after `/scenarios/`, `/runs/`, `/studies/` or a comparison's
+`/compare/`) is read as an id,
 whatever it looks like: the routes take any `[A-Za-z0-9_-]+`, so a refused request can name
 `scenario:F4E34CFBBB092770` (an existing id upper-cased), `scenario:nonsense` or an id with a
 suffix. A text that is not exactly the id of an object the auditor may see, whether it names an
@@ -32,7 +33,9 @@ from bastion.store.server_tables import AuditRecord
 
 _ID = r"[^\s@,./?#]*"
 """An id's text: up to the next separator of the record formats (`@`, `,`, `..`, `/`, a space)."""
-_NAMED = re.compile(rf"\b(scenario|run|study):({_ID})(?:\.\.({_ID}))?|/(scenarios|runs|studies)/([^\s/?#]*)")
+_NAMED = re.compile(
+    rf"\b(scenario|run|study):({_ID})(?:\.\.({_ID}))?|/(scenarios|runs|studies)/([^\s/?#]*)|/(compare)/([^\s/?#]*)"
+)
 _ROUTE_WORDS = {"validate"}
 """Path segments after `/scenarios/` that are routes, not ids (`POST /api/v1/scenarios/validate`)."""
 BATCH = 500
@@ -43,6 +46,9 @@ def references(obj: str) -> tuple[set[str], set[str]]:
     scenarios: set[str] = set()
     jobs: set[str] = set()
     for found in _NAMED.finditer(obj):
+        if found.group(6):  # a path's `/runs/A/compare/B`: B is a run id too
+            jobs.add(found.group(7))
+            continue
         kind = found.group(1) or found.group(4)
         ids = [found.group(2)] if found.group(1) else []
         if found.group(3) is not None:
