@@ -12,7 +12,9 @@ from tests.server.conftest import Server, scenario_yaml
 
 from bastion.scenario.load import load_text
 from bastion.server import jobs
+from bastion.server.repository import Releasability
 from bastion.server.routes.studies import StudyIn
+from bastion.server.services import combined_marking
 from bastion.xlsxio import build_workbook
 
 RELEASED = "{level: RESTRICTED, releasable_to: [EST]}"
@@ -149,16 +151,34 @@ def test_a_bogus_run_status_is_422_naming_the_allowed_values(server: Server, sid
 
 def test_runs_of_two_scenarios_each_carry_their_own_marking(server: Server, sid: str) -> None:
     """A list of runs of two scenarios of different levels (their markings read in one query) shows each
-    run's own; a comparison of the two carries the higher level's marking."""
-    other = server.create("ana", scenario_yaml("Secret one", "{level: SECRET, releasable_to: [EST]}"))
+    run's own; a comparison of the two is marked for both together: the higher level, released only to
+    who may see both (the review: "the higher-level one" marked LVA-only content REL TO EST)."""
+    other = server.create("ana", scenario_yaml("Secret one", "{level: SECRET}"))
     low = post(server, "ana", "/api/v1/runs", {"scenario_id": sid, "paths": 10})[1]
     high = post(server, "ana", "/api/v1/runs", {"scenario_id": other, "paths": 10})[1]
-    assert high["marking"] == "SECRET // REL TO LVA, EST" and low["marking"] == MARKING
-    listed = server.client.get("/api/v1/runs", headers=server.headers("est")).json()
-    assert {r["id"]: r["marking"] for r in listed} == {low["id"]: MARKING, high["id"]: "SECRET // REL TO LVA, EST"}
+    assert high["marking"] == "SECRET // LVA ONLY" and low["marking"] == MARKING
+    listed = server.client.get("/api/v1/runs", headers=server.headers("ana")).json()
+    assert {r["id"]: r["marking"] for r in listed} == {low["id"]: MARKING, high["id"]: "SECRET // LVA ONLY"}
     assert jobs.work_once(server.db) and jobs.work_once(server.db)
-    compared = server.client.get(f"/api/v1/runs/{low['id']}/compare/{high['id']}", headers=server.headers("est"))
-    assert compared.json()["marking"] == "SECRET // REL TO LVA, EST"
+    compared = server.client.get(f"/api/v1/runs/{low['id']}/compare/{high['id']}", headers=server.headers("ana"))
+    assert compared.json()["marking"] == "SECRET // LVA ONLY"  # not SECRET // REL TO LVA, EST
+
+
+@pytest.mark.parametrize(
+    ("rels", "expected"),
+    [
+        ([("RESTRICTED", "LVA", ("EST",))], "RESTRICTED // REL TO LVA, EST"),
+        ([("RESTRICTED", "LVA", ("EST",)), ("RESTRICTED", "LVA", ())], "RESTRICTED // LVA ONLY"),
+        ([("SECRET", "LVA", ("EST", "LTU")), ("RESTRICTED", "LVA", ("LTU",))], "SECRET // REL TO LVA, LTU"),
+        ([("RESTRICTED", "LVA", ("EST",)), ("CONFIDENTIAL", "EST", ("LVA", "LTU"))], "CONFIDENTIAL // REL TO EST, LVA"),
+        ([("RESTRICTED", "LVA", ()), ("RESTRICTED", "EST", ())], "RESTRICTED // NOT RELEASABLE TOGETHER"),
+        ([], None),
+    ],
+)
+def test_content_shown_together_is_marked_for_who_may_see_all_of_it(
+    rels: list[tuple[str, str, tuple[str, ...]]], expected: str | None
+) -> None:
+    assert combined_marking([Releasability(*r) for r in rels]) == expected
 
 
 def test_a_run_carries_its_scenarios_marking_everywhere(server: Server, sid: str) -> None:

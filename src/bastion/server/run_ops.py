@@ -12,13 +12,13 @@ from sqlalchemy.engine import Engine
 
 from bastion.server.errors import Conflict, Forbidden
 from bastion.server.repository import Runs, Scenarios
-from bastion.server.security import rank
 from bastion.server.services import (
     Context,
     _caller,
     _released,
     _visible,
     _visible_run,
+    combined_marking,
     refuse_if_archived,
     run_json,
 )
@@ -28,16 +28,15 @@ from bastion.store.server_tables import ServerRun
 
 def marked(ctx: Context, *runs: dict[str, Any]) -> str | None:
     """Each run's answer gets its scenario's releasability `marking` (as the scenario's answers show it),
-    the scenarios read in one query; returns the highest-level one among them (None for no run). A run is
-    visible iff its scenario is: a scenario not found (none in practice) leaves the marking null."""
+    the scenarios read in one query; returns the marking of the runs together (`combined_marking`: the
+    highest level, released to the nations that may see every one; None for no run). A run is visible
+    iff its scenario is: a scenario not found (none in practice) leaves the marking null."""
     found = Scenarios(ctx.session, _caller(ctx)).releasabilities({str(run["scenario_id"]) for run in runs})
-    shown: dict[str, tuple[int, str]] = {
-        sid: (rank(level), _released(level, owner, nations)[1]) for sid, (level, owner, nations) in found.items()
-    }
+    rels = {sid: _released(level, owner, nations) for sid, (level, owner, nations) in found.items()}
     for run in runs:
-        got = shown.get(str(run["scenario_id"]))
+        got = rels.get(str(run["scenario_id"]))
         run["marking"] = got[1] if got is not None else None
-    return max(shown.values())[1] if shown else None
+    return combined_marking([rel for rel, _shown in rels.values()])
 
 
 def list_runs(
@@ -45,9 +44,9 @@ def list_runs(
 ) -> tuple[list[dict[str, Any]], int]:
     """The visible runs (of one scenario, in one status), newest first, and how many match in all."""
     rows, total = Runs(ctx.session, _caller(ctx)).list(scenario_id, status, limit=limit, offset=offset)
-    ctx.record("list-runs", f"scenario:{scenario_id}" if scenario_id is not None else "-", "ok")
     out = [run_json(r) for r in rows]
-    marked(ctx, *out)
+    marked(ctx, *out)  # in the list's own snapshot (a read's audit record ends its transaction)
+    ctx.record("list-runs", f"scenario:{scenario_id}" if scenario_id is not None else "-", "ok")
     return out, total
 
 
@@ -137,6 +136,7 @@ def compare_runs(ctx: Context, run_a: str, run_b: str) -> dict[str, Any]:
     diff = compare(store.get(str(first.run_id)), store.get(str(second.run_id)))
     for change in diff["scenario"]["changes"]:
         change["text"] = change_text(change)
-    ctx.record("compare-runs", f"run:{run_a}..{run_b}", "ok")
     a, b = run_json(first), run_json(second)
-    return {"run_a": a, "run_b": b, **diff, "marking": marked(ctx, a, b)}  # the higher of the two scenarios
+    together = marked(ctx, a, b)  # the highest level, released to who may see both (combined_marking)
+    ctx.record("compare-runs", f"run:{run_a}..{run_b}", "ok")
+    return {"run_a": a, "run_b": b, **diff, "marking": together}

@@ -154,6 +154,24 @@ def marking(rel: Releasability) -> str:
     return release_marking(rel.level, rel.owner, rel.releasable_to)
 
 
+def combined_marking(rels: list[Releasability]) -> str | None:
+    """The marking of an answer that shows several scenarios' content at once (a comparison of runs, a
+    list page): the highest level among them, released only to the nations that may see every one of
+    them (each scenario's owner and the nations it is released to, intersected); the owner first when
+    they all share one. None for no scenario."""
+    if not rels:
+        return None
+    level = max((r.level for r in rels), key=rank)
+    common = set.intersection(*({r.owner, *r.releasable_to} for r in rels))
+    owners = {r.owner for r in rels}
+    if len(owners) == 1:
+        owner = next(iter(owners))
+        return release_marking(level, owner, tuple(sorted(common - {owner})))
+    if not common:  # no nation may see them all (no caller sees such an answer: each sees every part)
+        return f"{level} // NOT RELEASABLE TOGETHER"
+    return release_marking(level, None, tuple(sorted(common)))
+
+
 def _visible(ctx: Context, repo: Scenarios, scenario_id: str, action: str) -> ServerScenario:
     scenario = repo.get(scenario_id)
     if scenario is None:

@@ -42,6 +42,7 @@ class ScenarioRow:
     changed_by: str
     last_run: str
     last_run_id: str
+    releasable_to: tuple[str, ...] = ()
 
 
 def _caller(ctx: Context) -> Any:
@@ -67,7 +68,7 @@ def scenario_rows(ctx: Context) -> list[ScenarioRow]:
             ScenarioRow(
                 scenario.id,
                 scenario.name,
-                services.marking(repo.releasability(scenario)),
+                services.marking(rel := repo.releasability(scenario)),
                 scenario.level,
                 scenario.owner,
                 scenario.head,
@@ -75,6 +76,7 @@ def scenario_rows(ctx: Context) -> list[ScenarioRow]:
                 head.author if head is not None else "",
                 last.status if last is not None else "",
                 last.id if last is not None else "",
+                rel.releasable_to,
             )
         )
     ctx.record("list-scenarios", "-", "ok")

@@ -154,11 +154,14 @@ def compare(web: Web, run: list[str] = Query(default=[])) -> Response:  # noqa: 
     first, second = sorted(run, key=lambda r: needs.visible_run(web.ctx, r).created_at)
     d = needs.compare_runs(web.ctx, first, second)
     both = [_scenario(web, needs.visible_run(web.ctx, r)) for r in (first, second)]
+    from bastion.server.repository import Releasability
     from bastion.server.web.compare_view import outputs
-    from bastion.server.web.routes_scenarios import highest
+    from bastion.server.web.pages import DEFAULT_MARKING
 
-    levels = [(str(s["releasability"]["level"]), str(s["marking"])) for s in both]
-    return render("compare.html.j2", web, title="Compare runs", marking=highest(levels), d=d, first=first,
+    rels = [Releasability(str(r["level"]), str(r["owner"]), tuple(r["releasable_to"]))
+            for r in (s["releasability"] for s in both)]
+    together = services.combined_marking(rels) or DEFAULT_MARKING  # the two scenarios' content together
+    return render("compare.html.j2", web, title="Compare runs", marking=together, d=d, first=first,
                   second=second, outputs=outputs(d, str(d.get("currency", "EUR")), d.get("names")))
 
 

@@ -17,7 +17,8 @@ from bastion.scenario.errors import ScenarioError
 from bastion.server import scenario_input, scenario_ops, services
 from bastion.server.downloads import xlsx_download
 from bastion.server.errors import Invalid, NotFound
-from bastion.server.security import LEVELS, rank
+from bastion.server.repository import Releasability
+from bastion.server.security import LEVELS
 from bastion.server.web import needs
 from bastion.server.web.forms import SECTIONS
 from bastion.server.web.pages import DEFAULT_MARKING, WebRoute, redirect, render, secure
@@ -51,11 +52,11 @@ def starter_text(starter: str) -> str:
     raise NotFound("not found")
 
 
-def highest(markings: list[tuple[str, str]]) -> str:
-    """The marking of the highest level among (level, marking) pairs; the default when none."""
-    if not markings:
-        return DEFAULT_MARKING
-    return max(markings, key=lambda m: rank(m[0]))[1]
+def _together(rows: list[needs.ScenarioRow]) -> str:
+    """The marking of a page that shows these scenarios together (services.combined_marking: the
+    highest level, released to the nations that may see them all); the default when none."""
+    rels = [Releasability(r.level, r.owner, r.releasable_to) for r in rows]
+    return services.combined_marking(rels) or DEFAULT_MARKING
 
 
 async def posted(request: Request, web: Any, max_files: int = 0) -> dict[str, Any]:
@@ -90,7 +91,7 @@ def scenarios_page(web: Any, *, q: str = "", level: str = "", owner: str = "", s
     if status:
         rows = [r for r in rows if r.last_run == status]
     return render("scenarios.html.j2", web, code=code, title="Scenarios",
-                  marking=highest([(r.level, r.marking) for r in rows]), rows=rows, q=q, level=level, owner=owner,
+                  marking=_together(rows), rows=rows, q=q, level=level, owner=owner,
                   status=status, levels=[str(x) for x in LEVELS], statuses=STATUSES, welcome=welcome,
                   first_start=needs.first_analyst_wanted(web.ctx), setup_error=setup_error,
                   setup=setup or {"name": "", "nation": "", "clearance": "UNCLASSIFIED"})
