@@ -44,6 +44,7 @@ def test_a_user_changes_their_own_password_in_their_session(server: Server) -> N
         ("ana", "user:ana", "invalid"),
         ("ana", "user:ana", "ok"),
     ]
+    assert trail(server, "csrf") == [("ana", "POST /api/v1/session/password", "forbidden")]
     server.client.cookies.clear()
 
 
