@@ -173,3 +173,12 @@ def test_serve_refuses_a_half_configured_provider(monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 2
     assert "OpenID Connect: BASTION_OIDC_ISSUER is set, but BASTION_OIDC_CLIENT_ID" in result.output
     assert not (tmp_path / "never.sqlite").exists()  # nothing written
+
+
+def test_a_head_of_the_sign_in_or_its_callback_does_nothing(site: Site) -> None:
+    """HEAD is answered as GET elsewhere (http_extras.HeadAsGet), not where a GET acts: a link checker's
+    HEAD of the sign-in starts no sign-in (no cookie, no redirect to the provider)."""
+    for path in ("/login/oidc", "/login/oidc/callback?code=x&state=y"):
+        answer = site.client.head(path, follow_redirects=False)
+        assert answer.status_code == 405 and "set-cookie" not in answer.headers, path
+    assert site.client.head("/healthz").status_code == 200

@@ -3,7 +3,8 @@
 `HeadAsGet`: a HEAD request is served as the GET of the same URL (the same status, headers and
 audit record: a read), and its body is dropped. FastAPI's routes answer only the methods they
 declare, so without it HEAD was 405 everywhere. A streamed answer (a run's server-sent events)
-ends after its first part.
+ends after its first part. Not for a GET that acts (`ACTING_GETS`: the OpenID Connect sign-in and
+its callback): a HEAD there stays 405.
 
 `ApiHeaders`: every answer under `/api/` (and `/healthz`) carries `X-Content-Type-Options: nosniff`
 and `Cache-Control: no-store` (classified JSON must not stay in a browser's or a proxy's cache).
@@ -27,6 +28,15 @@ class _HeadAnswered(OSError):
     """A HEAD's answer is complete: stop the stream behind it (Starlette reads an OSError as a disconnect)."""
 
 
+ACTING_GETS = ("/login/oidc",)
+"""Paths whose GET does something (the OpenID Connect sign-in and its callback): a HEAD of
+them is not turned into that GET (a link checker or a prefetch must not sign anyone in)."""
+
+
+def _acts(scope: Scope) -> bool:
+    return str(scope.get("path", "")).startswith(ACTING_GETS)
+
+
 class HeadAsGet:
     """ASGI middleware: HEAD is served as GET without the body."""
 
@@ -34,8 +44,8 @@ class HeadAsGet:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "HEAD":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope.get("method") != "HEAD" or _acts(scope):
+            await self.app(scope, receive, send)  # (a HEAD of a GET that acts: 405, as before)
             return
         answered = False
 
