@@ -225,6 +225,11 @@ def audit_page(ctx: Context, filters: dict[str, str], limit: int = 200) -> Audit
     # only the records about what the auditor may see, and only those counted (audit_read)
     total = count_visible(ctx.session, _caller(ctx), query)
     records = visible_records(ctx.session, _caller(ctx), query, limit, newest_first=True)
-    checked, broken = audit.verify(ctx.session)
+    # The chain is checked on a connection and snapshot of its own (audit.checked: under PostgreSQL's
+    # READ COMMITTED this session's statements each see newer commits); this session's transaction ends
+    # first (it only read; its objects stay loaded), so that a request never holds two connections.
+    ctx.session.commit()
+    bind = ctx.session.get_bind()
+    found = audit.checked(bind if isinstance(bind, Engine) else bind.engine)
     ctx.record("read-audit", "-", "ok")
-    return AuditPage(records, total, checked, None if broken is None else str(broken))
+    return AuditPage(records, total, found.records, None if found.broken is None else str(found.broken))
