@@ -21,7 +21,7 @@ from bastion.server.audit_read import count_visible, reading_left_out, visible_r
 from bastion.server.errors import Forbidden, Invalid, NotFound
 from bastion.server.repository import Runs, Scenarios, Users
 from bastion.server.services import NOT_FOUND, Context
-from bastion.server.users import UserError, add_user, check, keep_an_admin
+from bastion.server.users import UserError, add_user, check, keep_an_admin, serialise
 from bastion.store.compare import compare, line_changes
 from bastion.store.record import RunRecord
 from bastion.store.repository import RunStore
@@ -164,6 +164,12 @@ def first_analyst_wanted(ctx: Context) -> bool:
     return int(ctx.session.execute(active).scalar_one()) == 0
 
 
+def lock_users(ctx: Context) -> None:
+    """Serialise this request's user change with any other (`users.serialise`): called before anything
+    in the request appends an audit record."""
+    serialise(ctx.session)
+
+
 def new_user(ctx: Context, name: str, role: str, nation: str, clearance: str, password: str) -> None:
     _admin(ctx, "add-user")
     try:
@@ -175,6 +181,7 @@ def new_user(ctx: Context, name: str, role: str, nation: str, clearance: str, pa
 def change_user(ctx: Context, name: str, *, role: str, nation: str, clearance: str, disabled: bool) -> None:
     """Set a user's role, nation, clearance and whether disabled; their tokens are revoked on any change."""
     _admin(ctx, "change-user")
+    serialise(ctx.session)  # before reading the user: the last-administrator check (users.serialise)
     users = Users(ctx.session)
     user = users.by_name(name)
     if user is None:
