@@ -25,8 +25,8 @@ audit_app = typer.Typer(help="Check the server's audit trail.", no_args_is_help=
 
 
 @contextmanager
-def _transaction(create: bool = False) -> Iterator[Session]:
-    """A transaction on the store (`$BASTION_DATABASE_URL` or the default SQLite file); exit 2 on a store
+def _database(create: bool = False) -> Iterator[Database]:
+    """The store (`$BASTION_DATABASE_URL` or the default SQLite file), closed at the end; exit 2 on a store
     error, and on a SQLite file that does not exist unless `create` (`users add`, which may run before
     the first `bastion serve`: it says on stderr that it created the file)."""
     from bastion.server.db import Database
@@ -39,10 +39,16 @@ def _transaction(create: bool = False) -> Iterator[Session]:
     if db.created is not None:
         sys.stderr.write(f"created the server store {db.created}\n")
     try:
-        with db.transaction() as session:
-            yield session
+        yield db
     finally:
         db.close()
+
+
+@contextmanager
+def _transaction(create: bool = False) -> Iterator[Session]:
+    """A writing transaction on the store (`_database`)."""
+    with _database(create) as db, db.transaction() as session:
+        yield session
 
 
 def serve(
@@ -282,15 +288,15 @@ def audit_verify(
 ) -> None:
     """Check the audit trail's hash chain and its head: exit 0 when intact (printing the head, SEQ:HASH, to
     keep elsewhere), 1 naming the first broken record."""
-    from bastion.server.audit import head, parse_head, verify
+    from bastion.server.audit import checked, parse_head
 
     try:
         given = None if expected is None else parse_head(expected)
     except ValueError as error:
         fail(f"--head: {error}")
-    with _transaction() as session:
-        count, broken = verify(session, given)
-        seq, hash_ = head(session)
+    with _database() as db:  # one read-only snapshot, no write lock (audit.checked)
+        found = checked(db.engine, given)
+    count, broken, (seq, hash_) = found.records, found.broken, found.head
     if as_json:
         print_json({"intact": broken is None, "records": count, "broken": None if broken is None else str(broken),
                     "head": None if broken is not None else f"{seq}:{hash_}"})

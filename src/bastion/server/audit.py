@@ -12,6 +12,11 @@ chain. So every append also moves the chain's head (`audit_head`, one row: the l
 `hash`) in the same transaction, and `verify` compares the chain's end with it; and an operator
 who keeps a head `verify` printed (outside the database) can pass it back, which shows any cut,
 even one whose author also rewrote `audit_head`.
+
+`verify` reads the chain in many queries, then the head: `checked` runs them all, and `head`, in one
+read-only transaction on one snapshot of the store (PostgreSQL: REPEATABLE READ; SQLite: a deferred
+transaction, which in WAL mode reads one snapshot without the write lock), so that records appended
+meanwhile are neither half seen (a false "deleted") nor block the check, nor are blocked by it.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from bastion.store.engine import WRITE_OPTION
 from bastion.store.server_tables import AuditHead, AuditRecord
 
 GENESIS = "0" * 64
@@ -331,6 +337,38 @@ def verify(session: Session, expected: tuple[int, str] | None = None) -> tuple[i
         if seen_expected != expected[1] and not (expected[0] == 0 and expected[1] == GENESIS):
             return count, Broken(expected[0], "differs from the head given: it or a record before it was rewritten")
     return count, None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What `checked` found: the records checked, the first broken record (None: intact) and the head
+    of the chain it checked (seq, hash)."""
+
+    records: int
+    broken: Broken | None
+    head: tuple[int, str]
+
+
+def checked(engine: Engine, expected: tuple[int, str] | None = None) -> Checked:
+    """`verify` and `head` in one read-only transaction of its own on `engine` (a connection of its
+    own, closed at the end), on one snapshot of the store, taking no write lock.
+
+    Under PostgreSQL's default READ COMMITTED every statement sees the commits made before it, so a
+    record appended between the chain's last chunk and the read of `audit_head` would show as
+    "deleted" (the head is ahead of the chain read), and a head read after the walk could be newer
+    than the chain checked: here the transaction is REPEATABLE READ (one snapshot, set before its
+    first statement) and READ ONLY. On SQLite the transaction is a plain (deferred) BEGIN, not the
+    writers' BEGIN IMMEDIATE: in WAL mode it reads one snapshot and never holds the write lock, so
+    requests keep appending their records while a long trail is checked."""
+    options: dict[str, Any] = {WRITE_OPTION: False}
+    if engine.dialect.name == "postgresql":
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    with Session(engine.execution_options(**options)) as session:
+        try:
+            count, broken = verify(session, expected)
+            return Checked(count, broken, head(session))
+        finally:
+            session.rollback()  # it only read
 
 
 def as_json(record: AuditRecord) -> dict[str, Any]:

@@ -69,12 +69,36 @@ def check_password(password: str) -> None:
         raise UserError("the password must not contain a NUL character")
 
 
+USERS_LOCK = 195957001
+"""PostgreSQL advisory lock (transaction-scoped) that serialises the changes of users (`serialise`)."""
+
+
+def serialise(session: Session) -> None:
+    """Wait for any other transaction changing users to end; call first in every transaction that
+    checks users and then changes them.
+
+    The checks that span users (a name unique up to case, compared in Python; at least one active
+    administrator left) read, then write: under PostgreSQL's READ COMMITTED two concurrent changes
+    would each pass its check on the other's unchanged state (two last administrators demoted at
+    once; `Ana` and `ana` added at once). So on PostgreSQL a transaction-scoped advisory lock (held to
+    the commit or rollback; the audit chain's is another one) is taken before the check; each later
+    statement then sees what the previous holder committed. On SQLite nothing is needed: a writing
+    transaction holds the file's write lock from its start (`BEGIN IMMEDIATE`). Taken before any audit
+    record is appended (whose lock is then always taken second, so the two cannot deadlock).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({USERS_LOCK})")
+
+
 def add_user(
     session: Session, name: str, role: str, nation: str, clearance: str, password: str, actor: str = "cli"
 ) -> User:
     check_name(name)
     check(role, nation, clearance)
     check_password(password)
+    password_hash = hash_password(password)  # before the lock: it takes a while
+    serialise(session)
     users = Users(session)
     key = name_key(name)
     # names stored before the charset rule may be anything: compare the normalised forms here
@@ -82,7 +106,7 @@ def add_user(
     if same:
         exists = f"user {name!r} exists already"
         raise UserError(exists if same[0] == name else f"{exists} as {same[0]!r} (names differ by more than case)")
-    user = users.add(name, role, nation, clearance, hash_password(password))
+    user = users.add(name, role, nation, clearance, password_hash)
     audit.append(session, actor=actor, address="local", action="add-user", obj=f"user:{name}", outcome="ok")
     return user
 
@@ -104,8 +128,12 @@ def find(session: Session, name: str) -> User:
 
 
 def keep_an_admin(session: Session, user: User, role: str, disabled: bool) -> None:
-    """Refuse to disable or demote the last active administrator (nobody could manage users then)."""
-    if user.role != "admin" or user.disabled or (role == "admin" and not disabled):
+    """Refuse to disable or demote the last active administrator (nobody could manage users then).
+    The caller has called `serialise` first; `user`'s stored role and state are read again here (the
+    object may have been loaded before the lock, e.g. the caller's own user)."""
+    stored = session.execute(select(User.role, User.disabled).where(User.id == user.id)).one_or_none()
+    was_role, was_disabled = (user.role, user.disabled) if stored is None else (stored[0], stored[1])
+    if was_role != "admin" or was_disabled or (role == "admin" and not disabled):
         return
     others = select(func.count()).select_from(User).where(
         User.role == "admin", User.disabled.is_(False), User.id != user.id
@@ -117,6 +145,7 @@ def keep_an_admin(session: Session, user: User, role: str, disabled: bool) -> No
 
 
 def disable(session: Session, name: str) -> None:
+    serialise(session)
     user = find(session, name)
     keep_an_admin(session, user, user.role, disabled=True)
     user.disabled = True
@@ -126,6 +155,7 @@ def disable(session: Session, name: str) -> None:
 
 def set_role(session: Session, name: str, role: str) -> None:
     check(role=role)
+    serialise(session)
     user = find(session, name)
     keep_an_admin(session, user, role, disabled=bool(user.disabled))
     user.role = role
@@ -137,7 +167,9 @@ def set_password(session: Session, name: str, password: str) -> None:
     """An administrator's reset from the command line: the new password, and every token and session
     of the user revoked (whoever held one must sign in with the new password)."""
     check_password(password)
+    password_hash = hash_password(password)
+    serialise(session)
     user = find(session, name)
-    user.password_hash = hash_password(password)
+    user.password_hash = password_hash
     Users(session).revoke_tokens(user)
     audit.append(session, actor="cli", address="local", action="set-password", obj=f"user:{name}", outcome="ok")

@@ -21,7 +21,7 @@ from bastion.server.audit_read import count_visible, reading_left_out, visible_r
 from bastion.server.errors import Forbidden, Invalid, NotFound
 from bastion.server.repository import Runs, Scenarios, Users
 from bastion.server.services import NOT_FOUND, Context
-from bastion.server.users import UserError, add_user, check, keep_an_admin
+from bastion.server.users import UserError, add_user, check, keep_an_admin, serialise
 from bastion.store.compare import compare, line_changes
 from bastion.store.record import RunRecord
 from bastion.store.repository import RunStore
@@ -166,6 +166,12 @@ def first_analyst_wanted(ctx: Context) -> bool:
     return int(ctx.session.execute(active).scalar_one()) == 0
 
 
+def lock_users(ctx: Context) -> None:
+    """Serialise this request's user change with any other (`users.serialise`): called before anything
+    in the request appends an audit record."""
+    serialise(ctx.session)
+
+
 def new_user(ctx: Context, name: str, role: str, nation: str, clearance: str, password: str) -> None:
     _admin(ctx, "add-user")
     try:
@@ -177,6 +183,7 @@ def new_user(ctx: Context, name: str, role: str, nation: str, clearance: str, pa
 def change_user(ctx: Context, name: str, *, role: str, nation: str, clearance: str, disabled: bool) -> None:
     """Set a user's role, nation, clearance and whether disabled; their tokens are revoked on any change."""
     _admin(ctx, "change-user")
+    serialise(ctx.session)  # before reading the user: the last-administrator check (users.serialise)
     users = Users(ctx.session)
     user = users.by_name(name)
     if user is None:
@@ -227,6 +234,11 @@ def audit_page(ctx: Context, filters: dict[str, str], limit: int = 200) -> Audit
     # only the records about what the auditor may see, and only those counted (audit_read)
     total = count_visible(ctx.session, _caller(ctx), query)
     records = visible_records(ctx.session, _caller(ctx), query, limit, newest_first=True)
-    checked, broken = audit.verify(ctx.session)
+    # The chain is checked on a connection and snapshot of its own (audit.checked: under PostgreSQL's
+    # READ COMMITTED this session's statements each see newer commits); this session's transaction ends
+    # first (it only read; its objects stay loaded), so that a request never holds two connections.
+    ctx.session.commit()
+    bind = ctx.session.get_bind()
+    found = audit.checked(bind if isinstance(bind, Engine) else bind.engine)
     ctx.record("read-audit", "-", "ok")
-    return AuditPage(records, total, checked, None if broken is None else str(broken))
+    return AuditPage(records, total, found.records, None if found.broken is None else str(found.broken))

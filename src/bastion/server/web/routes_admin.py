@@ -47,6 +47,7 @@ async def add(request: Request, web: Web) -> Response:
 @router.post("/admin/users/{user_id}", response_class=HTMLResponse)
 async def change(request: Request, web: Web, user_id: int) -> Response:
     form = await posted(request, web)
+    needs.lock_users(web.ctx)  # before list_users appends its audit record (the locks' order: users.serialise)
     named = {u.id: u.name for u in needs.list_users(web.ctx)}
     if user_id not in named:
         raise NotFound("not found")
