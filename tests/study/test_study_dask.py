@@ -259,3 +259,22 @@ def test_a_sampled_study_charts_each_varied_path_with_error_bars(binding: Path, 
     trace = p_chart["data"][0]
     assert trace["mode"] == "markers" and len(trace["error_y"]["array"]) == 4
     assert p_chart["layout"]["xaxis"]["title"]["text"] == SUPPLY
+
+
+def test_dasks_gc_hook_is_added_once_and_kept_across_clusters() -> None:
+    """A scheduler or worker started in this process adds distributed's gc hook at its start and
+    removes it at its close; held from the first cluster on (engine.hold_gc_diagnosis), the hook stays
+    put, so no cluster's start or close can land inside another thread's collection."""
+    import gc
+
+    from distributed.gc import _gc_diagnosis, disable_gc_diagnosis, enable_gc_diagnosis
+
+    from bastion.study.engine import hold_gc_diagnosis
+
+    hold_gc_diagnosis()
+    hold_gc_diagnosis()
+    hook = _gc_diagnosis._gc_callback
+    assert gc.callbacks.count(hook) == 1
+    enable_gc_diagnosis()  # a cluster starts ...
+    disable_gc_diagnosis()  # ... and closes
+    assert gc.callbacks.count(hook) == 1 and _gc_diagnosis.enabled

@@ -53,6 +53,9 @@ def open_client(stack: ExitStack, scheduler: str | None, workers: int) -> Any:
         client = Client(scheduler, timeout="20s")  # type: ignore[no-untyped-call]
         stack.callback(client.close)
         return client
+    from bastion.study.engine import hold_gc_diagnosis
+
+    hold_gc_diagnosis()  # see there: Dask's gc hook added once, not at each cluster's start and close
     with dask.config.set({"distributed.worker.daemon": False}):
         cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=max(1, workers),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +24,30 @@ from typing import Any
 
 from bastion.study.task import VariantTask
 from bastion.study.worker import run_in_worker
+
+_GC_DIAGNOSIS = threading.Lock()
+_gc_diagnosis_held = False
+
+
+def hold_gc_diagnosis() -> None:
+    """Keep Dask's garbage-collection diagnosis on for the life of this process (once).
+
+    Every Dask scheduler or worker started in this process turns `distributed.gc`'s diagnosis on at
+    its start and off at its close, by adding and removing a `gc.callbacks` hook. Done from the
+    cluster's event-loop thread while another thread of the process is in a full collection (a
+    server answering requests beside its job dispatcher), the hook is added between the collection's
+    start and stop: `AssertionError` in `FractionalTimer.stop_timing` (a test failed on it once under
+    load). Holding one more user of the diagnosis from the first cluster on, its hook is added once
+    and never removed, so later clusters only count users (distributed's `enable_gc_diagnosis`).
+    """
+    global _gc_diagnosis_held
+    with _GC_DIAGNOSIS:
+        if _gc_diagnosis_held:
+            return
+        from distributed.gc import enable_gc_diagnosis
+
+        enable_gc_diagnosis()  # type: ignore[no-untyped-call]
+        _gc_diagnosis_held = True
 
 
 @dataclass
@@ -111,6 +136,7 @@ def study_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
             client.close()  # type: ignore[no-untyped-call]
         return
     n = max(1, int(workers or cores()))
+    hold_gc_diagnosis()
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=n, threads_per_worker=1, processes=True, silence_logs=logging.ERROR,
         dashboard_address="127.0.0.1:0")  # the scheduler always serves HTTP: any free loopback port
