@@ -308,6 +308,23 @@ def test_auditors_read_only_the_records_about_what_they_may_see(world: Server, u
     # the path of a refused comparison names both runs: shown only to who sees both (LVA's and EST's
     # cleared auditors see `rid`, only LVA's see `lva_run`)
     assert (f"GET {probe}" in objects(action="authenticate")) == (sees_shared and nation == "LVA")
+    # a refused request is recorded by its route's template, ids filled in only where a listing checks
+    # them: an invisible id after a space, or in a parameter no listing reads, is never in the trail
+    bad = {"Authorization": "Bearer " + "y" * 43}
+    for hostile in (
+        f"/api/v1/runs/{rid}%20{lva_run}",
+        f"/api/v1/runs/{rid}%C2%A0{lva_run}",
+        f"/api/v1/runs/{rid}/compare/{rid}%20{lva_run}",
+        f"/api/v1/scenarios/{shared}%20{lva_only}",
+        f"/api/v1/scenarios/{shared}/revisions/{lva_only}",
+    ):
+        assert world.client.get(hostile, headers=bad).status_code == 401, hostile
+    assert world.client.delete(f"/api/v1/tokens/{lva_only}", headers=bad).status_code == 401
+    refused = objects(action="authenticate")
+    if nation != "LVA":
+        assert not [o for o in refused if lva_run in o or lva_only in o], refused
+    if sees_shared:  # the template, the visible id filled in
+        assert f"GET /api/v1/scenarios/{shared}/revisions/{{number}}" in refused
     # `limit` counts the records shown: the oldest visible creation comes first however many hidden
     # ones precede it (an LTU auditor sees none of the author's LVA scenarios before this one)
     ltu = world.create("analyst-not-released-enough", scenario_yaml("Lithuanian", "{level: UNCLASSIFIED}"))

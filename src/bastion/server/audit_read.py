@@ -34,7 +34,7 @@ from bastion.store.server_tables import AuditRecord
 _ID = r"[^\s@,./?#]*"
 """An id's text: up to the next separator of the record formats (`@`, `,`, `..`, `/`, a space)."""
 _NAMED = re.compile(
-    rf"\b(scenario|run|study):({_ID})(?:\.\.({_ID}))?|/(scenarios|runs|studies)/([^\s/?#]*)|/(compare)/([^\s/?#]*)"
+    rf"\b(scenario|run|study):({_ID})(?:\.\.({_ID}))?|/(scenarios|runs|studies)/([^/?#]*)|/(compare)/([^/?#]*)"
 )
 _ROUTE_WORDS = {"validate"}
 """Path segments after `/scenarios/` that are routes, not ids (`POST /api/v1/scenarios/validate`)."""

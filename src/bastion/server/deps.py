@@ -3,6 +3,7 @@ or the browser's session cookie with its CSRF token on state-changing requests).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
@@ -100,7 +101,7 @@ def _authenticate(request: Request, ctx: Context, credentials: HTTPAuthorization
         raise ctx.refuse(
             Forbidden(f"missing or wrong CSRF token: send the session's token in the {CSRF_HEADER} header"),
             "csrf",
-            f"{request.method} {request.url.path}",
+            request_object(request),
             "forbidden",
         )
     return ctx
@@ -150,9 +151,36 @@ def _read(request: Request, credentials: HTTPAuthorizationCredentials | None, wo
         session.close()
 
 
+_ID_TEXT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_ID_BEFORE = ("scenarios", "runs", "studies", "compare")
+"""The path words an object's id follows (the audit listing reads the id after each: audit_read.py)."""
+
+
+def request_object(request: Request) -> str:
+    """A refused request as an audit record's object: its method and its route's path template, with
+    only the ids an audit listing can check filled in (a parameter that follows `/scenarios/`,
+    `/runs/`, `/studies/` or `/compare/` and has an id's form); every other parameter, and an id
+    of any other form, stays `{name}`. The request is refused before its parameters are validated,
+    so its raw path may hold any text, such as another nation's id after a space or in a parameter
+    no listing reads; the template never does."""
+    route = request.scope.get("route")
+    template = getattr(route, "path_format", None)
+    if not isinstance(template, str):
+        return f"{request.method} -"
+    params = request.scope.get("path_params") or {}
+    parts = template.split("/")
+    for k, part in enumerate(parts):
+        if part.startswith("{") and part.endswith("}"):
+            value = params.get(part[1:-1].split(":")[0])
+            if k and parts[k - 1] in _ID_BEFORE and isinstance(value, str) and _ID_TEXT.fullmatch(value):
+                parts[k] = value
+    return f"{request.method} {'/'.join(parts)}"
+
+
 def _refused(ctx: Context, request: Request, message: str) -> ServiceError:
-    """A 401, recorded (actor `-`, action `authenticate`, the request as object, outcome `unauthorized`)."""
-    return ctx.refuse(Unauthorized(message), "authenticate", f"{request.method} {request.url.path}", "unauthorized")
+    """A 401, recorded (actor `-`, action `authenticate`, the request as object (`request_object`),
+    outcome `unauthorized`)."""
+    return ctx.refuse(Unauthorized(message), "authenticate", request_object(request), "unauthorized")
 
 
 def auditor(ctx: Annotated[Context, Depends(authenticated)]) -> Context:
