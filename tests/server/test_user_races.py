@@ -134,3 +134,52 @@ def test_the_web_users_page_waits_for_a_user_change_before_it_records_anything(s
     assert getattr(changed, "status_code", None) == 303
     with server.db.transaction() as session:
         assert session.execute(select(User.role, User.nation).where(User.id == b_id)).one() == ("viewer", "EST")
+
+
+def test_disabling_a_user_while_their_request_writes_does_not_deadlock(server: Server) -> None:
+    """A user's writing request holds their token's row (it notes the token's use first) and then
+    appends its record (the chain's lock); an administrator disabling them meanwhile revokes that
+    token. The chain's lock is the last any transaction takes (audit._write flushes the session's own
+    changes first), so the administrator waits for the token's row and both commit; before, the
+    administrator took the chain's lock first and PostgreSQL aborted one of them (DeadlockDetected)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from bastion.server import audit
+    from bastion.server.repository import Users
+    from bastion.store.server_tables import ApiToken
+
+    server.user("boss", "admin", "LVA", "SECRET")
+    server.user("bea", "analyst", "LVA", "SECRET")
+    token = server.token("bea")
+    with server.db.transaction() as session:  # so that her next request notes the token's use
+        session.execute(update(ApiToken).values(last_used_at=datetime.now(UTC) - timedelta(hours=1)))
+    errors: list[Exception] = []
+
+    def boss_disables_bea() -> None:
+        try:
+            with server.db.transaction() as session:
+                disable(session, "bea")
+        except Exception as error:
+            errors.append(error)
+
+    with server.db.transaction() as session:  # bea's writing request
+        assert Users(session).caller_by_token(token) is not None  # her token's row, locked
+        other = threading.Thread(target=boss_disables_bea)
+        other.start()
+        if server.db.engine.dialect.name == "postgresql":
+            engine = create_engine(server.url, isolation_level="AUTOCOMMIT")
+            try:  # the administrator waits (for the token's row) before bea appends
+                deadline = time.monotonic() + WAIT_S
+                with engine.connect() as connection:
+                    while not connection.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar_one():
+                        assert time.monotonic() < deadline, "the administrator never waited"
+                        time.sleep(0.02)
+            finally:
+                engine.dispose()
+        audit.append(session, actor="bea", address="test", action="create-scenario", obj="-", outcome="ok")
+    other.join(WAIT_S)
+    assert not other.is_alive() and errors == []
+    with server.db.transaction() as session:
+        assert session.execute(select(User.disabled).where(User.name == "bea")).scalar_one() is True

@@ -123,6 +123,11 @@ def _write(executor: Session | Connection, records: list[dict[str, Any]]) -> Non
     lock, then the chain's head (the last `seq`, one query on the primary key's index) and one INSERT
     of every record, numbered and hashed from it.
     """
+    if isinstance(executor, Session):
+        # the session's own pending changes first (their row locks, e.g. revoked tokens): the chain's
+        # lock is the last a transaction takes, else a writer holding a row this change updates while
+        # it waits for the chain would deadlock with it (PostgreSQL)
+        executor.flush()
     connection = executor if isinstance(executor, Connection) else executor.connection()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(_CHAIN_LOCK)

@@ -157,6 +157,14 @@ def list_users(ctx: Context) -> list[User]:
     return list(Users(ctx.session).all())
 
 
+def user_name(ctx: Context, user_id: int) -> str | None:
+    """The name of user `user_id`, for an administrator's change (None: no such user). Nothing is
+    recorded here: the change is, after its own writes (audit.append's lock comes last)."""
+    _admin(ctx, "change-user")
+    user = ctx.session.get(User, user_id)
+    return None if user is None else str(user.name)
+
+
 def first_analyst_wanted(ctx: Context) -> bool:
     """True for an administrator while no active analyst exists (a fresh server): the scenarios page
     then offers the one-step "create your analyst account" form (docs/web.md, "First start")."""

@@ -47,17 +47,17 @@ async def add(request: Request, web: Web) -> Response:
 @router.post("/admin/users/{user_id}", response_class=HTMLResponse)
 async def change(request: Request, web: Web, user_id: int) -> Response:
     form = await posted(request, web)
-    needs.lock_users(web.ctx)  # before list_users appends its audit record (the locks' order: users.serialise)
-    named = {u.id: u.name for u in needs.list_users(web.ctx)}
-    if user_id not in named:
+    needs.lock_users(web.ctx)  # first, before any audit record (the locks' order: users.serialise)
+    name = needs.user_name(web.ctx, user_id)
+    if name is None:
         raise NotFound("not found")
     try:
-        needs.change_user(web.ctx, named[user_id], role=str(form.get("role", "")),
+        needs.change_user(web.ctx, name, role=str(form.get("role", "")),
                           nation=str(form.get("nation", "")).strip().upper(), clearance=str(form.get("clearance", "")),
                           disabled=form.get("disabled") == "1")
     except Invalid as error:
         return _users_page(web, error=f"Not changed: {error.detail}", status=422)
-    return redirect(f"/admin/users?done=user {named[user_id]}")
+    return redirect(f"/admin/users?done=user {name}")
 
 
 @router.post("/setup/analyst", response_class=HTMLResponse)
