@@ -40,6 +40,18 @@ def _cheap_hashing() -> None:
 
 _cheap_hashing()
 
+
+# Dask's gc diagnosis hook, held from the session's start, at import, while this process has one
+# thread (study.engine.hold_gc_diagnosis): the local clusters the tests start and close, beside the
+# threads of the servers they run, then never add or remove it in the middle of a collection.
+def _dask_gc_hook() -> None:
+    from bastion.study.engine import hold_gc_diagnosis
+
+    hold_gc_diagnosis()
+
+
+_dask_gc_hook()
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "src" / "bastion" / "scenario" / "examples"
 REFERENCE = EXAMPLES / "baltic-atm-plant.yaml"

@@ -173,6 +173,10 @@ def start_job_queue(db: Database, workers: int, configured_scheduler: str | None
     scheduler = scheduler_address(configured_scheduler)
     if scheduler is None and workers <= 0:
         return None
+    if scheduler is None:  # a local cluster: Dask's gc hook added now, before requests and the dispatcher's thread
+        from bastion.study.engine import hold_gc_diagnosis
+
+        hold_gc_diagnosis()
     dispatcher = Dispatcher(db, workers=workers, scheduler=scheduler)
     dispatcher.start()
     return dispatcher
