@@ -68,6 +68,7 @@ async def setup_analyst(request: Request, web: Web) -> Response:
     page (checked, audited `add-user`); the administrator's session is closed (`logout`) and a session
     of the new analyst opened with the password just given (`login`, the sign-in's own checks)."""
     form = await posted(request, web)
+    needs.lock_users(web.ctx)  # two first-start forms at once: the second then sees the first's analyst
     if not needs.first_analyst_wanted(web.ctx):
         return redirect("/admin/users")
     kept = {"name": str(form.get("name", "")).strip(), "nation": str(form.get("nation", "")).strip().upper(),
