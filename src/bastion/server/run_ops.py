@@ -15,28 +15,14 @@ from bastion.server.repository import Runs, Scenarios
 from bastion.server.services import (
     Context,
     _caller,
-    _released,
     _visible,
     _visible_run,
-    combined_marking,
+    marked,
     refuse_if_archived,
     run_json,
 )
 from bastion.store.engine import WRITE_OPTION
 from bastion.store.server_tables import ServerRun
-
-
-def marked(ctx: Context, *runs: dict[str, Any]) -> str | None:
-    """Each run's answer gets its scenario's releasability `marking` (as the scenario's answers show it),
-    the scenarios read in one query; returns the marking of the runs together (`combined_marking`: the
-    highest level, released to the nations that may see every one; None for no run). A run is visible
-    iff its scenario is: a scenario not found (none in practice) leaves the marking null."""
-    found = Scenarios(ctx.session, _caller(ctx)).releasabilities({str(run["scenario_id"]) for run in runs})
-    rels = {sid: _released(level, owner, nations) for sid, (level, owner, nations) in found.items()}
-    for run in runs:
-        got = rels.get(str(run["scenario_id"]))
-        run["marking"] = got[1] if got is not None else None
-    return combined_marking([rel for rel, _shown in rels.values()])
 
 
 def list_runs(

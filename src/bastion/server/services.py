@@ -313,6 +313,19 @@ def run_json(run: ServerRun | Row[Any]) -> dict[str, Any]:
     }
 
 
+def marked(ctx: Context, *runs: dict[str, Any]) -> str | None:
+    """Each run's answer gets its scenario's releasability `marking` (as the scenario's answers show it),
+    the scenarios read in one query; returns the marking of the runs together (`combined_marking`: the
+    highest level, released to the nations that may see every one; None for no run). A run is visible
+    iff its scenario is: a scenario not found (none in practice) leaves the marking null."""
+    found = Scenarios(ctx.session, _caller(ctx)).releasabilities({str(run["scenario_id"]) for run in runs})
+    rels = {sid: _released(level, owner, nations) for sid, (level, owner, nations) in found.items()}
+    for run in runs:
+        got = rels.get(str(run["scenario_id"]))
+        run["marking"] = got[1] if got is not None else None
+    return combined_marking([rel for rel, _shown in rels.values()])
+
+
 def start_run(
     ctx: Context,
     scenario_id: str,
@@ -343,7 +356,9 @@ def start_run(
         raise ctx.refuse(NotFound(NOT_FOUND), "start-run", f"{obj}@{number}", "not-found")
     run = Runs(ctx.session, caller).add(scenario, number, paths, seed, confidence, futures)
     ctx.record("start-run", f"run:{run.id}", "ok")
-    return run_json(run)
+    out = run_json(run)
+    marked(ctx, out)
+    return out
 
 
 def _visible_run(ctx: Context, run_id: str, action: str) -> ServerRun:

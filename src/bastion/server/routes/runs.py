@@ -118,9 +118,8 @@ def list_runs(
 @router.post("", response_model=RunOut, status_code=202, responses=_ERRORS)
 def start_run(ctx: Authed, body: RunIn) -> dict[str, Any]:
     """Queue a run; analysts only. It executes in a worker process; poll `GET /api/v1/runs/{id}`."""
-    out = services.start_run(ctx, body.scenario_id, body.revision, body.paths, body.seed, body.confidence, body.futures)
-    run_ops.marked(ctx, out)
-    return out
+    b = body
+    return services.start_run(ctx, b.scenario_id, b.revision, b.paths, b.seed, b.confidence, b.futures)
 
 
 @router.get("/{run_id}", response_model=RunOut, responses=_ERRORS)
