@@ -9,10 +9,10 @@ A record that names none (a login, a user change, a list, `-`) is shown to every
 
 Whatever text stands where an id goes (after `scenario:`, `run:`, `study:` or a run range's
 `..`, and as the path segment after `/scenarios/`, `/runs/`, `/studies/` or a comparison's
-`/compare/`) is read as an id,
-whatever it looks like: the routes take any `[A-Za-z0-9_-]+`, so a refused request can name
-`scenario:F4E34CFBBB092770` (an existing id upper-cased), `scenario:nonsense` or an id with a
-suffix. A text that is not exactly the id of an object the auditor may see, whether it names an
+`/compare/`) is read as an id, whatever it looks like: the routes take any `[A-Za-z0-9_-]+`, so a
+refused request can name `scenario:F4E34CFBBB092770` (an existing id upper-cased),
+`scenario:nonsense` or an id with a suffix (a refused request's path is recorded as its route's
+template, deps.request_object). A text that is not exactly the id of an object the auditor may see, whether it names an
 invisible object, none at all, or a near-copy of an id, hides the record: the trail never tells an
 auditor whether an id exists, nor shows another nation's ids in altered form. Records are read in
 batches in sequence order and filtered until the page is full, so `limit` counts visible records
