@@ -7,8 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from bastion.plan import solve_plan
+from bastion.plan import PlanResult, solve_plan
 from bastion.plan.confidence.futures import all_built_uncertainty, draw_futures, simulated_shortfall
+from bastion.plan.confidence.levels import Searched
 from bastion.plan.confidence.room import (
     Room,
     Tried,
@@ -19,6 +20,8 @@ from bastion.plan.confidence.room import (
     room_sentence,
     rooms_of,
 )
+from bastion.plan.confidence.roomstep import use_room
+from bastion.simulate import SimulationResult, simulate
 
 from .conftest import scenario
 from .test_confidence_buffer import TWO_PRIORITIES
@@ -116,7 +119,7 @@ def test_the_room_beside_the_higher_buffers_is_measured_and_said() -> None:
     js = r.json()
     assert js["room_beside_higher"] == pytest.approx(100.0) and js["too_small_beside_higher"] is True
     assert js["higher_buffers"] == [{"target": "first 2026-06", "units": round(need0, 1)}]
-    assert js["too_small"] is False and js["room"] == round(need1, 1) and js["tried"] is None
+    assert js["too_small"] is False and js["room"] == round(need1, 1) and js["tried"] == []
     text = room_sentence(r, 0.9, det.targets[1])
     assert "has room for it while every other target is met" in text
     assert (f"beside the higher priorities' own buffers ({need0:,.0f} units: first 2026-06 "
@@ -136,17 +139,59 @@ def test_a_target_with_room_beside_the_higher_buffers_says_what_the_room_step_fo
     assert not fits.too_small_beside
     assert ("and beside the higher priorities' own buffers (30 units: first 2026-06 30) too; the "
             "search did not find a plan that uses that room") in room_sentence(fits, 0.9, target)
-    same = Tried(units=40.0, base=25.0, met=30, met_before=30, validated=None, before=0.75, kept=False)
-    text = room_sentence(dataclasses.replace(fits, tried=same), 0.9, target)
-    assert ("put on top of the plan at 0.90 (which holds 25 more for it already), 40 more units "
-            "meet it in no more of the 40 planning futures (30 against 30)") in text
+    same = Tried(hold=True, units=40.0, held=40.0, base=25.0, met=30, met_before=30, before=0.75)
+    text = room_sentence(dataclasses.replace(fits, tried=(same,)), 0.9, target)
+    assert ("put on top of the plan at 0.90 (which holds 25 more for it already), 40 more units: "
+            "with the higher priorities' deliveries held as planned, they meet it in no more of the "
+            "40 planning futures (30 against 30); so no unit buffer on top of this plan carried it "
+            "to 0.90 while the higher priorities keep what they have") in text
+    fewer = dataclasses.replace(same, held=31.0, met=28)
+    free = dataclasses.replace(same, hold=False, met=34, fell=(("first 2026-06", 30, 36),))
+    text = room_sentence(dataclasses.replace(fits, tried=(fewer, free)), 0.9, target)
+    assert ("held as planned (the plan can hold only 31), they meet it in fewer of the 40 planning "
+            "futures (28 against 30); without that hold, they meet it in 34 of 40 planning futures "
+            "(30 before), but first 2026-06 then in only 30 (its goal 36); so no unit buffer") in text
     worse = dataclasses.replace(same, met=33, validated=0.74)
     assert "meet it in 33 of 40 planning futures (30 before) but it validates at 0.740 (0.750 " \
-        "before): not better by priority level, so not kept" in \
-        room_sentence(dataclasses.replace(fits, tried=worse), 0.9, target)
+        "before): not better by priority level, not kept" in \
+        room_sentence(dataclasses.replace(fits, tried=(worse,)), 0.9, target)
     kept = dataclasses.replace(same, met=35, validated=0.85, kept=True)
-    assert "40 more units were kept: they meet it in 35 of 40 planning futures (30 before) and it " \
-        "validates at 0.850 (0.750 before)" in room_sentence(dataclasses.replace(fits, tried=kept), 0.9, target)
-    assert dataclasses.replace(fits, tried=kept).json()["tried"] == {
-        "units": 40.0, "base": 25.0, "met": 35, "met_before": 30, "kept": True, "validated": 0.85,
-        "before": 0.75}
+    text = room_sentence(dataclasses.replace(fits, tried=(kept,)), 0.9, target)
+    assert text.endswith("they meet it in 35 of 40 planning futures (30 before) and it validates at "
+                         "0.850 (0.750 before): kept")
+    assert dataclasses.replace(fits, tried=(free,)).json()["tried"] == [{
+        "hold": False, "units": 40.0, "held": 40.0, "base": 25.0, "met": 34, "met_before": 30,
+        "fell": [{"target": "first 2026-06", "met": 30, "goal": 36}], "validated": None,
+        "before": 0.75, "kept": False}]
+
+
+def test_the_room_step_puts_the_buffer_on_top_and_keeps_it_when_it_validates_better() -> None:
+    """Second customer at 300 by December (room 400 by then, 300 beside the first's buffer): the
+    step raises its companion by its need (100 on 40 futures, seed 3) with the first's deliveries
+    held as planned; the plan then holds 400 for it by December, meets it in more planning
+    futures and validates better, so it is kept (and the second candidate is not tried)."""
+    sc = scenario(TWO_PRIORITIES.replace("units: 600", "units: 300"))
+    det = solve_plan(sc, explain=False, sensitivity=False)
+    fut = draw_futures(sc, all_built_uncertainty(sc, det), 40, 3)
+    conf, prio, units = {0: 0.9, 1: 0.9}, [1, 2], [500.0, 300.0]
+    rooms = rooms_of(sc, det, fut, [1], conf, time_limit=None, gap=1e-6, progress=None)
+    r = rooms[1]
+    assert r.needed == pytest.approx(100.0, abs=1e-3) and not r.too_small_beside
+
+    def validate(plan: PlanResult) -> SimulationResult:
+        return simulate(sc, plan, paths=2000, seed=1)
+
+    short = simulated_shortfall(sc, det, 40, fut.seed)
+    assert short is not None
+    found = Searched(det, {}, {}, short)
+    sim = validate(det)
+    got, gsim, grooms, history = use_room(sc, found, sim, dict(rooms), conf, prio, units,
+                                          futures=40, seed=fut.seed, floors=(), time_limit=None,
+                                          gap=1e-6, progress=None, simulate_plan=validate)
+    (tried,) = grooms[1].tried
+    assert tried.hold and tried.kept and tried.units == 100.0 and tried.held == pytest.approx(100.0)
+    assert tried.met > tried.met_before == found.count(1, 300.0)
+    assert got.extra == {1: 100.0} and got.plan.targets[1].planned_units == pytest.approx(400.0, abs=1e-3)
+    assert gsim.targets[1].probability > sim.targets[1].probability
+    assert gsim.targets[0].probability == pytest.approx(sim.targets[0].probability, abs=0.02)
+    assert [(h["room_step"], h["hold"], h["kept"]) for h in history] == [(1, True, True)]

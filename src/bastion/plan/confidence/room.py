@@ -46,21 +46,26 @@ PROBE_ID = "room-probe"
 
 @dataclass(frozen=True)
 class Tried:
-    """The room step (roomstep.py): the short target's buffer put on top of the plan kept."""
+    """One candidate of the room step (roomstep.py): the short target's buffer on top of the plan
+    kept, with the higher priorities' deliveries held as in it (`hold`) or not."""
 
+    hold: bool  # the higher priorities' cumulative deliveries held at least as in the plan kept
     units: float  # units added to the target's companion
+    held: float  # ... of which the plan holds (the companion's shortfall in the plan is the rest)
     base: float  # the companion's units beyond the target in the plan kept, before
     met: int  # planning futures meeting the target with them
     met_before: int  # ... in the plan kept
-    validated: float | None  # its validated probability with them (None: not validated, no gain in-sample)
-    before: float  # ... in the plan kept
-    kept: bool  # the candidate was kept (it validated better)
+    fell: tuple[tuple[str, int, int], ...] = ()  # (higher target, futures met, its goal): below both
+    validated: float | None = None  # its validated probability (None: not validated, no gain in-sample)
+    before: float = 0.0  # ... in the plan kept
+    kept: bool = False  # the candidate was kept (it validated better)
 
     def json(self) -> dict[str, object]:
-        return {"units": round(self.units, 1), "base": round(self.base, 1), "met": self.met,
-                "met_before": self.met_before, "kept": self.kept,
+        return {"hold": self.hold, "units": round(self.units, 1), "held": round(self.held, 1),
+                "base": round(self.base, 1), "met": self.met, "met_before": self.met_before,
+                "fell": [{"target": n, "met": m, "goal": g} for n, m, g in self.fell],
                 "validated": None if self.validated is None else round(self.validated, 4),
-                "before": round(self.before, 4)}
+                "before": round(self.before, 4), "kept": self.kept}
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ class Room:
     futures: int  # planning futures the shortfalls were counted on
     beside: float | None = None  # the room with the higher priorities' own buffers (None: not measured)
     higher: tuple[tuple[str, float], ...] = ()  # ("customer by", its needed buffer) of each raised
-    tried: Tried | None = None  # the room step, where it was taken
+    tried: tuple[Tried, ...] = ()  # the room step's candidates, where it was taken
 
     @property
     def too_small(self) -> bool:
@@ -89,7 +94,7 @@ class Room:
                 "room_beside_higher": None if self.beside is None else round(self.beside, 1),
                 "too_small_beside_higher": self.too_small_beside,
                 "higher_buffers": [{"target": n, "units": round(u, 1)} for n, u in self.higher],
-                "tried": None if self.tried is None else self.tried.json()}
+                "tried": [c.json() for c in self.tried]}
 
 
 def needed_buffer(shortfall: np.ndarray, requested: float) -> float:
@@ -214,20 +219,36 @@ def room_sentence(r: Room | None, requested: float, tp: TargetPlan) -> str:
     return f"{fits}; {tried_clause(r.tried, requested, r.futures)}"
 
 
-def tried_clause(tr: Tried | None, requested: float, futures: int) -> str:
+def tried_clause(tried: tuple[Tried, ...], requested: float, futures: int) -> str:
     """What the room step measured (roomstep.py), in a planner's words."""
-    if tr is None:
+    if not tried:
         return "the search did not find a plan that uses that room"
-    head = (f"put on top of the plan at {requested:.2f} (which holds {tr.base:,.0f} more for it "
-            f"already), {tr.units:,.0f} more units")
-    if tr.kept:
-        return (f"{head} were kept: they meet it in {tr.met} of {futures} planning futures "
-                f"({tr.met_before} before) and it validates at {tr.validated or 0.0:.3f} "
-                f"({tr.before:.3f} before)")
-    if tr.met <= tr.met_before or tr.validated is None:
-        return (f"{head} meet it in no more of the {futures} planning futures ({tr.met} against "
-                f"{tr.met_before}): in the futures it misses they do not close the gap, so a unit "
-                f"buffer does not carry it to {requested:.2f}")
-    return (f"{head} meet it in {tr.met} of {futures} planning futures ({tr.met_before} before) "
-            f"but it validates at {tr.validated:.3f} ({tr.before:.3f} before): not better by "
-            f"priority level, so not kept")
+    first = tried[0]
+    parts = []
+    for tr in tried:
+        how = ("with the higher priorities' deliveries held as planned" if tr.hold
+               else "without that hold" if first.hold else "")
+        part = "" if tr.held >= tr.units - 0.5 else f" (the plan can hold only {tr.held:,.0f})"
+        lead = f"{how}{part}".strip()
+        lead = f"{lead}, they" if lead else "they"
+        if tr.met <= tr.met_before:
+            fewer = "fewer" if tr.met < tr.met_before else "no more"
+            parts.append(f"{lead} meet it in {fewer} of the {futures} planning futures "
+                         f"({tr.met} against {tr.met_before})")
+            continue
+        got = f"{lead} meet it in {tr.met} of {futures} planning futures ({tr.met_before} before)"
+        if tr.fell:
+            parts.append(f"{got}, but " + ", ".join(
+                f"{n} then in only {m} (its goal {g})" for n, m, g in tr.fell))
+        elif tr.kept:
+            parts.append(f"{got} and it validates at {tr.validated or 0.0:.3f} ({tr.before:.3f} "
+                         f"before): kept")
+        else:
+            parts.append(f"{got} but it validates at {tr.validated or 0.0:.3f} ({tr.before:.3f} "
+                         f"before): not better by priority level, not kept")
+    head = (f"put on top of the plan at {requested:.2f} (which holds {first.base:,.0f} more for it "
+            f"already), {first.units:,.0f} more units: ")
+    tail = "" if any(tr.kept for tr in tried) else (
+        f"; so no unit buffer on top of this plan carried it to {requested:.2f} while the higher "
+        f"priorities keep what they have")
+    return head + "; ".join(parts) + tail
