@@ -139,30 +139,32 @@ def test_a_target_with_room_beside_the_higher_buffers_says_what_the_room_step_fo
     assert not fits.too_small_beside
     assert ("and beside the higher priorities' own buffers (30 units: first 2026-06 30) too; the "
             "search did not find a plan that uses that room") in room_sentence(fits, 0.9, target)
-    same = Tried(hold=True, units=40.0, held=40.0, base=25.0, met=30, met_before=30, before=0.75)
+    same = Tried(hold=True, units=40.0, held=40.0, base=25.0, met=30, met_before=31, met_same=30,
+                 before=0.75)
     text = room_sentence(dataclasses.replace(fits, tried=(same,)), 0.9, target)
     assert ("put on top of the plan at 0.90 (which holds 25 more for it already), 40 more units: "
-            "with the higher priorities' deliveries held as planned, they meet it in no more of the "
-            "40 planning futures (30 against 30); so no unit buffer on top of this plan carried it "
-            "to 0.90 while the higher priorities keep what they have") in text
-    fewer = dataclasses.replace(same, held=31.0, met=28)
-    free = dataclasses.replace(same, hold=False, met=34, fell=(("first 2026-06", 30, 36),))
+            "with the higher priorities' deliveries held as planned, they meet it in 30 of the 40 "
+            "planning futures, against 30 for the same plan without them (31 the plan kept); so no "
+            "unit buffer on top of this plan carried it to 0.90 while the higher priorities keep "
+            "what they have") in text
+    fewer = dataclasses.replace(same, held=31.0)
+    free = dataclasses.replace(same, hold=False, met=34, met_same=33, fell=(("first 2026-06", 30, 36),))
     text = room_sentence(dataclasses.replace(fits, tried=(fewer, free)), 0.9, target)
-    assert ("held as planned (the plan can hold only 31), they meet it in fewer of the 40 planning "
-            "futures (28 against 30); without that hold, they meet it in 34 of 40 planning futures "
-            "(30 before), but first 2026-06 then in only 30 (its goal 36); so no unit buffer") in text
+    assert ("held as planned (the plan can hold only 31), they meet it in 30 of the 40 planning "
+            "futures, against 30 for the same plan without them (31 the plan kept); without that "
+            "hold, in 34 against 33 (first 2026-06 then in only 30, its goal 36); so no unit buffer") in text
     worse = dataclasses.replace(same, met=33, validated=0.74)
-    assert "meet it in 33 of 40 planning futures (30 before) but it validates at 0.740 (0.750 " \
-        "before): not better by priority level, not kept" in \
-        room_sentence(dataclasses.replace(fits, tried=(worse,)), 0.9, target)
+    assert "they meet it in 33 of the 40 planning futures, against 30 for the same plan without them " \
+        "(31 the plan kept); validated at 0.740 (0.750 the plan kept): not better by priority level, " \
+        "not kept" in room_sentence(dataclasses.replace(fits, tried=(worse,)), 0.9, target)
     kept = dataclasses.replace(same, met=35, validated=0.85, kept=True)
     text = room_sentence(dataclasses.replace(fits, tried=(kept,)), 0.9, target)
-    assert text.endswith("they meet it in 35 of 40 planning futures (30 before) and it validates at "
-                         "0.850 (0.750 before): kept")
+    assert text.endswith("in 35 of the 40 planning futures, against 30 for the same plan without them "
+                         "(31 the plan kept); validated at 0.850 (0.750 the plan kept): kept")
     assert dataclasses.replace(fits, tried=(free,)).json()["tried"] == [{
-        "hold": False, "units": 40.0, "held": 40.0, "base": 25.0, "met": 34, "met_before": 30,
-        "fell": [{"target": "first 2026-06", "met": 30, "goal": 36}], "validated": None,
-        "before": 0.75, "kept": False}]
+        "hold": False, "units": 40.0, "held": 40.0, "base": 25.0, "met": 34, "met_before": 31,
+        "met_same": 33, "fell": [{"target": "first 2026-06", "met": 30, "goal": 36}],
+        "validated": None, "before": 0.75, "kept": False}]
 
 
 def test_the_room_step_puts_the_buffer_on_top_and_keeps_it_when_it_validates_better() -> None:
@@ -190,7 +192,7 @@ def test_the_room_step_puts_the_buffer_on_top_and_keeps_it_when_it_validates_bet
                                           gap=1e-6, progress=None, simulate_plan=validate)
     (tried,) = grooms[1].tried
     assert tried.hold and tried.kept and tried.units == 100.0 and tried.held == pytest.approx(100.0)
-    assert tried.met > tried.met_before == found.count(1, 300.0)
+    assert tried.met > tried.met_before == tried.met_same == found.count(1, 300.0)
     assert got.extra == {1: 100.0} and got.plan.targets[1].planned_units == pytest.approx(400.0, abs=1e-3)
     assert gsim.targets[1].probability > sim.targets[1].probability
     assert gsim.targets[0].probability == pytest.approx(sim.targets[0].probability, abs=0.02)

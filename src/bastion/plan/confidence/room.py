@@ -55,6 +55,7 @@ class Tried:
     base: float  # the companion's units beyond the target in the plan kept, before
     met: int  # planning futures meeting the target with them
     met_before: int  # ... in the plan kept
+    met_same: int  # ... by the plan solved with the same hold and no units added
     fell: tuple[tuple[str, int, int], ...] = ()  # (higher target, futures met, its goal): below both
     validated: float | None = None  # its validated probability (None: not validated, no gain in-sample)
     before: float = 0.0  # ... in the plan kept
@@ -63,7 +64,7 @@ class Tried:
     def json(self) -> dict[str, object]:
         return {"hold": self.hold, "units": round(self.units, 1), "held": round(self.held, 1),
                 "base": round(self.base, 1), "met": self.met, "met_before": self.met_before,
-                "fell": [{"target": n, "met": m, "goal": g} for n, m, g in self.fell],
+                "met_same": self.met_same, "fell": [{"target": n, "met": m, "goal": g} for n, m, g in self.fell],
                 "validated": None if self.validated is None else round(self.validated, 4),
                 "before": round(self.before, 4), "kept": self.kept}
 
@@ -225,27 +226,19 @@ def tried_clause(tried: tuple[Tried, ...], requested: float, futures: int) -> st
         return "the search did not find a plan that uses that room"
     first = tried[0]
     parts = []
-    for tr in tried:
+    for k, tr in enumerate(tried):
         how = ("with the higher priorities' deliveries held as planned" if tr.hold
-               else "without that hold" if first.hold else "")
+               else "without that hold" if first.hold else "without holds")
         part = "" if tr.held >= tr.units - 0.5 else f" (the plan can hold only {tr.held:,.0f})"
-        lead = f"{how}{part}".strip()
-        lead = f"{lead}, they" if lead else "they"
-        if tr.met <= tr.met_before:
-            fewer = "fewer" if tr.met < tr.met_before else "no more"
-            parts.append(f"{lead} meet it in {fewer} of the {futures} planning futures "
-                         f"({tr.met} against {tr.met_before})")
-            continue
-        got = f"{lead} meet it in {tr.met} of {futures} planning futures ({tr.met_before} before)"
+        text = (f"{how}{part}, they meet it in {tr.met} of the {futures} planning futures, against "
+                f"{tr.met_same} for the same plan without them ({tr.met_before} the plan kept)"
+                if k == 0 else f"{how}{part}, in {tr.met} against {tr.met_same}")
         if tr.fell:
-            parts.append(f"{got}, but " + ", ".join(
-                f"{n} then in only {m} (its goal {g})" for n, m, g in tr.fell))
-        elif tr.kept:
-            parts.append(f"{got} and it validates at {tr.validated or 0.0:.3f} ({tr.before:.3f} "
-                         f"before): kept")
-        else:
-            parts.append(f"{got} but it validates at {tr.validated or 0.0:.3f} ({tr.before:.3f} "
-                         f"before): not better by priority level, not kept")
+            text += " (" + ", ".join(f"{n} then in only {m}, its goal {g}" for n, m, g in tr.fell) + ")"
+        if tr.validated is not None:
+            text += (f"; validated at {tr.validated:.3f} ({tr.before:.3f} the plan kept): "
+                     + ("kept" if tr.kept else "not better by priority level, not kept"))
+        parts.append(text)
     head = (f"put on top of the plan at {requested:.2f} (which holds {first.base:,.0f} more for it "
             f"already), {first.units:,.0f} more units: ")
     tail = "" if any(tr.kept for tr in tried) else (

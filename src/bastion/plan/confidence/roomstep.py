@@ -6,7 +6,8 @@ Two candidates, in order: the kept search state with target A's companion raised
 units (the buffer the probe got), the same component buffers, and (1) the higher priorities'
 cumulative deliveries held at least as in the plan kept (as the search holds a level done),
 (2) without that hold (as the probe had none). Each is solved and played in the planning futures
-like the search's candidates; it is validated only when it meets A in more of them and no
+like the search's candidates (and, to tell what the units added do, the same plan with the same
+hold and no units added, `met_same`); it is validated only when it meets A in more of them and no
 higher target falls below both its goal and what it met before (the search's in-sample rule),
 and kept only when it validates better by priority level in order (rounds.py, `better`) and
 every higher target that validated at its P still does. The second is not tried once the first
@@ -61,20 +62,24 @@ def use_room(scenario: Scenario, found: Searched, sim: SimulationResult, rooms: 
             holds = held_deliveries(scenario, found.plan, {names[h] for h in higher}) if hold else ()
             plan, held = _solve(scenario, found.early, extra, time_limit=time_limit, gap=gap,
                                 progress=progress, floors=floors, deliveries=holds)
+            same, _ = _solve(scenario, found.early, found.extra, time_limit=time_limit, gap=gap,
+                             progress=progress, floors=floors, deliveries=holds)
             entry: dict[str, object] = {"room_step": t, "hold": hold,
                                         "extra_units": {str(k): v for k, v in extra.items()}}
-            if not plan.status.has_solution:
+            if not plan.status.has_solution or not same.status.has_solution:
                 history.append({**entry, "no_solution": plan.status.value})
                 continue
             st = Searched(plan, found.early, extra, _play(scenario, plan, futures, seed, len(units)),
                           held)
             met, met0 = st.count(t, units[t]), found.count(t, units[t])
+            met_same = int((_play(scenario, same, futures, seed, len(units))[t]
+                            <= 1e-6 * max(1.0, units[t])).sum())
             fell = tuple((f"{plan.targets[h].customer} {plan.targets[h].by}", st.count(h, units[h]),
                           goal(conf[h], futures)) for h in higher
                          if st.count(h, units[h]) < min(goal(conf[h], futures),
                                                         found.count(h, units[h])))
             entry |= {"in_sample": {str(k): round(st.share(k, units[k]), 4) for k in conf},
-                      "held_short": round(held.get(t, 0.0), 1)}
+                      "held_short": round(held.get(t, 0.0), 1), "met_same": met_same}
             cand: SimulationResult | None = None
             keep = False
             if met > met0 and not fell:
@@ -86,7 +91,7 @@ def use_room(scenario: Scenario, found: Searched, sim: SimulationResult, rooms: 
             history.append(entry)
             more = extra[t] - base
             tried.append(Tried(hold=hold, units=more, held=max(0.0, more - held.get(t, 0.0)),
-                               base=base, met=met, met_before=met0, fell=fell,
+                               base=base, met=met, met_before=met0, met_same=met_same, fell=fell,
                                validated=None if cand is None else cand.targets[t].probability,
                                before=sim.targets[t].probability, kept=keep))
             if keep and cand is not None:
