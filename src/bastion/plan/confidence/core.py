@@ -29,7 +29,8 @@ from bastion.plan.confidence.margin import margin_plan, months_to, next_extra, n
 from bastion.plan.confidence.premise import simulate_premises
 from bastion.plan.confidence.price import price_of_confidence
 from bastion.plan.confidence.result import ConfidencePlan, TargetConfidence, Validated
-from bastion.plan.confidence.room import room_sentence, rooms_of
+from bastion.plan.confidence.room import Room, room_sentence, rooms_of
+from bastion.plan.confidence.roomstep import use_room
 from bastion.plan.confidence.rounds import Rounds, better, search_rounds
 from bastion.plan.confidence.saa import Composite, build_composite
 from bastion.plan.confidence.whatif import what_if
@@ -386,7 +387,7 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
         for c in sorted((c for c in chosen.tried if c != chosen.months),
                         key=lambda c: (-chosen.tried[c], c))[:SEARCH_COVERS - 1]])
     kept: Rounds | None = None
-    months = chosen.months
+    months, floors = chosen.months, chosen.floors
     for k, cv in enumerate(covers):
         got = search_rounds(scenario, cv.plan, conf, prio, units, futures=fut.count,
                             seed=fut.seed, rounds=rounds + BUFFER_EXTRA_STEPS,
@@ -394,17 +395,24 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
                             validate=validate, simulate_plan=simulate_plan, floors=cv.floors)
         history.extend({**h, "cover_months": cv.months} if k else h for h in got.history)
         if kept is None or better(got.sim, kept.sim, conf, prio):
-            kept, months = got, cv.months
+            kept, months, floors = got, cv.months, cv.floors
     if kept is None:  # covers holds the chosen one at least
         raise RuntimeError("no cover was searched")
     history.append({"round": 0, "method": "buffer", "cover_kept": months})
     found, sim = kept.found, kept.sim
+    missed = [t for t in conf if sim.targets[t].probability < conf[t] - sim.targets[t].stderr]
+    rooms = rooms_of(scenario, det, fut, missed, conf, time_limit=time_limit, gap=gap, progress=progress)
+    found, sim, rooms, step = use_room(scenario, found, sim, rooms, conf, prio, units,
+                                       futures=fut.count, seed=fut.seed, floors=floors,
+                                       time_limit=time_limit, gap=gap, progress=progress,
+                                       simulate_plan=simulate_plan)
+    history.extend({"round": 0, "method": "buffer", **h} for h in step)
     in_sample = {t: found.share(t, units[t]) for t in conf}
     missed = [t for t in conf if sim.targets[t].probability < conf[t] - sim.targets[t].stderr]
     binds, bounds = _explain_missed(scenario, ix0, online0, fut, found.plan, conf, missed, prio,
                                     {t: sim.targets[t].probability for t in conf},
                                     seed=seed + VALIDATION_SEED_OFFSET, workers=workers,
-                                    progress=progress, det=det, time_limit=time_limit, gap=gap)
+                                    progress=progress, rooms=rooms)
     return _result(scenario, requested, det, found.plan, det_sim, sim, in_sample, {},
                    fut.count, seed, paths, len(history), history, time.perf_counter() - t0,
                    binds=binds, bounds=bounds)
@@ -413,11 +421,11 @@ def _buffer_route(scenario: Scenario, requested: list[float | None], conf: dict[
 def _explain_missed(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int], fut: Futures,
                     plan: PlanResult, conf: dict[int, float], missed: list[int], prio: list[int],
                     validated: dict[int, float], *, seed: int, workers: int | None,
-                    progress: Step | None, det: PlanResult, time_limit: float | None, gap: float,
+                    progress: Step | None, rooms: dict[int, Room],
                     ) -> tuple[dict[int, str], dict[int, dict[str, object]]]:
     """Per target short of its confidence: what binds (the plan without each source of risk,
-    whatif.py), the perfect-foresight bound (bound.py) and, given the deterministic plan `det`,
-    the room for a unit buffer (room.py), as a sentence and as numbers."""
+    whatif.py), the perfect-foresight bound (bound.py) and the room for a unit buffer (`rooms`,
+    room.py, measured on the deterministic plan), as a sentence and as numbers."""
     if not missed:
         return {}, {}
     if progress is not None:
@@ -431,7 +439,6 @@ def _explain_missed(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int],
     own = draw_futures(scenario, all_built_uncertainty(scenario, plan), min(BOUND_FUTURES, fut.count),
                        fut.seed, base=BOUND_BLOCK_BASE)
     bounds = target_bounds(scenario, ix0, online0, own, missed, conf, prio, probability, paths)
-    rooms = rooms_of(scenario, det, fut, missed, conf, time_limit=time_limit, gap=gap, progress=progress)
     names = [f"{tg.customer} {tg.by}" for tg in plan.targets]
     binds = {t: "; ".join(b for b in (wi.sentence(t, conf[t], validated[t]),
                                       bound_text(bounds[t], conf[t], names),
@@ -439,7 +446,8 @@ def _explain_missed(scenario: Scenario, ix0: PlanIndex, online0: dict[str, int],
              for t in missed}
     numbers = {t: bound_json(bounds[t], conf[t]) for t in missed}
     for t, r in rooms.items():
-        numbers[t]["room"] = r.json()
+        if t in numbers:
+            numbers[t]["room"] = r.json()
     return binds, numbers
 
 
