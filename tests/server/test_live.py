@@ -21,6 +21,9 @@ from bastion.server.db import Database
 from bastion.store.schema import Run
 from bastion.store.server_tables import ServerRun
 
+# real servers, started and stopped, running real jobs: run first (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 USERS = (("ana", "analyst", "LVA", "SECRET"), ("est", "viewer", "EST", "SECRET"))
 RELEASED = "{level: RESTRICTED, releasable_to: [EST]}"
 BIG_PATHS = 100_000
