@@ -69,3 +69,15 @@ def numba_cache() -> Path:
     """numba's cache folder of this session (set above): the compiled simulator step compiles
     once per session, and nothing is written under the user's data folder."""
     return Path(os.environ["NUMBA_CACHE_DIR"])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests marked `slow` first (in their collection order), then the rest (in theirs).
+
+    `make test` shares the tests among workers (pytest-xdist, worksteal): a worker that runs out
+    takes half of another's queue, but a test already running cannot be shared. A slow test (a
+    server, a browser journey, the demo: up to a minute) left near the end of the collection kept
+    one worker busy while the other had nothing left; first, they run beside the quick ones, which
+    fill in at the end. Nothing else changes: the same tests, the same fixtures.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -112,9 +112,11 @@ def execute(
     (`Run.backend`; auto as `bastion simulate`'s default).
     """
     from bastion.store.record import package_versions, scenario_hash
-    from bastion.xlsxio import is_workbook_name, load_workbook_scenario
+    from bastion.xlsxio import is_workbook_name
 
     if is_workbook_name(str(file)):  # a workbook: the run keeps the scenario as YAML text
+        from bastion.xlsxio import load_workbook_scenario  # openpyxl: only for a workbook
+
         scenario = load_workbook_scenario(file)[0]
         text = dump_scenario(scenario)
     else:

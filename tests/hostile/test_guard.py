@@ -159,10 +159,15 @@ def test_many_suppliers_at_a_weekly_rate_are_refused(cli: Any, tmp_path: Path) -
     proc = cli.run("simulate", str(path), "--json", home=tmp_path, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "events a path (rates x months) 31,200" in cli.one_clear_line(proc)
-    # A larger limit lets it run (fewer paths at a time where needed).
-    proc = cli.run("simulate", str(path), "--json", "--paths", "1024", "--max-memory", "64GB", home=tmp_path,
+    # A larger limit lets it run (fewer paths at a time where needed). 128 paths: the guard sizes a
+    # whole block of paths (1,024) whatever the paths asked, so 128 are refused at the default limit
+    # too (checked here in-process); a block of 1,024 would take some 17 s of CPU and 4.6 GB.
+    with pytest.raises(TooLarge):
+        fit_chunk(scenario(many_suppliers(300, 52)), 128, BLOCK, 1, 4 * GB)
+    proc = cli.run("simulate", str(path), "--json", "--paths", "128", "--max-memory", "64GB", home=tmp_path,
                    timeout=300)
     assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["paths"] == 128
 
 
 def test_the_limit_applies_to_plan_schedule_and_resilience(cli: Any, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,15 +32,29 @@ def test_hand_solved_answers_hold_with_lp_first(case: Callable[[], None],
     case()
 
 
-def test_generated_scenario_same_levels_and_cost() -> None:
+@functools.cache
+def _generated_index(months: int = 36, seed: int = 3) -> Any:
     sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
     from generate import generate
 
-    sc = load_text(yaml.safe_dump(generate(36, 3), sort_keys=False))
-    ix = build_index(sc, line_online_months(sc))
+    sc = load_text(yaml.safe_dump(generate(months, seed), sort_keys=False))
+    return build_index(sc, line_online_months(sc))
+
+
+@functools.cache
+def _lex(strategy: str, gap: float, face: bool = True, parallel: bool = True) -> lexico.LexRun:
+    """The generated scenario's lexicographic run with these settings (the defaults of
+    `run_lexicographic` otherwise), solved once per test process: several tests compare the same
+    run (each takes seconds). Only for runs with nothing patched; the tests only read them."""
+    ix = _generated_index()
+    return lexico.run_lexicographic(build_model(ix), ix.levels, time_limit=None, gap=gap, strategy=strategy,
+                                    face=face, parallel=parallel)
+
+
+def test_generated_scenario_same_levels_and_cost() -> None:
+    ix = _generated_index()
     gap = 1e-6
-    runs = {s: lexico.run_lexicographic(build_model(ix), ix.levels, time_limit=None, gap=gap,
-                                        strategy=s) for s in ("mip", "lp-first")}
+    runs = {s: _lex(s, gap) for s in ("mip", "lp-first")}
     a, b = runs["mip"], runs["lp-first"]
     assert a.status.value == b.status.value == "optimal"
     for p in ix.levels:
@@ -85,13 +100,8 @@ def test_face_fixes_what_complementary_slackness_fixes_and_release_undoes_it() -
 
 
 def test_face_on_and_off_give_the_same_levels_and_cost() -> None:
-    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
-    from generate import generate
-
-    sc = load_text(yaml.safe_dump(generate(36, 3), sort_keys=False))
-    ix = build_index(sc, line_online_months(sc))
-    runs = {f: lexico.run_lexicographic(build_model(ix), ix.levels, time_limit=None, gap=1e-6,
-                                        strategy="lp-first", face=f) for f in (False, True)}
+    ix = _generated_index()
+    runs = {f: _lex("lp-first", 1e-6, face=f) for f in (False, True)}
     a, b = runs[False], runs[True]
     assert not a.face and b.face  # the face was used in some level
     for p in ix.levels:
@@ -100,18 +110,9 @@ def test_face_on_and_off_give_the_same_levels_and_cost() -> None:
     assert ca is not None and cb is not None and cb == pytest.approx(ca, rel=1e-6)
 
 
-def _generated_index(months: int = 36, seed: int = 3) -> Any:
-    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
-    from generate import generate
-
-    sc = load_text(yaml.safe_dump(generate(months, seed), sort_keys=False))
-    return build_index(sc, line_online_months(sc))
-
-
 def test_weighted_cost_stage_is_used_and_agrees_with_the_sequential_one() -> None:
     ix = _generated_index()
-    runs = {par: lexico.run_lexicographic(build_model(ix), ix.levels, time_limit=None, gap=1e-4,
-                                          strategy="lp-first", parallel=par) for par in (True, False)}
+    runs = {par: _lex("lp-first", 1e-4, parallel=par) for par in (True, False)}
     a, b = runs[False], runs[True]
     assert b.stages[-1][1].message.startswith("optimal (weighted plan")
     assert not a.stages[-1][1].message.startswith("optimal (weighted plan")
@@ -132,8 +133,7 @@ def test_weights_too_small_fall_back_to_the_sequential_cost_stage(
     monkeypatch.setattr(weighted, "WEIGHT_STEP", 1.0)
     run = lexico.run_lexicographic(build_model(ix), ix.levels, time_limit=None, gap=1e-4,
                                    strategy="lp-first")
-    ref = lexico.run_lexicographic(build_model(ix), ix.levels, time_limit=None, gap=1e-4,
-                                   strategy="lp-first", parallel=False)
+    ref = _lex("lp-first", 1e-4, parallel=False)  # sequential: the patched weights play no part in it
     assert not run.stages[-1][1].message.startswith("optimal (weighted plan")
     c, r = run.stages[-1][1].objective, ref.stages[-1][1].objective
     assert c is not None and r is not None and c == pytest.approx(r, rel=1e-8)

@@ -52,6 +52,19 @@ def page() -> str:
     return render_html(copy.deepcopy(_RUN), copy.deepcopy(_TABLES))
 
 
+@pytest.fixture(scope="module")
+def book() -> Any:
+    """The reference run's workbook (`build_xlsx`), built and read once per module, for the tests
+    that only read it (building and reading it takes about a second each)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from bastion.report import build_xlsx
+
+    return load_workbook(io.BytesIO(build_xlsx(copy.deepcopy(_RUN), copy.deepcopy(_TABLES))))
+
+
 @pytest.fixture
 def short_run() -> dict[str, Any]:
     """The short variant's run dict (Lithuania's 2032-12 target raised to 36,000: short in the plan)."""

@@ -30,8 +30,8 @@ def _header(ws: Any) -> list[Any]:
     return [c.value for c in ws[2]]
 
 
-def test_sheets_in_order_marking_and_frozen_panes(run: dict[str, Any], tables: dict[str, Any]) -> None:
-    wb = _book(run, tables)
+def test_sheets_in_order_marking_and_frozen_panes(run: dict[str, Any], tables: dict[str, Any], book: Any) -> None:
+    wb = book
     assert tuple(wb.sheetnames[: len(FIRST)]) == FIRST
     assert set(LONG) <= set(wb.sheetnames) and wb.sheetnames[-1] == "inputs"
     for ws in wb.worksheets:
@@ -53,8 +53,8 @@ def test_summary_matches_the_reports_first_page(short_run: dict[str, Any], short
     assert "Headline figure" in text
 
 
-def test_headers_carry_units_and_cells_their_formats(run: dict[str, Any], tables: dict[str, Any]) -> None:
-    wb = _book(run, tables)
+def test_headers_carry_units_and_cells_their_formats(book: Any) -> None:
+    wb = book
     targets = wb["targets"]
     head = _header(targets)
     assert head[:4] == ["customer", "customer name", "item", "item name"]
@@ -71,8 +71,8 @@ def test_headers_carry_units_and_cells_their_formats(run: dict[str, Any], tables
     assert {"tts_months (months)", "ttr_months (months)", "node name"} <= set(_header(nodes))
 
 
-def test_monthly_tables_are_wide_with_dates_across(run: dict[str, Any], tables: dict[str, Any]) -> None:
-    wb = _book(run, tables)
+def test_monthly_tables_are_wide_with_dates_across(run: dict[str, Any], tables: dict[str, Any], book: Any) -> None:
+    wb = book
     prod = wb["production"]
     head = _header(prod)
     assert head[:4] == ["line", "item", "item name", "total: units made (good units a month)"]

@@ -40,6 +40,7 @@ USERS = (
 )
 
 needs_browser = [
+    pytest.mark.slow,  # a real server and browser: run first (tests/conftest.py)
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"browser test needs Debian's Chromium at {CHROMIUM} "
                        "(apt-get install chromium)"),
     pytest.mark.skipif(importlib.util.find_spec("playwright") is None,

@@ -42,9 +42,11 @@ def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
 def read_scenario_file(file: Path) -> tuple[Scenario, list[str]]:
     """A scenario from YAML, JSON or a workbook (.xlsx), with the reader's warnings; raises ScenarioError."""
     from bastion.scenario import load_scenario
-    from bastion.xlsxio import is_workbook_name, load_workbook_scenario
+    from bastion.xlsxio import is_workbook_name
 
     if is_workbook_name(str(file)):
+        from bastion.xlsxio import load_workbook_scenario  # openpyxl: only for a workbook
+
         return load_workbook_scenario(file)
     return load_scenario(file), []
 
