@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from tests.server.conftest import Server
 
 from bastion.server import audit
-from bastion.server.db import Database, Read
+from bastion.server.db import CONNECTIONS, Database, Read
 from bastion.server.serial import AdmitRequests, Limits
 from bastion.store.server_tables import AuditRecord, User
 
@@ -189,3 +189,23 @@ def test_steady_reading_lets_the_sqlite_log_restart(tmp_path: Path) -> None:
             assert session.execute(select(AuditRecord.seq).order_by(AuditRecord.seq.desc())).scalars().first() == 1500
     finally:
         db.close()
+
+
+def test_the_request_pool_keeps_every_connection_it_opens(make_server: Callable[..., Server]) -> None:
+    """Readers returning their connections together (as a group commit's do) close none of them: 12
+    sessions at once open 12 connections, and 12 more at once afterwards open none (SQLAlchemy's
+    default pool kept 5 and closed the other 7: 7 new connections, on PostgreSQL 7 new server
+    processes). The pool opens at most `db.CONNECTIONS` (15)."""
+    server = make_server()
+    server.db.engine.dispose()
+    opened: list[object] = []
+    event.listen(server.db.engine, "connect", lambda dbapi, record: opened.append(dbapi))
+    for _ in range(2):
+        sessions = [server.db.session(read=True) for _ in range(12)]
+        for session in sessions:
+            session.execute(text("SELECT 1"))
+        for session in sessions:
+            session.commit()
+            session.close()
+    assert len(opened) == 12
+    assert CONNECTIONS == 15 and server.db.engine.pool.size() == 15  # type: ignore[attr-defined]

@@ -27,6 +27,13 @@ from bastion.store.faults import translated
 from bastion.store.location import chosen_url, describe, resolve_url
 from bastion.store.migrate import upgrade
 
+CONNECTIONS = 15
+"""Connections of a server process's request pool, each kept open once opened: more than the requests
+admitted at once (serial.py: 8 readers and up to 4 writers; event streams and sign-ins beside them).
+SQLAlchemy's default pool kept 5 and closed any other as soon as it was returned; the readers of a
+group commit return theirs together, so under 20 clients about one request in ten opened a new
+connection (on PostgreSQL a new server process, whose start costs more CPU than the request)."""
+
 
 class Read(Exception):
     """A reading session was asked to write something other than its audit record."""
@@ -49,7 +56,7 @@ class Database:
         self.created = missing_sqlite_file(resolved)
         """The SQLite file this opening created (None: it existed, or the store is not a SQLite file)."""
         with translated(self.where, "opening"):
-            self.engine: Engine = create_store_engine(resolved)
+            self.engine: Engine = create_store_engine(resolved, connections=CONNECTIONS)
             upgrade(self.engine)
         # The audit batch's own engine (one writer at a time uses it), outside the requests' pool.
         self._audit_engine = create_store_engine(resolved)
