@@ -209,3 +209,68 @@ def test_the_request_pool_keeps_every_connection_it_opens(make_server: Callable[
             session.close()
     assert len(opened) == 12
     assert CONNECTIONS == 15 and server.db.engine.pool.size() == 15  # type: ignore[attr-defined]
+
+
+def test_reading_sessions_send_no_begin_on_postgresql_and_give_their_connection_back_as_it_was(
+    make_server: Callable[..., Server],
+) -> None:
+    """On PostgreSQL a reading session's statements run without BEGIN and COMMIT (autocommit: each reads
+    its own snapshot, as under READ COMMITTED in a transaction); its connection goes back to the pool
+    transactional, so a writing session on it still rolls back as a whole. SQLite: plain transactions."""
+    server = make_server()
+    server.db.engine.dispose()
+    postgresql = server.db.engine.dialect.name == "postgresql"
+    with server.db.session(read=True) as session:
+        connection = session.connection()
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+        if postgresql:
+            assert connection.connection.driver_connection.autocommit is True  # type: ignore[union-attr]
+    assert server.db.engine.pool.checkedin() == 1  # type: ignore[attr-defined]
+    with server.db.session() as writing:
+        driver = writing.connection().connection.driver_connection
+        assert driver is not None
+        if postgresql:
+            assert driver.autocommit is False
+        writing.add(
+            User(
+                name="w",
+                role="analyst",
+                nation="LVA",
+                clearance="SECRET",
+                password_hash="-",
+                created_at=datetime.now(UTC),
+            )
+        )
+        writing.flush()
+        writing.rollback()
+    with server.db.session(read=True) as session:
+        assert session.execute(select(User).where(User.name == "w")).first() is None
+
+
+def test_a_batch_starts_a_missing_head_and_the_chain_verifies(make_server: Callable[..., Server]) -> None:
+    """The batch writer moves the chain's head, or starts it when its row is missing, as a writing
+    request's append does (on PostgreSQL the batch writes in two round trips, the head by an upsert:
+    audit._write_pipelined); the records it appends one or several at a time form one chain."""
+    server = make_server()
+    with server.db.transaction() as session:
+        session.execute(text("DELETE FROM audit_head"))
+    with server.db.session(read=True) as session:
+        audit.append(session, actor="ana", address="t", action="read", obj="-", outcome="ok")
+    start = threading.Barrier(4)
+
+    def read(n: int) -> None:
+        start.wait()
+        with server.db.session(read=True) as session:
+            audit.append(session, actor="ana", address="t", action="read", obj=f"run:{n}", outcome="ok")
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    chain = records(server)
+    assert [r.seq for r in chain] == [1, 2, 3, 4, 5]
+    assert sorted(r.object for r in chain[1:]) == ["run:0", "run:1", "run:2", "run:3"]
+    with server.db.session() as session:
+        assert session.execute(text("SELECT id, seq, hash FROM audit_head")).all() == [(1, 5, chain[-1].hash)]
+        assert audit.verify(session) == (5, None)

@@ -67,6 +67,7 @@ class Database:
         writing = {WRITE_OPTION: True}  # SQLite: BEGIN IMMEDIATE
         self._sessions = sessionmaker(self.engine.execution_options(**writing), expire_on_commit=False)
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
+        self._reads_autocommit = self.engine.dialect.name == "postgresql"
         self.audit = AuditBatch(self._audit_engine.execution_options(**writing))
 
     def session(self, read: bool = False) -> Session:
@@ -77,6 +78,13 @@ class Database:
             return self._sessions()
         session = self._readers(info={BATCH_KEY: self.audit})
         event.listen(session, "before_flush", _refuse_writes)
+        if self._reads_autocommit:
+            # PostgreSQL: no BEGIN and COMMIT around the read's statements (two round trips). Under READ
+            # COMMITTED each statement reads its own snapshot, in a transaction or not, so a read sees the
+            # same either way. Set on this session's first connection only (given back to the pool as it
+            # was): the engine stays plain, so what derives its own settings from `get_bind()` (the chain's
+            # check, REPEATABLE READ; a run store) gets them.
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return session
 
     @contextmanager
