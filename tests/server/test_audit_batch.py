@@ -274,3 +274,21 @@ def test_a_batch_starts_a_missing_head_and_the_chain_verifies(make_server: Calla
     with server.db.session() as session:
         assert session.execute(text("SELECT id, seq, hash FROM audit_head")).all() == [(1, 5, chain[-1].hash)]
         assert audit.verify(session) == (5, None)
+
+
+def test_a_batch_hashes_any_text_as_verify_does(make_server: Callable[..., Server]) -> None:
+    """Records whose fields hold quotes, backslashes, control characters and non-ASCII text, appended by
+    the batch writer (on PostgreSQL in psycopg's pipeline mode): the chain verifies, each stored hash is
+    `digest` of its record, and the fields read back unchanged (cut at their columns' lengths)."""
+    server = make_server()
+    texts = ['"quoted" \\ back', "tab\tnew\nline\r\x01\x1f", "Zīle Šķērsiela ķ", "日本 🚀 \u2028", "a" * 250]
+    for n, value in enumerate(texts):
+        with server.db.session(read=True) as session:
+            audit.append(session, actor=value, address="t", action=f"read-{n}", obj=value, outcome="ok")
+    chain = records(server)
+    assert [r.actor for r in chain] == [t[:200] for t in texts] and [r.object for r in chain] == [
+        t[:200] for t in texts
+    ]
+    assert [r.hash for r in chain] == [audit.digest(r) for r in chain]
+    with server.db.session() as session:
+        assert audit.verify(session) == (len(texts), None)
