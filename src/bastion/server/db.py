@@ -56,10 +56,10 @@ class Database:
         self.created = missing_sqlite_file(resolved)
         """The SQLite file this opening created (None: it existed, or the store is not a SQLite file)."""
         with translated(self.where, "opening"):
-            self.engine: Engine = create_store_engine(resolved, connections=CONNECTIONS)
+            self.engine: Engine = create_store_engine(resolved, connections=CONNECTIONS, prepare_at_once=True)
             upgrade(self.engine)
         # The audit batch's own engine (one writer at a time uses it), outside the requests' pool.
-        self._audit_engine = create_store_engine(resolved)
+        self._audit_engine = create_store_engine(resolved, prepare_at_once=True)
         if self.engine.dialect.name == "sqlite":
             for engine in (self.engine, self._audit_engine):
                 event.listen(engine, "connect", _sqlite_server_connect)
