@@ -24,7 +24,9 @@ that does not parse counted as `bad-json`; about 0.15 ms of the client's CPU per
 
 It prints p50/p95/max latency (ms), requests per second, the server's CPU time per request
 (user + system of the uvicorn processes, supervisor and workers, from /proc: what a request costs,
-whatever the machine's load), the load client's own CPU time per request (it runs on the same
+whatever the machine's load), on PostgreSQL the database server's CPU time per request
+(`database_cpu_ms`: the throwaway server's postmaster and backends, from /proc; it shares the cores),
+the load client's own CPU time per request (it runs on the same
 machine: on a small one it takes a share of the cores the server would use) and the 1-minute
 load average per kind, the rate at which
 `POST /api/v1/runs` queues jobs from the same 20 clients, the rate at which the queue claims
@@ -120,8 +122,10 @@ def postgres() -> Iterator[str]:
         with engine.connect() as connection:
             connection.execute(text('CREATE DATABASE "bench"'))
         engine.dispose()
+        DATABASE_DIRS.append(data)
         yield f"postgresql+psycopg://bastion@127.0.0.1:{port}/bench"
     finally:
+        DATABASE_DIRS.remove(data)
         subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
                        capture_output=True, check=False)
         shutil.rmtree(base, ignore_errors=True)
@@ -189,6 +193,27 @@ def family(pid: int) -> list[int]:
             except (OSError, ValueError, IndexError):
                 continue
     return found
+
+
+DATABASE_DIRS: list[Path] = []
+"""The data folder of the throwaway PostgreSQL server running (`postgres`), for `database_cpu_s`."""
+
+
+def database_cpu_s() -> float | None:
+    """User + system CPU seconds of the throwaway PostgreSQL server so far: its postmaster, the backends
+    it has reaped (their time is its children's) and those still running; None without one."""
+    if not DATABASE_DIRS:
+        return None
+    postmaster = int((DATABASE_DIRS[-1] / "postmaster.pid").read_text().split()[0])
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(value) for value in fields[11:15])
+    for child in family(postmaster)[1:]:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile (its time is now the postmaster's children's)
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_s(pid: int) -> float:
@@ -396,9 +421,11 @@ def serve_and_load(url: str, args: argparse.Namespace, processes: int, token: st
         for client in args.client.split(","):
             out[client] = mine = {}
             for kind, paths in [*kinds.items(), ("queue-run", posts)]:
-                cpu0, client0 = cpu_s(server.pid), time.process_time()
+                cpu0, client0, db0 = cpu_s(server.pid), time.process_time(), database_cpu_s()
                 mine[kind] = summary(*asyncio.run(CLIENTS[client](base, token, paths, args.readers)))
                 mine[kind]["server_cpu_ms"] = round(1000 * (cpu_s(server.pid) - cpu0) / len(paths), 2)
+                if db0 is not None and (db1 := database_cpu_s()) is not None:
+                    mine[kind]["database_cpu_ms"] = round(1000 * (db1 - db0) / len(paths), 2)
                 mine[kind]["client_cpu_ms"] = round(1000 * (time.process_time() - client0) / len(paths), 2)
                 mine[kind]["load1"] = round(os.getloadavg()[0], 1)
                 print(f"  {client:5s} {kind:9s} {mine[kind]}", flush=True)

@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from tests.server.conftest import Server
 
 from bastion.server import audit
-from bastion.server.db import Database, Read
+from bastion.server.db import CONNECTIONS, Database, Read
 from bastion.server.serial import AdmitRequests, Limits
+from bastion.store.engine import create_store_engine
 from bastion.store.server_tables import AuditRecord, User
 
 
@@ -189,3 +190,123 @@ def test_steady_reading_lets_the_sqlite_log_restart(tmp_path: Path) -> None:
             assert session.execute(select(AuditRecord.seq).order_by(AuditRecord.seq.desc())).scalars().first() == 1500
     finally:
         db.close()
+
+
+def test_the_request_pool_keeps_every_connection_it_opens(make_server: Callable[..., Server]) -> None:
+    """Readers returning their connections together (as a group commit's do) close none of them: 12
+    sessions at once open 12 connections, and 12 more at once afterwards open none (SQLAlchemy's
+    default pool kept 5 and closed the other 7: 7 new connections, on PostgreSQL 7 new server
+    processes). The pool opens at most `db.CONNECTIONS` (15)."""
+    server = make_server()
+    server.db.engine.dispose()
+    opened: list[object] = []
+    event.listen(server.db.engine, "connect", lambda dbapi, record: opened.append(dbapi))
+    for _ in range(2):
+        sessions = [server.db.session(read=True) for _ in range(12)]
+        for session in sessions:
+            session.execute(text("SELECT 1"))
+        for session in sessions:
+            session.commit()
+            session.close()
+    assert len(opened) == 12
+    assert CONNECTIONS == 15 and server.db.engine.pool.size() == 15  # type: ignore[attr-defined]
+
+
+def test_reading_sessions_send_no_begin_on_postgresql_and_give_their_connection_back_as_it_was(
+    make_server: Callable[..., Server],
+) -> None:
+    """On PostgreSQL a reading session's statements run without BEGIN and COMMIT (autocommit: each reads
+    its own snapshot, as under READ COMMITTED in a transaction); its connection goes back to the pool
+    transactional, so a writing session on it still rolls back as a whole. SQLite: plain transactions."""
+    server = make_server()
+    server.db.engine.dispose()
+    postgresql = server.db.engine.dialect.name == "postgresql"
+    with server.db.session(read=True) as session:
+        connection = session.connection()
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+        if postgresql:
+            assert connection.connection.driver_connection.autocommit is True  # type: ignore[union-attr]
+    assert server.db.engine.pool.checkedin() == 1  # type: ignore[attr-defined]
+    with server.db.session() as writing:
+        driver = writing.connection().connection.driver_connection
+        assert driver is not None
+        if postgresql:
+            assert driver.autocommit is False
+        writing.add(
+            User(
+                name="w",
+                role="analyst",
+                nation="LVA",
+                clearance="SECRET",
+                password_hash="-",
+                created_at=datetime.now(UTC),
+            )
+        )
+        writing.flush()
+        writing.rollback()
+    with server.db.session(read=True) as session:
+        assert session.execute(select(User).where(User.name == "w")).first() is None
+
+
+def test_a_batch_starts_a_missing_head_and_the_chain_verifies(make_server: Callable[..., Server]) -> None:
+    """The batch writer moves the chain's head, or starts it when its row is missing, as a writing
+    request's append does (on PostgreSQL the batch writes in two round trips, the head by an upsert:
+    audit._write_pipelined); the records it appends one or several at a time form one chain."""
+    server = make_server()
+    with server.db.transaction() as session:
+        session.execute(text("DELETE FROM audit_head"))
+    with server.db.session(read=True) as session:
+        audit.append(session, actor="ana", address="t", action="read", obj="-", outcome="ok")
+    start = threading.Barrier(4)
+
+    def read(n: int) -> None:
+        start.wait()
+        with server.db.session(read=True) as session:
+            audit.append(session, actor="ana", address="t", action="read", obj=f"run:{n}", outcome="ok")
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    chain = records(server)
+    assert [r.seq for r in chain] == [1, 2, 3, 4, 5]
+    assert sorted(r.object for r in chain[1:]) == ["run:0", "run:1", "run:2", "run:3"]
+    with server.db.session() as session:
+        assert session.execute(text("SELECT id, seq, hash FROM audit_head")).all() == [(1, 5, chain[-1].hash)]
+        assert audit.verify(session) == (5, None)
+
+
+def test_a_batch_hashes_any_text_as_verify_does(make_server: Callable[..., Server]) -> None:
+    """Records whose fields hold quotes, backslashes, control characters and non-ASCII text, appended by
+    the batch writer (on PostgreSQL in psycopg's pipeline mode): the chain verifies, each stored hash is
+    `digest` of its record, and the fields read back unchanged (cut at their columns' lengths)."""
+    server = make_server()
+    texts = ['"quoted" \\ back', "tab\tnew\nline\r\x01\x1f", "Zīle Šķērsiela ķ", "日本 🚀 \u2028", "a" * 250]
+    for n, value in enumerate(texts):
+        with server.db.session(read=True) as session:
+            audit.append(session, actor=value, address="t", action=f"read-{n}", obj=value, outcome="ok")
+    chain = records(server)
+    assert [r.actor for r in chain] == [t[:200] for t in texts] and [r.object for r in chain] == [
+        t[:200] for t in texts
+    ]
+    assert [r.hash for r in chain] == [audit.digest(r) for r in chain]
+    with server.db.session() as session:
+        assert audit.verify(session) == (len(texts), None)
+
+
+def test_the_server_s_postgresql_connections_prepare_statements_at_once(make_server: Callable[..., Server]) -> None:
+    """psycopg prepares a statement the first time a server connection runs it (`prepare_threshold`
+    0, not its default 5): otherwise each of a process's 15 connections planned every statement five
+    times over before using a prepared one. Other engines (the command line's) keep the default."""
+    server = make_server()
+    if server.db.engine.dialect.name != "postgresql":
+        pytest.skip("psycopg's prepared statements: PostgreSQL only")
+    with server.db.session(read=True) as session:
+        assert session.connection().connection.driver_connection.prepare_threshold == 0  # type: ignore[union-attr]
+    plain = create_store_engine(server.db.engine.url)
+    try:
+        with plain.connect() as connection:
+            assert connection.connection.driver_connection.prepare_threshold == 5  # type: ignore[union-attr]
+    finally:
+        plain.dispose()

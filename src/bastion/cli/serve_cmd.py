@@ -75,7 +75,7 @@ def serve(
     from bastion.server import ServerSettings, create_app
     from bastion.server.db import Database
     from bastion.server.oidc import OidcConfigError, oidc_from_env
-    from bastion.server.processes import default_processes
+    from bastion.server.processes import default_processes, settle_heap
     from bastion.server.settings import MIB
     from bastion.server.users import first_admin
     from bastion.store import StoreError
@@ -106,7 +106,9 @@ def serve(
     if count == 1:
         proxy_headers, allowed = _proxy_options(proxies)
         try:
-            uvicorn.run(create_app(settings, db=db), host=host, port=port, log_level="info", server_header=False,
+            app = create_app(settings, db=db)
+            settle_heap()  # processes.settle_heap: no full collection of the libraries' objects while serving
+            uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
                         access_log=access_log, proxy_headers=proxy_headers, forwarded_allow_ips=allowed)
         finally:
             db.close()

@@ -27,6 +27,13 @@ from bastion.store.faults import translated
 from bastion.store.location import chosen_url, describe, resolve_url
 from bastion.store.migrate import upgrade
 
+CONNECTIONS = 15
+"""Connections of a server process's request pool, each kept open once opened: more than the requests
+admitted at once (serial.py: 8 readers and up to 4 writers; event streams and sign-ins beside them).
+SQLAlchemy's default pool kept 5 and closed any other as soon as it was returned; the readers of a
+group commit return theirs together, so under 20 clients about one request in ten opened a new
+connection (on PostgreSQL a new server process, whose start costs more CPU than the request)."""
+
 
 class Read(Exception):
     """A reading session was asked to write something other than its audit record."""
@@ -49,10 +56,10 @@ class Database:
         self.created = missing_sqlite_file(resolved)
         """The SQLite file this opening created (None: it existed, or the store is not a SQLite file)."""
         with translated(self.where, "opening"):
-            self.engine: Engine = create_store_engine(resolved)
+            self.engine: Engine = create_store_engine(resolved, connections=CONNECTIONS, prepare_at_once=True)
             upgrade(self.engine)
         # The audit batch's own engine (one writer at a time uses it), outside the requests' pool.
-        self._audit_engine = create_store_engine(resolved)
+        self._audit_engine = create_store_engine(resolved, prepare_at_once=True)
         if self.engine.dialect.name == "sqlite":
             for engine in (self.engine, self._audit_engine):
                 event.listen(engine, "connect", _sqlite_server_connect)
@@ -60,6 +67,7 @@ class Database:
         writing = {WRITE_OPTION: True}  # SQLite: BEGIN IMMEDIATE
         self._sessions = sessionmaker(self.engine.execution_options(**writing), expire_on_commit=False)
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
+        self._reads_autocommit = self.engine.dialect.name == "postgresql"
         self.audit = AuditBatch(self._audit_engine.execution_options(**writing))
 
     def session(self, read: bool = False) -> Session:
@@ -70,6 +78,13 @@ class Database:
             return self._sessions()
         session = self._readers(info={BATCH_KEY: self.audit})
         event.listen(session, "before_flush", _refuse_writes)
+        if self._reads_autocommit:
+            # PostgreSQL: no BEGIN and COMMIT around the read's statements (two round trips). Under READ
+            # COMMITTED each statement reads its own snapshot, in a transaction or not, so a read sees the
+            # same either way. Set on this session's first connection only (given back to the pool as it
+            # was): the engine stays plain, so what derives its own settings from `get_bind()` (the chain's
+            # check, REPEATABLE READ; a run store) gets them.
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return session
 
     @contextmanager
