@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,9 +35,20 @@ def stored(home: Path) -> list[dict[str, object]]:
     return runs
 
 
-def test_run_writes_the_report_and_stores_the_run(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    proc = bastion("run", str(MINIMAL), "--out", str(out), "--paths", "300", "--json", home=tmp_path)
+@pytest.fixture(scope="module")
+def minimal_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+    """(home, out, process) of one stored run of the minimal example (300 paths, seed 0), shared by
+    the tests that only read it (each `bastion run` costs ~2.5 CPU s, mostly imports and the
+    report); a test that adds runs copies the home first, so this one only ever holds this run."""
+    home = tmp_path_factory.mktemp("minimal-run")
+    out = home / "out"
+    return home, out, bastion("run", str(MINIMAL), "--out", str(out), "--paths", "300", "--json", home=home)
+
+
+def test_run_writes_the_report_and_stores_the_run(
+    minimal_run: tuple[Path, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    tmp_path, out, proc = minimal_run
     data = json.loads(proc.stdout)
     assert proc.returncode == 0
     assert set(data) >= {"run_id", "report", "schedule", "plan", "simulate", "resilience", "economics"} - {"schedule"}
@@ -52,12 +64,10 @@ def test_run_writes_the_report_and_stores_the_run(tmp_path: Path) -> None:
     assert "bastion" in shown["versions"]
 
 
-def test_same_seed_same_numbers(tmp_path: Path) -> None:
-    first = json.loads(
-        bastion(
-            "run", str(MINIMAL), "--out", str(tmp_path / "a"), "--paths", "300", "--json", "--no-store", home=tmp_path
-        ).stdout
-    )
+def test_same_seed_same_numbers(
+    tmp_path: Path, minimal_run: tuple[Path, Path, subprocess.CompletedProcess[str]]
+) -> None:
+    first = json.loads(minimal_run[2].stdout)  # seed 0, 300 paths, in another process
     second = json.loads(
         bastion(
             "run", str(MINIMAL), "--out", str(tmp_path / "b"), "--paths", "300", "--json", "--no-store", home=tmp_path
@@ -135,7 +145,9 @@ def test_two_runs_at_once_both_land(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_compare_shows_a_supplier_change_and_its_effect(tmp_path: Path) -> None:
+def test_compare_shows_a_supplier_change_and_its_effect(
+    tmp_path: Path, minimal_run: tuple[Path, Path, subprocess.CompletedProcess[str]]
+) -> None:
     # the minimal example (the reference's runs take ten times longer and show nothing more here):
     # the parts maker cut from 400 to 100 a month feeds 50 units a month, short of the target
     changed = tmp_path / "parts-100.yaml"
@@ -143,11 +155,11 @@ def test_compare_shows_a_supplier_change_and_its_effect(tmp_path: Path) -> None:
     old = "part-b: {price: 10, lead_time_months: 1, capacity_per_month: 400}"
     assert old in text
     changed.write_text(text.replace(old, old.replace("400", "100")), "utf-8")
-    a = json.loads(
-        bastion("run", str(MINIMAL), "--out", str(tmp_path / "a"), "--paths", "500", "--json", home=tmp_path).stdout
-    )["run_id"]
+    home, _out, proc = minimal_run  # run a: the shared run, in a copy of its home
+    a = json.loads(proc.stdout)["run_id"]
+    shutil.copytree(home, tmp_path, dirs_exist_ok=True)
     b = json.loads(
-        bastion("run", str(changed), "--out", str(tmp_path / "b"), "--paths", "500", "--json", home=tmp_path).stdout
+        bastion("run", str(changed), "--out", str(tmp_path / "b"), "--paths", "300", "--json", home=tmp_path).stdout
     )["run_id"]
     diff = json.loads(bastion("runs", "compare", a, b, "--json", home=tmp_path).stdout)
     [change] = diff["scenario"]["changes"]

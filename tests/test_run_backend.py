@@ -41,9 +41,29 @@ def _numbers(x: Any) -> Any:
     return x
 
 
+_PLANS: list[tuple[Any, Any]] = []
+"""(scenario, its deterministic plan) solved once for this module (see `_cache`)."""
+
+
 @pytest.fixture(autouse=True)
-def _cache(numba_cache: Path) -> None:
-    """Every test here shares the session's numba cache (compiled once)."""
+def _cache(numba_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test here shares the session's numba cache (compiled once), and the run's plan stage
+    solves each scenario once for the module: the backend is the simulator's, the plan does not
+    depend on it (each solve of the reference takes seconds; `bastion.run` calls
+    `bastion.plan.solve_plan`, the confidence plan its own solves, which still run)."""
+    import bastion.plan
+
+    solve = bastion.plan.solve_plan
+
+    def once(scenario: Any, **kw: Any) -> Any:
+        for sc, plan in _PLANS:
+            if sc == scenario:
+                return plan
+        plan = solve(scenario, **kw)
+        _PLANS.append((scenario, plan))
+        return plan
+
+    monkeypatch.setattr(bastion.plan, "solve_plan", once)
 
 
 def test_run_numbers_equal_on_numpy_and_compiled() -> None:
