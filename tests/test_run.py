@@ -64,17 +64,28 @@ def test_run_writes_the_report_and_stores_the_run(
     assert "bastion" in shown["versions"]
 
 
-def test_same_seed_same_numbers(
-    tmp_path: Path, minimal_run: tuple[Path, Path, subprocess.CompletedProcess[str]]
-) -> None:
-    first = json.loads(minimal_run[2].stdout)  # seed 0, 300 paths, in another process
-    second = json.loads(
-        bastion(
-            "run", str(MINIMAL), "--out", str(tmp_path / "b"), "--paths", "300", "--json", "--no-store", home=tmp_path
-        ).stdout
-    )
-    assert first["simulate"]["targets"] == second["simulate"]["targets"]
-    assert first["plan"]["cost"] == second["plan"]["cost"]
+def test_same_seed_same_numbers(tmp_path: Path) -> None:
+    """Two processes, same scenario and seed: the same numbers; another seed: other numbers (the
+    minimal example has no uncertainty, so its supplier is given disruptions here: else a seed
+    ignored or taken from the clock would pass unseen)."""
+    import yaml
+
+    data = yaml.safe_load(MINIMAL.read_text(encoding="utf-8"))
+    data["suppliers"]["parts-lv"]["disruption"] = {"rate_per_year": 3, "recovery_months": [1, 2, 3]}
+    risky = tmp_path / "risky.yaml"
+    risky.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    def numbers(name: str, seed: int) -> dict[str, object]:
+        proc = bastion("run", str(risky), "--out", str(tmp_path / name), "--paths", "300", "--seed", str(seed),
+                       "--json", "--no-store", home=tmp_path)
+        answer: dict[str, object] = json.loads(proc.stdout)
+        return answer
+
+    first, second, other = numbers("a", 0), numbers("b", 0), numbers("c", 1)
+    assert first["simulate"]["targets"] == second["simulate"]["targets"]  # type: ignore[index]
+    assert first["plan"]["cost"] == second["plan"]["cost"]  # type: ignore[index]
+    assert first["simulate"]["expected_cost"] == second["simulate"]["expected_cost"]  # type: ignore[index]
+    assert first["simulate"]["targets"] != other["simulate"]["targets"]  # type: ignore[index]
 
 
 def test_invalid_scenario_writes_nothing(tmp_path: Path) -> None:
