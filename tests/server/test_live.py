@@ -70,7 +70,7 @@ def until(check: Any, bound_s: float = 300) -> None:
     deadline = time.monotonic() + bound_s
     while not check():
         assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.2)
+        time.sleep(0.1)
 
 
 def jobs_in(url: str) -> dict[str, ServerRun]:

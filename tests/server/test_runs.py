@@ -152,9 +152,9 @@ def test_worker_processes_run_jobs_started_through_the_api(make_server: Callable
             "id"
         ]
         status = "queued"
-        for _ in range(600):  # up to about 5 minutes on a loaded machine: a bound, not a timing check
+        for _ in range(3000):  # up to about 5 minutes on a loaded machine: a bound, not a timing check
             status = client.get(f"/api/v1/runs/{rid}", headers=server.headers("ana")).json()["status"]
             if status in jobs.FINISHED:
                 break
-            time.sleep(0.5)
+            time.sleep(0.1)
     assert status == "done"

@@ -35,11 +35,11 @@ def post(client: TestClient, server: Server, user: str, **body: Any) -> tuple[in
 
 def wait(client: TestClient, server: Server, path: str) -> dict[str, Any]:
     state: dict[str, Any] = {}
-    for _ in range(600):  # up to about 5 minutes on a loaded machine: a bound, not a timing check
+    for _ in range(3000):  # up to about 5 minutes on a loaded machine: a bound, not a timing check
         state = client.get(path, headers=server.headers("ana")).json()
         if state["status"] in jobs.FINISHED:
             break
-        time.sleep(0.5)
+        time.sleep(0.1)
     return state
 
 

@@ -100,7 +100,7 @@ def serving(env: dict[str, str], log: Path, cwd: Path | None = None) -> Iterator
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
+            time.sleep(0.05)
         yield base
     finally:
         process.terminate()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -114,6 +114,7 @@ def serve(
             db.close()
         return
     _serve_processes(db, settings, host, port, count, access_log, proxies)
+    _exit_now()  # stopped cleanly (the workers, the job queue, the store): no interpreter teardown
 
 
 def _proxies(value: str | None) -> list[str]:
@@ -156,6 +157,31 @@ def _serve_processes(db: Database, settings: ServerSettings, host: str, port: in
         if dispatcher is not None:
             dispatcher.stop()
         db.close()
+
+
+def _exit_now(code: int = 0) -> NoReturn:
+    """End this process with `code` now that the server has stopped, without the interpreter's teardown.
+
+    What an exit must do still happens, as at a normal exit: the threads that are not daemons are
+    joined, then the `atexit` handlers run (logging's flush, Dask's). Skipped is only the teardown
+    after them, which frees one by one the objects the libraries and the application hold (hundreds
+    of thousands): 0.65-0.8 s of every stop of `bastion serve --processes N` (measured, 2 cores), for
+    memory the system takes back anyway. (With one process uvicorn ends it already: it raises the
+    SIGTERM it caught again once it has stopped.)
+    """
+    import atexit
+    import os
+    import threading
+
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not current and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # closed, or its reader gone: nothing left to write it to
+            stream.flush()
+    os._exit(code)
 
 
 def _password(from_stdin: bool, name: str) -> str:

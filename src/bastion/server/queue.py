@@ -10,7 +10,8 @@ thread here whose variants are tasks on the same cluster. A job cancelled while 
 Dask future cancelled; its worker also stops at its next progress step.
 
 On stop, the futures in flight are cancelled and the local cluster closed; jobs still running
-stay `running` in the store and the next start marks them `interrupted` (`jobs.recover`).
+stay `running` in the store and the next start marks them `interrupted` (`jobs.recover`). The
+local workers are given `WORKER_CLOSE_S` to stop (see `close_cluster`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ log = logging.getLogger("bastion.server.queue")
 #: The environment variable naming a Dask scheduler for the server's jobs (e.g. tcp://host:8786).
 SCHEDULER_ENV = "BASTION_DASK_SCHEDULER"
 POLL_S = 0.2
+WORKER_CLOSE_S = 1.0
+"""How long a local worker process has to stop when the server stops (then it is killed): see `close_cluster`."""
 
 
 def scheduler_address(configured: str | None = None) -> str | None:
@@ -64,10 +67,34 @@ def open_client(stack: ExitStack, scheduler: str | None, workers: int) -> Any:
             silence_logs=logging.ERROR,
             dashboard_address="127.0.0.1:0",
         )
-    stack.callback(cluster.close)
+    stack.callback(close_cluster, cluster)
     client = Client(cluster)  # type: ignore[no-untyped-call]
     stack.callback(client.close)
     return client
+
+
+def close_cluster(cluster: Any, worker_close_s: float = WORKER_CLOSE_S) -> None:
+    """Close a local cluster, its worker processes first, each given `worker_close_s` to stop.
+
+    Dask's own close gives each worker 4 s (its nanny's default 5 s, times 0.8) and kills it only
+    then; a worker running a job does not stop before its job ends (the worker waits for its task's
+    thread), so every server stop with a job running waited those 4 s (measured: the cluster's close
+    took 4.05 s, against 0.15-0.2 s idle). An idle worker stops well within `worker_close_s`; a busy one
+    is killed after 0.8 of it, as Dask would after 4 s: its job stays `running` in the store either
+    way, and the next start marks it `interrupted`.
+    """
+    import asyncio
+
+    nannies = list(cluster.workers.values())
+
+    async def close_workers() -> None:
+        await asyncio.gather(*(nanny.close(timeout=worker_close_s) for nanny in nannies), return_exceptions=True)
+
+    try:
+        cluster.sync(close_workers)
+    except Exception as error:  # said in one line (no traceback on a stop); the cluster's close below stops the rest
+        log.warning("closing the job queue's workers: %s: %s", type(error).__name__, error)
+    cluster.close()
 
 
 class Dispatcher:
