@@ -74,20 +74,24 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             add_user(session, name, role, nation, clearance, PASSWORD)
     db.close()
     log = folder / "server.log"
-    with serving({**os.environ, "BASTION_DATABASE_URL": url}, log) as base:
+    # one serving process: the package's pages and journeys, not the processes (test_processes.py and
+    # the fresh start run the default); two would start in 5-10 s against 2-3 on the 2-core CI machine
+    with serving({**os.environ, "BASTION_DATABASE_URL": url}, log, processes=1) as base:
         yield Live(base, url, log)
 
 
 @contextmanager
-def serving(env: dict[str, str], log: Path, cwd: Path | None = None) -> Iterator[str]:
+def serving(env: dict[str, str], log: Path, cwd: Path | None = None, processes: int | None = None) -> Iterator[str]:
     """`bastion serve` from this checkout's sources on a free loopback port, with `env`, its output
-    in `log`; the base URL once /healthz answers (a RuntimeError with the log if it never does)."""
+    in `log`; the base URL once /healthz answers (a RuntimeError with the log if it never does).
+    `processes`: `--processes` (None: serve's default, as a user gets it)."""
     src = Path(__file__).resolve().parents[2] / "src"
     env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH", "")) if p)}
     port = _free_port()
     with log.open("wb") as out:
+        more = [] if processes is None else ["--processes", str(processes)]
         process = subprocess.Popen([sys.executable, "-m", "bastion", "serve", "--host", "127.0.0.1",
-                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+                                    "--port", str(port), *more], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
