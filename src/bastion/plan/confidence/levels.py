@@ -138,10 +138,11 @@ class Searched:
         return float(self.met(t, units).mean())
 
 
-def _solve(scenario: Scenario, early: dict[int, int], extra: dict[int, float], *,
-           time_limit: float | None, gap: float, progress: Step | None,
-           floors: tuple[Floor, ...] = (), deliveries: tuple[DeliveryHold, ...] = (),
-           production: tuple[ProductionHold, ...] = ()) -> tuple[PlanResult, dict[int, float]]:
+def solve_with_companions(scenario: Scenario, early: dict[int, int], extra: dict[int, float], *,
+                          time_limit: float | None, gap: float, progress: Step | None,
+                          floors: tuple[Floor, ...] = (), deliveries: tuple[DeliveryHold, ...] = (),
+                          production: tuple[ProductionHold, ...] = (),
+                          ) -> tuple[PlanResult, dict[int, float]]:
     """The deterministic plan with companions; the plan on the original targets and each
     companion's shortfall in it (by its owner's position)."""
     from bastion.plan import solve_plan
@@ -159,8 +160,10 @@ def _solve(scenario: Scenario, early: dict[int, int], extra: dict[int, float], *
     return original_targets(full, keep), short
 
 
-def _play(scenario: Scenario, plan: PlanResult, futures: int, seed: int, n_targets: int
-          ) -> FloatArray:
+def play_in_futures(scenario: Scenario, plan: PlanResult, futures: int, seed: int, n_targets: int
+                    ) -> FloatArray:
+    """Each target's shortfall (rows) in each of the planning futures (columns) when the simulator
+    plays `plan` in them."""
     short = simulated_shortfall(scenario, plan, futures, seed)
     if short is None:  # the simulator cannot draw these futures for this plan (core.py checks
         # the deterministic plan first): the plan is counted as meeting nothing, never kept
@@ -258,12 +261,12 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
     extra = {t: float((start or ({}, {}))[1].get(t, 0.0)) for t in requested}
     solves = 0
     if any(early.values()) or any(v > 0 for v in extra.values()):
-        plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
+        plan, held = solve_with_companions(scenario, early, extra, time_limit=time_limit, gap=gap,
                             progress=progress, floors=floors)
         solves = 1
     else:
         plan, held = det, {}
-    cur = Searched(plan, early, extra, _play(scenario, plan, futures, seed, len(units)), held)
+    cur = Searched(plan, early, extra, play_in_futures(scenario, plan, futures, seed, len(units)), held)
     history: list[dict[str, object]] = []
     frozen: dict[int, int] = {}  # target -> futures it must keep (its level done)
     holds: tuple[DeliveryHold, ...] = ()  # the levels done: their deliveries (HOLD)
@@ -275,7 +278,7 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
         solved and played in the planning futures, recorded in the history with `kind` (a
         step: none; `trim` or `give_back`); None where the solver found no plan (recorded)."""
         nonlocal solves
-        plan, held = _solve(scenario, early, extra, time_limit=time_limit, gap=gap,
+        plan, held = solve_with_companions(scenario, early, extra, time_limit=time_limit, gap=gap,
                             progress=progress, floors=floors, deliveries=holds,
                             production=made)
         solves += 1
@@ -283,7 +286,7 @@ def search_levels(scenario: Scenario, det: PlanResult, requested: dict[int, floa
             history.append({"priority": p, **kind, "production_hold": bool(made),
                             "no_solution": plan.status.value})
             return None
-        st = Searched(plan, early, extra, _play(scenario, plan, futures, seed, len(units)), held)
+        st = Searched(plan, early, extra, play_in_futures(scenario, plan, futures, seed, len(units)), held)
         history.append({"priority": p, **kind, "production_hold": bool(made),
                         "early_months": {str(t): k for t, k in early.items()},
                         "extra_units": {str(t): v for t, v in extra.items()},

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from bastion.plan.confidence.levels import Searched, _play, _solve, goal, held_deliveries
+from bastion.plan.confidence.levels import Searched, goal, held_deliveries, play_in_futures, solve_with_companions
 from bastion.plan.confidence.room import Room, Tried
 from bastion.plan.confidence.rounds import better
 from bastion.plan.index import Floor
@@ -60,19 +60,19 @@ def use_room(scenario: Scenario, found: Searched, sim: SimulationResult, rooms: 
                 progress(f"room step: target {t + 1} +{extra[t] - base:,.0f} units on top of the "
                          f"plan kept ({'higher deliveries held' if hold else 'no hold'})")
             holds = held_deliveries(scenario, found.plan, {names[h] for h in higher}) if hold else ()
-            plan, held = _solve(scenario, found.early, extra, time_limit=time_limit, gap=gap,
+            plan, held = solve_with_companions(scenario, found.early, extra, time_limit=time_limit, gap=gap,
                                 progress=progress, floors=floors, deliveries=holds)
-            same, _ = _solve(scenario, found.early, found.extra, time_limit=time_limit, gap=gap,
+            same, _ = solve_with_companions(scenario, found.early, found.extra, time_limit=time_limit, gap=gap,
                              progress=progress, floors=floors, deliveries=holds)
             entry: dict[str, object] = {"room_step": t, "hold": hold,
                                         "extra_units": {str(k): v for k, v in extra.items()}}
             if not plan.status.has_solution or not same.status.has_solution:
                 history.append({**entry, "no_solution": plan.status.value})
                 continue
-            st = Searched(plan, found.early, extra, _play(scenario, plan, futures, seed, len(units)),
+            st = Searched(plan, found.early, extra, play_in_futures(scenario, plan, futures, seed, len(units)),
                           held)
             met, met0 = st.count(t, units[t]), found.count(t, units[t])
-            met_same = int((_play(scenario, same, futures, seed, len(units))[t]
+            met_same = int((play_in_futures(scenario, same, futures, seed, len(units))[t]
                             <= 1e-6 * max(1.0, units[t])).sum())
             fell = tuple((f"{plan.targets[h].customer} {plan.targets[h].by}", st.count(h, units[h]),
                           goal(conf[h], futures)) for h in higher
